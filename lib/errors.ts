@@ -1,0 +1,152 @@
+// Typed errors: one class per kind, a literal `code`, structured `data`, and a message that says
+// what to do. Every layer may import this file; it imports nothing of ours.
+
+export type ErrorCode =
+  | 'NOT_FOUND'
+  | 'VALIDATION'
+  | 'DUPLICATE_ID'
+  | 'UNSAFE_ID'
+  | 'UNKNOWN_MODEL'
+  | 'REPOSITORY_NOT_FOUND'
+  | 'CONFIGURATION'
+  | 'CORRUPT_OBJECT'
+  | 'REF_NOT_FOUND'
+  | 'STALE_BRANCH'
+  | 'REF_LOCKED'
+  | 'INVALID_REF_NAME'
+  | 'BRANCH_CHECKED_OUT';
+
+export abstract class GitModelError<D extends object = Record<string, unknown>> extends Error {
+  abstract readonly code: ErrorCode;
+  readonly data: D;
+
+  constructor(message: string, data: D) {
+    super(message);
+    this.name = new.target.name;
+    this.data = data;
+  }
+}
+
+/** No object with this id (or no file at this path) where it was looked for. */
+export class NotFoundError extends GitModelError<{ model: string; id: string; at?: string }> {
+  readonly code = 'NOT_FOUND' as const;
+  constructor(data: { model: string; id: string; at?: string }) {
+    super(`${data.model} "${data.id}" not found${data.at ? ` at ${data.at}` : ''}`, data);
+  }
+}
+
+export interface FieldFailure {
+  field: string;
+  /** class-validator constraint name (or ours: `required`, `type`, `nullable`) → message */
+  constraints: Record<string, string>;
+}
+
+/** A save was rejected: every failing field is listed; nothing was written. */
+export class ValidationError extends GitModelError<{ model: string; id?: string; failures: FieldFailure[] }> {
+  readonly code = 'VALIDATION' as const;
+  constructor(data: { model: string; id?: string; failures: FieldFailure[] }) {
+    const detail = data.failures
+      .map((f) => `${f.field}: ${Object.values(f.constraints).join('; ')}`)
+      .join(', ');
+    super(`${data.model}${data.id ? ` "${data.id}"` : ''} is invalid: ${detail}`, data);
+  }
+}
+
+/** A new object was saved with the id of an object that already exists. */
+export class DuplicateIdError extends GitModelError<{ model: string; id: string }> {
+  readonly code = 'DUPLICATE_ID' as const;
+  constructor(data: { model: string; id: string }) {
+    super(
+      `${data.model} "${data.id}" already exists; load it with get() to change it, or choose another id`,
+      data,
+    );
+  }
+}
+
+/** An id that cannot be used as a path segment safely. */
+export class UnsafeIdError extends GitModelError<{ model: string; id: string; reason: string }> {
+  readonly code = 'UNSAFE_ID' as const;
+  constructor(data: { model: string; id: string; reason: string }) {
+    super(`${data.model} id ${JSON.stringify(data.id)} is not allowed: ${data.reason}`, data);
+  }
+}
+
+/** A model class is not registered with a workspace, or stored data names a model nobody registered. */
+export class UnknownModelError extends GitModelError<{ model: string }> {
+  readonly code = 'UNKNOWN_MODEL' as const;
+  constructor(data: { model: string }, hint = `call ws.register() with the ${data.model} model class`) {
+    super(`unknown model "${data.model}": ${hint}`, data);
+  }
+}
+
+/** The path holds no git repository (and creating one was not asked for or not possible). */
+export class RepositoryNotFoundError extends GitModelError<{ path: string; reason: string }> {
+  readonly code = 'REPOSITORY_NOT_FOUND' as const;
+  constructor(data: { path: string; reason: string }) {
+    super(`no git repository at ${data.path}: ${data.reason}`, data);
+  }
+}
+
+/** A model is declared in a way gitmodel cannot work with; the message names the fix. */
+export class ConfigurationError extends GitModelError<{ model?: string; field?: string }> {
+  readonly code = 'CONFIGURATION' as const;
+  constructor(message: string, data: { model?: string; field?: string } = {}) {
+    super(message, data);
+  }
+}
+
+/** Stored bytes that do not decode: not JSON, the wrong shape, or a field of the wrong type. */
+export class CorruptObjectError extends GitModelError<{ path: string; reason: string; field?: string }> {
+  readonly code = 'CORRUPT_OBJECT' as const;
+  constructor(data: { path: string; reason: string; field?: string }) {
+    super(`corrupt object at ${data.path}: ${data.reason}`, data);
+  }
+}
+
+/** A branch, tag, commit or revision expression that does not resolve. */
+export class RefNotFoundError extends GitModelError<{ ref: string }> {
+  readonly code = 'REF_NOT_FOUND' as const;
+  constructor(data: { ref: string }, reason = 'no branch, tag or commit by that name') {
+    super(`cannot resolve "${data.ref}": ${reason}`, data);
+  }
+}
+
+/** The branch moved after the workspace read it; nothing was committed, the staged changes remain. */
+export class StaleBranchError extends GitModelError<{ branch: string; expected: string | null; actual: string | null }> {
+  readonly code = 'STALE_BRANCH' as const;
+  constructor(data: { branch: string; expected: string | null; actual: string | null }) {
+    super(
+      `branch ${data.branch} moved from ${data.expected ?? '(unborn)'} to ${data.actual ?? '(deleted)'} ` +
+        `while this workspace was working on it; nothing was committed and the staged changes are kept`,
+      data,
+    );
+  }
+}
+
+/** Committing would move the branch checked out in a working tree, making that tree look reverted. */
+export class BranchCheckedOutError extends GitModelError<{ branch: string; path: string }> {
+  readonly code = 'BRANCH_CHECKED_OUT' as const;
+  constructor(data: { branch: string; path: string }) {
+    super(
+      `branch ${data.branch} is checked out in the working tree at ${data.path}; gitmodel never changes ` +
+        `a checkout, so open the workspace on another branch (Workspace.open(path, { branch: 'data' }))`,
+      data,
+    );
+  }
+}
+
+/** Another writer holds the ref's lock file past the retry window. */
+export class RefLockedError extends GitModelError<{ ref: string; lock: string }> {
+  readonly code = 'REF_LOCKED' as const;
+  constructor(data: { ref: string; lock: string }) {
+    super(`${data.ref} is locked by another writer (${data.lock}); if no git process is running, remove that file`, data);
+  }
+}
+
+/** A branch or tag name git would not accept. */
+export class InvalidRefNameError extends GitModelError<{ name: string; reason: string }> {
+  readonly code = 'INVALID_REF_NAME' as const;
+  constructor(data: { name: string; reason: string }) {
+    super(`invalid branch or tag name ${JSON.stringify(data.name)}: ${data.reason}`, data);
+  }
+}

@@ -1,0 +1,93 @@
+// Git commit (and annotated tag) objects: canonical bytes in, parsed fields out.
+import { CorruptObjectError } from '../errors.js';
+
+export interface Person {
+  name: string;
+  email: string;
+  /** seconds since the epoch */
+  timestamp: number;
+  /** minutes east of UTC, e.g. 120 for +0200 */
+  tzOffset: number;
+}
+
+export interface CommitData {
+  tree: string;
+  parents: string[];
+  author: Person;
+  committer: Person;
+  message: string;
+}
+
+export interface Commit extends CommitData {
+  oid: string;
+}
+
+function formatTz(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+}
+
+export function formatPerson(p: Person): string {
+  return `${p.name} <${p.email}> ${p.timestamp} ${formatTz(p.tzOffset)}`;
+}
+
+const PERSON = /^(.*) <(.*)> (\d+) ([+-])(\d\d)(\d\d)$/;
+
+function parsePerson(line: string, where: string): Person {
+  const m = PERSON.exec(line);
+  if (!m) throw new CorruptObjectError({ path: where, reason: `malformed identity "${line}"` });
+  const offset = Number(m[5]) * 60 + Number(m[6]);
+  return { name: m[1], email: m[2], timestamp: Number(m[3]), tzOffset: m[4] === '-' ? -offset : offset };
+}
+
+/** Commit messages always end in one newline, as `git commit` writes them. */
+export function normalizeMessage(message: string): string {
+  return message.endsWith('\n') ? message : `${message}\n`;
+}
+
+export function serializeCommit(c: CommitData): Buffer {
+  const lines = [`tree ${c.tree}`, ...c.parents.map((p) => `parent ${p}`)];
+  lines.push(`author ${formatPerson(c.author)}`, `committer ${formatPerson(c.committer)}`);
+  return Buffer.from(`${lines.join('\n')}\n\n${normalizeMessage(c.message)}`);
+}
+
+/** Splits an object of header lines (continuations start with a space) and a message. */
+function parseHeaders(content: Uint8Array): { headers: [string, string][]; message: string } {
+  const text = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('utf8');
+  const end = text.indexOf('\n\n');
+  const head = end < 0 ? text : text.slice(0, end);
+  const headers: [string, string][] = [];
+  for (const line of head.split('\n')) {
+    if (line.startsWith(' ') && headers.length) headers[headers.length - 1][1] += `\n${line.slice(1)}`;
+    else {
+      const space = line.indexOf(' ');
+      headers.push([line.slice(0, space), line.slice(space + 1)]);
+    }
+  }
+  return { headers, message: end < 0 ? '' : text.slice(end + 2) };
+}
+
+export function parseCommit(oid: string, content: Uint8Array): Commit {
+  const { headers, message } = parseHeaders(content);
+  const commit: Partial<Commit> & { parents: string[] } = { oid, parents: [], message };
+  for (const [key, value] of headers) {
+    if (key === 'tree') commit.tree = value;
+    else if (key === 'parent') commit.parents.push(value);
+    else if (key === 'author') commit.author = parsePerson(value, oid);
+    else if (key === 'committer') commit.committer = parsePerson(value, oid);
+  }
+  if (!commit.tree || !commit.author || !commit.committer) {
+    throw new CorruptObjectError({ path: oid, reason: 'commit lacks a tree, author or committer' });
+  }
+  return commit as Commit;
+}
+
+/** The object an annotated tag points at. */
+export function parseTagTarget(oid: string, content: Uint8Array): { object: string; type: string } {
+  const { headers } = parseHeaders(content);
+  const object = headers.find(([k]) => k === 'object')?.[1];
+  const type = headers.find(([k]) => k === 'type')?.[1];
+  if (!object || !type) throw new CorruptObjectError({ path: oid, reason: 'tag lacks an object or type' });
+  return { object, type };
+}

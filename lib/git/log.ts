@@ -1,0 +1,25 @@
+// Walking commits newest first, as `git log` orders them by default: by committer time, every
+// commit once, merges followed into all their parents.
+import type { Commit } from './commit.js';
+
+export async function* walkCommits(
+  readCommit: (oid: string) => Promise<Commit>,
+  starts: string[],
+): AsyncGenerator<Commit> {
+  const seen = new Set<string>(starts);
+  const queue: Commit[] = await Promise.all(starts.map(readCommit));
+  while (queue.length) {
+    // the frontier is small (one entry per open line of history), so a linear pick is enough
+    let best = 0;
+    for (let i = 1; i < queue.length; i++) {
+      if (queue[i].committer.timestamp > queue[best].committer.timestamp) best = i;
+    }
+    const commit = queue.splice(best, 1)[0];
+    yield commit;
+    for (const parent of commit.parents) {
+      if (seen.has(parent)) continue;
+      seen.add(parent);
+      queue.push(await readCommit(parent));
+    }
+  }
+}

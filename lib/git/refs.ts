@@ -1,0 +1,138 @@
+// References: reading loose and packed refs, and updating a ref as compare-and-swap with git's own
+// lock-file protocol (`<ref>.lock` created exclusively, old value checked, renamed into place), so
+// gitmodel and the git CLI can update the same repository without losing each other's commits.
+import { appendFile, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { RefLockedError, RefNotFoundError, StaleBranchError } from '../errors.js';
+import { formatPerson, type Person } from './commit.js';
+
+const LOCK_RETRY_MS = 2000;
+
+export class Refs {
+  constructor(
+    /** where HEAD lives (a linked worktree has its own) */
+    private readonly gitdir: string,
+    /** where refs/ and packed-refs live */
+    private readonly commondir: string,
+    private readonly reflog: boolean,
+  ) {}
+
+  private refPath(name: string): string {
+    return name === 'HEAD' ? join(this.gitdir, 'HEAD') : join(this.commondir, name);
+  }
+
+  private async readLoose(name: string): Promise<string | undefined> {
+    try {
+      return (await readFile(this.refPath(name), 'utf8')).trim();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+      throw error;
+    }
+  }
+
+  private async readPacked(): Promise<Map<string, string>> {
+    const refs = new Map<string, string>();
+    let text: string;
+    try {
+      text = await readFile(join(this.commondir, 'packed-refs'), 'utf8');
+    } catch {
+      return refs;
+    }
+    for (const line of text.split('\n')) {
+      if (!line || line.startsWith('#') || line.startsWith('^')) continue;
+      const space = line.indexOf(' ');
+      refs.set(line.slice(space + 1), line.slice(0, space));
+    }
+    return refs;
+  }
+
+  /** The full name a symbolic ref (HEAD) points to, or undefined when it is detached or missing. */
+  async symbolicTarget(name: string): Promise<string | undefined> {
+    const value = await this.readLoose(name);
+    return value?.startsWith('ref: ') ? value.slice(5).trim() : undefined;
+  }
+
+  /** The oid a full ref name points to (following symbolic refs), or null when it does not exist. */
+  async read(name: string, depth = 5): Promise<string | null> {
+    const loose = await this.readLoose(name);
+    if (loose !== undefined) {
+      if (loose.startsWith('ref: ')) {
+        if (depth === 0) throw new RefNotFoundError({ ref: name }, 'symbolic ref loop');
+        return this.read(loose.slice(5).trim(), depth - 1);
+      }
+      return loose;
+    }
+    return (await this.readPacked()).get(name) ?? null;
+  }
+
+  /** Full names of the refs under a prefix such as `refs/heads/`, loose and packed. */
+  async list(prefix: string): Promise<string[]> {
+    const names = new Set<string>();
+    for (const name of (await this.readPacked()).keys()) if (name.startsWith(prefix)) names.add(name);
+    const walk = async (rel: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(join(this.commondir, rel), { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const child = `${rel}${entry.name}`;
+        if (entry.isDirectory()) await walk(`${child}/`);
+        else if (!entry.name.endsWith('.lock')) names.add(child);
+      }
+    };
+    await walk(prefix);
+    return [...names].sort();
+  }
+
+  /**
+   * Moves `name` from `expected` (null: must not exist) to `oid`, or throws StaleBranchError when
+   * someone else moved it first. The new value is flushed before it is renamed into place.
+   */
+  async update(name: string, oid: string, expected: string | null, who?: Person, message = ''): Promise<void> {
+    const path = this.refPath(name);
+    const lock = `${path}.lock`;
+    await mkdir(dirname(path), { recursive: true });
+    const handle = await acquire(lock, name);
+    try {
+      const actual = await this.read(name);
+      if (actual !== expected) {
+        throw new StaleBranchError({ branch: name.replace(/^refs\/heads\//, ''), expected, actual });
+      }
+      await handle.writeFile(`${oid}\n`);
+      await handle.sync();
+      await handle.close();
+      await rename(lock, path);
+    } catch (error) {
+      await handle.close().catch(() => {});
+      await unlink(lock).catch(() => {});
+      throw error;
+    }
+    if (this.reflog && who) await this.appendReflog(name, expected, oid, who, message);
+  }
+
+  private async appendReflog(name: string, from: string | null, to: string, who: Person, message: string) {
+    const path = join(this.commondir, 'logs', name);
+    const line = `${from ?? '0'.repeat(40)} ${to} ${formatPerson(who)}\t${message.split('\n')[0]}\n`;
+    await mkdir(dirname(path), { recursive: true });
+    await appendFile(path, line);
+  }
+}
+
+/** Creates the lock file exclusively, retrying briefly while another writer holds it. */
+async function acquire(lock: string, name: string) {
+  const deadline = Date.now() + LOCK_RETRY_MS;
+  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      return await open(lock, 'wx');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RefLockedError({ ref: name, lock });
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}

@@ -1,0 +1,224 @@
+// A git repository on disk: finding (or creating) it, and reading commits, trees and blobs through
+// caches keyed by oid. Revision expressions (`main~2`, `v1^`, a short oid) resolve here.
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { CorruptObjectError, RefNotFoundError, RepositoryNotFoundError } from '../errors.js';
+import { type Commit, parseCommit, parseTagTarget } from './commit.js';
+import { Lru } from './lru.js';
+import { isOid, ObjectStore } from './object-store.js';
+import { Refs } from './refs.js';
+import { isTreeMode, parseTree, type TreeEntry } from './tree.js';
+
+export type Tree = Map<string, TreeEntry>;
+
+export interface OpenRepositoryOptions {
+  /** create a bare repository when none is there (default true) */
+  create?: boolean;
+  /** the branch HEAD names in a repository created here */
+  initialBranch?: string;
+}
+
+async function kind(path: string): Promise<'dir' | 'file' | undefined> {
+  try {
+    return (await stat(path)).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return undefined;
+  }
+}
+
+async function looksLikeGitdir(path: string): Promise<boolean> {
+  return (await kind(join(path, 'HEAD'))) === 'file' && (await kind(join(path, 'objects'))) === 'dir';
+}
+
+/** Writes a new bare repository's skeleton; HEAD last, so a half-made one is not taken for a repo. */
+async function initBare(path: string, branch: string): Promise<void> {
+  for (const dir of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags']) {
+    await mkdir(join(path, dir), { recursive: true });
+  }
+  await writeFile(
+    join(path, 'config'),
+    '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n',
+  );
+  await writeFile(join(path, 'HEAD'), `ref: refs/heads/${branch}\n`);
+}
+
+export class Repository {
+  private readonly commits = new Lru<string, Commit>(8192);
+  private readonly trees = new Lru<string, Tree>(8192);
+
+  private constructor(
+    readonly gitdir: string,
+    readonly commondir: string,
+    /** the working tree, for a repository with a checkout */
+    readonly workdir: string | undefined,
+    readonly objects: ObjectStore,
+    readonly refs: Refs,
+  ) {}
+
+  get bare(): boolean {
+    return this.workdir === undefined;
+  }
+
+  static async open(path: string, options: OpenRepositoryOptions = {}): Promise<Repository> {
+    const abs = resolvePath(path);
+    const create = options.create ?? true;
+    const what = await kind(abs);
+    if (what === 'file') throw new RepositoryNotFoundError({ path: abs, reason: 'the path is a file' });
+    if (what === undefined) {
+      if (!create) throw new RepositoryNotFoundError({ path: abs, reason: 'the path does not exist' });
+      // Built beside the target and renamed into place: a repository appears whole or not at all.
+      const temp = join(dirname(abs), `.${basename(abs)}.gitmodel-init-${process.pid}`);
+      await mkdir(dirname(abs), { recursive: true });
+      await initBare(temp, options.initialBranch ?? 'main');
+      try {
+        await rename(temp, abs);
+      } catch (error) {
+        await rm(temp, { recursive: true, force: true });
+        if (!(await looksLikeGitdir(abs))) throw error;
+      }
+      return Repository.at(abs, undefined);
+    }
+    const dotgit = join(abs, '.git');
+    const dotgitKind = await kind(dotgit);
+    if (dotgitKind === 'dir') return Repository.at(dotgit, abs);
+    if (dotgitKind === 'file') {
+      const text = await readFile(dotgit, 'utf8');
+      const m = /^gitdir: (.+)$/m.exec(text);
+      if (!m) throw new RepositoryNotFoundError({ path: abs, reason: '.git is a file without a gitdir line' });
+      return Repository.at(resolvePath(abs, m[1].trim()), abs);
+    }
+    if (await looksLikeGitdir(abs)) {
+      const config = await readFile(join(abs, 'config'), 'utf8').catch(() => '');
+      const nonBare = /^\s*bare\s*=\s*false\s*$/im.test(config) && basename(abs) === '.git';
+      return Repository.at(abs, nonBare ? dirname(abs) : undefined);
+    }
+    if (create && (await readdir(abs)).length === 0) {
+      await initBare(abs, options.initialBranch ?? 'main');
+      return Repository.at(abs, undefined);
+    }
+    throw new RepositoryNotFoundError({
+      path: abs,
+      reason: 'the directory is neither a git repository nor empty',
+    });
+  }
+
+  private static async at(gitdir: string, workdir: string | undefined): Promise<Repository> {
+    if (!(await looksLikeGitdir(gitdir))) {
+      throw new RepositoryNotFoundError({ path: gitdir, reason: 'HEAD or objects/ is missing' });
+    }
+    const common = await readFile(join(gitdir, 'commondir'), 'utf8').catch(() => undefined);
+    const commondir = common ? resolvePath(gitdir, common.trim()) : gitdir;
+    return new Repository(
+      gitdir,
+      commondir,
+      workdir,
+      new ObjectStore(join(commondir, 'objects'), commondir),
+      new Refs(gitdir, commondir, workdir !== undefined),
+    );
+  }
+
+  async readCommit(oid: string): Promise<Commit> {
+    const hit = this.commits.get(oid);
+    if (hit) return hit;
+    const object = await this.objects.read(oid);
+    if (object.type !== 'commit') throw new CorruptObjectError({ path: oid, reason: `expected a commit, found a ${object.type}` });
+    const commit = parseCommit(oid, object.content);
+    this.commits.set(oid, commit);
+    return commit;
+  }
+
+  async readTree(oid: string, where = oid): Promise<Tree> {
+    const hit = this.trees.get(oid);
+    if (hit) return hit;
+    const object = await this.objects.read(oid);
+    if (object.type !== 'tree') throw new CorruptObjectError({ path: where, reason: `expected a tree, found a ${object.type}` });
+    const tree = parseTree(object.content, where);
+    this.trees.set(oid, tree);
+    return tree;
+  }
+
+  async readBlob(oid: string, where = oid): Promise<Uint8Array> {
+    const object = await this.objects.read(oid);
+    if (object.type !== 'blob') throw new CorruptObjectError({ path: where, reason: `expected a file, found a ${object.type}` });
+    return object.content;
+  }
+
+  /** The entry at a slash-separated path below a tree, or undefined when there is none. */
+  async lookup(treeOid: string, path: string): Promise<TreeEntry | undefined> {
+    let entry: TreeEntry | undefined = { mode: '40000', oid: treeOid };
+    const parts = path.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      if (!entry || !isTreeMode(entry.mode)) return undefined;
+      entry = (await this.readTree(entry.oid, parts.slice(0, i).join('/') || '/')).get(parts[i]);
+    }
+    return entry;
+  }
+
+  /**
+   * Resolves a revision to a commit oid, as `git rev-parse` would: a full or abbreviated oid, a ref
+   * name (tags before branches, as git looks them up), then any `~N` / `^N` suffixes. `HEAD` means
+   * `head` when given (a workspace's own branch).
+   */
+  async resolve(rev: string, head?: string): Promise<string> {
+    const m = /^(.*?)((?:[~^]\d*)*)$/.exec(rev);
+    const base = m?.[1] ?? rev;
+    if (!base) throw new RefNotFoundError({ ref: rev }, 'empty revision');
+    let oid = await this.resolveBase(base === 'HEAD' && head ? head : base);
+    if (oid === undefined) throw new RefNotFoundError({ ref: rev });
+    oid = await this.peelToCommit(oid, rev);
+    for (const step of (m?.[2] ?? '').match(/[~^]\d*/g) ?? []) {
+      const n = step.length > 1 ? Number(step.slice(1)) : 1;
+      if (step[0] === '~') {
+        for (let i = 0; i < n; i++) oid = await this.parent(oid, 0, rev);
+      } else if (n > 0) oid = await this.parent(oid, n - 1, rev);
+    }
+    return oid;
+  }
+
+  private async parent(oid: string, index: number, rev: string): Promise<string> {
+    const parent = (await this.readCommit(oid)).parents[index];
+    if (!parent) throw new RefNotFoundError({ ref: rev }, 'the history is not that long');
+    return parent;
+  }
+
+  private async resolveBase(name: string): Promise<string | undefined> {
+    if (isOid(name) && (await this.objects.has(name))) return name;
+    const candidates = name.startsWith('refs/') || /^[A-Z_]+$/.test(name) ? [name] : [];
+    candidates.push(`refs/${name}`, `refs/tags/${name}`, `refs/heads/${name}`, `refs/remotes/${name}`, `refs/remotes/${name}/HEAD`);
+    for (const ref of candidates) {
+      if (/(^|\/)\.\.?(\/|$)|\.\./.test(ref)) continue;
+      const oid = await this.refs.read(ref).catch(() => null);
+      if (oid) return oid;
+    }
+    if (/^[0-9a-f]{4,39}$/.test(name)) return this.objects.expand(name);
+    return undefined;
+  }
+
+  /** Follows annotated tags down to the commit they name. */
+  private async peelToCommit(oid: string, rev: string): Promise<string> {
+    for (let depth = 0; depth < 10; depth++) {
+      const object = await this.objects.tryRead(oid);
+      if (!object) throw new RefNotFoundError({ ref: rev }, `object ${oid} is missing`);
+      if (object.type === 'commit') return oid;
+      if (object.type !== 'tag') throw new RefNotFoundError({ ref: rev }, `it names a ${object.type}, not a commit`);
+      oid = parseTagTarget(oid, object.content).object;
+    }
+    throw new RefNotFoundError({ ref: rev }, 'tag chain too deep');
+  }
+
+  /** Branches checked out in a working tree (this one's and any linked worktree's), with its path. */
+  async checkedOut(): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    if (this.workdir) {
+      const target = await this.refs.symbolicTarget('HEAD');
+      if (target) result.set(target, this.workdir);
+    }
+    const worktrees = join(this.commondir, 'worktrees');
+    for (const name of await readdir(worktrees).catch(() => [] as string[])) {
+      const head = await readFile(join(worktrees, name, 'HEAD'), 'utf8').catch(() => '');
+      const where = await readFile(join(worktrees, name, 'gitdir'), 'utf8').catch(() => name);
+      if (head.startsWith('ref: ')) result.set(head.slice(5).trim(), dirname(where.trim()));
+    }
+    return result;
+  }
+}

@@ -1,0 +1,67 @@
+// @Field and its variants: they record what a property is, on the class that declares it, and do
+// nothing else. Reading the records (with inheritance) is registry.ts's job.
+import { designType } from './design-type.js';
+
+/** How a field's value is stored. Arrays nest: `[String]`, `[[Number]]`, `[Date]`. */
+export type TypeSpec =
+  | StringConstructor
+  | NumberConstructor
+  | BooleanConstructor
+  | DateConstructor
+  | BigIntConstructor
+  | ObjectConstructor
+  | ArrayConstructor
+  | Uint8ArrayConstructor
+  | readonly [TypeSpec]
+  | { kind: 'json' | 'decimal' | 'uuid' | 'blob' }
+  | { kind: 'ref'; model: string | (() => Function) };
+
+export interface FieldOptions {
+  /** this field is the object's id (its folder name in the repository) */
+  id?: boolean;
+  /** the value when none is given: a value, or a function called for each new object */
+  default?: unknown;
+  /** a save with this field undefined fails (default true) */
+  required?: boolean;
+  /** null is an allowed value (default false) */
+  nullable?: boolean;
+  /** the stored type, for tools that do not emit design:type (tsx, esbuild, swc) */
+  type?: TypeSpec;
+}
+
+export interface FieldRecord {
+  name: string;
+  options: FieldOptions;
+  /** what TypeScript emitted for the property, if anything */
+  designType: Function | undefined;
+}
+
+export const FIELDS = Symbol('gitmodel.fields');
+
+type FieldDecorator = (prototype: object, property: string) => void;
+
+function record(options: FieldOptions): FieldDecorator {
+  return (prototype, property) => {
+    const ctor = prototype.constructor as unknown as { [FIELDS]?: FieldRecord[] };
+    if (!Object.prototype.hasOwnProperty.call(ctor, FIELDS)) {
+      Object.defineProperty(ctor, FIELDS, { value: [], enumerable: false });
+    }
+    ctor[FIELDS]!.push({ name: property, options: { ...options }, designType: designType(prototype, property) });
+  };
+}
+
+type Variant = Omit<FieldOptions, 'type'>;
+
+/** Marks a property as stored. Its type comes from `design:type` unless `type` is given. */
+export const Field = Object.assign((options: FieldOptions = {}): FieldDecorator => record(options), {
+  /** any JSON value, stored as is (object keys sorted, for canonical bytes) */
+  json: (options: Variant = {}) => record({ ...options, type: { kind: 'json' } }),
+  /** a decimal number held as a string ("12.50"), so no float rounding ever touches it */
+  decimal: (options: Variant = {}) => record({ ...options, type: { kind: 'decimal' } }),
+  /** a UUID string; a new object gets a random (v4) one unless a default is given */
+  uuid: (options: Variant = {}) => record({ ...options, type: { kind: 'uuid' } }),
+  /** bytes (a Uint8Array), stored as their own file beside data.json */
+  blob: (options: Variant = {}) => record({ ...options, type: { kind: 'blob' } }),
+  /** a reference to another model's object by id: a model class thunk, or a registered model name */
+  ref: (model: string | (() => Function), options: Variant = {}) => record({ ...options, type: { kind: 'ref', model } }),
+});

@@ -1,0 +1,146 @@
+// A class's resolved schema: its fields from every ancestor (parent fields first, in declared
+// order), each with a storage kind, its id field, model name and path layout. Resolved once per
+// class and kept on the class itself; every declaration mistake is a ConfigurationError here.
+import { ConfigurationError } from '../errors.js';
+import { MISSING_METADATA_FIX } from './design-type.js';
+import { FIELDS, type FieldOptions, type FieldRecord, type TypeSpec } from './field.js';
+import { inheritedPath, ownModelOptions } from './model-options.js';
+
+export type ScalarKind = 'string' | 'number' | 'boolean' | 'date' | 'bigint' | 'json' | 'decimal' | 'uuid' | 'blob';
+
+export type FieldKind =
+  | { kind: ScalarKind }
+  | { kind: 'array'; of: FieldKind }
+  | { kind: 'ref'; model: string | (() => Function) };
+
+export interface FieldDef {
+  name: string;
+  type: FieldKind;
+  id: boolean;
+  required: boolean;
+  nullable: boolean;
+  /** produces the default for a new object, when there is one */
+  makeDefault?: () => unknown;
+}
+
+export interface Schema {
+  cls: Function;
+  name: string;
+  abstract: boolean;
+  fields: FieldDef[];
+  id: FieldDef;
+  /** true when no field is marked id and gitmodel added a uuid `id` field */
+  autoId: boolean;
+  path: string;
+}
+
+export const DEFAULT_PATH = '{model}/{id}/data.json';
+const SCHEMA = Symbol('gitmodel.schema');
+
+/** `BlogPost` → `blog-post`, `HTMLPage` → `html-page`. */
+export function kebabCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase();
+}
+
+function fromSpec(spec: TypeSpec, where: { model: string; field: string }): FieldKind {
+  if (Array.isArray(spec)) {
+    if (spec.length !== 1) throw new ConfigurationError(`${where.model}.${where.field}: an array type lists one element type, as [String]`, where);
+    return { kind: 'array', of: fromSpec(spec[0], where) };
+  }
+  if (typeof spec === 'object' && spec !== null && 'kind' in spec) return spec as FieldKind;
+  switch (spec) {
+    case String: return { kind: 'string' };
+    case Number: return { kind: 'number' };
+    case Boolean: return { kind: 'boolean' };
+    case Date: return { kind: 'date' };
+    case BigInt: return { kind: 'bigint' };
+    case Object: return { kind: 'json' };
+    case Array: return { kind: 'array', of: { kind: 'json' } };
+    case Uint8Array: return { kind: 'blob' };
+  }
+  const name = (spec as Function)?.name ?? String(spec);
+  throw new ConfigurationError(
+    `${where.model}.${where.field}: gitmodel cannot store a value of type ${name}; ` +
+      'use one of String, Number, Boolean, Date, BigInt, an array ([String]), Field.json(), Field.decimal(), ' +
+      'Field.uuid(), Field.blob(), or Field.ref(() => OtherModel) for a reference',
+    where,
+  );
+}
+
+function kindOf(model: string, record: FieldRecord): FieldKind {
+  const where = { model, field: record.name };
+  if (record.options.type !== undefined) return fromSpec(record.options.type, where);
+  if (record.designType === undefined) {
+    throw new ConfigurationError(`${model}.${record.name}: its type is unknown: ${MISSING_METADATA_FIX}`, where);
+  }
+  if (record.designType === Buffer) return { kind: 'blob' };
+  return fromSpec(record.designType as TypeSpec, where);
+}
+
+function defaultMaker(options: FieldOptions, type: FieldKind): (() => unknown) | undefined {
+  if ('default' in options) {
+    const value = options.default;
+    if (typeof value === 'function') return value as () => unknown;
+    // a fresh copy per object, so two objects never share one mutable default
+    return () => (value !== null && typeof value === 'object' ? structuredClone(value) : value);
+  }
+  if (type.kind === 'uuid') return () => crypto.randomUUID();
+  return undefined;
+}
+
+function resolve(cls: Function): Schema {
+  const own = ownModelOptions(cls);
+  const name = own.name ?? kebabCase(cls.name);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.endsWith('.lock')) {
+    throw new ConfigurationError(`model name ${JSON.stringify(name)} must be a plain folder name (letters, digits, . _ -)`, { model: name });
+  }
+  const chain: Function[] = [];
+  for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) chain.unshift(c);
+  const fields: FieldDef[] = [];
+  for (const c of chain) {
+    if (!Object.prototype.hasOwnProperty.call(c, FIELDS)) continue;
+    for (const record of (c as unknown as Record<symbol, FieldRecord[]>)[FIELDS]) {
+      const type = kindOf(name, record);
+      const def: FieldDef = {
+        name: record.name,
+        type,
+        id: record.options.id === true,
+        required: record.options.required ?? true,
+        nullable: record.options.nullable ?? false,
+        makeDefault: defaultMaker(record.options, type),
+      };
+      const at = fields.findIndex((f) => f.name === def.name);
+      if (at >= 0) fields[at] = def; // a subclass redeclaring a field refines it in place
+      else fields.push(def);
+    }
+  }
+  const ids = fields.filter((f) => f.id);
+  if (ids.length > 1) {
+    throw new ConfigurationError(`${name} marks ${ids.map((f) => f.name).join(' and ')} as id: a model has one id field`, { model: name });
+  }
+  let id = ids[0];
+  const autoId = !id;
+  if (id && !['string', 'uuid'].includes(id.type.kind)) {
+    throw new ConfigurationError(`${name}.${id.name}: an id field holds a string`, { model: name, field: id.name });
+  }
+  if (!id) {
+    if (fields.some((f) => f.name === 'id')) {
+      throw new ConfigurationError(`${name} has a field named "id" that is not its id: mark it @Field({ id: true }) or rename it`, { model: name, field: 'id' });
+    }
+    id = { name: 'id', type: { kind: 'uuid' }, id: true, required: true, nullable: false, makeDefault: () => crypto.randomUUID() };
+    fields.unshift(id);
+  }
+  if (id.nullable) throw new ConfigurationError(`${name}.${id.name}: the id cannot be nullable`, { model: name, field: id.name });
+  return { cls, name, abstract: own.abstract === true, fields, id, autoId, path: inheritedPath(cls) ?? DEFAULT_PATH };
+}
+
+/** The schema of a model class, resolved on first use. */
+export function schemaOf(cls: Function): Schema {
+  if (Object.prototype.hasOwnProperty.call(cls, SCHEMA)) return (cls as unknown as Record<symbol, Schema>)[SCHEMA];
+  const schema = resolve(cls);
+  Object.defineProperty(cls, SCHEMA, { value: schema, enumerable: false });
+  return schema;
+}

@@ -1,0 +1,56 @@
+// `new Page({ content: 'x' })` must keep 'x' even when the class says `content = ''`: field
+// initializers run after the base constructor has applied `init`, and would overwrite it. Once per
+// class, a probe construction counts the writes each property gets from initializers; a real
+// construction with `init` then ignores exactly those writes to the properties `init` gave.
+// This works with both define semantics (useDefineForClassFields) and assignment semantics.
+
+export const PROBE = Symbol('gitmodel.probe');
+const WRITES = Symbol('gitmodel.initializerWrites');
+
+let counting: Map<PropertyKey, number> | undefined;
+
+/** Called by the base constructor when it was given PROBE: count what the subclasses write. */
+export function countingProxy(target: object): object {
+  const counts = counting!;
+  const bump = (key: PropertyKey) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  return new Proxy(target, {
+    set: (t, key, value) => (bump(key), Reflect.set(t, key, value)),
+    defineProperty: (t, key, descriptor) => (bump(key), Reflect.defineProperty(t, key, descriptor)),
+  });
+}
+
+function initializerWrites(cls: Function): Map<PropertyKey, number> {
+  if (Object.prototype.hasOwnProperty.call(cls, WRITES)) return (cls as unknown as Record<symbol, Map<PropertyKey, number>>)[WRITES];
+  const counts = new Map<PropertyKey, number>();
+  counting = counts;
+  try {
+    Reflect.construct(cls, [PROBE]);
+  } catch {
+    // a constructor of the user's that cannot run without arguments: nothing is known, nothing skipped
+    counts.clear();
+  } finally {
+    counting = undefined;
+  }
+  Object.defineProperty(cls, WRITES, { value: counts, enumerable: false });
+  return counts;
+}
+
+/** The instance to return from the base constructor: itself, or a proxy that keeps `init`'s values. */
+export function protectInit(cls: Function, instance: object, keys: string[]): object {
+  if (!keys.length) return instance;
+  const writes = initializerWrites(cls);
+  const skip = new Map<PropertyKey, number>();
+  for (const key of keys) if (writes.get(key)) skip.set(key, writes.get(key)!);
+  if (!skip.size) return instance;
+  const skipped = (key: PropertyKey): boolean => {
+    const left = skip.get(key);
+    if (!left) return false;
+    if (left === 1) skip.delete(key);
+    else skip.set(key, left - 1);
+    return true;
+  };
+  return new Proxy(instance, {
+    set: (t, key, value) => skipped(key) || Reflect.set(t, key, value),
+    defineProperty: (t, key, descriptor) => skipped(key) || Reflect.defineProperty(t, key, descriptor),
+  });
+}

@@ -1,0 +1,23 @@
+// Ids become path segments, so each is checked before anything is read or written with it.
+import { UnsafeIdError } from '../errors.js';
+
+const MAX_ID_BYTES = 200;
+
+/** Why an id is unsafe as a path segment, or undefined when it is fine. */
+export function idProblem(id: unknown): string | undefined {
+  if (typeof id !== 'string') return `an id is a string, not ${id === null ? 'null' : typeof id}`;
+  if (id === '') return 'it is empty';
+  if (id === '.' || id === '..') return 'it is a relative path';
+  if (id.includes('/') || id.includes('\\')) return 'it contains a path separator';
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(id)) return 'it contains a control character';
+  if (id.toLowerCase() === '.git' || id.toLowerCase().startsWith('.git/')) return 'it is a name git reserves';
+  if (id !== id.normalize('NFC')) return 'it is not in Unicode normalization form C (use id.normalize("NFC"))';
+  if (Buffer.byteLength(id) > MAX_ID_BYTES) return `it is longer than ${MAX_ID_BYTES} bytes`;
+  return undefined;
+}
+
+export function assertSafeId(model: string, id: unknown): asserts id is string {
+  const problem = idProblem(id);
+  if (problem) throw new UnsafeIdError({ model, id: String(id), reason: problem });
+}

@@ -1,0 +1,287 @@
+// The Model base class: construction, save, delete, and the static readers (get, exists, all)
+// that a class gets once `ws.register()` binds it to a workspace.
+import {
+  ConfigurationError,
+  CorruptObjectError,
+  DuplicateIdError,
+  NotFoundError,
+  UnknownModelError,
+  ValidationError,
+} from '../errors.js';
+import { hashObject } from '../git/object-store.js';
+import { modelDecorator, type ModelOptions } from '../metadata/model-options.js';
+import { schemaOf, type FieldDef, type Schema } from '../metadata/schema.js';
+import type { Signature } from '../workspace/signature.js';
+import type { TreeReader } from '../workspace/snapshot.js';
+import type { StageOp } from '../workspace/staged-tree.js';
+import { BIND, type ModelBinding, type Workspace } from '../workspace/workspace.js';
+import { type BlobInfo, decodeObject, encodeObject } from './codec.js';
+import { countingProxy, PROBE, protectInit } from './construct.js';
+import { assertSafeId } from './id.js';
+import { Layout } from './layout.js';
+import { ModelSet } from './query.js';
+import { Ref } from './ref.js';
+import { validateObject } from './validate.js';
+
+export interface ReadOptions {
+  /** a branch, tag, commit or revision such as `main~2` (default: the workspace, staged changes included) */
+  at?: string;
+}
+
+export interface WriteOptions {
+  /** commit right away (default: only stage in the workspace index) */
+  commit?: boolean;
+  message?: string;
+  author?: Signature;
+}
+
+/** Per-instance bookkeeping, kept off the enumerable fields. */
+interface InstanceState {
+  /** the id it has in the store (loaded or saved); undefined for a new object */
+  storedId?: string;
+  /** keys of the stored file that the model does not declare, written back untouched */
+  extra?: Record<string, unknown>;
+}
+
+const STATE = Symbol('gitmodel.state');
+const WORKSPACE = Symbol('gitmodel.workspace');
+const LAYOUT = Symbol('gitmodel.layout');
+
+type Values = Record<string, unknown>;
+type ModelStatic<T> = { new (...args: never[]): T } & Function;
+
+function stateOf(instance: object): InstanceState {
+  return (instance as Record<symbol, InstanceState>)[STATE];
+}
+
+function layoutOf(schema: Schema): Layout {
+  const cls = schema.cls as unknown as Record<symbol, Layout>;
+  if (!Object.prototype.hasOwnProperty.call(cls, LAYOUT)) {
+    const layout = new Layout(schema.path, schema.name);
+    if (!layout.hasFolder && schema.fields.some((f) => f.type.kind === 'blob')) {
+      throw new ConfigurationError(
+        `${schema.name} has blob fields, so its path layout "${schema.path}" needs {id} as a folder, as in {model}/{id}/data.json`,
+        { model: schema.name },
+      );
+    }
+    Object.defineProperty(cls, LAYOUT, { value: layout, enumerable: false });
+  }
+  return cls[LAYOUT];
+}
+
+function concreteSchema(cls: Function): Schema {
+  const schema = schemaOf(cls);
+  if (schema.abstract) {
+    throw new ConfigurationError(`${schema.name} is abstract: save, read and register its subclasses instead`, { model: schema.name });
+  }
+  return schema;
+}
+
+/** The workspace a class is registered with. */
+export function workspaceOf(cls: Function): Workspace {
+  const ws = Object.prototype.hasOwnProperty.call(cls, WORKSPACE)
+    ? (cls as unknown as Record<symbol, Workspace>)[WORKSPACE]
+    : undefined;
+  if (!ws) throw new UnknownModelError({ model: cls.name }, `call ws.register(${cls.name}) before using it`);
+  return ws;
+}
+
+function defaultMessage(verb: string, schema: Schema, id: string): string {
+  return `${verb} ${schema.name} ${id}`;
+}
+
+/** Reads one object through a reader; undefined when its data file is absent. */
+async function load<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string): Promise<T | undefined> {
+  const schema = concreteSchema(cls);
+  assertSafeId(schema.name, id);
+  const layout = layoutOf(schema);
+  const path = layout.dataPath(id);
+  const bytes = await reader.readFile(path);
+  if (!bytes) return undefined;
+  const decoded = decodeObject(schema, bytes, path);
+  if (decoded.values[schema.id.name] !== id) {
+    throw new CorruptObjectError({ path, field: schema.id.name, reason: `its ${schema.id.name} is not "${id}", the id its path gives` });
+  }
+  const ws = workspaceOf(cls);
+  const values: Values = { ...decoded.values };
+  for (const [name, info] of decoded.blobs) values[name] = info && (await readBlobField(reader, layout.folder(id), info));
+  for (const field of schema.fields) {
+    if (field.type.kind === 'ref' && typeof values[field.name] === 'string') {
+      values[field.name] = makeRef(ws, field, values[field.name] as string, at);
+    }
+  }
+  const instance = Reflect.construct(cls, []) as T;
+  Object.assign(instance, values);
+  Object.assign(stateOf(instance), { storedId: id, extra: Object.keys(decoded.extra).length ? decoded.extra : undefined });
+  return instance;
+}
+
+async function readBlobField(reader: TreeReader, folder: string, info: BlobInfo): Promise<Uint8Array> {
+  const path = `${folder}/${info.file}`;
+  const stat = await reader.stat(path);
+  if (!stat || stat === 'dir' || stat.oid !== info.oid) {
+    throw new CorruptObjectError({ path, field: info.file, reason: 'the blob file is missing or does not match data.json' });
+  }
+  return (await reader.readFile(path))!;
+}
+
+function makeRef(ws: Workspace, field: FieldDef, id: string, at?: string): Ref<object> {
+  const spec = (field.type as { model: string | (() => Function) }).model;
+  return new Ref(id, async () => {
+    const target = typeof spec === 'string' ? ws.model(spec) : spec();
+    const object = await load<object>(target, await workspaceOf(target).reader(at), id, at);
+    if (!object) throw new NotFoundError({ model: schemaOf(target).name, id, at });
+    return object;
+  });
+}
+
+class ModelBase {
+  /** The object's id: the id field's value (a uuid unless a field is marked `id`). */
+  declare id: string;
+
+  constructor(init?: Record<string, unknown>) {
+    if ((init as unknown) === PROBE) return countingProxy(this) as this;
+    const schema = schemaOf(new.target);
+    Object.defineProperty(this, STATE, { value: {} satisfies InstanceState, enumerable: false });
+    const given = init ?? {};
+    const names = new Set(schema.fields.map((f) => f.name));
+    const unknown = Object.keys(given).filter((key) => !names.has(key));
+    if (unknown.length) {
+      throw new ValidationError({
+        model: schema.name,
+        failures: unknown.map((field) => ({ field, constraints: { unknown: `${schema.name} has no field "${field}"` } })),
+      });
+    }
+    const self = this as unknown as Values;
+    for (const field of schema.fields) {
+      if (Object.prototype.hasOwnProperty.call(given, field.name)) self[field.name] = given[field.name];
+      else if (field.makeDefault) self[field.name] = field.makeDefault();
+    }
+    if (schema.id.name !== 'id' && !names.has('id')) {
+      Object.defineProperty(this, 'id', {
+        get: () => self[schema.id.name],
+        set: (value) => (self[schema.id.name] = value),
+        enumerable: false,
+        configurable: true,
+      });
+    }
+    return protectInit(new.target, this, Object.keys(given)) as this;
+  }
+
+  /** Hook for `ws.register()`: binds the class and tells the workspace where its files live. */
+  static [BIND](this: Function, ws: Workspace): ModelBinding {
+    const schema = concreteSchema(this);
+    const layout = layoutOf(schema);
+    Object.defineProperty(this, WORKSPACE, { value: ws, enumerable: false, configurable: true });
+    return { name: schema.name, locate: (path) => layout.locate(path) };
+  }
+
+  /** The object with this id; NotFoundError when there is none. Reads staged changes unless `at` is given. */
+  static async get<T>(this: ModelStatic<T>, id: string, options: ReadOptions = {}): Promise<T> {
+    const object = await load<object>(this, await workspaceOf(this).reader(options.at), id, options.at);
+    if (!object) throw new NotFoundError({ model: schemaOf(this).name, id, at: options.at });
+    return object as T;
+  }
+
+  static async exists(this: ModelStatic<unknown>, id: string, options: ReadOptions = {}): Promise<boolean> {
+    const schema = concreteSchema(this);
+    assertSafeId(schema.name, id);
+    const stat = await (await workspaceOf(this).reader(options.at)).stat(layoutOf(schema).dataPath(id));
+    return stat !== undefined && stat !== 'dir';
+  }
+
+  /** Every object of the model, in id order: `await Page.all()` or `for await (const p of Page.all())`. */
+  static all<T>(this: ModelStatic<T>, options: ReadOptions = {}): ModelSet<T> {
+    const cls = this;
+    return new ModelSet<T>(async function* () {
+      const layout = layoutOf(concreteSchema(cls));
+      const reader = await workspaceOf(cls).reader(options.at);
+      for (const id of await layout.ids(reader)) {
+        const object = await load<object>(cls, reader, id, options.at);
+        if (object) yield object as T;
+      }
+    });
+  }
+
+  /** Deletes the object with this id (its whole folder); NotFoundError when there is none. */
+  static async delete(this: ModelStatic<unknown>, id: string, options: WriteOptions = {}): Promise<string | null> {
+    const schema = concreteSchema(this);
+    assertSafeId(schema.name, id);
+    const ws = workspaceOf(this);
+    const layout = layoutOf(schema);
+    await ws.exclusive(async (stage) => {
+      const stat = await (await ws.reader()).stat(layout.dataPath(id));
+      if (!stat || stat === 'dir') throw new NotFoundError({ model: schema.name, id });
+      await stage([{ path: layout.root(id), remove: true }]);
+    });
+    if (!options.commit) return null;
+    return ws.commit({ message: options.message ?? defaultMessage('Delete', schema, id), author: options.author });
+  }
+
+  /**
+   * Validates the object and stages it in the workspace index (moving it if its id changed);
+   * with `{ commit: true }` also commits, returning the commit oid (null if nothing changed).
+   * A rejected save throws and leaves the index as it was.
+   */
+  async save(options: WriteOptions = {}): Promise<string | null> {
+    const cls = this.constructor;
+    const schema = concreteSchema(cls);
+    const layout = layoutOf(schema);
+    const ws = workspaceOf(cls);
+    const state = stateOf(this);
+    const self = this as unknown as Values;
+    const failures = await validateObject(schema, this);
+    const id = self[schema.id.name];
+    if (failures.length) throw new ValidationError({ model: schema.name, id: typeof id === 'string' ? id : undefined, failures });
+    assertSafeId(schema.name, id);
+
+    const ops: StageOp[] = [];
+    const blobs = new Map<string, BlobInfo | null>();
+    for (const field of schema.fields) {
+      if (field.type.kind !== 'blob') continue;
+      const value = self[field.name] as Uint8Array | null | undefined;
+      const path = `${layout.folder(id)}/${field.name}`;
+      if (value) {
+        ops.push({ path, data: value });
+        blobs.set(field.name, { file: field.name, size: value.length, oid: hashObject('blob', value) });
+      } else {
+        ops.push({ path, remove: true });
+        if (value === null) blobs.set(field.name, null);
+      }
+    }
+    ops.push({ path: layout.dataPath(id), data: encodeObject(schema, self, blobs, state.extra) });
+
+    await ws.exclusive(async (stage) => {
+      const reader = await ws.reader();
+      const taken = await reader.stat(layout.dataPath(id));
+      if (taken && (state.storedId === undefined || state.storedId !== id)) {
+        throw new DuplicateIdError({ model: schema.name, id });
+      }
+      // a changed id moves the object: the old folder goes in the same step as the new one appears
+      if (state.storedId !== undefined && state.storedId !== id) ops.unshift({ path: layout.root(state.storedId), remove: true });
+      await stage(ops);
+      state.storedId = id;
+    });
+    if (!options.commit) return null;
+    return ws.commit({ message: options.message ?? defaultMessage('Save', schema, id), author: options.author });
+  }
+
+  /** Deletes this object from the store (by the id it was loaded or saved with). */
+  async delete(options: WriteOptions = {}): Promise<string | null> {
+    const state = stateOf(this);
+    const schema = schemaOf(this.constructor);
+    if (state.storedId === undefined) throw new NotFoundError({ model: schema.name, id: String(this.id) });
+    const result = await (this.constructor as unknown as typeof ModelBase).delete(state.storedId, options);
+    state.storedId = undefined;
+    return result;
+  }
+}
+
+/**
+ * The base class of models (`class Page extends Model`), and the class decorator for model
+ * options (`@Model({ name, path, abstract })`): calling it returns the decorator.
+ */
+export const Model = new Proxy(ModelBase, {
+  apply: (_target, _this, args: [ModelOptions?]) => modelDecorator(args[0]),
+}) as typeof ModelBase & ((options?: ModelOptions) => ClassDecorator);
+export type Model = ModelBase;

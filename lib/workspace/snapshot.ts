@@ -1,0 +1,37 @@
+// Read-only access to the files of one commit's tree: what a read `{ at: 'v1' }` sees. The staged
+// index (StagedTree) answers the same three questions for reads at the workspace head.
+import type { Repository } from '../git/repository.js';
+import { isTreeMode } from '../git/tree.js';
+import type { StagedFile } from './staged-tree.js';
+
+export interface TreeReader {
+  readFile(path: string): Promise<Uint8Array | undefined>;
+  stat(path: string): Promise<StagedFile | 'dir' | undefined>;
+  list(path: string): Promise<Map<string, 'dir' | 'file'>>;
+}
+
+export class CommitSnapshot implements TreeReader {
+  constructor(private readonly repo: Repository, private readonly tree: string) {}
+
+  async readFile(path: string): Promise<Uint8Array | undefined> {
+    const entry = await this.repo.lookup(this.tree, path);
+    if (!entry) return undefined;
+    return this.repo.readBlob(entry.oid, path);
+  }
+
+  async stat(path: string): Promise<StagedFile | 'dir' | undefined> {
+    const entry = await this.repo.lookup(this.tree, path);
+    if (!entry) return undefined;
+    return isTreeMode(entry.mode) ? 'dir' : entry;
+  }
+
+  async list(path: string): Promise<Map<string, 'dir' | 'file'>> {
+    const result = new Map<string, 'dir' | 'file'>();
+    const entry = path ? await this.repo.lookup(this.tree, path) : { mode: '40000', oid: this.tree };
+    if (!entry || !isTreeMode(entry.mode)) return result;
+    for (const [name, child] of await this.repo.readTree(entry.oid, path)) {
+      result.set(name, isTreeMode(child.mode) ? 'dir' : 'file');
+    }
+    return result;
+  }
+}

@@ -1,0 +1,209 @@
+// The workspace index: the branch head's tree with pending changes laid over it, held in memory.
+// Directories load lazily by oid; a change marks only the directories on its path dirty, so a
+// commit hashes and writes just those, and every untouched subtree keeps its oid.
+import { hashObject, type PendingObject } from '../git/object-store.js';
+import type { Repository, Tree } from '../git/repository.js';
+import { FILE_MODE, isTreeMode, serializeTree, TREE_MODE, type EntryMode, type TreeEntry } from '../git/tree.js';
+import { CorruptObjectError } from '../errors.js';
+
+interface FileNode {
+  kind: 'file';
+  mode: EntryMode;
+  oid: string;
+  /** the content while it is not yet in the object store */
+  data?: Uint8Array;
+}
+
+interface DirNode {
+  kind: 'dir';
+  /** undefined while dirty; set once hashed */
+  oid?: string;
+  entries?: Map<string, Node>;
+  /** serialized bytes of a hashed tree that is not yet in the object store */
+  bytes?: Buffer;
+}
+
+type Node = FileNode | DirNode;
+
+export type StageOp = { path: string; data: Uint8Array } | { path: string; remove: true };
+
+export interface StagedFile {
+  oid: string;
+  mode: EntryMode;
+}
+
+function nodeOf(entry: TreeEntry): Node {
+  return isTreeMode(entry.mode) ? { kind: 'dir', oid: entry.oid } : { kind: 'file', mode: entry.mode, oid: entry.oid };
+}
+
+export class StagedTree {
+  private root: DirNode;
+  /** Trees hashed here but not yet written, so diffs can read them like stored ones. */
+  private readonly pending = new Map<string, Tree>();
+
+  constructor(private readonly repo: Repository, base: string | null) {
+    this.root = base ? { kind: 'dir', oid: base } : { kind: 'dir', entries: new Map() };
+  }
+
+  /** Starts over from a (new) base tree, dropping every staged change. */
+  reset(base: string | null): void {
+    this.root = base ? { kind: 'dir', oid: base } : { kind: 'dir', entries: new Map() };
+    this.pending.clear();
+  }
+
+  private async load(dir: DirNode, where: string): Promise<Map<string, Node>> {
+    if (!dir.entries) {
+      const tree = await this.repo.readTree(dir.oid!, where || '/');
+      dir.entries = new Map([...tree].map(([name, entry]) => [name, nodeOf(entry)]));
+    }
+    return dir.entries;
+  }
+
+  /** The node at a path, loading directories on the way; undefined when nothing is there. */
+  private async find(path: string): Promise<Node | undefined> {
+    let node: Node | undefined = this.root;
+    const parts = path ? path.split('/') : [];
+    for (let i = 0; i < parts.length; i++) {
+      if (node.kind !== 'dir') return undefined;
+      node = (await this.load(node, parts.slice(0, i).join('/'))).get(parts[i]);
+      if (!node) return undefined;
+    }
+    return node;
+  }
+
+  async readFile(path: string): Promise<Uint8Array | undefined> {
+    const node = await this.find(path);
+    if (!node) return undefined;
+    if (node.kind !== 'file') throw new CorruptObjectError({ path, reason: 'expected a file, found a directory' });
+    return node.data ?? this.repo.readBlob(node.oid, path);
+  }
+
+  async stat(path: string): Promise<StagedFile | 'dir' | undefined> {
+    const node = await this.find(path);
+    if (!node) return undefined;
+    return node.kind === 'dir' ? 'dir' : { oid: node.oid, mode: node.mode };
+  }
+
+  /** Names in a directory, with whether each is a directory; empty when the directory is absent. */
+  async list(path: string): Promise<Map<string, 'dir' | 'file'>> {
+    const node = await this.find(path);
+    const result = new Map<string, 'dir' | 'file'>();
+    if (!node || node.kind !== 'dir') return result;
+    for (const [name, child] of await this.load(node, path)) result.set(name, child.kind);
+    return result;
+  }
+
+  /**
+   * Applies a set of writes and removals as one step: every directory they touch is loaded first,
+   * then all changes are made synchronously, so a failure while reading leaves the index unchanged.
+   */
+  async apply(ops: StageOp[]): Promise<void> {
+    for (const op of ops) {
+      const parts = op.path.split('/');
+      let node: Node | undefined = this.root;
+      for (let i = 0; i < parts.length - 1 && node?.kind === 'dir'; i++) {
+        node = (await this.load(node, parts.slice(0, i).join('/'))).get(parts[i]);
+      }
+      if (node?.kind === 'dir') await this.load(node, parts.slice(0, -1).join('/'));
+    }
+    const prepared = ops.map((op) => ('data' in op ? { ...op, oid: hashObject('blob', op.data) } : op));
+    for (const op of prepared) {
+      if ('data' in op) this.put(op.path.split('/'), op.oid, op.data);
+      else this.remove(op.path.split('/'));
+    }
+  }
+
+  private put(parts: string[], oid: string, data: Uint8Array): void {
+    const existing = this.walkLoaded(parts);
+    if (existing?.kind === 'file' && existing.oid === oid && existing.mode === FILE_MODE) return;
+    let dir = this.root;
+    for (const part of parts.slice(0, -1)) {
+      dir.oid = undefined;
+      dir.bytes = undefined;
+      let child = dir.entries!.get(part);
+      if (!child || child.kind !== 'dir') {
+        child = { kind: 'dir', entries: new Map() };
+        dir.entries!.set(part, child);
+      }
+      dir = child;
+    }
+    dir.oid = undefined;
+    dir.bytes = undefined;
+    dir.entries!.set(parts[parts.length - 1], { kind: 'file', mode: FILE_MODE, oid, data });
+  }
+
+  private remove(parts: string[]): void {
+    if (!this.walkLoaded(parts)) return;
+    const chain: DirNode[] = [this.root];
+    for (const part of parts.slice(0, -1)) chain.push(chain[chain.length - 1].entries!.get(part) as DirNode);
+    for (const dir of chain) {
+      dir.oid = undefined;
+      dir.bytes = undefined;
+    }
+    chain[chain.length - 1].entries!.delete(parts[parts.length - 1]);
+    // git has no empty directories: prune the ones this removal emptied
+    for (let i = chain.length - 1; i > 0 && chain[i].entries!.size === 0; i--) {
+      chain[i - 1].entries!.delete(parts[i - 1]);
+    }
+  }
+
+  /** The node at a path among already loaded directories (apply() loaded them). */
+  private walkLoaded(parts: string[]): Node | undefined {
+    let node: Node | undefined = this.root;
+    for (const part of parts) {
+      if (node?.kind !== 'dir' || !node.entries) return undefined;
+      node = node.entries.get(part);
+    }
+    return node;
+  }
+
+  /** The oid the index's root tree has now, hashing dirty directories (no I/O). */
+  treeOid(): string {
+    return this.hash(this.root);
+  }
+
+  private hash(dir: DirNode): string {
+    if (dir.oid) return dir.oid;
+    const tree: Tree = new Map();
+    for (const [name, child] of dir.entries!) {
+      tree.set(name, child.kind === 'dir' ? { mode: TREE_MODE, oid: this.hash(child) } : { mode: child.mode, oid: child.oid });
+    }
+    dir.bytes = serializeTree(tree);
+    dir.oid = hashObject('tree', dir.bytes);
+    this.pending.set(dir.oid, tree);
+    return dir.oid;
+  }
+
+  /** Reads a tree by oid, whether it is stored or only staged here. */
+  readonly readTree = async (oid: string): Promise<Tree> => this.pending.get(oid) ?? this.repo.readTree(oid);
+
+  /** Every object the current tree needs that is not yet in the object store. */
+  newObjects(): PendingObject[] {
+    this.treeOid();
+    const out: PendingObject[] = [];
+    const visit = (dir: DirNode): void => {
+      if (!dir.bytes) return;
+      out.push({ type: 'tree', oid: dir.oid!, content: dir.bytes });
+      for (const child of dir.entries!.values()) {
+        if (child.kind === 'dir') visit(child);
+        else if (child.data) out.push({ type: 'blob', oid: child.oid, content: child.data });
+      }
+    };
+    visit(this.root);
+    return out;
+  }
+
+  /** Marks everything as stored, after a commit wrote newObjects(). */
+  markStored(): void {
+    const visit = (dir: DirNode): void => {
+      if (!dir.bytes) return;
+      dir.bytes = undefined;
+      for (const child of dir.entries!.values()) {
+        if (child.kind === 'dir') visit(child);
+        else child.data = undefined;
+      }
+    };
+    visit(this.root);
+    this.pending.clear();
+  }
+}
