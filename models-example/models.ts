@@ -12,10 +12,11 @@ export class Author extends Model {
 export class Page extends Model {
   @Field({ id: true }) @Matches(/^[-\w]+$/) slug!: string;
   @Field() @Length(1, 200) title!: string;
-  @Field() content = '';
-  @Field() published = true;
+  @Field() content: string = '';
+  @Field() published: boolean = true;
   @Field({ type: [String] }) tags: string[] = [];
-  @Field({ required: false, nullable: true }) updatedAt?: Date | null;
+  // TypeScript records unions (Date | null) as Object, so the type is given explicitly
+  @Field({ type: Date, required: false, nullable: true }) updatedAt?: Date | null;
   @Field.ref(() => Author, { required: false, nullable: true }) author?: Ref<Author> | null;
   @Field.blob({ required: false, nullable: true }) cover?: Uint8Array | null;
 }

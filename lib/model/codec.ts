@@ -55,6 +55,10 @@ export function typeProblem(type: FieldKind, value: unknown): string | undefined
     case 'uuid':
       return typeof value === 'string' && isUuid(value) ? undefined : 'must be a UUID';
     case 'json':
+      if (value instanceof Date || typeof value === 'bigint' || value instanceof Uint8Array) {
+        const type = value instanceof Date ? 'Date' : typeof value === 'bigint' ? 'BigInt' : 'Uint8Array';
+        return `is a ${type} but the field holds JSON (TypeScript records union and inferred types as Object): declare it @Field({ type: ${type} })`;
+      }
       return jsonProblem(value);
     case 'blob':
       return value instanceof Uint8Array ? undefined : 'must be a Uint8Array (or Buffer)';

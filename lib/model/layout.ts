@@ -72,7 +72,7 @@ export class Layout {
     return idProblem(id) ? undefined : id;
   }
 
-  /** Ids of the objects present, in tree order (it checks names, not that each data file exists). */
+  /** Ids of the objects present, sorted (it checks names, not that each data file exists). */
   async ids(reader: TreeReader): Promise<string[]> {
     const entries = await reader.list(this.before.join('/'));
     const want = this.hasFolder ? 'dir' : 'file';
@@ -82,6 +82,7 @@ export class Layout {
       const id = this.parseIdName(name);
       if (id !== undefined) ids.push(id);
     }
-    return ids;
+    // staged entries sit in insertion order; callers get one order whatever was staged
+    return ids.sort();
   }
 }

@@ -1,0 +1,61 @@
+// The flat-page CMS from python-gitmodel's README, end to end: a repository is created, pages and
+// an author are saved and committed, read back (also as of an older commit), and the log printed.
+// Run with `npm run example` (or `node dist/models-example/cms.js [repo-path]` after a build).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NotFoundError, Ref, Workspace } from '../lib/index.js';
+import { Author, Page } from './models.js';
+
+const repoPath = process.argv[2] ?? join(mkdtempSync(join(tmpdir(), 'gitmodel-example-')), 'cms.git');
+const log = (...args: unknown[]) => console.log(...args);
+
+const ws = await Workspace.open(repoPath, { author: { name: 'Ada Editor', email: 'ada@example.com' } });
+ws.register(Page, Author);
+log(`opened ${repoPath} on branch ${ws.branch}`);
+
+const ada = new Author({ handle: 'ada', name: 'Ada Editor', email: 'ada@example.com' });
+await ada.save();
+log(`saved author ${ada.handle} (staged, not committed)`);
+
+const page = new Page({ slug: 'example-page', title: 'Example Page', author: Ref.to(ada) });
+page.content = '<h2>Here is an Example</h2><p>Lorem Ipsum</p>';
+page.tags = ['intro', 'example'];
+page.updatedAt = new Date('2026-11-21T09:00:00Z');
+await page.save();
+log(`saved page ${page.slug} (staged); staged changes:`, (await ws.diff()).map((c) => `${c.status} ${c.model}/${c.id}`));
+
+const first = await ws.commit({ message: 'Added an example page and its author' });
+log(`committed ${first}`);
+
+const about = new Page({ slug: 'about', title: 'About', content: '<p>Who we are</p>', published: false });
+about.cover = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>');
+const second = await about.save({ commit: true, message: 'Added the about page' });
+log(`saved and committed page about: ${second}`);
+
+const loaded = await Page.get('example-page');
+loaded.title = 'Example Page (revised)';
+const third = await loaded.save({ commit: true, message: 'Revised the example page title' });
+log(`revised example-page: ${third}`);
+
+const again = await Page.get('example-page');
+const author = await again.author!.load();
+log(`get example-page → title "${again.title}", tags ${JSON.stringify(again.tags)}, by ${author.name}`);
+const before = await Page.get('example-page', { at: 'HEAD~1' });
+log(`the same page at HEAD~1 → title "${before.title}"`);
+log(`all pages: ${(await Page.all()).map((p) => p.slug).join(', ')}`);
+
+await Page.delete('about', { commit: true, message: 'Removed the about page' });
+try {
+  await Page.get('about');
+} catch (error) {
+  if (!(error instanceof NotFoundError)) throw error;
+  log(`after deleting: ${error.code} ${error.message}`);
+}
+log(`the about page is still in history: "${(await Page.get('about', { at: 'HEAD~1' })).title}"`);
+
+log('\ncommit log (newest first):');
+for await (const commit of ws.walk()) {
+  log(`  ${commit.oid.slice(0, 10)} ${commit.author.name}  ${commit.message.trim()}`);
+}
+log(`\ninspect it with git: git --git-dir ${repoPath} log --stat`);

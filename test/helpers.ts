@@ -1,0 +1,76 @@
+// Shared test helpers: temporary repositories, the real git CLI, and byte-level repo snapshots.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterEach, expect } from 'vitest';
+
+const made: string[] = [];
+
+afterEach(() => {
+  while (made.length) rmSync(made.pop()!, { recursive: true, force: true });
+});
+
+/** A new empty temporary directory, removed after the test. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gitmodel-test-'));
+  made.push(dir);
+  return dir;
+}
+
+/** A path where a bare repository does not exist yet (Workspace.open creates it). */
+export function newRepoPath(): string {
+  return join(tempDir(), 'data.git');
+}
+
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+  HOME: tmpdir(),
+};
+
+/** Runs the real git CLI in `cwd` and returns its stdout. */
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs git and returns stdout as raw bytes. */
+export function gitBytes(cwd: string, ...args: string[]): Buffer {
+  return execFileSync('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Asserts `git fsck --strict` passes on the repository (exit code 0, no error lines). */
+export function expectFsckClean(gitdir: string): void {
+  const out = execFileSync('git', ['--git-dir', gitdir, 'fsck', '--strict', '--no-dangling'], {
+    env: GIT_ENV,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  expect(out).not.toMatch(/error|missing|broken|bad/i);
+}
+
+/** Every file under a directory with its bytes, for "left exactly as it was" comparisons. */
+export function snapshot(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else files.set(relative(dir, p), readFileSync(p).toString('base64'));
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/** A non-bare repository made with the git CLI, with one commit on `main`. */
+export function cliRepoWithCheckout(): string {
+  const dir = tempDir();
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'commit', '-q', '--allow-empty', '-m', 'initial');
+  return dir;
+}
