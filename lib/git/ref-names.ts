@@ -15,3 +15,10 @@ export function refNameProblem(name: string): string | undefined {
   }
   return undefined;
 }
+
+/** A branch name additionally may not start with "-" or be "HEAD" (git check-ref-format --branch). */
+export function branchNameProblem(name: string): string | undefined {
+  if (name.startsWith('-')) return 'it starts with "-"';
+  if (name === 'HEAD') return '"HEAD" is not a branch name';
+  return refNameProblem(name);
+}

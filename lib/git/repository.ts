@@ -103,11 +103,12 @@ export class Repository {
   }
 
   private static async at(gitdir: string, workdir: string | undefined): Promise<Repository> {
-    if (!(await looksLikeGitdir(gitdir))) {
-      throw new RepositoryNotFoundError({ path: gitdir, reason: 'HEAD or objects/ is missing' });
-    }
+    // a linked worktree's own gitdir holds HEAD; objects and refs live in the common dir
     const common = await readFile(join(gitdir, 'commondir'), 'utf8').catch(() => undefined);
     const commondir = common ? resolvePath(gitdir, common.trim()) : gitdir;
+    if ((await kind(join(gitdir, 'HEAD'))) !== 'file' || (await kind(join(commondir, 'objects'))) !== 'dir') {
+      throw new RepositoryNotFoundError({ path: gitdir, reason: 'HEAD or objects/ is missing' });
+    }
     return new Repository(
       gitdir,
       commondir,
@@ -206,12 +207,13 @@ export class Repository {
     throw new RefNotFoundError({ ref: rev }, 'tag chain too deep');
   }
 
-  /** Branches checked out in a working tree (this one's and any linked worktree's), with its path. */
+  /** Branches checked out in a working tree (the main one's and every linked worktree's), with its path. */
   async checkedOut(): Promise<Map<string, string>> {
     const result = new Map<string, string>();
-    if (this.workdir) {
-      const target = await this.refs.symbolicTarget('HEAD');
-      if (target) result.set(target, this.workdir);
+    const mainWorkdir = this.commondir === this.gitdir ? this.workdir : await this.mainWorkdir();
+    if (mainWorkdir) {
+      const head = await readFile(join(this.commondir, 'HEAD'), 'utf8').catch(() => '');
+      if (head.startsWith('ref: ')) result.set(head.slice(5).trim(), mainWorkdir);
     }
     const worktrees = join(this.commondir, 'worktrees');
     for (const name of await readdir(worktrees).catch(() => [] as string[])) {
@@ -220,5 +222,11 @@ export class Repository {
       if (head.startsWith('ref: ')) result.set(head.slice(5).trim(), dirname(where.trim()));
     }
     return result;
+  }
+
+  /** The main working tree of the repository a linked worktree belongs to (none if it is bare). */
+  private async mainWorkdir(): Promise<string | undefined> {
+    const config = await readFile(join(this.commondir, 'config'), 'utf8').catch(() => '');
+    return /^\s*bare\s*=\s*true\s*$/im.test(config) ? undefined : dirname(this.commondir);
   }
 }

@@ -1,7 +1,8 @@
 // `new Page({ content: 'x' })` must keep 'x' even when the class says `content = ''`: field
 // initializers run after the base constructor has applied `init`, and would overwrite it. Once per
 // class, a probe construction counts the writes each property gets from initializers; a real
-// construction with `init` then ignores exactly those writes to the properties `init` gave.
+// construction then ignores exactly those writes to the properties `init` gave (and keeps
+// defaults from being wiped by bare declarations).
 // This works with both define semantics (useDefineForClassFields) and assignment semantics.
 
 export const PROBE = Symbol('gitmodel.probe');
@@ -35,22 +36,27 @@ function initializerWrites(cls: Function): Map<PropertyKey, number> {
   return counts;
 }
 
-/** The instance to return from the base constructor: itself, or a proxy that keeps `init`'s values. */
-export function protectInit(cls: Function, instance: object, keys: string[]): object {
-  if (!keys.length) return instance;
+/**
+ * The instance to return from the base constructor: itself, or a proxy that ignores the probed
+ * initializer writes to the properties `init` gave, and the `undefined` a bare declaration
+ * (`status!: string` under define semantics) writes over a default.
+ */
+export function protectInit(cls: Function, instance: object, given: string[], defaulted: string[]): object {
+  if (!given.length && !defaulted.length) return instance;
   const writes = initializerWrites(cls);
-  const skip = new Map<PropertyKey, number>();
-  for (const key of keys) if (writes.get(key)) skip.set(key, writes.get(key)!);
+  const skip = new Map<PropertyKey, { left: number; onlyUndefined: boolean }>();
+  for (const key of defaulted) if (writes.get(key)) skip.set(key, { left: writes.get(key)!, onlyUndefined: true });
+  for (const key of given) if (writes.get(key)) skip.set(key, { left: writes.get(key)!, onlyUndefined: false });
   if (!skip.size) return instance;
-  const skipped = (key: PropertyKey): boolean => {
-    const left = skip.get(key);
-    if (!left) return false;
-    if (left === 1) skip.delete(key);
-    else skip.set(key, left - 1);
-    return true;
+  const skipped = (key: PropertyKey, value: unknown): boolean => {
+    const entry = skip.get(key);
+    if (!entry) return false;
+    if (--entry.left === 0) skip.delete(key);
+    return !entry.onlyUndefined || value === undefined;
   };
   return new Proxy(instance, {
-    set: (t, key, value) => skipped(key) || Reflect.set(t, key, value),
-    defineProperty: (t, key, descriptor) => skipped(key) || Reflect.defineProperty(t, key, descriptor),
+    set: (t, key, value) => skipped(key, value) || Reflect.set(t, key, value),
+    defineProperty: (t, key, descriptor) =>
+      skipped(key, 'value' in descriptor ? descriptor.value : null) || Reflect.defineProperty(t, key, descriptor),
   });
 }

@@ -10,7 +10,7 @@ import {
 } from '../errors.js';
 import { hashObject } from '../git/object-store.js';
 import { modelDecorator, type ModelOptions } from '../metadata/model-options.js';
-import { schemaOf, type FieldDef, type Schema } from '../metadata/schema.js';
+import { kebabCase, schemaOf, type FieldDef, type Schema } from '../metadata/schema.js';
 import type { Signature } from '../workspace/signature.js';
 import type { TreeReader } from '../workspace/snapshot.js';
 import type { StageOp } from '../workspace/staged-tree.js';
@@ -77,12 +77,21 @@ function concreteSchema(cls: Function): Schema {
   return schema;
 }
 
+/** The model name for messages, even of a class whose declaration is broken. */
+function modelName(cls: Function): string {
+  try {
+    return schemaOf(cls).name;
+  } catch {
+    return kebabCase(cls.name);
+  }
+}
+
 /** The workspace a class is registered with. */
 export function workspaceOf(cls: Function): Workspace {
   const ws = Object.prototype.hasOwnProperty.call(cls, WORKSPACE)
     ? (cls as unknown as Record<symbol, Workspace>)[WORKSPACE]
     : undefined;
-  if (!ws) throw new UnknownModelError({ model: cls.name }, `call ws.register(${cls.name}) before using it`);
+  if (!ws) throw new UnknownModelError({ model: modelName(cls) }, `call ws.register(${cls.name}) before using it`);
   return ws;
 }
 
@@ -153,9 +162,13 @@ class ModelBase {
       });
     }
     const self = this as unknown as Values;
+    const defaulted: string[] = [];
     for (const field of schema.fields) {
       if (Object.prototype.hasOwnProperty.call(given, field.name)) self[field.name] = given[field.name];
-      else if (field.makeDefault) self[field.name] = field.makeDefault();
+      else if (field.makeDefault) {
+        self[field.name] = field.makeDefault();
+        defaulted.push(field.name);
+      }
     }
     if (schema.id.name !== 'id' && !names.has('id')) {
       Object.defineProperty(this, 'id', {
@@ -165,15 +178,18 @@ class ModelBase {
         configurable: true,
       });
     }
-    return protectInit(new.target, this, Object.keys(given)) as this;
+    return protectInit(new.target, this, Object.keys(given), defaulted) as this;
   }
 
   /** Hook for `ws.register()`: binds the class and tells the workspace where its files live. */
   static [BIND](this: Function, ws: Workspace): ModelBinding {
     const schema = concreteSchema(this);
     const layout = layoutOf(schema);
-    Object.defineProperty(this, WORKSPACE, { value: ws, enumerable: false, configurable: true });
-    return { name: schema.name, locate: (path) => layout.locate(path) };
+    return {
+      name: schema.name,
+      locate: (path) => layout.locate(path),
+      attach: () => Object.defineProperty(this, WORKSPACE, { value: ws, enumerable: false, configurable: true }),
+    };
   }
 
   /** The object with this id; NotFoundError when there is none. Reads staged changes unless `at` is given. */
@@ -209,13 +225,15 @@ class ModelBase {
     assertSafeId(schema.name, id);
     const ws = workspaceOf(this);
     const layout = layoutOf(schema);
+    const message = options.message ?? defaultMessage('Delete', schema, id);
+    if (options.commit) ws.checkCommit({ message, author: options.author });
     await ws.exclusive(async (stage) => {
       const stat = await (await ws.reader()).stat(layout.dataPath(id));
       if (!stat || stat === 'dir') throw new NotFoundError({ model: schema.name, id });
       await stage([{ path: layout.root(id), remove: true }]);
     });
     if (!options.commit) return null;
-    return ws.commit({ message: options.message ?? defaultMessage('Delete', schema, id), author: options.author });
+    return ws.commit({ message, author: options.author });
   }
 
   /**
@@ -234,6 +252,8 @@ class ModelBase {
     const id = self[schema.id.name];
     if (failures.length) throw new ValidationError({ model: schema.name, id: typeof id === 'string' ? id : undefined, failures });
     assertSafeId(schema.name, id);
+    const message = options.message ?? defaultMessage('Save', schema, id);
+    if (options.commit) ws.checkCommit({ message, author: options.author });
 
     const ops: StageOp[] = [];
     const blobs = new Map<string, BlobInfo | null>();
@@ -263,7 +283,7 @@ class ModelBase {
       state.storedId = id;
     });
     if (!options.commit) return null;
-    return ws.commit({ message: options.message ?? defaultMessage('Save', schema, id), author: options.author });
+    return ws.commit({ message, author: options.author });
   }
 
   /** Deletes this object from the store (by the id it was loaded or saved with). */

@@ -6,7 +6,7 @@ import type { Commit, Person } from '../git/commit.js';
 import { serializeCommit } from '../git/commit.js';
 import { walkCommits } from '../git/log.js';
 import { hashObject } from '../git/object-store.js';
-import { refNameProblem } from '../git/ref-names.js';
+import { branchNameProblem } from '../git/ref-names.js';
 import { Repository } from '../git/repository.js';
 import { diffTrees } from '../git/tree-diff.js';
 import { Mutex } from './mutex.js';
@@ -21,6 +21,8 @@ export interface ModelBinding {
   readonly name: string;
   /** The object a path belongs to under this model's layout, and whether it is the data file. */
   locate(path: string): { id: string; data: boolean } | undefined;
+  /** Binds the class to the workspace; called only once every class given to register() checked out. */
+  attach(): void;
 }
 
 /** Model classes implement this static hook; `ws.register()` calls it. */
@@ -102,9 +104,10 @@ export class Workspace {
 
   static async open(path: string, options: OpenOptions = {}): Promise<Workspace> {
     if (options.branch !== undefined) {
-      const problem = refNameProblem(options.branch);
+      const problem = branchNameProblem(options.branch);
       if (problem) throw new InvalidRefNameError({ name: options.branch, reason: problem });
     }
+    if (options.author) toPerson(options.author); // checked before anything is created
     const repo = await Repository.open(path, { create: options.create, initialBranch: options.branch });
     const headTarget = await repo.refs.symbolicTarget('HEAD');
     const branch =
@@ -112,7 +115,7 @@ export class Workspace {
     const head = await repo.refs.read(`refs/heads/${branch}`);
     const tree = head ? (await repo.readCommit(head)).tree : EMPTY_TREE;
     const author = options.author ?? (await configuredSignature(repo.commondir)) ?? DEFAULT_SIGNATURE;
-    toPerson(author); // reject an unusable author now rather than at the first commit
+    toPerson(author); // a configured identity git could not use is refused now, not at the first commit
     return new Workspace(repo, branch, head, tree, author);
   }
 
@@ -128,6 +131,7 @@ export class Workspace {
 
   /** Binds model classes to this workspace, so their static methods (get, all, …) read and write here. */
   register(...classes: Function[]): this {
+    const accepted = new Map<string, { cls: Function; binding: ModelBinding }>();
     for (const cls of classes) {
       const hook = (cls as unknown as Partial<Bindable>)[BIND];
       if (typeof hook !== 'function') {
@@ -136,14 +140,19 @@ export class Workspace {
         });
       }
       const binding = hook.call(cls, this);
-      const existing = this.models.get(binding.name);
+      const existing = accepted.get(binding.name) ?? this.models.get(binding.name);
       if (existing && existing.cls !== cls) {
         throw new ConfigurationError(
           `${cls.name} and ${existing.cls.name} both use the model name "${binding.name}": give one another name with @Model({ name })`,
           { model: binding.name },
         );
       }
-      this.models.set(binding.name, { cls, binding });
+      accepted.set(binding.name, { cls, binding });
+    }
+    // all or nothing: a rejected class list binds none of them
+    for (const [name, entry] of accepted) {
+      entry.binding.attach();
+      this.models.set(name, entry);
     }
     return this;
   }
@@ -186,9 +195,7 @@ export class Workspace {
    */
   commit(options: CommitOptions): Promise<string | null> {
     return this.mutex.run(async () => {
-      if (typeof options?.message !== 'string') throw new ConfigurationError('commit needs a message');
-      const author = toPerson(options.author ?? this.author);
-      const committer = options.committer ? toPerson(options.committer) : author;
+      const { author, committer } = this.checkCommit(options);
       const tree = this.index.treeOid();
       if (tree === this.headTree) return null;
       const where = (await this.repo.checkedOut()).get(this.ref);
@@ -208,6 +215,16 @@ export class Workspace {
       this.headTree = tree;
       return oid;
     });
+  }
+
+  /**
+   * Checks commit options without committing, so a save or delete that is to be committed can be
+   * refused before it stages anything.
+   */
+  checkCommit(options: Partial<CommitOptions>): { author: Person; committer: Person } {
+    if (typeof options?.message !== 'string') throw new ConfigurationError('a commit needs a message (a string)');
+    const author = toPerson(options.author ?? this.author);
+    return { author, committer: options.committer ? toPerson(options.committer) : author };
   }
 
   /** Drops every staged change. */
