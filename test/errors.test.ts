@@ -1,9 +1,7 @@
 // The error catalogue: every typed error gitmodel throws, with its class, `code` and `data`, and
 // the promise that a rejected write leaves the workspace index and the repository on disk exactly
 // as they were.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -22,7 +20,7 @@ import {
   Workspace,
 } from '../lib/index.js';
 import { Author, Page } from '../models-example/models.js';
-import { expectFsckClean, git, newRepoPath, snapshot, tempDir } from './helpers.js';
+import { expectFsckClean, git, gitWith, newRepoPath, snapshot, tempDir } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Models of this file
@@ -53,19 +51,9 @@ class Orphan extends Model {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  HOME: tmpdir(),
-};
-
 /** Runs git with bytes on stdin; returns trimmed stdout. */
 function gitInput(cwd: string, input: string | Buffer, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env: GIT_ENV, input, encoding: 'utf8' }).trim();
+  return gitWith(cwd, { input }, ...args).trim();
 }
 
 type FileTree = { [name: string]: string | Buffer | FileTree };
@@ -87,7 +75,7 @@ function mktree(gitdir: string, tree: FileTree): string {
 /** A bare repository (made by the git CLI) whose `main` has one commit with exactly these files. */
 function bareRepoWith(tree: FileTree): string {
   const gitdir = newRepoPath();
-  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', gitdir], { env: GIT_ENV });
+  git(tempDir(), 'init', '-q', '--bare', '-b', 'main', gitdir);
   const treeOid = mktree(gitdir, tree);
   const commit = gitInput(gitdir, 'handmade\n', 'commit-tree', treeOid);
   git(gitdir, 'update-ref', 'refs/heads/main', commit);

@@ -23,7 +23,7 @@ export function newRepoPath(): string {
   return join(tempDir(), 'data.git');
 }
 
-const GIT_ENV = {
+export const GIT_ENV = {
   ...process.env,
   GIT_AUTHOR_NAME: 'Test',
   GIT_AUTHOR_EMAIL: 'test@example.com',
@@ -35,7 +35,22 @@ const GIT_ENV = {
 
 /** Runs the real git CLI in `cwd` and returns its stdout. */
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return gitWith(cwd, {}, ...args);
+}
+
+/** git with bytes on stdin and/or extra environment (commit dates); returns stdout. */
+export function gitWith(
+  cwd: string,
+  options: { input?: string | Buffer; env?: Record<string, string> },
+  ...args: string[]
+): string {
+  return execFileSync('git', args, {
+    cwd,
+    env: { ...GIT_ENV, ...options.env },
+    encoding: 'utf8',
+    input: options.input,
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
 }
 
 /** Runs git and returns stdout as raw bytes. */

@@ -19,28 +19,14 @@ import {
   type StagedChange,
 } from '../lib/index.js';
 import { Author, Page } from '../models-example/models.js';
-import { cliRepoWithCheckout, expectFsckClean, git, newRepoPath, snapshot, tempDir } from './helpers.js';
+import { cliRepoWithCheckout, expectFsckClean, git, gitWith, newRepoPath, snapshot, tempDir } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // local helpers
 
 /** git with extra environment (commit dates), otherwise the same identity as helpers' git(). */
 function gitEnv(cwd: string, env: Record<string, string>, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'Test',
-      GIT_AUTHOR_EMAIL: 'test@example.com',
-      GIT_COMMITTER_NAME: 'Test',
-      GIT_COMMITTER_EMAIL: 'test@example.com',
-      GIT_CONFIG_NOSYSTEM: '1',
-      HOME: tmpdir(),
-      ...env,
-    },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return gitWith(cwd, { env }, ...args);
 }
 
 /** Whether git accepts a branch name (exit status of `git check-ref-format --branch`). */
