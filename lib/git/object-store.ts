@@ -1,14 +1,18 @@
-// The object database: read any object (loose or packed), write loose objects atomically.
-// Loose objects are read and written with Node's native zlib and sha1; packs are read through
-// isomorphic-git, the only place in gitmodel that depends on it (with refs.ts for listing).
-import { createHash, randomBytes } from 'node:crypto';
+// The object database: read any object (packed or loose), write a batch of objects as one pack.
+// Hashing and zlib are Node's native ones; packs are read by our own index lookup (pack-reader.ts),
+// with isomorphic-git as the fallback for formats we do not read ourselves (v1 pack indexes).
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import { CorruptObjectError } from '../errors.js';
+import { writeFileDurably } from './durable-write.js';
 import { Lru } from './lru.js';
+import { AUTO_PACK_LIMIT, maintain, type MaintenanceResult } from './maintenance.js';
+import { PackSet } from './pack-set.js';
+import { packEntry, writePack } from './pack-writer.js';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
@@ -38,14 +42,16 @@ export function hashObject(type: ObjectType, content: Uint8Array): string {
 }
 
 export class ObjectStore {
-  /** isomorphic-git's own cache (pack indexes); one object shared by every call. */
+  /** isomorphic-git's own cache; one object shared by every call. */
   private readonly gitCache = {};
   private readonly recent = new Lru<string, GitObject>(4096);
-  private readonly known = new Set<string>();
+  readonly packs: PackSet;
 
-  constructor(private readonly objectsDir: string, private readonly gitdir: string) {}
+  constructor(readonly objectsDir: string, private readonly gitdir: string) {
+    this.packs = new PackSet(join(objectsDir, 'pack'));
+  }
 
-  private loosePath(oid: string): string {
+  loosePath(oid: string): string {
     return join(this.objectsDir, oid.slice(0, 2), oid.slice(2));
   }
 
@@ -53,19 +59,8 @@ export class ObjectStore {
   async tryRead(oid: string): Promise<GitObject | undefined> {
     const hit = this.recent.get(oid);
     if (hit) return hit;
-    let object: GitObject | undefined;
-    let raw: Buffer | undefined;
-    try {
-      raw = await readFile(this.loosePath(oid));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    if (raw) object = parseLoose(oid, inflateSync(raw));
-    else object = await this.readPacked(oid);
-    if (object) {
-      this.recent.set(oid, object);
-      this.known.add(oid);
-    }
+    const object = this.packs.read(oid) ?? (await this.readLoose(oid)) ?? (await this.readFallback(oid));
+    if (object) this.recent.set(oid, object);
     return object;
   }
 
@@ -75,7 +70,19 @@ export class ObjectStore {
     return object;
   }
 
-  private async readPacked(oid: string): Promise<GitObject | undefined> {
+  private async readLoose(oid: string): Promise<GitObject | undefined> {
+    let raw: Buffer;
+    try {
+      raw = await readFile(this.loosePath(oid));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return parseLoose(oid, inflateSync(raw));
+  }
+
+  /** Through isomorphic-git: packs with a version-1 index, which our reader does not parse. */
+  private async readFallback(oid: string): Promise<GitObject | undefined> {
     try {
       const result = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.gitCache });
       return { type: result.type as ObjectType, content: result.object as Uint8Array };
@@ -86,13 +93,12 @@ export class ObjectStore {
   }
 
   async has(oid: string): Promise<boolean> {
-    if (this.known.has(oid)) return true;
+    if (this.recent.get(oid) || this.packs.has(oid)) return true;
     try {
       await stat(this.loosePath(oid));
-      this.known.add(oid);
       return true;
     } catch {
-      return (await this.readPacked(oid)) !== undefined;
+      return (await this.readFallback(oid)) !== undefined;
     }
   }
 
@@ -106,27 +112,34 @@ export class ObjectStore {
   }
 
   /**
-   * Writes objects as loose files. Each is written to a temporary name, flushed, and renamed into
-   * place, so a crash leaves either no file or a complete one; objects already present are skipped.
+   * Writes a batch of objects durably: as one pack (one file and its index, flushed and renamed
+   * into place), or a lone object as a loose file. Nothing is visible before it is complete.
    */
-  async write(objects: Iterable<PendingObject>): Promise<void> {
-    const dirs = new Set<string>();
-    for (const object of objects) {
-      if (this.known.has(object.oid)) continue;
-      const path = this.loosePath(object.oid);
-      const dir = join(this.objectsDir, object.oid.slice(0, 2));
-      if (!dirs.has(dir)) {
-        await mkdir(dir, { recursive: true });
-        dirs.add(dir);
-      }
-      try {
-        await stat(path);
-      } catch {
-        const bytes = deflateSync(Buffer.concat([header(object.type, object.content.length), object.content]));
-        await writeFileDurably(path, bytes);
-      }
-      this.known.add(object.oid);
-      this.recent.set(object.oid, object);
+  async write(objects: PendingObject[]): Promise<void> {
+    if (objects.length === 0) return;
+    if (objects.length === 1) await this.writeLoose(objects[0]);
+    else {
+      await mkdir(this.packs.dir, { recursive: true });
+      await writePack(this.packs.dir, objects.map(packEntry));
+    }
+    for (const object of objects) this.recent.set(object.oid, object);
+    if (this.packs.all.length > AUTO_PACK_LIMIT) await this.maintain();
+  }
+
+  /** Merges small packs (all packs and loose objects with `full`), keeping every object. */
+  maintain(options: { full?: boolean } = {}): Promise<MaintenanceResult> {
+    return maintain(this.packs, this.objectsDir, options.full ?? false);
+  }
+
+  private async writeLoose(object: PendingObject): Promise<void> {
+    const path = this.loosePath(object.oid);
+    try {
+      await stat(path);
+      return;
+    } catch {
+      await mkdir(join(this.objectsDir, object.oid.slice(0, 2)), { recursive: true });
+      const bytes = deflateSync(Buffer.concat([header(object.type, object.content.length), object.content]), { level: 1 });
+      await writeFileDurably(path, bytes);
     }
   }
 }
@@ -141,20 +154,4 @@ function parseLoose(oid: string, data: Buffer): GitObject {
     throw new CorruptObjectError({ path: oid, reason: 'loose object header is malformed' });
   }
   return { type, content };
-}
-
-/** Writes a file under a temporary name beside it, flushes it, then renames it into place. */
-export async function writeFileDurably(path: string, bytes: Uint8Array, mode = 0o444): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  const handle = await open(temp, 'wx', mode);
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
-  await handle.close();
-  await rename(temp, path);
 }

@@ -51,3 +51,51 @@ export function serializeTree(entries: Iterable<[string, TreeEntry]>): Buffer {
   }
   return Buffer.concat(parts);
 }
+
+/** Compares a raw entry's sort key (name bytes, plus '/' for a tree) with a precomputed key. */
+function compareRawKey(raw: Buffer, start: number, end: number, isTree: boolean, key: Buffer): number {
+  const length = end - start + (isTree ? 1 : 0);
+  for (let i = 0; i < length && i < key.length; i++) {
+    const byte = start + i < end ? raw[start + i] : 0x2f;
+    if (byte !== key[i]) return byte - key[i];
+  }
+  return length - key.length;
+}
+
+/**
+ * A tree's bytes with a few entries replaced, added (in git's order) or removed (null), made in
+ * one pass over the old bytes: a commit that changes one object in a folder of 10,000 copies the
+ * other 9,999 entries as whole spans instead of sorting and re-encoding them.
+ */
+export function patchTree(raw: Buffer, changes: Map<string, TreeEntry | null>): Buffer {
+  const pending = [...changes]
+    .filter((change): change is [string, TreeEntry] => change[1] !== null)
+    .map(([name, entry]) => ({ key: sortKey(name, entry.mode), bytes: Buffer.concat([Buffer.from(`${entry.mode} ${name}\0`), Buffer.from(entry.oid, 'hex')]) }))
+    .sort((a, b) => Buffer.compare(a.key, b.key));
+  const changedNames = [...changes.keys()].map((name) => Buffer.from(name));
+  const lengths = new Set(changedNames.map((n) => n.length));
+  const out: Buffer[] = [];
+  let spanStart = 0;
+  let at = 0;
+  let next = 0;
+  while (at < raw.length) {
+    const space = raw.indexOf(0x20, at);
+    const nul = raw.indexOf(0, space + 1);
+    const end = nul + 21;
+    if (next < pending.length) {
+      const isTree = space - at === 5 && raw[at] === 0x34; // mode "40000"
+      while (next < pending.length && compareRawKey(raw, space + 1, nul, isTree, pending[next].key) > 0) {
+        out.push(raw.subarray(spanStart, at), pending[next++].bytes);
+        spanStart = at;
+      }
+    }
+    if (lengths.has(nul - space - 1) && changedNames.some((n) => raw.compare(n, 0, n.length, space + 1, nul) === 0)) {
+      out.push(raw.subarray(spanStart, at)); // the old entry is dropped; its replacement is in `pending`
+      spanStart = end;
+    }
+    at = end;
+  }
+  out.push(raw.subarray(spanStart));
+  while (next < pending.length) out.push(pending[next++].bytes);
+  return Buffer.concat(out);
+}

@@ -2,8 +2,12 @@
 export interface ModelOptions {
   /** the model's folder name (default: the class name in kebab-case, `BlogPost` → `blog-post`) */
   name?: string;
-  /** where an object's data file lives: placeholders {model} and {id} (default `{model}/{id}/data.json`) */
+  /** where an object's data file lives: placeholders {model}, {id} and {shard}
+   *  (default `{model}/{id}/data.json`, or `{model}/{shard}/{id}/data.json` with `shard`) */
   path?: string;
+  /** spread objects over 16^shard folders named by the first `shard` hex digits of sha1(id), so a
+   *  commit to a model with many objects rewrites small trees (1 to 4; default none) */
+  shard?: number;
   /** a base class of other models, never saved itself */
   abstract?: boolean;
 }
@@ -23,11 +27,11 @@ export function ownModelOptions(cls: Function): ModelOptions {
     : {};
 }
 
-/** The nearest `path` layout given on this class or an ancestor. */
-export function inheritedPath(cls: Function): string | undefined {
+/** The nearest value of a layout option given on this class or an ancestor. */
+export function inheritedOption<K extends 'path' | 'shard'>(cls: Function, key: K): ModelOptions[K] | undefined {
   for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
     const own = ownModelOptions(c);
-    if (own.path !== undefined) return own.path;
+    if (own[key] !== undefined) return own[key];
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
 import { ConfigurationError } from '../errors.js';
 import { MISSING_METADATA_FIX } from './design-type.js';
 import { FIELDS, type FieldOptions, type FieldRecord, type TypeSpec } from './field.js';
-import { inheritedPath, ownModelOptions } from './model-options.js';
+import { inheritedOption, ownModelOptions } from './model-options.js';
 
 export type ScalarKind = 'string' | 'number' | 'boolean' | 'date' | 'bigint' | 'json' | 'decimal' | 'uuid' | 'blob';
 
@@ -32,9 +32,12 @@ export interface Schema {
   /** true when no field is marked id and gitmodel added a uuid `id` field */
   autoId: boolean;
   path: string;
+  /** hex digits of sha1(id) naming an object's shard folder; 0 when not sharded */
+  shard: number;
 }
 
 export const DEFAULT_PATH = '{model}/{id}/data.json';
+export const DEFAULT_SHARDED_PATH = '{model}/{shard}/{id}/data.json';
 const SCHEMA = Symbol('gitmodel.schema');
 
 /** `BlogPost` → `blog-post`, `HTMLPage` → `html-page`. */
@@ -134,7 +137,18 @@ function resolve(cls: Function): Schema {
     fields.unshift(id);
   }
   if (id.nullable) throw new ConfigurationError(`${name}.${id.name}: the id cannot be nullable`, { model: name, field: id.name });
-  return { cls, name, abstract: own.abstract === true, fields, id, autoId, path: inheritedPath(cls) ?? DEFAULT_PATH };
+  const shard = inheritedOption(cls, 'shard') ?? 0;
+  if (!Number.isInteger(shard) || shard < 0 || shard > 4) {
+    throw new ConfigurationError(`${name}: shard is a number of hex digits from 1 to 4`, { model: name });
+  }
+  const path = inheritedOption(cls, 'path') ?? (shard ? DEFAULT_SHARDED_PATH : DEFAULT_PATH);
+  if (path.includes('{shard}') !== shard > 0) {
+    throw new ConfigurationError(
+      `${name}: a path layout has {shard} exactly when the model sets shard (path "${path}", shard ${shard})`,
+      { model: name },
+    );
+  }
+  return { cls, name, abstract: own.abstract === true, fields, id, autoId, path, shard };
 }
 
 /** The schema of a model class, resolved on first use. */

@@ -1,5 +1,7 @@
 // Where a model's objects live in the tree. A template such as `{model}/{id}/data.json` is split
 // into segments; exactly one holds {id} (maybe with a fixed prefix or suffix, as in `{id}.json`).
+// A sharded layout has a `{shard}` folder before it: the first hex digits of sha1(id).
+import { createHash } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
 import type { TreeReader } from '../workspace/snapshot.js';
 import { idProblem } from './id.js';
@@ -14,15 +16,22 @@ export class Layout {
   private readonly idSegment: IdSegment;
   private readonly after: string[];
 
-  constructor(template: string, model: string) {
+  private readonly shardAt: number;
+
+  constructor(template: string, model: string, private readonly shard = 0) {
     const segments = template.replaceAll('{model}', model).split('/');
     const at = segments.findIndex((s) => s.includes('{id}'));
     const bad = (why: string) => new ConfigurationError(`${model}: path layout "${template}" ${why}`, { model });
     if (at < 0 || segments.filter((s) => s.includes('{id}')).length > 1 || segments[at].split('{id}').length > 2) {
       throw bad('must contain {id} exactly once');
     }
+    this.shardAt = segments.indexOf('{shard}');
+    const shardSegments = segments.filter((s) => s.includes('{shard}'));
+    if (this.shardAt > at || shardSegments.length > (shard ? 1 : 0) || shardSegments.some((s) => s !== '{shard}')) {
+      throw bad('may have one {shard} folder, before {id}');
+    }
     for (const s of segments) {
-      if (!s || s === '.' || s === '..' || /[{}\\\0]/.test(s.replace('{id}', ''))) throw bad(`has an unusable segment "${s}"`);
+      if (!s || s === '.' || s === '..' || /[{}\\\0]/.test(s.replace('{id}', '').replace('{shard}', ''))) throw bad(`has an unusable segment "${s}"`);
     }
     const [prefix, suffix] = segments[at].split('{id}');
     this.before = segments.slice(0, at);
@@ -39,13 +48,22 @@ export class Layout {
     return `${this.idSegment.prefix}${id}${this.idSegment.suffix}`;
   }
 
+  shardOf(id: string): string {
+    return createHash('sha1').update(id).digest('hex').slice(0, this.shard);
+  }
+
+  /** The folders leading to an object's id segment, with its shard filled in. */
+  private prefix(id: string): string[] {
+    return this.shardAt < 0 ? this.before : this.before.map((s, i) => (i === this.shardAt ? this.shardOf(id) : s));
+  }
+
   dataPath(id: string): string {
-    return [...this.before, this.idName(id), ...this.after].join('/');
+    return [...this.prefix(id), this.idName(id), ...this.after].join('/');
   }
 
   /** The folder holding an object's files (only when hasFolder). */
   folder(id: string): string {
-    return [...this.before, this.idName(id)].join('/');
+    return [...this.prefix(id), this.idName(id)].join('/');
   }
 
   /** What to remove to delete an object: its folder, or its data file. */
@@ -57,9 +75,9 @@ export class Layout {
   locate(path: string): { id: string; data: boolean } | undefined {
     const parts = path.split('/');
     const n = this.before.length;
-    if (parts.length <= n || this.before.some((s, i) => s !== parts[i])) return undefined;
+    if (parts.length <= n || this.before.some((s, i) => i !== this.shardAt && s !== parts[i])) return undefined;
     const id = this.parseIdName(parts[n]);
-    if (id === undefined) return undefined;
+    if (id === undefined || (this.shardAt >= 0 && parts[this.shardAt] !== this.shardOf(id))) return undefined;
     const rest = parts.slice(n + 1);
     if (rest.length === this.after.length && rest.every((s, i) => s === this.after[i])) return { id, data: true };
     return this.hasFolder && rest.length > 0 ? { id, data: false } : undefined;
@@ -74,13 +92,25 @@ export class Layout {
 
   /** Ids of the objects present, sorted (it checks names, not that each data file exists). */
   async ids(reader: TreeReader): Promise<string[]> {
-    const entries = await reader.list(this.before.join('/'));
+    const folders = [this.before.join('/')];
+    if (this.shardAt >= 0) {
+      const above = this.before.slice(0, this.shardAt).join('/');
+      const below = this.before.slice(this.shardAt + 1);
+      folders.length = 0;
+      for (const [name, kind] of await reader.list(above)) {
+        if (kind === 'dir' && name.length === this.shard && /^[0-9a-f]+$/.test(name)) {
+          folders.push([...this.before.slice(0, this.shardAt), name, ...below].join('/'));
+        }
+      }
+    }
     const want = this.hasFolder ? 'dir' : 'file';
     const ids: string[] = [];
-    for (const [name, kind] of entries) {
-      if (kind !== want) continue;
-      const id = this.parseIdName(name);
-      if (id !== undefined) ids.push(id);
+    for (const folder of folders) {
+      for (const [name, kind] of await reader.list(folder)) {
+        if (kind !== want) continue;
+        const id = this.parseIdName(name);
+        if (id !== undefined && (this.shardAt < 0 || folder.split('/')[this.shardAt] === this.shardOf(id))) ids.push(id);
+      }
     }
     // staged entries sit in insertion order; callers get one order whatever was staged
     return ids.sort();

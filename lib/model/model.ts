@@ -9,10 +9,14 @@ import {
   ValidationError,
 } from '../errors.js';
 import { hashObject } from '../git/object-store.js';
+import { blameObject, type FieldBlame } from '../history/blame.js';
+import { diffObject, type ObjectDiff } from '../history/object-diff.js';
+import { type HistoryOptions, objectHistory, type Version } from '../history/object-history.js';
+import type { ObjectSource } from '../history/object-source.js';
 import { modelDecorator, type ModelOptions } from '../metadata/model-options.js';
 import { kebabCase, schemaOf, type FieldDef, type Schema } from '../metadata/schema.js';
 import type { Signature } from '../workspace/signature.js';
-import type { TreeReader } from '../workspace/snapshot.js';
+import { CommitSnapshot, type TreeReader } from '../workspace/snapshot.js';
 import type { StageOp } from '../workspace/staged-tree.js';
 import { BIND, type ModelBinding, type Workspace } from '../workspace/workspace.js';
 import { type BlobInfo, decodeObject, encodeObject } from './codec.js';
@@ -33,6 +37,13 @@ export interface WriteOptions {
   commit?: boolean;
   message?: string;
   author?: Signature;
+}
+
+export interface HistoryReadOptions extends ReadOptions, HistoryOptions {}
+
+export interface RestoreOptions extends WriteOptions {
+  /** the commit, branch, tag or checkpoint to take the object from */
+  from: string;
 }
 
 /** Per-instance bookkeeping, kept off the enumerable fields. */
@@ -57,7 +68,7 @@ function stateOf(instance: object): InstanceState {
 function layoutOf(schema: Schema): Layout {
   const cls = schema.cls as unknown as Record<symbol, Layout>;
   if (!Object.prototype.hasOwnProperty.call(cls, LAYOUT)) {
-    const layout = new Layout(schema.path, schema.name);
+    const layout = new Layout(schema.path, schema.name, schema.shard);
     if (!layout.hasFolder && schema.fields.some((f) => f.type.kind === 'blob')) {
       throw new ConfigurationError(
         `${schema.name} has blob fields, so its path layout "${schema.path}" needs {id} as a folder, as in {model}/{id}/data.json`,
@@ -144,6 +155,32 @@ function makeRef(ws: Workspace, field: FieldDef, id: string, at?: string): Ref<o
   });
 }
 
+/** History's view of a model class: lib/history/ reads objects through this, never importing lib/model/. */
+function sourceOf<T>(cls: Function, id: string): ObjectSource<T> {
+  const schema = concreteSchema(cls);
+  assertSafeId(schema.name, id);
+  const layout = layoutOf(schema);
+  const ws = workspaceOf(cls);
+  return {
+    repo: ws.repo,
+    model: schema.name,
+    fields: schema.fields.map((f) => f.name),
+    idField: schema.id.name,
+    dataPath: (id) => layout.dataPath(id),
+    idOf: (path) => {
+      const hit = layout.locate(path);
+      return hit?.data ? hit.id : undefined;
+    },
+    read: async (tree, id, commit) => (await load<object>(cls, new CommitSnapshot(ws.repo, tree), id, commit)) as T,
+  };
+}
+
+/** Where history starts: `at`, or the workspace head (null on an unborn branch). */
+async function startOf(cls: Function, at?: string): Promise<string | null> {
+  const ws = workspaceOf(cls);
+  return at !== undefined ? ws.resolve(at) : ws.head;
+}
+
 class ModelBase {
   /** The object's id: the id field's value (a uuid unless a field is marked `id`). */
   declare id: string;
@@ -187,6 +224,12 @@ class ModelBase {
     const layout = layoutOf(schema);
     return {
       name: schema.name,
+      // a root is the folder plus one segment naming the id, whatever the id (here "x")
+      folder: layout.root('x').split('/').slice(0, -1).join('/'),
+      root: (id) => {
+        assertSafeId(schema.name, id);
+        return layout.root(id);
+      },
       locate: (path) => layout.locate(path),
       attach: () => Object.defineProperty(this, WORKSPACE, { value: ws, enumerable: false, configurable: true }),
     };
@@ -232,6 +275,51 @@ class ModelBase {
       if (!stat || stat === 'dir') throw new NotFoundError({ model: schema.name, id });
       await stage([{ path: layout.root(id), remove: true }]);
     });
+    if (!options.commit) return null;
+    return ws.commit({ message, author: options.author });
+  }
+
+  /**
+   * The versions of one object along the workspace's branch (or from `at`), newest first: only
+   * the commits that changed it, as `git log -- <its data file>` lists them, each with the object
+   * as it was (null for a deletion). A move (id change) is followed back to the old id.
+   * `for await (const v of Page.history(id))`, or `await Page.history(id)` for an array.
+   */
+  static history<T>(this: ModelStatic<T>, id: string, options: HistoryReadOptions = {}): ModelSet<Version<T>> {
+    const cls = this;
+    return new ModelSet<Version<T>>(async function* () {
+      const source = sourceOf<T>(cls, id);
+      const start = await startOf(cls, options.at);
+      if (start) yield* objectHistory(source, start, id, options);
+    });
+  }
+
+  /** The object's field-level changes between two revisions, with a unified diff of its data file. */
+  static async diff<T>(this: ModelStatic<T>, id: string, from: string, to: string): Promise<ObjectDiff<T>> {
+    const source = sourceOf<T>(this, id);
+    const ws = workspaceOf(this);
+    return diffObject(source, id, await ws.resolve(from), await ws.resolve(to));
+  }
+
+  /** For each field, the commit that last changed its value (at the head, or at `at`). */
+  static async blame(this: ModelStatic<unknown>, id: string, options: ReadOptions = {}): Promise<FieldBlame[]> {
+    const source = sourceOf<unknown>(this, id);
+    const start = await startOf(this, options.at);
+    if (!start) throw new NotFoundError({ model: source.model, id, at: options.at });
+    return blameObject(source, start, id);
+  }
+
+  /**
+   * Stages the object as it was at `from` (its files exactly; a deletion if it did not exist then),
+   * as a new change; with `{ commit: true }` also commits. History is never rewritten.
+   */
+  static async restore(this: ModelStatic<unknown>, id: string, options: RestoreOptions): Promise<string | null> {
+    const schema = concreteSchema(this);
+    assertSafeId(schema.name, id);
+    const ws = workspaceOf(this);
+    const message = options.message ?? defaultMessage('Restore', schema, id);
+    if (options.commit) ws.checkCommit({ message, author: options.author });
+    await ws.restore({ from: options.from, model: this, id });
     if (!options.commit) return null;
     return ws.commit({ message, author: options.author });
   }

@@ -3,7 +3,7 @@
 // commit hashes and writes just those, and every untouched subtree keeps its oid.
 import { hashObject, type PendingObject } from '../git/object-store.js';
 import type { Repository, Tree } from '../git/repository.js';
-import { FILE_MODE, isTreeMode, serializeTree, TREE_MODE, type EntryMode, type TreeEntry } from '../git/tree.js';
+import { FILE_MODE, isTreeMode, parseTree, patchTree, serializeTree, TREE_MODE, type EntryMode, type TreeEntry } from '../git/tree.js';
 import { CorruptObjectError } from '../errors.js';
 
 interface FileNode {
@@ -21,6 +21,10 @@ interface DirNode {
   entries?: Map<string, Node>;
   /** serialized bytes of a hashed tree that is not yet in the object store */
   bytes?: Buffer;
+  /** the bytes `entries` had when loaded or last hashed, and the names changed since: a large
+   *  directory with a few changes is re-encoded by patching, not by sorting every entry again */
+  raw?: Buffer;
+  changed?: Set<string>;
 }
 
 type Node = FileNode | DirNode;
@@ -38,8 +42,8 @@ function nodeOf(entry: TreeEntry): Node {
 
 export class StagedTree {
   private root: DirNode;
-  /** Trees hashed here but not yet written, so diffs can read them like stored ones. */
-  private readonly pending = new Map<string, Tree>();
+  /** Trees hashed here but not yet written, so diffs can read them like stored ones (parsed on demand). */
+  private readonly pending = new Map<string, DirNode>();
 
   constructor(private readonly repo: Repository, base: string | null) {
     this.root = base ? { kind: 'dir', oid: base } : { kind: 'dir', entries: new Map() };
@@ -54,7 +58,10 @@ export class StagedTree {
   private async load(dir: DirNode, where: string): Promise<Map<string, Node>> {
     if (!dir.entries) {
       const tree = await this.repo.readTree(dir.oid!, where || '/');
+      const raw = (await this.repo.objects.read(dir.oid!)).content;
       dir.entries = new Map([...tree].map(([name, entry]) => [name, nodeOf(entry)]));
+      dir.raw = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      dir.changed = new Set();
     }
     return dir.entries;
   }
@@ -120,6 +127,7 @@ export class StagedTree {
     for (const part of parts.slice(0, -1)) {
       dir.oid = undefined;
       dir.bytes = undefined;
+      dir.changed?.add(part);
       let child = dir.entries!.get(part);
       if (!child || child.kind !== 'dir') {
         child = { kind: 'dir', entries: new Map() };
@@ -129,6 +137,7 @@ export class StagedTree {
     }
     dir.oid = undefined;
     dir.bytes = undefined;
+    dir.changed?.add(parts[parts.length - 1]);
     dir.entries!.set(parts[parts.length - 1], { kind: 'file', mode: FILE_MODE, oid, data });
   }
 
@@ -136,10 +145,11 @@ export class StagedTree {
     if (!this.walkLoaded(parts)) return;
     const chain: DirNode[] = [this.root];
     for (const part of parts.slice(0, -1)) chain.push(chain[chain.length - 1].entries!.get(part) as DirNode);
-    for (const dir of chain) {
+    chain.forEach((dir, i) => {
       dir.oid = undefined;
       dir.bytes = undefined;
-    }
+      dir.changed?.add(parts[i]);
+    });
     chain[chain.length - 1].entries!.delete(parts[parts.length - 1]);
     // git has no empty directories: prune the ones this removal emptied
     for (let i = chain.length - 1; i > 0 && chain[i].entries!.size === 0; i--) {
@@ -164,18 +174,32 @@ export class StagedTree {
 
   private hash(dir: DirNode): string {
     if (dir.oid) return dir.oid;
-    const tree: Tree = new Map();
-    for (const [name, child] of dir.entries!) {
-      tree.set(name, child.kind === 'dir' ? { mode: TREE_MODE, oid: this.hash(child) } : { mode: child.mode, oid: child.oid });
+    const entryOf = (child: Node): TreeEntry =>
+      child.kind === 'dir' ? { mode: TREE_MODE, oid: this.hash(child) } : { mode: child.mode, oid: child.oid };
+    if (dir.raw && dir.changed && dir.changed.size * 4 < dir.entries!.size) {
+      const changes = new Map<string, TreeEntry | null>();
+      for (const name of dir.changed) {
+        const child = dir.entries!.get(name);
+        changes.set(name, child ? entryOf(child) : null);
+      }
+      dir.bytes = patchTree(dir.raw, changes);
+    } else {
+      const tree: Tree = new Map();
+      for (const [name, child] of dir.entries!) tree.set(name, entryOf(child));
+      dir.bytes = serializeTree(tree);
     }
-    dir.bytes = serializeTree(tree);
     dir.oid = hashObject('tree', dir.bytes);
-    this.pending.set(dir.oid, tree);
+    dir.raw = dir.bytes;
+    dir.changed = new Set();
+    this.pending.set(dir.oid, dir);
     return dir.oid;
   }
 
   /** Reads a tree by oid, whether it is stored or only staged here. */
-  readonly readTree = async (oid: string): Promise<Tree> => this.pending.get(oid) ?? this.repo.readTree(oid);
+  readonly readTree = async (oid: string): Promise<Tree> => {
+    const dir = this.pending.get(oid);
+    return dir?.oid === oid && dir.bytes ? parseTree(dir.bytes) : this.repo.readTree(oid);
+  };
 
   /** Every object the current tree needs that is not yet in the object store. */
   newObjects(): PendingObject[] {

@@ -1,0 +1,107 @@
+// Git's packfile format (Documentation/gitformat-pack.txt): object entry headers, offset-delta
+// encoding, and applying a delta to its base. Shared by the pack writer and reader.
+import { CorruptObjectError } from '../errors.js';
+import type { ObjectType } from './object-store.js';
+
+export const TYPE_CODE: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+export const CODE_TYPE: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+export const OFS_DELTA = 6;
+export const REF_DELTA = 7;
+
+/** The variable-length header of a pack entry: type in bits 4-6 of the first byte, then the size. */
+export function encodeEntryHeader(type: number, size: number): Buffer {
+  const bytes: number[] = [];
+  let byte = (type << 4) | (size & 0x0f);
+  size = Math.floor(size / 16);
+  while (size > 0) {
+    bytes.push(byte | 0x80);
+    byte = size & 0x7f;
+    size = Math.floor(size / 128);
+  }
+  bytes.push(byte);
+  return Buffer.from(bytes);
+}
+
+export interface EntryHeader {
+  type: number;
+  size: number;
+  /** bytes the header (and, for deltas, the base reference) takes */
+  length: number;
+  /** OFS_DELTA: how far back the base starts */
+  baseDistance?: number;
+  /** REF_DELTA: the base's oid */
+  baseOid?: string;
+}
+
+export function decodeEntryHeader(buf: Buffer, where: string): EntryHeader {
+  let at = 0;
+  let byte = buf[at++];
+  const type = (byte >> 4) & 7;
+  let size = byte & 0x0f;
+  let shift = 4;
+  while (byte & 0x80) {
+    if (at >= buf.length) throw new CorruptObjectError({ path: where, reason: 'pack entry header is truncated' });
+    byte = buf[at++];
+    size += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  }
+  if (type === OFS_DELTA) {
+    byte = buf[at++];
+    let distance = byte & 0x7f;
+    while (byte & 0x80) {
+      byte = buf[at++];
+      distance = (distance + 1) * 128 + (byte & 0x7f);
+    }
+    return { type, size, length: at, baseDistance: distance };
+  }
+  if (type === REF_DELTA) {
+    return { type, size, length: at + 20, baseOid: buf.toString('hex', at, at + 20) };
+  }
+  return { type, size, length: at };
+}
+
+function readVarint(delta: Buffer, at: number): [number, number] {
+  let value = 0;
+  let shift = 0;
+  let byte;
+  do {
+    byte = delta[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return [value, at];
+}
+
+/** Rebuilds an object from its base and a git delta (copy and insert instructions). */
+export function applyDelta(base: Buffer, delta: Buffer, where: string): Buffer {
+  let [baseSize, at] = readVarint(delta, 0);
+  let resultSize;
+  [resultSize, at] = readVarint(delta, at);
+  if (baseSize !== base.length) throw new CorruptObjectError({ path: where, reason: 'delta base has the wrong size' });
+  const out = Buffer.allocUnsafe(resultSize);
+  let written = 0;
+  while (at < delta.length) {
+    const op = delta[at++];
+    if (op & 0x80) {
+      let offset = 0;
+      let size = 0;
+      for (let bit = 0; bit < 4; bit++) if (op & (1 << bit)) offset += delta[at++] * 2 ** (8 * bit);
+      for (let bit = 0; bit < 3; bit++) if (op & (16 << bit)) size += delta[at++] << (8 * bit);
+      if (size === 0) size = 0x10000;
+      if (offset + size > base.length || written + size > resultSize) {
+        throw new CorruptObjectError({ path: where, reason: 'delta copies outside its base' });
+      }
+      base.copy(out, written, offset, offset + size);
+      written += size;
+    } else if (op > 0) {
+      if (written + op > resultSize) throw new CorruptObjectError({ path: where, reason: 'delta inserts past its end' });
+      delta.copy(out, written, at, at + op);
+      at += op;
+      written += op;
+    } else {
+      throw new CorruptObjectError({ path: where, reason: 'delta has a reserved instruction' });
+    }
+  }
+  if (written !== resultSize) throw new CorruptObjectError({ path: where, reason: 'delta result has the wrong size' });
+  return out;
+}

@@ -1,0 +1,68 @@
+// All packs of a repository: found by listing objects/pack (again whenever the directory changes,
+// so packs written by git or another process appear), searched newest first.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GitObject } from './object-store.js';
+import { PackFile } from './pack-reader.js';
+
+export class PackSet {
+  private packs: PackFile[] = [];
+  private seen = -1;
+
+  constructor(readonly dir: string) {}
+
+  /** Re-lists the pack directory if it changed since the last look. */
+  refresh(force = false): void {
+    let mtime: number;
+    try {
+      mtime = statSync(this.dir).mtimeMs;
+    } catch {
+      mtime = 0;
+    }
+    if (!force && mtime === this.seen) return;
+    this.seen = mtime;
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.dir).filter((n) => n.endsWith('.idx'));
+    } catch {
+      // no pack directory yet
+    }
+    const bases = new Set(names.map((n) => join(this.dir, n.slice(0, -4))));
+    const kept = this.packs.filter((p) => bases.has(p.base));
+    for (const p of this.packs) if (!bases.has(p.base)) p.close();
+    const known = new Set(kept.map((p) => p.base));
+    for (const base of bases) {
+      if (known.has(base)) continue;
+      try {
+        const pack = PackFile.load(base);
+        if (pack) kept.unshift(pack);
+      } catch {
+        // an index being written or removed right now: the next refresh sees it settled
+      }
+    }
+    this.packs = kept;
+  }
+
+  get all(): readonly PackFile[] {
+    this.refresh();
+    return this.packs;
+  }
+
+  locate(oid: string): { pack: PackFile; offset: number } | undefined {
+    const raw = Buffer.from(oid, 'hex');
+    for (const pack of this.all) {
+      const offset = pack.find(raw);
+      if (offset !== undefined) return { pack, offset };
+    }
+    return undefined;
+  }
+
+  read(oid: string): GitObject | undefined {
+    const hit = this.locate(oid);
+    return hit?.pack.read(hit.offset, (base) => this.read(base));
+  }
+
+  has(oid: string): boolean {
+    return this.locate(oid) !== undefined;
+  }
+}
