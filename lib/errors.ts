@@ -14,7 +14,13 @@ export type ErrorCode =
   | 'STALE_BRANCH'
   | 'REF_LOCKED'
   | 'INVALID_REF_NAME'
-  | 'BRANCH_CHECKED_OUT';
+  | 'BRANCH_CHECKED_OUT'
+  | 'READ_ONLY_REF'
+  | 'REF_EXISTS'
+  | 'CURRENT_BRANCH'
+  | 'STAGED_CHANGES'
+  | 'NOTHING_TO_UNDO'
+  | 'NOTHING_TO_REDO';
 
 export abstract class GitModelError<D extends object = Record<string, unknown>> extends Error {
   abstract readonly code: ErrorCode;
@@ -148,5 +154,53 @@ export class InvalidRefNameError extends GitModelError<{ name: string; reason: s
   readonly code = 'INVALID_REF_NAME' as const;
   constructor(data: { name: string; reason: string }) {
     super(`invalid branch or tag name ${JSON.stringify(data.name)}: ${data.reason}`, data);
+  }
+}
+
+/** A write (save, delete, commit, restore, undo) in a workspace opened on a tag, which never moves. */
+export class ReadOnlyRefError extends GitModelError<{ ref: string }> {
+  readonly code = 'READ_ONLY_REF' as const;
+  constructor(data: { ref: string }) {
+    super(`${data.ref} is a tag, so this workspace is read-only; open a branch to write (ws.branches.create(name, { from }))`, data);
+  }
+}
+
+/** A branch, tag or checkpoint that is to be created exists already. */
+export class RefExistsError extends GitModelError<{ ref: string; oid: string }> {
+  readonly code = 'REF_EXISTS' as const;
+  constructor(data: { ref: string; oid: string }) {
+    super(`${data.ref} already exists (at ${data.oid}); delete it first or choose another name`, data);
+  }
+}
+
+/** Deleting the branch the workspace is on. */
+export class CurrentBranchError extends GitModelError<{ branch: string }> {
+  readonly code = 'CURRENT_BRANCH' as const;
+  constructor(data: { branch: string }) {
+    super(`branch ${data.branch} is this workspace's branch; switch to another one before deleting it`, data);
+  }
+}
+
+/** Switching, undoing or redoing would drop the changes staged in the workspace. */
+export class StagedChangesError extends GitModelError<{ branch: string; action: string }> {
+  readonly code = 'STAGED_CHANGES' as const;
+  constructor(data: { branch: string; action: string }) {
+    super(`cannot ${data.action}: changes are staged on ${data.branch}; commit them or ws.discard() them first`, data);
+  }
+}
+
+/** undo() on a branch whose head has no parent (or no head at all). */
+export class NothingToUndoError extends GitModelError<{ branch: string }> {
+  readonly code = 'NOTHING_TO_UNDO' as const;
+  constructor(data: { branch: string }) {
+    super(`nothing to undo on ${data.branch}: its head has no parent commit`, data);
+  }
+}
+
+/** redo() with no undone commit on top of the branch head (none undone, or a commit made since). */
+export class NothingToRedoError extends GitModelError<{ branch: string }> {
+  readonly code = 'NOTHING_TO_REDO' as const;
+  constructor(data: { branch: string }) {
+    super(`nothing to redo on ${data.branch}: no undo left the branch where it is now`, data);
   }
 }

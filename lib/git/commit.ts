@@ -83,11 +83,32 @@ export function parseCommit(oid: string, content: Uint8Array): Commit {
   return commit as Commit;
 }
 
+export interface TagData {
+  object: string;
+  type: string;
+  tag: string;
+  tagger?: Person;
+  message: string;
+}
+
+/** An annotated tag object's canonical bytes, as `git tag -a` writes them. */
+export function serializeTag(t: TagData): Buffer {
+  const lines = [`object ${t.object}`, `type ${t.type}`, `tag ${t.tag}`];
+  if (t.tagger) lines.push(`tagger ${formatPerson(t.tagger)}`);
+  return Buffer.from(`${lines.join('\n')}\n\n${normalizeMessage(t.message)}`);
+}
+
+export function parseTag(oid: string, content: Uint8Array): TagData {
+  const { headers, message } = parseHeaders(content);
+  const get = (key: string) => headers.find(([k]) => k === key)?.[1];
+  const object = get('object');
+  const type = get('type');
+  if (!object || !type) throw new CorruptObjectError({ path: oid, reason: 'tag lacks an object or type' });
+  const tagger = get('tagger');
+  return { object, type, tag: get('tag') ?? '', tagger: tagger ? parsePerson(tagger, oid) : undefined, message };
+}
+
 /** The object an annotated tag points at. */
 export function parseTagTarget(oid: string, content: Uint8Array): { object: string; type: string } {
-  const { headers } = parseHeaders(content);
-  const object = headers.find(([k]) => k === 'object')?.[1];
-  const type = headers.find(([k]) => k === 'type')?.[1];
-  if (!object || !type) throw new CorruptObjectError({ path: oid, reason: 'tag lacks an object or type' });
-  return { object, type };
+  return parseTag(oid, content);
 }

@@ -1,10 +1,14 @@
-// Walking commits newest first, as `git log` orders them by default: by committer time, every
-// commit once, merges followed into all their parents.
+// Walking commits newest first, as `git log` orders them by default: by committer time (ties in
+// the order they were reached), every commit once, merges followed into all their parents.
 import type { Commit } from './commit.js';
+
+/** Which parents of a commit the walk goes on into; called just before the commit is yielded. */
+export type FollowParents = (commit: Commit) => Promise<readonly string[]> | readonly string[];
 
 export async function* walkCommits(
   readCommit: (oid: string) => Promise<Commit>,
   starts: string[],
+  follow: FollowParents = (commit) => commit.parents,
 ): AsyncGenerator<Commit> {
   const seen = new Set<string>(starts);
   const queue: Commit[] = await Promise.all(starts.map(readCommit));
@@ -15,8 +19,9 @@ export async function* walkCommits(
       if (queue[i].committer.timestamp > queue[best].committer.timestamp) best = i;
     }
     const commit = queue.splice(best, 1)[0];
+    const parents = await follow(commit);
     yield commit;
-    for (const parent of commit.parents) {
+    for (const parent of parents) {
       if (seen.has(parent)) continue;
       seen.add(parent);
       queue.push(await readCommit(parent));

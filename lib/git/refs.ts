@@ -1,7 +1,7 @@
 // References: reading loose and packed refs, and updating a ref as compare-and-swap with git's own
 // lock-file protocol (`<ref>.lock` created exclusively, old value checked, renamed into place), so
 // gitmodel and the git CLI can update the same repository without losing each other's commits.
-import { appendFile, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RefLockedError, RefNotFoundError, StaleBranchError } from '../errors.js';
 import { formatPerson, type Person } from './commit.js';
@@ -97,10 +97,7 @@ export class Refs {
     await mkdir(dirname(path), { recursive: true });
     const handle = await acquire(lock, name);
     try {
-      const actual = await this.read(name);
-      if (actual !== expected) {
-        throw new StaleBranchError({ branch: name.replace(/^refs\/heads\//, ''), expected, actual });
-      }
+      await this.check(name, expected);
       await handle.writeFile(`${oid}\n`);
       await handle.sync();
       await handle.close();
@@ -111,6 +108,67 @@ export class Refs {
       throw error;
     }
     if (this.reflog && who) await this.appendReflog(name, expected, oid, who, message);
+  }
+
+  /**
+   * Deletes `name` if it still points at `expected` (else StaleBranchError), as git does: under
+   * `<ref>.lock`, first out of packed-refs (rewritten under packed-refs.lock), then the loose file
+   * and the ref's reflog, so no older packed value can show through.
+   */
+  async delete(name: string, expected: string): Promise<void> {
+    const path = this.refPath(name);
+    const lock = `${path}.lock`;
+    await mkdir(dirname(path), { recursive: true });
+    const handle = await acquire(lock, name);
+    try {
+      await this.check(name, expected);
+      if ((await this.readPacked()).has(name)) await this.removePacked(name);
+      await rm(path, { force: true });
+      await rm(join(this.commondir, 'logs', name), { force: true });
+    } finally {
+      await handle.close();
+      await unlink(lock);
+      await this.removeEmptyParents(name);
+    }
+  }
+
+  private async check(name: string, expected: string | null): Promise<void> {
+    const actual = await this.read(name);
+    if (actual !== expected) throw new StaleBranchError({ branch: name.replace(/^refs\/heads\//, ''), expected, actual });
+  }
+
+  /** Rewrites packed-refs without `name` (and its peeled `^` line), under git's packed-refs.lock. */
+  private async removePacked(name: string): Promise<void> {
+    const path = join(this.commondir, 'packed-refs');
+    const handle = await acquire(`${path}.lock`, 'packed-refs');
+    try {
+      const lines = (await readFile(path, 'utf8')).split('\n');
+      const kept: string[] = [];
+      let dropping = false;
+      for (const line of lines) {
+        if (dropping && line.startsWith('^')) continue;
+        dropping = !line.startsWith('#') && !line.startsWith('^') && line.slice(line.indexOf(' ') + 1) === name;
+        if (!dropping) kept.push(line);
+      }
+      await handle.writeFile(kept.join('\n'));
+      await handle.sync();
+      await handle.close();
+      await rename(`${path}.lock`, path);
+    } catch (error) {
+      await handle.close().catch(() => {});
+      await unlink(`${path}.lock`).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Removes directories a deleted ref leaves empty, below its namespace (`refs/heads/a/b` → `refs/heads/a`). */
+  private async removeEmptyParents(name: string): Promise<void> {
+    const parts = name.split('/');
+    for (let n = parts.length - 1; n > 2; n--) {
+      const dir = join(this.commondir, ...parts.slice(0, n));
+      if (!(await rmdir(dir).then(() => true, () => false))) return;
+      await rmdir(join(this.commondir, 'logs', ...parts.slice(0, n))).catch(() => {});
+    }
   }
 
   private async appendReflog(name: string, from: string | null, to: string, who: Person, message: string) {

@@ -1,24 +1,45 @@
-// A workspace: one branch of one repository, with an in-memory index of staged changes over the
-// branch head. Objects are written and the branch moves only on commit; the repository's own
-// index file and working tree are never touched.
-import { ConfigurationError, InvalidRefNameError, UnknownModelError, BranchCheckedOutError } from '../errors.js';
-import type { Commit, Person } from '../git/commit.js';
+// A workspace: one branch of one repository (or, read-only, one tag), with an in-memory index of
+// staged changes over the head. Objects are written and the branch moves only on commit; the
+// repository's own index file and working tree are never touched. Branches, tags, checkpoints,
+// undo and restore live in their own files; the methods here are thin.
+import {
+  BranchCheckedOutError,
+  ConfigurationError,
+  ReadOnlyRefError,
+  RefNotFoundError,
+  StagedChangesError,
+  UnknownModelError,
+} from '../errors.js';
+import type { Person } from '../git/commit.js';
 import { serializeCommit } from '../git/commit.js';
-import { walkCommits } from '../git/log.js';
 import { hashObject } from '../git/object-store.js';
 import { branchNameProblem } from '../git/ref-names.js';
 import { Repository } from '../git/repository.js';
 import { diffTrees } from '../git/tree-diff.js';
+import { commitInfo, type CommitInfo } from '../history/commit-info.js';
+import { type CommitFilter, walkFiltered } from '../history/commit-walk.js';
+import { groupChanges, type ObjectChange } from '../history/object-changes.js';
+import { Branches } from './branches.js';
+import { Checkpoints } from './checkpoints.js';
 import { Mutex } from './mutex.js';
+import { assertRefName, type RefContext } from './named-refs.js';
+import { EMPTY_TREE, type Position, positionOf } from './position.js';
+import { restoreOps } from './restore.js';
 import { configuredSignature, DEFAULT_SIGNATURE, type Signature, toPerson } from './signature.js';
 import { CommitSnapshot, type TreeReader } from './snapshot.js';
 import { type StageOp, StagedTree } from './staged-tree.js';
+import { Tags } from './tags.js';
+import { clearRedo, redoCommit, undoCommit } from './undo.js';
 
-export const EMPTY_TREE = hashObject('tree', new Uint8Array(0));
+export { EMPTY_TREE };
 
 /** What a registered model class tells the workspace about its files. */
 export interface ModelBinding {
   readonly name: string;
+  /** The folder all of the model's objects live in ('' when their ids are top-level names). */
+  readonly folder: string;
+  /** What belongs to one object: its folder, or its data file when it has no folder. */
+  root(id: string): string;
   /** The object a path belongs to under this model's layout, and whether it is the data file. */
   locate(path: string): { id: string; data: boolean } | undefined;
   /** Binds the class to the workspace; called only once every class given to register() checked out. */
@@ -34,7 +55,7 @@ export interface Bindable {
 export interface OpenOptions {
   /** create a bare repository when the path holds none (default true) */
   create?: boolean;
-  /** the branch to read and commit (default: the one HEAD names, else `main`) */
+  /** the branch to read and commit (default: the one HEAD names, else `main`); a tag opens read-only */
   branch?: string;
   /** the default author of this workspace's commits */
   author?: Signature;
@@ -47,86 +68,84 @@ export interface CommitOptions {
   committer?: Signature;
 }
 
-export interface Identity {
-  name: string;
-  email: string;
-  date: Date;
-  /** minutes east of UTC */
-  tzOffset: number;
+/** One model's objects, or one object, as walk() and restore() take them. */
+export interface ObjectScope {
+  /** a model class or its name */
+  model?: Function | string;
+  /** one object of that model */
+  id?: string;
 }
 
-export interface CommitInfo {
-  oid: string;
-  tree: string;
-  parents: string[];
-  message: string;
-  author: Identity;
-  committer: Identity;
+export interface WalkOptions extends ObjectScope, Omit<CommitFilter, 'path'> {
+  /** where to start (default: the workspace head) */
+  at?: string;
 }
 
-export interface StagedChange {
-  /** the model the changed file belongs to, or null for a file outside every registered layout */
-  model: string | null;
-  id: string | null;
-  status: 'added' | 'modified' | 'deleted';
-  paths: string[];
-}
-
-function identity(p: Person): Identity {
-  return { name: p.name, email: p.email, date: new Date(p.timestamp * 1000), tzOffset: p.tzOffset };
-}
-
-export function commitInfo(c: Commit): CommitInfo {
-  return {
-    oid: c.oid,
-    tree: c.tree,
-    parents: c.parents,
-    message: c.message,
-    author: identity(c.author),
-    committer: identity(c.committer),
-  };
-}
+export type StagedChange = ObjectChange;
 
 export class Workspace {
   private readonly models = new Map<string, { cls: Function; binding: ModelBinding }>();
   private readonly mutex = new Mutex();
   private readonly index: StagedTree;
+  /** branches of the repository: create, list, delete */
+  readonly branches: Branches;
+  /** tags: create, list, delete */
+  readonly tags: Tags;
+  /** commits of the index kept under refs/checkpoints/ */
+  readonly checkpoints: Checkpoints;
 
   private constructor(
     readonly repo: Repository,
-    readonly branch: string,
-    private headOid: string | null,
-    private headTree: string,
+    private position: Position,
     private readonly author: Signature,
   ) {
-    this.index = new StagedTree(repo, headOid ? headTree : null);
+    this.index = new StagedTree(repo, position.head ? position.tree : null);
+    const ws = this;
+    const context: RefContext = {
+      repo,
+      get ref() {
+        return ws.ref;
+      },
+      resolve: (at) => ws.resolve(at),
+      who: () => toPerson(ws.author),
+    };
+    this.branches = new Branches(context);
+    this.tags = new Tags(context);
+    this.checkpoints = new Checkpoints(context, () =>
+      this.mutex.run(async () => ({ tree: this.index.treeOid(), objects: this.index.newObjects(), parent: this.head })),
+    );
   }
 
   static async open(path: string, options: OpenOptions = {}): Promise<Workspace> {
-    if (options.branch !== undefined) {
-      const problem = branchNameProblem(options.branch);
-      if (problem) throw new InvalidRefNameError({ name: options.branch, reason: problem });
-    }
+    if (options.branch !== undefined) assertRefName(options.branch, branchNameProblem);
     if (options.author) toPerson(options.author); // checked before anything is created
     const repo = await Repository.open(path, { create: options.create, initialBranch: options.branch });
     const headTarget = await repo.refs.symbolicTarget('HEAD');
-    const branch =
+    const name =
       options.branch ?? (headTarget?.startsWith('refs/heads/') ? headTarget.slice('refs/heads/'.length) : 'main');
-    const head = await repo.refs.read(`refs/heads/${branch}`);
-    const tree = head ? (await repo.readCommit(head)).tree : EMPTY_TREE;
     const author = options.author ?? (await configuredSignature(repo.commondir)) ?? DEFAULT_SIGNATURE;
     toPerson(author); // a configured identity git could not use is refused now, not at the first commit
-    return new Workspace(repo, branch, head, tree, author);
+    return new Workspace(repo, await positionOf(repo, name, false), author);
   }
 
-  /** The full name of the branch ref. */
+  /** The branch name (or the tag name, for a read-only workspace). */
+  get branch(): string {
+    return this.position.name;
+  }
+
+  /** The full name of the branch ref (refs/tags/… for a read-only workspace). */
   get ref(): string {
-    return `refs/heads/${this.branch}`;
+    return this.position.ref;
+  }
+
+  /** Opened on a tag: reads work, every write throws ReadOnlyRefError. */
+  get readOnly(): boolean {
+    return this.position.ref.startsWith('refs/tags/');
   }
 
   /** The commit the branch pointed at when this workspace last read or moved it (null: unborn). */
   get head(): string | null {
-    return this.headOid;
+    return this.position.head;
   }
 
   /** Binds model classes to this workspace, so their static methods (get, all, …) read and write here. */
@@ -166,27 +185,26 @@ export class Workspace {
 
   /** True when the staged tree differs from the branch head's tree. */
   hasChanges(): boolean {
-    return this.index.treeOid() !== this.headTree;
+    return this.index.treeOid() !== this.position.tree;
   }
 
-  /** What is staged against the branch head, object by object. */
-  async diff(): Promise<StagedChange[]> {
-    const base = this.headOid ? this.headTree : null;
-    const changes = new Map<string, StagedChange & { dataStatus?: string }>();
-    for await (const change of diffTrees(this.index.readTree, base, this.index.treeOid())) {
-      let owner: { model: string; id: string; data: boolean } | undefined;
-      for (const { binding } of this.models.values()) {
-        const hit = binding.locate(change.path);
-        if (hit) owner = { model: binding.name, ...hit };
-      }
-      const key = owner ? `${owner.model}\0${owner.id}` : `\0${change.path}`;
-      const entry = changes.get(key) ?? { model: owner?.model ?? null, id: owner?.id ?? null, status: change.status, paths: [] };
-      entry.paths.push(change.path);
-      if (owner?.data) entry.dataStatus = change.status;
-      entry.status = (entry.dataStatus ?? (entry.paths.length > 1 ? 'modified' : change.status)) as StagedChange['status'];
-      changes.set(key, entry);
+  /**
+   * Which objects differ between two revisions, or (by default) between `from` (the head) and
+   * the staged index. Only subtrees whose oids differ are read.
+   */
+  async diff(from?: string, to?: string): Promise<StagedChange[]> {
+    const a = from === undefined ? (this.head ? this.position.tree : null) : await this.treeAt(from);
+    const b = to === undefined ? this.index.treeOid() : await this.treeAt(to);
+    return groupChanges(diffTrees(this.index.readTree, a, b), (path) => this.owner(path));
+  }
+
+  private owner(path: string): { model: string; id: string; data: boolean } | undefined {
+    let owner: { model: string; id: string; data: boolean } | undefined;
+    for (const { binding } of this.models.values()) {
+      const hit = binding.locate(path);
+      if (hit) owner = { model: binding.name, ...hit };
     }
-    return [...changes.values()].map(({ dataStatus: _, ...change }) => change);
+    return owner;
   }
 
   /**
@@ -197,22 +215,21 @@ export class Workspace {
     return this.mutex.run(async () => {
       const { author, committer } = this.checkCommit(options);
       const tree = this.index.treeOid();
-      if (tree === this.headTree) return null;
-      const where = (await this.repo.checkedOut()).get(this.ref);
-      if (where) throw new BranchCheckedOutError({ branch: this.branch, path: where });
+      if (tree === this.position.tree) return null;
+      await this.assertMovable();
       const content = serializeCommit({
         tree,
-        parents: this.headOid ? [this.headOid] : [],
+        parents: this.head ? [this.head] : [],
         author,
         committer,
         message: options.message,
       });
       const oid = hashObject('commit', content);
       await this.repo.objects.write([...this.index.newObjects(), { type: 'commit', oid, content }]);
-      await this.repo.refs.update(this.ref, oid, this.headOid, committer, `commit: ${options.message}`);
+      await this.repo.refs.update(this.ref, oid, this.head, committer, `commit: ${options.message}`);
       this.index.markStored();
-      this.headOid = oid;
-      this.headTree = tree;
+      this.position = { ...this.position, head: oid, tree };
+      await clearRedo(this.repo, this.branch);
       return oid;
     });
   }
@@ -222,36 +239,144 @@ export class Workspace {
    * refused before it stages anything.
    */
   checkCommit(options: Partial<CommitOptions>): { author: Person; committer: Person } {
+    this.assertWritable();
     if (typeof options?.message !== 'string') throw new ConfigurationError('a commit needs a message (a string)');
     const author = toPerson(options.author ?? this.author);
     return { author, committer: options.committer ? toPerson(options.committer) : author };
   }
 
+  private assertWritable(): void {
+    if (this.readOnly) throw new ReadOnlyRefError({ ref: this.branch });
+  }
+
+  /** Refuses to move a tag, or a branch that a working tree has checked out. */
+  private async assertMovable(): Promise<void> {
+    this.assertWritable();
+    const where = (await this.repo.checkedOut()).get(this.ref);
+    if (where) throw new BranchCheckedOutError({ branch: this.branch, path: where });
+  }
+
+  /**
+   * Packs the repository as `git gc` would, keeping every object: all packs and loose objects
+   * become one pack. Commits already merge small packs automatically past 16 packs.
+   */
+  maintain(): Promise<{ packsMerged: number; looseObjectsPacked: number; packs: number }> {
+    return this.mutex.run(() => this.repo.objects.maintain({ full: true }));
+  }
+
   /** Drops every staged change. */
   discard(): Promise<void> {
-    return this.mutex.run(async () => this.index.reset(this.headOid ? this.headTree : null));
+    return this.mutex.run(async () => this.index.reset(this.head ? this.position.tree : null));
   }
 
-  /** Commits of the branch (or of `at`), newest first. */
-  async *walk(options: { at?: string } = {}): AsyncGenerator<CommitInfo> {
-    const start = options.at ? await this.resolve(options.at) : this.headOid;
+  /** Moves this workspace to another existing branch (or, read-only, a tag); staged changes must be committed or discarded. */
+  switch(name: string, options: { discard?: boolean } = {}): Promise<void> {
+    assertRefName(name, branchNameProblem);
+    return this.mutex.run(async () => {
+      if (this.hasChanges() && !options.discard) throw new StagedChangesError({ branch: this.branch, action: `switch to ${name}` });
+      this.moveTo(await positionOf(this.repo, name, true));
+    });
+  }
+
+  /** Moves the branch back to its head's first parent; redo() moves it forward again. Returns the new head. */
+  undo(): Promise<string> {
+    return this.moveBranch('undo', undoCommit);
+  }
+
+  /** Moves the branch forward to the commit undone last, if the branch is still where undo left it. */
+  redo(): Promise<string> {
+    return this.moveBranch('redo', redoCommit);
+  }
+
+  private moveBranch(action: string, move: typeof undoCommit): Promise<string> {
+    return this.mutex.run(async () => {
+      if (this.hasChanges()) throw new StagedChangesError({ branch: this.branch, action });
+      await this.assertMovable();
+      const oid = await move(this.repo, this.branch, this.head, toPerson(this.author));
+      this.moveTo({ ...this.position, head: oid, tree: (await this.repo.readCommit(oid)).tree });
+      return oid;
+    });
+  }
+
+  private moveTo(position: Position): void {
+    this.position = position;
+    this.index.reset(position.head ? position.tree : null);
+  }
+
+  /**
+   * Stages every object (or one model's, or one object) as it was at `from` — a commit, branch,
+   * tag or checkpoint — as a new change: objects absent then are staged as deleted. Returns what
+   * it staged, object by object.
+   */
+  async restore(options: ObjectScope & { from: string }): Promise<StagedChange[]> {
+    this.assertWritable();
+    const from = await this.treeAt(options.from);
+    const { path, keep } = this.scope(options);
+    return this.exclusive(async (stage) => {
+      const { ops, changes } = await restoreOps(this.repo, this.index.readTree, this.index.treeOid(), from, path, keep);
+      await stage(ops);
+      return groupChanges(changes, (p) => this.owner(p));
+    });
+  }
+
+  /** Commits newest first, from the head (or `at`), filtered by object, author, message and time. */
+  async *walk(options: WalkOptions = {}): AsyncGenerator<CommitInfo> {
+    const path = options.model !== undefined || options.id !== undefined ? this.scope(options).path : undefined;
+    const start = options.at !== undefined ? await this.resolve(options.at) : this.head;
     if (!start) return;
-    for await (const commit of walkCommits((oid) => this.repo.readCommit(oid), [start])) yield commitInfo(commit);
+    for await (const commit of walkFiltered(this.repo, start, { ...options, path })) yield commitInfo(commit);
   }
 
-  /** A commit oid for a revision; `HEAD` is this workspace's branch. */
-  resolve(at: string): Promise<string> {
-    return this.repo.resolve(at, this.ref);
+  /** The path (and, for a whole model, the filter) that an object scope covers. */
+  private scope(scope: ObjectScope): { path: string; keep?: (path: string) => boolean } {
+    if (scope.model === undefined) {
+      if (scope.id !== undefined) throw new ConfigurationError('an id needs its model: { model: Page, id }');
+      return { path: '' };
+    }
+    const { binding } = this.bindingOf(scope.model);
+    if (scope.id !== undefined) return { path: binding.root(scope.id) };
+    return { path: binding.folder, keep: (path) => binding.locate(path) !== undefined };
+  }
+
+  private bindingOf(model: Function | string): { cls: Function; binding: ModelBinding } {
+    if (typeof model === 'string') {
+      const entry = this.models.get(model);
+      if (entry) return entry;
+    } else {
+      for (const entry of this.models.values()) if (entry.cls === model) return entry;
+    }
+    const name = typeof model === 'string' ? model : model.name;
+    throw new UnknownModelError({ model: name });
+  }
+
+  /**
+   * A commit oid for a revision; `HEAD` is this workspace's branch. A checkpoint may be named
+   * without its namespace, after every branch, tag and oid.
+   */
+  async resolve(at: string): Promise<string> {
+    try {
+      return await this.repo.resolve(at, this.ref);
+    } catch (error) {
+      if (!(error instanceof RefNotFoundError)) throw error;
+      return this.repo.resolve(`checkpoints/${at}`).catch(() => Promise.reject(error));
+    }
+  }
+
+  private async treeAt(at: string): Promise<string> {
+    return (await this.repo.readCommit(await this.resolve(at))).tree;
   }
 
   /** Files as staged (no `at`) or as of a revision. */
   async reader(at?: string): Promise<TreeReader> {
     if (at === undefined) return this.index;
-    return new CommitSnapshot(this.repo, (await this.repo.readCommit(await this.resolve(at))).tree);
+    return new CommitSnapshot(this.repo, await this.treeAt(at));
   }
 
   /** Runs a read-check-write step on the index with no other save, delete or commit in between. */
   exclusive<T>(task: (stage: (ops: StageOp[]) => Promise<void>) => Promise<T>): Promise<T> {
-    return this.mutex.run(() => task((ops) => this.index.apply(ops)));
+    return this.mutex.run(() => {
+      this.assertWritable();
+      return task((ops) => this.index.apply(ops));
+    });
   }
 }

@@ -1,0 +1,71 @@
+// Commits that changed one path, newest first, as `git log -- <path>` lists them by default. Its
+// history simplification: a commit whose path equals that of one of its parents is not shown and
+// only that parent (the first such) is followed, so a merge appears only when the path differs
+// from every parent. Each step compares the path's entries via changeAt: the trees on the path,
+// cached by oid, and nothing below the first subtree a commit shares with its parent.
+import type { Commit } from '../git/commit.js';
+import { walkCommits } from '../git/log.js';
+import type { Repository } from '../git/repository.js';
+import type { TreeEntry } from '../git/tree.js';
+import { changeAt } from './tree-path.js';
+
+export interface PathChange {
+  commit: Commit;
+  /** the path followed in this commit */
+  path: string;
+  /** the entry at the path in the first parent (undefined: absent, or a root commit) */
+  before?: TreeEntry;
+  /** the entry at the path in this commit (undefined: absent) */
+  after?: TreeEntry;
+}
+
+/** Given a change, another path to follow into the parents (an object moved here), or undefined. */
+export type FollowMove = (change: PathChange) => Promise<string | undefined>;
+
+export interface PathWalkOptions {
+  /** stop going back at commits older than this (committer time), as `git log --since` does */
+  since?: Date;
+  follow?: FollowMove;
+}
+
+export function olderThan(commit: Commit, since: Date | undefined): boolean {
+  return since !== undefined && commit.committer.timestamp * 1000 < since.getTime();
+}
+
+export async function* walkPath(
+  repo: Repository,
+  start: string,
+  path: string,
+  options: PathWalkOptions = {},
+): AsyncGenerator<PathChange> {
+  const read = (oid: string) => repo.readTree(oid);
+  // the path each queued commit is looked at with (it changes behind a followed move); first wins
+  const paths = new Map([[start, path]]);
+  let shown: PathChange | undefined;
+  const choose = async (commit: Commit): Promise<readonly string[]> => {
+    shown = undefined;
+    if (olderThan(commit, options.since)) return [];
+    const path = paths.get(commit.oid)!;
+    let parents: readonly string[] = commit.parents;
+    if (!parents.length) {
+      const change = await changeAt(read, null, commit.tree, path);
+      if (change) shown = { commit, path, ...change };
+    } else {
+      let first: PathChange | undefined;
+      for (const [i, oid] of parents.entries()) {
+        const change = await changeAt(read, (await repo.readCommit(oid)).tree, commit.tree, path);
+        if (!change) {
+          parents = [oid];
+          first = undefined;
+          break;
+        }
+        if (i === 0) first = { commit, path, ...change };
+      }
+      shown = first;
+    }
+    const next = (shown && (await options.follow?.(shown))) ?? path;
+    for (const parent of parents) if (!paths.has(parent)) paths.set(parent, next);
+    return parents;
+  };
+  for await (const _ of walkCommits((oid) => repo.readCommit(oid), [start], choose)) if (shown) yield shown;
+}

@@ -1,0 +1,96 @@
+// Checkpoints, as pscp makes them: a commit of the workspace index (staged changes included) with
+// the branch head as parent, kept under refs/checkpoints/<name> so that branches and `git log`
+// stay clean. Making one moves no branch and keeps the staged changes staged. Read one with
+// `{ at: 'checkpoints/<name>' }` (or just the name), compare with ws.diff(name, 'HEAD').
+import { ConfigurationError, RefExistsError } from '../errors.js';
+import { normalizeMessage, serializeCommit } from '../git/commit.js';
+import { hashObject, type PendingObject } from '../git/object-store.js';
+import { assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
+
+export interface CheckpointInfo {
+  name: string;
+  ref: string;
+  /** its commit */
+  oid: string;
+  /** when it was made (its committer time) */
+  date: Date;
+  message: string;
+}
+
+/** The index as a checkpoint commits it. */
+export interface IndexState {
+  tree: string;
+  /** what the tree needs that is not yet in the object store */
+  objects: PendingObject[];
+  parent: string | null;
+}
+
+const PREFIX = 'refs/checkpoints/';
+
+/** A time as a ref name: ISO 8601 without the colons git refuses (2026-05-01T120000.123Z). */
+function timeName(date: Date): string {
+  return date.toISOString().replaceAll(':', '');
+}
+
+export class Checkpoints {
+  constructor(
+    private readonly ws: RefContext,
+    private readonly index: () => Promise<IndexState>,
+  ) {}
+
+  /** Commits the index under refs/checkpoints/<name> (default: the time, made unique). */
+  async create(name?: string, options: { message?: string } = {}): Promise<CheckpointInfo> {
+    if (name !== undefined) assertRefName(name);
+    const { repo } = this.ws;
+    const { tree, objects, parent } = await this.index();
+    const who = this.ws.who();
+    const base = name ?? timeName(new Date(who.timestamp * 1000));
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? base : `${base}-${n}`;
+      const message = options.message ?? `checkpoint ${candidate}`;
+      const content = serializeCommit({ tree, parents: parent ? [parent] : [], author: who, committer: who, message });
+      const oid = hashObject('commit', content);
+      await repo.objects.write([...objects, { type: 'commit', oid, content }]);
+      try {
+        await createRef(repo, PREFIX + candidate, oid);
+        return { name: candidate, ref: PREFIX + candidate, oid, date: new Date(who.timestamp * 1000), message: normalizeMessage(message) };
+      } catch (error) {
+        if (name !== undefined || !(error instanceof RefExistsError)) throw error;
+      }
+    }
+  }
+
+  /** Every checkpoint, oldest first. */
+  async list(): Promise<CheckpointInfo[]> {
+    const out: CheckpointInfo[] = [];
+    for (const { name, ref, oid } of await listRefs(this.ws.repo, PREFIX)) {
+      const commit = await this.ws.repo.readCommit(oid);
+      out.push({ name, ref, oid, date: new Date(commit.committer.timestamp * 1000), message: commit.message });
+    }
+    return out.sort((a, b) => a.date.getTime() - b.date.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Deletes a checkpoint; returns its commit. */
+  async delete(name: string): Promise<string> {
+    assertRefName(name);
+    return deleteRef(this.ws.repo, PREFIX + name);
+  }
+
+  /**
+   * Deletes the checkpoints older than `olderThan`, or all but the newest `keep` (with both: the
+   * old ones that are not among the newest `keep`); returns their names. Objects only they used
+   * become unreferenced; `git gc` removes them after its grace period (now: `git gc --prune=now`).
+   */
+  async gc(options: { olderThan?: Date; keep?: number }): Promise<string[]> {
+    const { olderThan, keep } = options;
+    if (olderThan === undefined && keep === undefined) {
+      throw new ConfigurationError('checkpoints.gc() needs olderThan (a Date) or keep (how many of the newest to keep)');
+    }
+    const all = await this.list();
+    const doomed = all
+      .slice(0, keep === undefined ? all.length : Math.max(0, all.length - keep))
+      .filter((c) => olderThan === undefined || c.date < olderThan);
+    for (const c of doomed) await this.ws.repo.refs.delete(c.ref, c.oid);
+    return doomed.map((c) => c.name);
+  }
+}
