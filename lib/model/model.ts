@@ -175,6 +175,18 @@ function sourceOf<T>(cls: Function, id: string): ObjectSource<T> {
   };
 }
 
+/**
+ * The folder every object of a layout lives in: the leading segments that the roots of two ids
+ * share. "x" and "y" differ in the first hex digit of their sha1, so a shard folder is not shared.
+ */
+function sharedFolder(layout: Layout): string {
+  const a = layout.root('x').split('/');
+  const b = layout.root('y').split('/');
+  let n = 0;
+  while (n < a.length - 1 && a[n] === b[n]) n++;
+  return a.slice(0, n).join('/');
+}
+
 /** Where history starts: `at`, or the workspace head (null on an unborn branch). */
 async function startOf(cls: Function, at?: string): Promise<string | null> {
   const ws = workspaceOf(cls);
@@ -224,8 +236,7 @@ class ModelBase {
     const layout = layoutOf(schema);
     return {
       name: schema.name,
-      // a root is the folder plus one segment naming the id, whatever the id (here "x")
-      folder: layout.root('x').split('/').slice(0, -1).join('/'),
+      folder: sharedFolder(layout),
       root: (id) => {
         assertSafeId(schema.name, id);
         return layout.root(id);
