@@ -5,7 +5,7 @@
 import { ConfigurationError, RefExistsError } from '../errors.js';
 import { normalizeMessage, serializeCommit } from '../git/commit.js';
 import { hashObject, type PendingObject } from '../git/object-store.js';
-import { assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
+import { assertAbsent, assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
 
 export interface CheckpointInfo {
   name: string;
@@ -40,8 +40,11 @@ export class Checkpoints {
 
   /** Commits the index under refs/checkpoints/<name> (default: the time, made unique). */
   async create(name?: string, options: { message?: string } = {}): Promise<CheckpointInfo> {
-    if (name !== undefined) assertRefName(name);
     const { repo } = this.ws;
+    if (name !== undefined) {
+      assertRefName(name);
+      await assertAbsent(repo, PREFIX + name);
+    }
     const { tree, objects, parent } = await this.index();
     const who = this.ws.who();
     const base = name ?? timeName(new Date(who.timestamp * 1000));

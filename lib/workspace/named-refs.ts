@@ -21,6 +21,12 @@ export function assertRefName(name: string, problem: (name: string) => string | 
   if (reason) throw new InvalidRefNameError({ name, reason });
 }
 
+/** Throws RefExistsError when the ref exists: checked before writing objects for it (createRef checks again). */
+export async function assertAbsent(repo: Repository, ref: string): Promise<void> {
+  const oid = await repo.refs.read(ref);
+  if (oid) throw new RefExistsError({ ref, oid });
+}
+
 /** Creates a ref that must not exist yet (RefExistsError when it does, even if made meanwhile). */
 export async function createRef(repo: Repository, ref: string, oid: string, who?: Person, message?: string): Promise<void> {
   try {

@@ -3,7 +3,7 @@
 // it and refuses every write.
 import { parseTag, serializeTag } from '../git/commit.js';
 import { hashObject } from '../git/object-store.js';
-import { assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
+import { assertAbsent, assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
 
 export interface TagInfo {
   name: string;
@@ -22,6 +22,7 @@ export class Tags {
   /** Tags `at` (any revision; default: the workspace's head); annotated when a message is given. */
   async create(name: string, options: { at?: string; message?: string } = {}): Promise<TagInfo> {
     assertRefName(name);
+    await assertAbsent(this.ws.repo, PREFIX + name);
     const commit = await this.ws.resolve(options.at ?? 'HEAD');
     if (options.message === undefined) {
       await createRef(this.ws.repo, PREFIX + name, commit);

@@ -270,7 +270,7 @@ export class Workspace {
   }
 
   /** Moves this workspace to another existing branch (or, read-only, a tag); staged changes must be committed or discarded. */
-  switch(name: string, options: { discard?: boolean } = {}): Promise<void> {
+  async switch(name: string, options: { discard?: boolean } = {}): Promise<void> {
     assertRefName(name, branchNameProblem);
     return this.mutex.run(async () => {
       if (this.hasChanges() && !options.discard) throw new StagedChangesError({ branch: this.branch, action: `switch to ${name}` });
