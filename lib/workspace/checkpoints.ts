@@ -4,7 +4,7 @@
 // `{ at: 'checkpoints/<name>' }` (or just the name), compare with ws.diff(name, 'HEAD').
 import { ConfigurationError, RefExistsError } from '../errors.js';
 import { normalizeMessage, serializeCommit } from '../git/commit.js';
-import { hashObject, type PendingObject } from '../git/object-store.js';
+import { hashObject } from '../git/object-store.js';
 import { assertAbsent, assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
 
 export interface CheckpointInfo {
@@ -17,11 +17,9 @@ export interface CheckpointInfo {
   message: string;
 }
 
-/** The index as a checkpoint commits it. */
-export interface IndexState {
+/** The index, its objects written to the store, as a checkpoint commits it. */
+export interface StoredIndex {
   tree: string;
-  /** what the tree needs that is not yet in the object store */
-  objects: PendingObject[];
   parent: string | null;
 }
 
@@ -35,7 +33,8 @@ function timeName(date: Date): string {
 export class Checkpoints {
   constructor(
     private readonly ws: RefContext,
-    private readonly index: () => Promise<IndexState>,
+    /** writes the index's new objects and says what to commit */
+    private readonly storeIndex: () => Promise<StoredIndex>,
   ) {}
 
   /** Commits the index under refs/checkpoints/<name> (default: the time, made unique). */
@@ -45,7 +44,7 @@ export class Checkpoints {
       assertRefName(name);
       await assertAbsent(repo, PREFIX + name);
     }
-    const { tree, objects, parent } = await this.index();
+    const { tree, parent } = await this.storeIndex();
     const who = this.ws.who();
     const base = name ?? timeName(new Date(who.timestamp * 1000));
     for (let n = 1; ; n++) {
@@ -53,7 +52,7 @@ export class Checkpoints {
       const message = options.message ?? `checkpoint ${candidate}`;
       const content = serializeCommit({ tree, parents: parent ? [parent] : [], author: who, committer: who, message });
       const oid = hashObject('commit', content);
-      await repo.objects.write([...objects, { type: 'commit', oid, content }]);
+      await repo.objects.write([{ type: 'commit', oid, content }]);
       try {
         await createRef(repo, PREFIX + candidate, oid);
         return { name: candidate, ref: PREFIX + candidate, oid, date: new Date(who.timestamp * 1000), message: normalizeMessage(message) };

@@ -112,7 +112,12 @@ export class Workspace {
     this.branches = new Branches(context);
     this.tags = new Tags(context);
     this.checkpoints = new Checkpoints(context, () =>
-      this.mutex.run(async () => ({ tree: this.index.treeOid(), objects: this.index.newObjects(), parent: this.head })),
+      this.mutex.run(async () => {
+        const tree = this.index.treeOid();
+        await this.repo.objects.write(this.index.newObjects());
+        this.index.markStored();
+        return { tree, parent: this.head };
+      }),
     );
   }
 
