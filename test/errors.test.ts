@@ -407,6 +407,9 @@ describe('UnsafeIdError', () => {
     ['.git', '.git'],
     ['.GIT', '.GIT'],
     ['.Git', '.Git'],
+    // as folders, git fsck --strict rejects these (gitmodulesBlob, gitattributesBlob)
+    ['.gitmodules', '.gitmodules'],
+    ['.GitAttributes', '.GitAttributes'],
     ['newline', 'a\nb'],
     ['tab', 'a\tb'],
     ['DEL', 'a\u007fb'],

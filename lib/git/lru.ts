@@ -1,8 +1,13 @@
-// A bounded map that forgets the least recently used entry. Values here are keyed by oid, so an
-// entry can be dropped but never be stale.
+// A bounded map that forgets the least recently used entries, bounded by count or by a weight
+// (bytes). Values here are keyed by oid, so an entry can be dropped but never be stale.
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
-  constructor(private readonly max: number) {}
+  private total = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly weigh: (value: V) => number = () => 1,
+  ) {}
 
   get(key: K): V | undefined {
     const value = this.map.get(key);
@@ -14,8 +19,17 @@ export class Lru<K, V> {
   }
 
   set(key: K, value: V): void {
-    this.map.delete(key);
+    const old = this.map.get(key);
+    if (old !== undefined) {
+      this.total -= this.weigh(old);
+      this.map.delete(key);
+    }
     this.map.set(key, value);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+    this.total += this.weigh(value);
+    while (this.total > this.max && this.map.size > 1) {
+      const [oldestKey, oldest] = this.map.entries().next().value as [K, V];
+      this.map.delete(oldestKey);
+      this.total -= this.weigh(oldest);
+    }
   }
 }

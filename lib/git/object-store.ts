@@ -1,6 +1,6 @@
 // The object database: read any object (packed or loose), write a batch of objects as one pack.
 // Hashing and zlib are Node's native ones; packs are read by our own index lookup (pack-reader.ts),
-// with isomorphic-git as the fallback for formats we do not read ourselves (v1 pack indexes).
+// with isomorphic-git as the fallback for anything our reader does not list.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
@@ -44,7 +44,8 @@ export function hashObject(type: ObjectType, content: Uint8Array): string {
 export class ObjectStore {
   /** isomorphic-git's own cache; one object shared by every call. */
   private readonly gitCache = {};
-  private readonly recent = new Lru<string, GitObject>(4096);
+  /** Objects recently read or written, up to 32 MiB of content: reads after writes cost nothing. */
+  private readonly recent = new Lru<string, GitObject>(32 << 20, (o) => o.content.length + 100);
   readonly packs: PackSet;
 
   constructor(readonly objectsDir: string, private readonly gitdir: string) {
@@ -81,7 +82,7 @@ export class ObjectStore {
     return parseLoose(oid, inflateSync(raw));
   }
 
-  /** Through isomorphic-git: packs with a version-1 index, which our reader does not parse. */
+  /** Through isomorphic-git, for an object our own readers did not find (a last resort). */
   private async readFallback(oid: string): Promise<GitObject | undefined> {
     try {
       const result = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.gitCache });

@@ -1,4 +1,4 @@
-// Reading objects out of one packfile through its version-2 index: the fan-out table narrows the
+// Reading objects out of one packfile through its index (version 2, or 1): the fan-out table narrows the
 // search to one first byte, a binary search over raw 20-byte oids finds the offset, and the entry
 // is inflated in place (deltas resolved against their bases). Reads are positional and
 // synchronous: a few microseconds each, far below what a round trip through the thread pool costs.
@@ -14,20 +14,33 @@ const IDX_MAGIC = 0xff744f63;
 export class PackFile {
   private fd: number | undefined;
   private readonly count: number;
+  /** where the fan-out table starts: after the header in version 2, at 0 in version 1 */
+  private readonly fanoutAt: number;
+  /** version 2 keeps oids (20 bytes each) and offsets in separate tables; version 1 interleaves
+   *  a 4-byte offset and the oid in 24-byte records */
+  private readonly v1: boolean;
   private readonly offsetsAt: number;
   /** delta bases recently used, by offset: delta chains share their bases */
-  private readonly bases = new Lru<number, GitObject>(256);
+  private readonly bases = new Lru<number, GitObject>(8 << 20, (o) => o.content.length + 100);
 
   private constructor(readonly base: string, private readonly idx: Buffer) {
-    this.count = idx.readUInt32BE(8 + 255 * 4);
+    this.v1 = idx.readUInt32BE(0) !== IDX_MAGIC;
+    this.fanoutAt = this.v1 ? 0 : 8;
+    this.count = idx.readUInt32BE(this.fanoutAt + 255 * 4);
     this.offsetsAt = 8 + 1024 + this.count * 24;
   }
 
-  /** Loads `<base>.idx`; undefined when it is not a version-2 index (git's older v1 format). */
+  /** Loads `<base>.idx` (version 2, or git's older version 1); undefined for anything else. */
   static load(base: string): PackFile | undefined {
     const idx = readFileSync(`${base}.idx`);
-    if (idx.length < 8 + 1024 + 40 || idx.readUInt32BE(0) !== IDX_MAGIC || idx.readUInt32BE(4) !== 2) return undefined;
+    if (idx.length < 1024 + 40) return undefined;
+    if (idx.readUInt32BE(0) === IDX_MAGIC && idx.readUInt32BE(4) !== 2) return undefined;
     return new PackFile(base, idx);
+  }
+
+  /** Where the i-th oid (in oid order) starts in the index. */
+  private oidAt(index: number): number {
+    return this.v1 ? 1024 + index * 24 + 4 : 8 + 1024 + index * 20;
   }
 
   get size(): number {
@@ -37,11 +50,11 @@ export class PackFile {
   /** The entry's offset in the pack, or undefined when this pack does not hold the oid. */
   find(oid: Buffer): number | undefined {
     const first = oid[0];
-    let lo = first === 0 ? 0 : this.idx.readUInt32BE(8 + (first - 1) * 4);
-    let hi = this.idx.readUInt32BE(8 + first * 4);
+    let lo = first === 0 ? 0 : this.idx.readUInt32BE(this.fanoutAt + (first - 1) * 4);
+    let hi = this.idx.readUInt32BE(this.fanoutAt + first * 4);
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const at = 8 + 1024 + mid * 20;
+      const at = this.oidAt(mid);
       const cmp = this.idx.compare(oid, 0, 20, at, at + 20) * -1;
       if (cmp === 0) return this.offsetOf(mid);
       if (cmp < 0) hi = mid;
@@ -51,6 +64,7 @@ export class PackFile {
   }
 
   private offsetOf(index: number): number {
+    if (this.v1) return this.idx.readUInt32BE(1024 + index * 24);
     const small = this.idx.readUInt32BE(this.offsetsAt + index * 4);
     if (!(small & 0x80000000)) return small;
     const largeAt = this.offsetsAt + this.count * 4 + (small & 0x7fffffff) * 8;
@@ -60,7 +74,7 @@ export class PackFile {
   /** Every (oid, offset) in the pack, in oid order. */
   *entries(): Generator<[string, number]> {
     for (let i = 0; i < this.count; i++) {
-      const at = 8 + 1024 + i * 20;
+      const at = this.oidAt(i);
       yield [this.idx.toString('hex', at, at + 20), this.offsetOf(i)];
     }
   }

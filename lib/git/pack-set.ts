@@ -50,16 +50,29 @@ export class PackSet {
 
   locate(oid: string): { pack: PackFile; offset: number } | undefined {
     const raw = Buffer.from(oid, 'hex');
-    for (const pack of this.all) {
-      const offset = pack.find(raw);
-      if (offset !== undefined) return { pack, offset };
+    // the packs already known first; the directory is looked at again only on a miss
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt === 1) this.refresh();
+      for (const pack of this.packs) {
+        const offset = pack.find(raw);
+        if (offset !== undefined) return { pack, offset };
+      }
     }
     return undefined;
   }
 
   read(oid: string): GitObject | undefined {
     const hit = this.locate(oid);
-    return hit?.pack.read(hit.offset, (base) => this.read(base));
+    if (!hit) return undefined;
+    try {
+      return hit.pack.read(hit.offset, (base) => this.read(base));
+    } catch (error) {
+      // another process repacked: the index we hold names a pack file that is gone
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.refresh(true);
+      const again = this.locate(oid);
+      return again?.pack.read(again.offset, (base) => this.read(base));
+    }
   }
 
   has(oid: string): boolean {

@@ -77,6 +77,35 @@ export function typeProblem(type: FieldKind, value: unknown): string | undefined
   }
 }
 
+/**
+ * A copy of a value that shares nothing mutable with it (Dates keep their time zone); references
+ * become their ids. Cached values are handed out only as copies. With `stored`, the copy is what
+ * decoding the saved bytes gives back (JSON keys sorted, -0 as 0).
+ */
+export function copyValue(type: FieldKind, value: unknown, stored = false): unknown {
+  if (value === null || value === undefined) return value;
+  if (stored && type.kind === 'json') return JSON.parse(JSON.stringify(canonicalJson(value)));
+  if (stored && type.kind === 'number' && value === 0) return 0;
+  switch (type.kind) {
+    case 'date': {
+      const copy = new Date((value as Date).getTime());
+      const offset = offsets.get(value as Date);
+      if (offset !== undefined) offsets.set(copy, offset);
+      return copy;
+    }
+    case 'json':
+      return typeof value === 'object' ? structuredClone(value) : value;
+    case 'array':
+      return (value as unknown[]).map((item) => copyValue(type.of, item, stored));
+    case 'blob':
+      return (value as Uint8Array).slice();
+    case 'ref':
+      return typeof value === 'string' ? value : (value as { id: string }).id;
+    default:
+      return value;
+  }
+}
+
 function encodeValue(type: FieldKind, value: unknown): unknown {
   if (value === null) return null;
   switch (type.kind) {

@@ -2,6 +2,8 @@
 import { UnsafeIdError } from '../errors.js';
 
 const MAX_ID_BYTES = 200;
+/** Names git gives meaning to: as folders, `git fsck --strict` rejects some of them (gitmodulesBlob). */
+const RESERVED = new Set(['.git', '.gitmodules', '.gitattributes', '.gitignore', '.mailmap']);
 
 /** Why an id is unsafe as a path segment, or undefined when it is fine. */
 export function idProblem(id: unknown): string | undefined {
@@ -11,7 +13,7 @@ export function idProblem(id: unknown): string | undefined {
   if (id.includes('/') || id.includes('\\')) return 'it contains a path separator';
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(id)) return 'it contains a control character';
-  if (id.toLowerCase() === '.git' || id.toLowerCase().startsWith('.git/')) return 'it is a name git reserves';
+  if (RESERVED.has(id.toLowerCase())) return 'it is a name git reserves';
   if (id !== id.normalize('NFC')) return 'it is not in Unicode normalization form C (use id.normalize("NFC"))';
   if (Buffer.byteLength(id) > MAX_ID_BYTES) return `it is longer than ${MAX_ID_BYTES} bytes`;
   return undefined;

@@ -9,6 +9,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { hashObject } from '../git/object-store.js';
+import { Lru } from '../git/lru.js';
 import { blameObject, type FieldBlame } from '../history/blame.js';
 import { diffObject, type ObjectDiff } from '../history/object-diff.js';
 import { type HistoryOptions, objectHistory, type Version } from '../history/object-history.js';
@@ -19,7 +20,7 @@ import type { Signature } from '../workspace/signature.js';
 import { CommitSnapshot, type TreeReader } from '../workspace/snapshot.js';
 import type { StageOp } from '../workspace/staged-tree.js';
 import { BIND, type ModelBinding, type Workspace } from '../workspace/workspace.js';
-import { type BlobInfo, decodeObject, encodeObject } from './codec.js';
+import { type BlobInfo, copyValue, type Decoded, decodeObject, encodeObject } from './codec.js';
 import { countingProxy, PROBE, protectInit } from './construct.js';
 import { assertSafeId } from './id.js';
 import { Layout } from './layout.js';
@@ -110,29 +111,51 @@ function defaultMessage(verb: string, schema: Schema, id: string): string {
   return `${verb} ${schema.name} ${id}`;
 }
 
+const DECODED = Symbol('gitmodel.decoded');
+
+/**
+ * Decoded data files of a model by blob oid, filled by reads and saves. Content addressing means
+ * an entry is never stale; values are copied on the way out, so no instance shares them.
+ */
+function decodedCache(cls: Function): Lru<string, Decoded> {
+  const holder = cls as unknown as Record<symbol, Lru<string, Decoded>>;
+  if (!Object.prototype.hasOwnProperty.call(holder, DECODED)) {
+    Object.defineProperty(holder, DECODED, { value: new Lru<string, Decoded>(20_000), enumerable: false });
+  }
+  return holder[DECODED];
+}
+
 /** Reads one object through a reader; undefined when its data file is absent. */
 async function load<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string): Promise<T | undefined> {
   const schema = concreteSchema(cls);
   assertSafeId(schema.name, id);
   const layout = layoutOf(schema);
   const path = layout.dataPath(id);
-  const bytes = await reader.readFile(path);
-  if (!bytes) return undefined;
-  const decoded = decodeObject(schema, bytes, path);
-  if (decoded.values[schema.id.name] !== id) {
-    throw new CorruptObjectError({ path, field: schema.id.name, reason: `its ${schema.id.name} is not "${id}", the id its path gives` });
+  const file = await reader.stat(path);
+  if (!file) return undefined;
+  if (file === 'dir') throw new CorruptObjectError({ path, reason: 'expected a file, found a directory' });
+  const cache = decodedCache(cls);
+  let decoded = cache.get(file.oid);
+  if (!decoded) {
+    decoded = decodeObject(schema, (await reader.readFile(path))!, path);
+    if (decoded.values[schema.id.name] !== id) {
+      throw new CorruptObjectError({ path, field: schema.id.name, reason: `its ${schema.id.name} is not "${id}", the id its path gives` });
+    }
+    cache.set(file.oid, decoded);
   }
   const ws = workspaceOf(cls);
-  const values: Values = { ...decoded.values };
-  for (const [name, info] of decoded.blobs) values[name] = info && (await readBlobField(reader, layout.folder(id), info));
-  for (const field of schema.fields) {
-    if (field.type.kind === 'ref' && typeof values[field.name] === 'string') {
-      values[field.name] = makeRef(ws, field, values[field.name] as string, at);
-    }
-  }
   const instance = Reflect.construct(cls, []) as T;
-  Object.assign(instance, values);
-  Object.assign(stateOf(instance), { storedId: id, extra: Object.keys(decoded.extra).length ? decoded.extra : undefined });
+  const self = instance as unknown as Values;
+  for (const field of schema.fields) {
+    if (!(field.name in decoded.values)) continue;
+    const value = copyValue(field.type, decoded.values[field.name]);
+    self[field.name] = field.type.kind === 'ref' && typeof value === 'string' ? makeRef(ws, field, value, at) : value;
+  }
+  for (const [name, info] of decoded.blobs) self[name] = info && (await readBlobField(reader, layout.folder(id), info));
+  Object.assign(stateOf(instance), {
+    storedId: id,
+    extra: Object.keys(decoded.extra).length ? structuredClone(decoded.extra) : undefined,
+  });
   return instance;
 }
 
@@ -197,11 +220,11 @@ class ModelBase {
   /** The object's id: the id field's value (a uuid unless a field is marked `id`). */
   declare id: string;
 
-  constructor(init?: Record<string, unknown>) {
+  constructor(init?: object) {
     if ((init as unknown) === PROBE) return countingProxy(this) as this;
     const schema = schemaOf(new.target);
     Object.defineProperty(this, STATE, { value: {} satisfies InstanceState, enumerable: false });
-    const given = init ?? {};
+    const given = (init ?? {}) as Record<string, unknown>;
     const names = new Set(schema.fields.map((f) => f.name));
     const unknown = Object.keys(given).filter((key) => !names.has(key));
     if (unknown.length) {
@@ -368,7 +391,15 @@ class ModelBase {
         if (value === null) blobs.set(field.name, null);
       }
     }
-    ops.push({ path: layout.dataPath(id), data: encodeObject(schema, self, blobs, state.extra) });
+    const data = encodeObject(schema, self, blobs, state.extra);
+    const oid = hashObject('blob', data);
+    ops.push({ path: layout.dataPath(id), data, oid });
+    if (!blobs.size) {
+      // what a get of this object will decode: kept now, so reading back what was saved costs no parse
+      const values: Values = Object.create(null);
+      for (const field of schema.fields) if (self[field.name] !== undefined) values[field.name] = copyValue(field.type, self[field.name], true);
+      decodedCache(cls).set(oid, { values, blobs, extra: structuredClone(state.extra ?? {}) });
+    }
 
     await ws.exclusive(async (stage) => {
       const reader = await ws.reader();

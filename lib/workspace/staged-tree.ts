@@ -29,7 +29,8 @@ interface DirNode {
 
 type Node = FileNode | DirNode;
 
-export type StageOp = { path: string; data: Uint8Array } | { path: string; remove: true };
+/** A write (its blob oid may be given when the caller already hashed the data) or a removal. */
+export type StageOp = { path: string; data: Uint8Array; oid?: string } | { path: string; remove: true };
 
 export interface StagedFile {
   oid: string;
@@ -70,7 +71,13 @@ export class StagedTree {
   private async find(path: string): Promise<Node | undefined> {
     let node: Node | undefined = this.root;
     const parts = path ? path.split('/') : [];
-    for (let i = 0; i < parts.length; i++) {
+    // fast path: walk what is loaded without awaiting; the rest of the way loads as it goes
+    let i = 0;
+    for (; i < parts.length && node.kind === 'dir' && node.entries; i++) {
+      node = node.entries.get(parts[i]);
+      if (!node) return undefined;
+    }
+    for (; i < parts.length; i++) {
       if (node.kind !== 'dir') return undefined;
       node = (await this.load(node, parts.slice(0, i).join('/'))).get(parts[i]);
       if (!node) return undefined;
@@ -113,7 +120,7 @@ export class StagedTree {
       }
       if (node?.kind === 'dir') await this.load(node, parts.slice(0, -1).join('/'));
     }
-    const prepared = ops.map((op) => ('data' in op ? { ...op, oid: hashObject('blob', op.data) } : op));
+    const prepared = ops.map((op) => ('data' in op ? { ...op, oid: op.oid ?? hashObject('blob', op.data) } : op));
     for (const op of prepared) {
       if ('data' in op) this.put(op.path.split('/'), op.oid, op.data);
       else this.remove(op.path.split('/'));

@@ -1,0 +1,82 @@
+// The workload through gitmodel's public API.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Workspace } from '../lib/index.js';
+import { type Figures, peakRssMiB, time } from './measure.js';
+import { Page, ShardedPage } from './models.js';
+import { editTarget, getId, record, W3_GETS } from './records.js';
+
+type PageClass = typeof Page;
+
+async function importAndEdit(path: string, cls: PageClass, n: number, e: number): Promise<{ w1: number; w2: number; ws: Workspace }> {
+  const ws = await Workspace.open(path, { author: { name: 'bench', email: 'bench@example.com' } });
+  ws.register(cls);
+  const [w1] = await time(async () => {
+    for (let i = 0; i < n; i++) await new cls(record(i) as never).save();
+    await ws.commit({ message: `import ${n} records` });
+  });
+  const [w2ms] = await time(async () => {
+    for (let j = 1; j <= e; j++) {
+      const i = editTarget(j);
+      const page = await cls.get(`page-${i}`);
+      Object.assign(page, record(i, j));
+      await page.save({ commit: true, message: `edit page-${i} rev ${j}` });
+    }
+  });
+  return { w1, w2: (e / w2ms) * 1000, ws };
+}
+
+export async function runGitmodel(dir: string, n: number, e: number, steps: Set<string>): Promise<Figures> {
+  const figures: Figures = { notes: [] };
+  const path = `${dir}/gitmodel.git`;
+  const { w1, w2, ws } = await importAndEdit(path, Page, n, e);
+  figures.w1 = w1;
+  figures.w2 = w2;
+  if (steps.has('W3')) {
+    const [ms] = await time(async () => {
+      for (let k = 0; k < W3_GETS; k++) await Page.get(getId(k, n));
+    });
+    figures.w3warm = (W3_GETS / ms) * 1000;
+    const cold = JSON.parse(
+      execFileSync(process.execPath, [fileURLToPath(new URL('./cold-get.js', import.meta.url)), path, String(n)], { encoding: 'utf8' }),
+    );
+    figures.w3first = cold.first;
+    figures.w3cold = cold.rate;
+  }
+  const statics = Page as unknown as {
+    history?: (id: string) => AsyncIterable<unknown>;
+    diff?: (id: string, from: string, to: string) => Promise<unknown>;
+  };
+  if (steps.has('W4')) {
+    if (statics.history) {
+      const [ms, versions] = await time(async () => {
+        let count = 0;
+        for await (const _ of statics.history!.call(Page, 'page-0')) count++;
+        return count;
+      });
+      figures.w4 = ms;
+      figures.w4versions = versions;
+    } else figures.notes!.push('W4: Page.history is not in the API yet');
+  }
+  if (steps.has('W5')) {
+    if (statics.diff) {
+      const first = (await ws.resolve(`HEAD~${e}`));
+      [figures.w5] = await time(() => statics.diff!.call(Page, 'page-0', first, 'HEAD'));
+    } else figures.notes!.push('W5: Page.diff is not in the API yet');
+  }
+  if (steps.has('W6')) {
+    const [ms, count] = await time(async () => {
+      let count = 0;
+      for await (const _ of Page.all()) count++;
+      return count;
+    });
+    if (count !== n) throw new Error(`W6 scanned ${count} records, expected ${n}`);
+    figures.w6 = (n / ms) * 1000;
+  }
+  if (steps.has('W2')) {
+    const sharded = await importAndEdit(`${dir}/gitmodel-sharded.git`, ShardedPage, n, e);
+    figures.w2s = sharded.w2;
+  }
+  figures.mem = peakRssMiB();
+  return figures;
+}

@@ -1,0 +1,32 @@
+// What one system reports for one step, and how each child process hands it to the table.
+export interface Figures {
+  /** W1: wall ms */
+  w1?: number;
+  /** W2: commits/s (default layout), and with the sharded layout */
+  w2?: number;
+  w2s?: number;
+  /** W3: warm gets/s, cold gets/s (new process), cold first get ms */
+  w3warm?: number;
+  w3cold?: number;
+  w3first?: number;
+  /** W4 ms and versions found; W5 ms */
+  w4?: number;
+  w4versions?: number;
+  w5?: number;
+  /** W6 records/s */
+  w6?: number;
+  /** peak RSS MiB */
+  mem?: number;
+  /** notes (sampled steps, missing features) */
+  notes?: string[];
+}
+
+export async function time<T>(task: () => Promise<T>): Promise<[number, T]> {
+  const start = performance.now();
+  const result = await task();
+  return [performance.now() - start, result];
+}
+
+export function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
