@@ -8,6 +8,7 @@ import { Lru } from './lru.js';
 import { isOid, ObjectStore } from './object-store.js';
 import { Refs } from './refs.js';
 import { isTreeMode, parseTree, type TreeEntry } from './tree.js';
+import { findEntry } from './tree-entry.js';
 
 export type Tree = Map<string, TreeEntry>;
 
@@ -144,13 +145,19 @@ export class Repository {
     return object.content;
   }
 
-  /** The entry at a slash-separated path below a tree, or undefined when there is none. */
+  /**
+   * The entry at a slash-separated path below a tree, or undefined when there is none. Each tree
+   * on the path is searched in its raw bytes, never parsed whole.
+   */
   async lookup(treeOid: string, path: string): Promise<TreeEntry | undefined> {
     let entry: TreeEntry | undefined = { mode: '40000', oid: treeOid };
     const parts = path.split('/');
     for (let i = 0; i < parts.length; i++) {
       if (!entry || !isTreeMode(entry.mode)) return undefined;
-      entry = (await this.readTree(entry.oid, parts.slice(0, i).join('/') || '/')).get(parts[i]);
+      const where = parts.slice(0, i).join('/') || '/';
+      const object = await this.objects.read(entry.oid);
+      if (object.type !== 'tree') throw new CorruptObjectError({ path: where, reason: `expected a tree, found a ${object.type}` });
+      entry = findEntry(object.content, parts[i], where);
     }
     return entry;
   }
