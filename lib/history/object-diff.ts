@@ -2,6 +2,7 @@
 // file for display (jsdiff, with git's headers and three lines of context).
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { NotFoundError } from '../errors.js';
+import { storedEntry } from '../git/tree-entry.js';
 import type { ObjectSource } from './object-source.js';
 import { entryAt } from './tree-path.js';
 import { changedFields, type FieldChange } from './values.js';
@@ -27,7 +28,7 @@ export async function diffObject<T>(
   const path = source.dataPath(id);
   const version = async (oid: string) => {
     const { tree } = await repo.readCommit(oid);
-    const entry = await entryAt((t) => repo.readTree(t), tree, path);
+    const entry = await entryAt(storedEntry(repo), tree, path);
     if (!entry) return { oid: undefined, text: '', object: null };
     const text = Buffer.from(await repo.readBlob(entry.oid, path)).toString('utf8');
     return { oid: entry.oid, text, object: await source.read(tree, id, oid) };

@@ -1,11 +1,13 @@
 // Commits that changed one path, newest first, as `git log -- <path>` lists them by default. Its
 // history simplification: a commit whose path equals that of one of its parents is not shown and
 // only that parent (the first such) is followed, so a merge appears only when the path differs
-// from every parent. Each step compares the path's entries via changeAt: the trees on the path,
-// cached by oid, and nothing below the first subtree a commit shares with its parent.
+// from every parent. Each step compares the path's entries via changeAt: one entry looked up in
+// the raw bytes of each tree on the path (a folder of many objects is scanned, never parsed),
+// and nothing below the first subtree a commit shares with its parent.
 import type { Commit } from '../git/commit.js';
 import { walkCommits } from '../git/log.js';
 import type { Repository } from '../git/repository.js';
+import { storedEntry } from '../git/tree-entry.js';
 import type { TreeEntry } from '../git/tree.js';
 import { changeAt } from './tree-path.js';
 
@@ -38,7 +40,7 @@ export async function* walkPath(
   path: string,
   options: PathWalkOptions = {},
 ): AsyncGenerator<PathChange> {
-  const read = (oid: string) => repo.readTree(oid);
+  const read = storedEntry(repo);
   // the path each queued commit is looked at with (it changes behind a followed move); first wins
   const paths = new Map([[start, path]]);
   let shown: PathChange | undefined;
