@@ -1,5 +1,7 @@
 // The flat-page CMS from python-gitmodel's README, end to end: a repository is created, pages and
-// an author are saved and committed, read back (also as of an older commit), and the log printed.
+// an author are saved and committed, read back (also as of an older commit); then time travel: a
+// page's history, a field-level diff, blame, a tag, a draft branch, a checkpoint, restore and
+// undo/redo; and the log printed.
 // Run with `npm run example` (or `node dist/models-example/cms.js [repo-path]` after a build).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,8 +56,55 @@ try {
 }
 log(`the about page is still in history: "${(await Page.get('about', { at: 'HEAD~1' })).title}"`);
 
+// --- time travel -------------------------------------------------------------------------------
+log('\nhistory of example-page (newest first):');
+for await (const v of Page.history('example-page')) {
+  log(`  ${v.commit.oid.slice(0, 10)} ${v.status.padEnd(8)} "${v.object?.title}"  (${v.commit.message.trim()})`);
+}
+
+const diff = await Page.diff('example-page', first!, 'HEAD');
+log('\nPage.diff(example-page, first commit, HEAD):');
+for (const change of diff.changes) log(`  ${change.field}: ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`);
+log(diff.text.trimEnd().replace(/^/gm, '  | '));
+
+log('blame of example-page:');
+for (const b of await Page.blame('example-page')) log(`  ${b.field.padEnd(10)} ${b.commit.oid.slice(0, 10)} ${b.commit.message.trim()}`);
+
+const v1 = await ws.tags.create('v1', { at: third!, message: 'First published version' });
+log(`\ntagged ${v1.commit.slice(0, 10)} (before the about page was removed) as v1, annotated`);
+
+await ws.branches.create('draft');
+const draft = await Workspace.open(repoPath, { branch: 'draft', author: { name: 'Bo Writer', email: 'bo@example.com' } });
+draft.register(Page, Author);
+const onDraft = await Page.get('example-page');
+onDraft.content = '<h2>Here is an Example</h2><p>Rewritten on the draft branch</p>';
+await onDraft.save({ commit: true, message: 'Rewrite the example page (draft)' });
+log(`branches: ${(await draft.branches.list()).map((b) => `${b.name}${b.current ? ' (this workspace)' : ''}`).join(', ')}`);
+log(`the draft's content, read without switching: "${(await Page.get('example-page', { at: 'draft' })).content}"`);
+
+ws.register(Page, Author); // back to main
+const page2 = await Page.get('example-page');
+page2.title = 'Example Page (work in progress)';
+await page2.save();
+const checkpoint = await ws.checkpoints.create('before-review');
+log(`\ncheckpoint ${checkpoint.name} → ${checkpoint.oid.slice(0, 10)} (main still at ${ws.head!.slice(0, 10)}, the edit still staged)`);
+log(`  ws.diff('before-review', 'HEAD'): ${(await ws.diff('before-review', 'HEAD')).map((c) => `${c.status} ${c.model}/${c.id}`).join(', ')}`);
+await ws.discard();
+
+await Page.restore('about', { from: 'v1' });
+log(`restored about as of v1 (staged): ${(await ws.diff()).map((c) => `${c.status} ${c.model}/${c.id}`).join(', ')}`);
+const restored = await ws.commit({ message: 'Bring back the about page' });
+log(`committed ${restored}; about is back: "${(await Page.get('about')).title}"`);
+
+await ws.undo();
+log(`undo → main at ${ws.head!.slice(0, 10)}; about exists: ${await Page.exists('about')}`);
+await ws.redo();
+log(`redo → main at ${ws.head!.slice(0, 10)}; about exists: ${await Page.exists('about')}`);
+
 log('\ncommit log (newest first):');
 for await (const commit of ws.walk()) {
   log(`  ${commit.oid.slice(0, 10)} ${commit.author.name}  ${commit.message.trim()}`);
 }
-log(`\ninspect it with git: git --git-dir ${repoPath} log --stat`);
+log('commits that changed the about page:');
+for await (const commit of ws.walk({ model: Page, id: 'about' })) log(`  ${commit.oid.slice(0, 10)} ${commit.message.trim()}`);
+log(`\ninspect it with git: git --git-dir ${repoPath} log --stat --all`);
