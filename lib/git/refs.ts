@@ -93,20 +93,11 @@ export class Refs {
    */
   async update(name: string, oid: string, expected: string | null, who?: Person, message = ''): Promise<void> {
     const path = this.refPath(name);
-    const lock = `${path}.lock`;
     await mkdir(dirname(path), { recursive: true });
-    const handle = await acquire(lock, name);
-    try {
+    await replaceLocked(path, name, async () => {
       await this.check(name, expected);
-      await handle.writeFile(`${oid}\n`);
-      await handle.sync();
-      await handle.close();
-      await rename(lock, path);
-    } catch (error) {
-      await handle.close().catch(() => {});
-      await unlink(lock).catch(() => {});
-      throw error;
-    }
+      return `${oid}\n`;
+    });
     if (this.reflog && who) await this.appendReflog(name, expected, oid, who, message);
   }
 
@@ -140,25 +131,16 @@ export class Refs {
   /** Rewrites packed-refs without `name` (and its peeled `^` line), under git's packed-refs.lock. */
   private async removePacked(name: string): Promise<void> {
     const path = join(this.commondir, 'packed-refs');
-    const handle = await acquire(`${path}.lock`, 'packed-refs');
-    try {
-      const lines = (await readFile(path, 'utf8')).split('\n');
+    await replaceLocked(path, 'packed-refs', async () => {
       const kept: string[] = [];
       let dropping = false;
-      for (const line of lines) {
+      for (const line of (await readFile(path, 'utf8')).split('\n')) {
         if (dropping && line.startsWith('^')) continue;
         dropping = !line.startsWith('#') && !line.startsWith('^') && line.slice(line.indexOf(' ') + 1) === name;
         if (!dropping) kept.push(line);
       }
-      await handle.writeFile(kept.join('\n'));
-      await handle.sync();
-      await handle.close();
-      await rename(`${path}.lock`, path);
-    } catch (error) {
-      await handle.close().catch(() => {});
-      await unlink(`${path}.lock`).catch(() => {});
-      throw error;
-    }
+      return kept.join('\n');
+    });
   }
 
   /** Removes directories a deleted ref leaves empty, below its namespace (`refs/heads/a/b` → `refs/heads/a`). */
@@ -176,6 +158,26 @@ export class Refs {
     const line = `${from ?? '0'.repeat(40)} ${to} ${formatPerson(who)}\t${message.split('\n')[0]}\n`;
     await mkdir(dirname(path), { recursive: true });
     await appendFile(path, line);
+  }
+}
+
+/**
+ * Replaces a file the way git does: `<path>.lock` created exclusively, the content (which may
+ * throw, e.g. a failed check) written and flushed, then renamed over `path`. On failure the lock
+ * is removed and `path` is as it was.
+ */
+async function replaceLocked(path: string, name: string, content: () => Promise<string>): Promise<void> {
+  const lock = `${path}.lock`;
+  const handle = await acquire(lock, name);
+  try {
+    await handle.writeFile(await content());
+    await handle.sync();
+    await handle.close();
+    await rename(lock, path);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await unlink(lock).catch(() => {});
+    throw error;
   }
 }
 
