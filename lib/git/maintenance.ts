@@ -11,7 +11,8 @@ import type { PackFile } from './pack-reader.js';
 import type { PackSet } from './pack-set.js';
 import { packEntry, type RawEntry, writePack } from './pack-writer.js';
 
-/** More packs than this and a commit merges the small ones. */
+/** More packs than this and a commit merges the small ones (git gc --auto uses 50; every read
+ *  that misses the caches searches each pack index, so we keep fewer). */
 export const AUTO_PACK_LIMIT = 16;
 
 export interface MaintenanceResult {
@@ -84,7 +85,7 @@ export async function maintain(packs: PackSet, objectsDir: string, full: boolean
     const [type] = data.toString('latin1', 0, nul).split(' ');
     entries.set(oid, packEntry({ oid, type: type as ObjectType, content: data.subarray(nul + 1) }));
   }
-  const name = await writePack(packs.dir, [...entries.values()]);
+  const name = writePack(packs.dir, [...entries.values()]);
   for (const { pack } of chosen) {
     if (pack.base.endsWith(name)) continue;
     pack.close();

@@ -121,7 +121,7 @@ export class ObjectStore {
     if (objects.length === 1) await this.writeLoose(objects[0]);
     else {
       await mkdir(this.packs.dir, { recursive: true });
-      await writePack(this.packs.dir, objects.map(packEntry));
+      writePack(this.packs.dir, objects.map(packEntry));
     }
     for (const object of objects) this.recent.set(object.oid, object);
     if (this.packs.all.length > AUTO_PACK_LIMIT) await this.maintain();
@@ -140,7 +140,7 @@ export class ObjectStore {
     } catch {
       await mkdir(join(this.objectsDir, object.oid.slice(0, 2)), { recursive: true });
       const bytes = deflateSync(Buffer.concat([header(object.type, object.content.length), object.content]), { level: 1 });
-      await writeFileDurably(path, bytes);
+      writeFileDurably(path, bytes);
     }
   }
 }

@@ -64,7 +64,7 @@ function buildIndex(entries: RawEntry[], offsets: number[], packChecksum: Buffer
  * Writes entries as `pack-<checksum>.pack` and `.idx` in `packDir`, each flushed and renamed into
  * place, the pack first: a reader that finds the index finds a complete pack. Returns the name.
  */
-export async function writePack(packDir: string, entries: RawEntry[]): Promise<string> {
+export function writePack(packDir: string, entries: RawEntry[]): string {
   const parts: Buffer[] = [Buffer.from('PACK'), u32(2), u32(entries.length)];
   const offsets: number[] = [];
   let at = 12;
@@ -78,7 +78,7 @@ export async function writePack(packDir: string, entries: RawEntry[]): Promise<s
   const checksum = hash.digest();
   parts.push(checksum);
   const name = `pack-${checksum.toString('hex')}`;
-  await writeFileDurably(join(packDir, `${name}.pack`), Buffer.concat(parts));
-  await writeFileDurably(join(packDir, `${name}.idx`), buildIndex(entries, offsets, checksum));
+  writeFileDurably(join(packDir, `${name}.pack`), Buffer.concat(parts));
+  writeFileDurably(join(packDir, `${name}.idx`), buildIndex(entries, offsets, checksum));
   return name;
 }

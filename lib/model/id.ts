@@ -5,8 +5,12 @@ const MAX_ID_BYTES = 200;
 /** Names git gives meaning to: as folders, `git fsck --strict` rejects some of them (gitmodulesBlob). */
 const RESERVED = new Set(['.git', '.gitmodules', '.gitattributes', '.gitignore', '.mailmap']);
 
+/** Plain ASCII ids of ordinary length need only this one test (the common case, checked per read). */
+const PLAIN = /^[A-Za-z0-9_-][A-Za-z0-9._ ~+=@,-]{0,99}$/;
+
 /** Why an id is unsafe as a path segment, or undefined when it is fine. */
 export function idProblem(id: unknown): string | undefined {
+  if (typeof id === 'string' && PLAIN.test(id)) return undefined;
   if (typeof id !== 'string') return `an id is a string, not ${id === null ? 'null' : typeof id}`;
   if (id === '') return 'it is empty';
   if (id === '.' || id === '..') return 'it is a relative path';

@@ -17,6 +17,9 @@ export class Layout {
   private readonly after: string[];
 
   private readonly shardAt: number;
+  /** the fixed folders before the id and the fixed rest after it, as path strings */
+  private readonly beforePath: string;
+  private readonly afterPath: string;
 
   constructor(template: string, model: string, private readonly shard = 0) {
     const segments = template.replaceAll('{model}', model).split('/');
@@ -37,6 +40,8 @@ export class Layout {
     this.before = segments.slice(0, at);
     this.idSegment = { prefix, suffix };
     this.after = segments.slice(at + 1);
+    this.beforePath = this.before.map((s) => `${s}/`).join('');
+    this.afterPath = this.after.map((s) => `/${s}`).join('');
   }
 
   /** Objects have a folder of their own (for blob files) when {id} names a directory. */
@@ -58,6 +63,7 @@ export class Layout {
   }
 
   dataPath(id: string): string {
+    if (this.shardAt < 0) return `${this.beforePath}${this.idName(id)}${this.afterPath}`;
     return [...this.prefix(id), this.idName(id), ...this.after].join('/');
   }
 

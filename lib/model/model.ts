@@ -55,7 +55,9 @@ interface InstanceState {
   extra?: Record<string, unknown>;
 }
 
-const STATE = Symbol('gitmodel.state');
+/** Per-instance bookkeeping lives beside the instances, not on them: a property defined there
+ *  with non-default attributes would turn every instance into a slow dictionary-mode object. */
+const STATES = new WeakMap<object, InstanceState>();
 const WORKSPACE = Symbol('gitmodel.workspace');
 const LAYOUT = Symbol('gitmodel.layout');
 
@@ -63,7 +65,9 @@ type Values = Record<string, unknown>;
 type ModelStatic<T> = { new (...args: never[]): T } & Function;
 
 function stateOf(instance: object): InstanceState {
-  return (instance as Record<symbol, InstanceState>)[STATE];
+  let state = STATES.get(instance);
+  if (!state) STATES.set(instance, (state = {}));
+  return state;
 }
 
 function layoutOf(schema: Schema): Layout {
@@ -223,10 +227,8 @@ class ModelBase {
   constructor(init?: object) {
     if ((init as unknown) === PROBE) return countingProxy(this) as this;
     const schema = schemaOf(new.target);
-    Object.defineProperty(this, STATE, { value: {} satisfies InstanceState, enumerable: false });
     const given = (init ?? {}) as Record<string, unknown>;
-    const names = new Set(schema.fields.map((f) => f.name));
-    const unknown = Object.keys(given).filter((key) => !names.has(key));
+    const unknown = init ? Object.keys(given).filter((key) => !schema.fields.some((f) => f.name === key)) : [];
     if (unknown.length) {
       throw new ValidationError({
         model: schema.name,
@@ -242,15 +244,7 @@ class ModelBase {
         defaulted.push(field.name);
       }
     }
-    if (schema.id.name !== 'id' && !names.has('id')) {
-      Object.defineProperty(this, 'id', {
-        get: () => self[schema.id.name],
-        set: (value) => (self[schema.id.name] = value),
-        enumerable: false,
-        configurable: true,
-      });
-    }
-    return protectInit(new.target, this, Object.keys(given), defaulted) as this;
+    return protectInit(new.target, this, init ? Object.keys(given) : [], defaulted) as this;
   }
 
   /** Hook for `ws.register()`: binds the class and tells the workspace where its files live. */
@@ -271,7 +265,9 @@ class ModelBase {
 
   /** The object with this id; NotFoundError when there is none. Reads staged changes unless `at` is given. */
   static async get<T>(this: ModelStatic<T>, id: string, options: ReadOptions = {}): Promise<T> {
-    const object = await load<object>(this, await workspaceOf(this).reader(options.at), id, options.at);
+    const ws = workspaceOf(this);
+    const reader = options.at === undefined ? ws.staged : await ws.reader(options.at);
+    const object = await load<object>(this, reader, id, options.at);
     if (!object) throw new NotFoundError({ model: schemaOf(this).name, id, at: options.at });
     return object as T;
   }
@@ -426,6 +422,22 @@ class ModelBase {
     return result;
   }
 }
+
+// `obj.id` is the id whichever field holds it: one accessor on the prototype (an own `id` field,
+// the automatic one or a declared one, shadows it).
+Object.defineProperty(ModelBase.prototype, 'id', {
+  get(this: Values) {
+    const name = schemaOf(this.constructor).id.name;
+    return name === 'id' ? undefined : this[name];
+  },
+  set(this: Values, value: unknown) {
+    const name = schemaOf(this.constructor).id.name;
+    if (name === 'id') Object.defineProperty(this, 'id', { value, writable: true, enumerable: true, configurable: true });
+    else this[name] = value;
+  },
+  enumerable: false,
+  configurable: true,
+});
 
 /**
  * The base class of models (`class Page extends Model`), and the class decorator for model

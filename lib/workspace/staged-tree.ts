@@ -67,6 +67,24 @@ export class StagedTree {
     return dir.entries;
   }
 
+  /**
+   * The node at a path when every directory on the way is loaded (no awaiting: the common case of
+   * a read at the head); undefined when it is absent or something on the way is not loaded yet.
+   */
+  private findLoaded(path: string): Node | undefined {
+    let node: Node | undefined = this.root;
+    let at = 0;
+    while (node && at <= path.length) {
+      if (node.kind !== 'dir' || !node.entries) return undefined;
+      const slash = path.indexOf('/', at);
+      const end = slash < 0 ? path.length : slash;
+      node = node.entries.get(path.slice(at, end));
+      if (slash < 0) return node;
+      at = slash + 1;
+    }
+    return undefined;
+  }
+
   /** The node at a path, loading directories on the way; undefined when nothing is there. */
   private async find(path: string): Promise<Node | undefined> {
     let node: Node | undefined = this.root;
@@ -93,7 +111,7 @@ export class StagedTree {
   }
 
   async stat(path: string): Promise<StagedFile | 'dir' | undefined> {
-    const node = await this.find(path);
+    const node = this.findLoaded(path) ?? (await this.find(path));
     if (!node) return undefined;
     return node.kind === 'dir' ? 'dir' : { oid: node.oid, mode: node.mode };
   }

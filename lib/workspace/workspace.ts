@@ -234,7 +234,9 @@ export class Workspace {
       await this.repo.refs.update(this.ref, oid, this.head, committer, `commit: ${options.message}`);
       this.index.markStored();
       this.position = { ...this.position, head: oid, tree };
-      await clearRedo(this.repo, this.branch);
+      // housekeeping: redo is refused anyway once the branch moved past the stack, so a failure
+      // here must not make a commit that happened look as if it had not
+      await clearRedo(this.repo, this.branch).catch(() => {});
       return oid;
     });
   }
@@ -372,6 +374,11 @@ export class Workspace {
   }
 
   /** Files as staged (no `at`) or as of a revision. */
+  /** The staged index as a reader: what reads without `at` see. */
+  get staged(): TreeReader {
+    return this.index;
+  }
+
   async reader(at?: string): Promise<TreeReader> {
     if (at === undefined) return this.index;
     return new CommitSnapshot(this.repo, await this.treeAt(at));
