@@ -373,12 +373,12 @@ export class Workspace {
     return (await this.repo.readCommit(await this.resolve(at))).tree;
   }
 
-  /** Files as staged (no `at`) or as of a revision. */
   /** The staged index as a reader: what reads without `at` see. */
   get staged(): TreeReader {
     return this.index;
   }
 
+  /** Files as staged (no `at`) or as of a revision. */
   async reader(at?: string): Promise<TreeReader> {
     if (at === undefined) return this.index;
     return new CommitSnapshot(this.repo, await this.treeAt(at));
