@@ -85,7 +85,7 @@ export async function maintain(packs: PackSet, objectsDir: string, full: boolean
     const [type] = data.toString('latin1', 0, nul).split(' ');
     entries.set(oid, packEntry({ oid, type: type as ObjectType, content: data.subarray(nul + 1) }));
   }
-  const name = writePack(packs.dir, [...entries.values()]);
+  const name = writePack(packs.dir, entries.size, entries.values());
   for (const { pack } of chosen) {
     if (pack.base.endsWith(name)) continue;
     pack.close();

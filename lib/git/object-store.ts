@@ -121,7 +121,10 @@ export class ObjectStore {
     if (objects.length === 1) await this.writeLoose(objects[0]);
     else {
       await mkdir(this.packs.dir, { recursive: true });
-      writePack(this.packs.dir, objects.map(packEntry));
+      // entries are compressed one at a time as the pack file is written
+      writePack(this.packs.dir, objects.length, (function* () {
+        for (const object of objects) yield packEntry(object);
+      })());
     }
     for (const object of objects) this.recent.set(object.oid, object);
     if (this.packs.all.length > AUTO_PACK_LIMIT) await this.maintain();

@@ -45,7 +45,9 @@ async function initBare(path: string, branch: string): Promise<void> {
 
 export class Repository {
   private readonly commits = new Lru<string, Commit>(8192);
-  private readonly trees = new Lru<string, Tree>(8192);
+  /** Parsed trees, bounded by their entry count: one folder of 10,000 objects is ~1 MB parsed,
+   *  and every commit to it makes a new one. */
+  private readonly trees = new Lru<string, Tree>(200_000, (tree) => tree.size + 1);
 
   private constructor(
     readonly gitdir: string,
