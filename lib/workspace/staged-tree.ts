@@ -5,6 +5,7 @@ import { hashObject, type PendingObject } from '../git/object-store.js';
 import type { Repository, Tree } from '../git/repository.js';
 import { FILE_MODE, isTreeMode, parseTree, patchTree, serializeTree, TREE_MODE, type EntryMode, type TreeEntry } from '../git/tree.js';
 import { CorruptObjectError } from '../errors.js';
+import { findEntry } from '../git/tree-entry.js';
 
 interface FileNode {
   kind: 'file';
@@ -18,7 +19,11 @@ interface DirNode {
   kind: 'dir';
   /** undefined while dirty; set once hashed */
   oid?: string;
+  /** every entry, once the directory is parsed (on a change, a listing, or after many lookups) */
   entries?: Map<string, Node>;
+  /** before that, the entries looked up one by one in `raw`, and how many lookups there were */
+  looked?: Map<string, Node | undefined>;
+  lookups?: number;
   /** serialized bytes of a hashed tree that is not yet in the object store */
   bytes?: Buffer;
   /** the bytes `entries` had when loaded or last hashed, and the names changed since: a large
@@ -41,6 +46,33 @@ function nodeOf(entry: TreeEntry): Node {
   return isTreeMode(entry.mode) ? { kind: 'dir', oid: entry.oid } : { kind: 'file', mode: entry.mode, oid: entry.oid };
 }
 
+/** Lookups a directory answers from its raw bytes before it is parsed whole: a cold read of one
+ *  object in a folder of 10,000 scans part of one tree instead of building a 10,000-entry map. */
+const LOOKUPS_BEFORE_PARSE = 32;
+
+/** The entries of a directory whose bytes are loaded, parsing them now if need be. */
+function entriesOf(dir: DirNode, where: string): Map<string, Node> {
+  if (!dir.entries) {
+    const entries = new Map<string, Node>();
+    for (const [name, entry] of parseTree(dir.raw!, where || '/')) entries.set(name, dir.looked?.get(name) ?? nodeOf(entry));
+    dir.entries = entries;
+    dir.looked = undefined;
+  }
+  return dir.entries;
+}
+
+/** One child of a directory whose bytes (or entries) are loaded. */
+function childOf(dir: DirNode, name: string, where: string): Node | undefined {
+  if (dir.entries) return dir.entries.get(name);
+  dir.looked ??= new Map();
+  if (dir.looked.has(name)) return dir.looked.get(name);
+  if ((dir.lookups = (dir.lookups ?? 0) + 1) > LOOKUPS_BEFORE_PARSE) return entriesOf(dir, where).get(name);
+  const entry = findEntry(dir.raw!, name, where || '/');
+  const node = entry && nodeOf(entry);
+  dir.looked.set(name, node);
+  return node;
+}
+
 export class StagedTree {
   private root: DirNode;
   /** Trees hashed here but not yet written, so diffs can read them like stored ones (parsed on demand). */
@@ -56,29 +88,33 @@ export class StagedTree {
     this.pending.clear();
   }
 
-  private async load(dir: DirNode, where: string): Promise<Map<string, Node>> {
-    if (!dir.entries) {
-      const tree = await this.repo.readTree(dir.oid!, where || '/');
-      const raw = (await this.repo.objects.read(dir.oid!)).content;
-      dir.entries = new Map([...tree].map(([name, entry]) => [name, nodeOf(entry)]));
-      dir.raw = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-      dir.changed = new Set();
-    }
-    return dir.entries;
+  /** Reads a directory's bytes (not parsing them); a directory made here has its entries already. */
+  private async load(dir: DirNode, where: string): Promise<void> {
+    if (dir.entries || dir.raw) return;
+    const object = await this.repo.objects.read(dir.oid!);
+    if (object.type !== 'tree') throw new CorruptObjectError({ path: where || '/', reason: `expected a tree, found a ${object.type}` });
+    dir.raw = Buffer.from(object.content.buffer, object.content.byteOffset, object.content.byteLength);
+    dir.changed = new Set();
+  }
+
+  /** Loads and parses a directory: for changes and listings, which need every entry. */
+  private async loadEntries(dir: DirNode, where: string): Promise<Map<string, Node>> {
+    await this.load(dir, where);
+    return entriesOf(dir, where);
   }
 
   /**
-   * The node at a path when every directory on the way is loaded (no awaiting: the common case of
-   * a read at the head); undefined when it is absent or something on the way is not loaded yet.
+   * The node at a path found without awaiting (every directory on the way already read: the
+   * common case of a read at the head); undefined when absent, null when something must be read.
    */
-  private findLoaded(path: string): Node | undefined {
+  private findLoaded(path: string): Node | undefined | null {
     let node: Node | undefined = this.root;
     let at = 0;
-    while (node && at <= path.length) {
-      if (node.kind !== 'dir' || !node.entries) return undefined;
+    while (node) {
+      if (node.kind !== 'dir') return undefined;
+      if (!node.entries && !node.raw) return null;
       const slash = path.indexOf('/', at);
-      const end = slash < 0 ? path.length : slash;
-      node = node.entries.get(path.slice(at, end));
+      node = childOf(node, path.slice(at, slash < 0 ? path.length : slash), path.slice(0, Math.max(at - 1, 0)));
       if (slash < 0) return node;
       at = slash + 1;
     }
@@ -87,17 +123,15 @@ export class StagedTree {
 
   /** The node at a path, loading directories on the way; undefined when nothing is there. */
   private async find(path: string): Promise<Node | undefined> {
+    const hit = this.findLoaded(path);
+    if (hit !== null) return hit;
     let node: Node | undefined = this.root;
     const parts = path ? path.split('/') : [];
-    // fast path: walk what is loaded without awaiting; the rest of the way loads as it goes
-    let i = 0;
-    for (; i < parts.length && node.kind === 'dir' && node.entries; i++) {
-      node = node.entries.get(parts[i]);
-      if (!node) return undefined;
-    }
-    for (; i < parts.length; i++) {
+    for (let i = 0; i < parts.length; i++) {
       if (node.kind !== 'dir') return undefined;
-      node = (await this.load(node, parts.slice(0, i).join('/'))).get(parts[i]);
+      const where = parts.slice(0, i).join('/');
+      await this.load(node, where);
+      node = childOf(node, parts[i], where);
       if (!node) return undefined;
     }
     return node;
@@ -111,7 +145,7 @@ export class StagedTree {
   }
 
   async stat(path: string): Promise<StagedFile | 'dir' | undefined> {
-    const node = this.findLoaded(path) ?? (await this.find(path));
+    const node = await this.find(path);
     if (!node) return undefined;
     return node.kind === 'dir' ? 'dir' : { oid: node.oid, mode: node.mode };
   }
@@ -121,7 +155,7 @@ export class StagedTree {
     const node = await this.find(path);
     const result = new Map<string, 'dir' | 'file'>();
     if (!node || node.kind !== 'dir') return result;
-    for (const [name, child] of await this.load(node, path)) result.set(name, child.kind);
+    for (const [name, child] of await this.loadEntries(node, path)) result.set(name, child.kind);
     return result;
   }
 
@@ -134,9 +168,9 @@ export class StagedTree {
       const parts = op.path.split('/');
       let node: Node | undefined = this.root;
       for (let i = 0; i < parts.length - 1 && node?.kind === 'dir'; i++) {
-        node = (await this.load(node, parts.slice(0, i).join('/'))).get(parts[i]);
+        node = (await this.loadEntries(node, parts.slice(0, i).join('/'))).get(parts[i]);
       }
-      if (node?.kind === 'dir') await this.load(node, parts.slice(0, -1).join('/'));
+      if (node?.kind === 'dir') await this.loadEntries(node, parts.slice(0, -1).join('/'));
     }
     const prepared = ops.map((op) => ('data' in op ? { ...op, oid: op.oid ?? hashObject('blob', op.data) } : op));
     for (const op of prepared) {
