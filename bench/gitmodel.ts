@@ -1,18 +1,24 @@
 // The workload through gitmodel's public API.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Workspace } from '../lib/index.js';
+import { type Durability, Workspace } from '../lib/index.js';
 import { type Figures, peakRssMiB, time } from './measure.js';
-import { Page, ShardedPage } from './models.js';
+import { AtomicPage, AtomicShardedPage, Page, ShardedPage } from './models.js';
 import { editTarget, getId, record, W3_GETS } from './records.js';
 
 type PageClass = typeof Page;
 
-async function importAndEdit(path: string, cls: PageClass, n: number, e: number): Promise<{ w1: number; w2: number; ws: Workspace }> {
-  const ws = await Workspace.open(path, { author: { name: 'bench', email: 'bench@example.com' } });
+async function importAndEdit(
+  path: string,
+  cls: PageClass,
+  n: number,
+  e: number,
+  durability: Durability = 'fsync',
+): Promise<{ w1: number; w2: number; ws: Workspace }> {
+  const ws = await Workspace.open(path, { author: { name: 'bench', email: 'bench@example.com' }, durability });
   ws.register(cls);
   const [w1] = await time(async () => {
-    for (let i = 0; i < n; i++) await new cls(record(i) as never).save();
+    for (let i = 0; i < n; i++) await new cls(record(i)).save();
     await ws.commit({ message: `import ${n} records` });
   });
   const [w2ms] = await time(async () => {
@@ -74,8 +80,10 @@ export async function runGitmodel(dir: string, n: number, e: number, steps: Set<
     figures.w6 = (n / ms) * 1000;
   }
   if (steps.has('W2')) {
-    const sharded = await importAndEdit(`${dir}/gitmodel-sharded.git`, ShardedPage, n, e);
-    figures.w2s = sharded.w2;
+    figures.w2s = (await importAndEdit(`${dir}/gitmodel-sharded.git`, ShardedPage, n, e)).w2;
+    // the same edits with durability 'atomic' (no fsync; what git does for loose objects and refs)
+    figures.w2a = (await importAndEdit(`${dir}/gitmodel-atomic.git`, AtomicPage, n, e, 'atomic')).w2;
+    figures.w2sa = (await importAndEdit(`${dir}/gitmodel-sharded-atomic.git`, AtomicShardedPage, n, e, 'atomic')).w2;
   }
   figures.mem = peakRssMiB();
   return figures;

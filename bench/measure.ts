@@ -5,6 +5,9 @@ export interface Figures {
   /** W2: commits/s (default layout), and with the sharded layout */
   w2?: number;
   w2s?: number;
+  /** W2 again with durability 'atomic', default and sharded layouts */
+  w2a?: number;
+  w2sa?: number;
   /** W3: warm gets/s, cold gets/s (new process), cold first get ms */
   w3warm?: number;
   w3cold?: number;

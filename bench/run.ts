@@ -47,6 +47,8 @@ const ROWS: Row[] = [
   { step: 'W1', key: 'w1', unit: 'ms', higher: false, target: '≤ 1.0× git' },
   { step: 'W2', key: 'w2', unit: 'commits/s', higher: true, target: '≥ 1.0× git' },
   { step: 'W2', key: 'w2s', unit: 'commits/s, sharded', higher: true, target: '≥ 1,000/s' },
+  { step: 'W2', key: 'w2a', unit: "commits/s, durability 'atomic'", higher: true, target: '' },
+  { step: 'W2', key: 'w2sa', unit: "commits/s, sharded, 'atomic'", higher: true, target: '' },
   { step: 'W3', key: 'w3warm', unit: 'gets/s, warm', higher: true, target: '≥ 200,000/s' },
   { step: 'W3', key: 'w3cold', unit: 'gets/s, new process', higher: true, target: '' },
   { step: 'W3', key: 'w3first', unit: 'ms, cold first get', higher: false, target: '≤ 50 ms' },

@@ -12,6 +12,7 @@ export type { ObjectDiff } from './history/object-diff.js';
 export type { FieldChange } from './history/values.js';
 export type { FieldBlame } from './history/blame.js';
 export type { Signature } from './workspace/signature.js';
+export type { Durability } from './git/durable-write.js';
 export { Model, workspaceOf } from './model/model.js';
 export type { ReadOptions, WriteOptions, HistoryReadOptions, RestoreOptions } from './model/model.js';
 export { Ref } from './model/ref.js';

@@ -1027,3 +1027,30 @@ describe('many objects in one commit', () => {
     expect(await Page.exists('page-3000')).toBe(false);
   });
 });
+
+describe('durability', () => {
+  it("'atomic' and 'fsync' write the same commits, both read by git", async () => {
+    const heads: string[] = [];
+    for (const durability of ['fsync', 'atomic'] as const) {
+      const path = newRepoPath();
+      const ws = await Workspace.open(path, { durability, author: { name: 'A', email: 'a@example.com', date: new Date(0) } });
+      ws.register(Page);
+      for (let i = 0; i < 5; i++) await new Page({ slug: `p${i}`, title: `P${i}` }).save();
+      await ws.commit({ message: 'five', author: { name: 'A', email: 'a@example.com', date: new Date(0) } });
+      const page = await Page.get('p1');
+      page.title = 'edited';
+      heads.push((await page.save({ commit: true, message: 'edit', author: { name: 'A', email: 'a@example.com', date: new Date(0) } }))!);
+      expectFsckClean(path);
+      expect(JSON.parse(git(path, 'show', 'main:page/p1/data.json')).title).toBe('edited');
+      expect(readdirSync(join(path, 'objects', 'pack')).some((n) => n.includes('tmp'))).toBe(false);
+    }
+    // same objects, same commit oids: durability changes how files are flushed, not what is written
+    expect(heads[0]).toBe(heads[1]);
+  });
+
+  it('an unknown durability is a ConfigurationError and creates nothing', async () => {
+    const path = newRepoPath();
+    await expect(Workspace.open(path, { durability: 'sometimes' as never })).rejects.toBeInstanceOf(ConfigurationError);
+    expect(existsSync(path)).toBe(false);
+  });
+});

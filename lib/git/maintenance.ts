@@ -5,6 +5,7 @@ import { readdir, readFile, rmdir, unlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
+import type { Durability } from './durable-write.js';
 import type { ObjectType } from './object-store.js';
 import { decodeEntryHeader, encodeEntryHeader, OFS_DELTA, REF_DELTA } from './pack-format.js';
 import type { PackFile } from './pack-reader.js';
@@ -65,7 +66,7 @@ async function looseObjects(objectsDir: string): Promise<{ oid: string; path: st
  * `full`, the loose objects, into one new pack; then removes what it replaced. The new pack is
  * complete and flushed before anything is removed.
  */
-export async function maintain(packs: PackSet, objectsDir: string, full: boolean): Promise<MaintenanceResult> {
+export async function maintain(packs: PackSet, objectsDir: string, full: boolean, durability: Durability): Promise<MaintenanceResult> {
   packs.refresh(true);
   const candidates = packs.all
     .filter((p) => !existsSync(`${p.base}.keep`))
@@ -85,7 +86,7 @@ export async function maintain(packs: PackSet, objectsDir: string, full: boolean
     const [type] = data.toString('latin1', 0, nul).split(' ');
     entries.set(oid, packEntry({ oid, type: type as ObjectType, content: data.subarray(nul + 1) }));
   }
-  const name = writePack(packs.dir, entries.size, entries.values());
+  const name = writePack(packs.dir, entries.size, entries.values(), durability);
   for (const { pack } of chosen) {
     if (pack.base.endsWith(name)) continue;
     pack.close();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import { CorruptObjectError } from '../errors.js';
-import { writeFileDurably } from './durable-write.js';
+import { type Durability, writeFileDurably } from './durable-write.js';
 import { Lru } from './lru.js';
 import { AUTO_PACK_LIMIT, maintain, type MaintenanceResult } from './maintenance.js';
 import { PackSet } from './pack-set.js';
@@ -48,7 +48,11 @@ export class ObjectStore {
   private readonly recent = new Lru<string, GitObject>(32 << 20, (o) => o.content.length + 100);
   readonly packs: PackSet;
 
-  constructor(readonly objectsDir: string, private readonly gitdir: string) {
+  constructor(
+    readonly objectsDir: string,
+    private readonly gitdir: string,
+    private readonly durability: Durability = 'fsync',
+  ) {
     this.packs = new PackSet(join(objectsDir, 'pack'));
   }
 
@@ -124,7 +128,7 @@ export class ObjectStore {
       // entries are compressed one at a time as the pack file is written
       writePack(this.packs.dir, objects.length, (function* () {
         for (const object of objects) yield packEntry(object);
-      })());
+      })(), this.durability);
     }
     for (const object of objects) this.recent.set(object.oid, object);
     if (this.packs.all.length > AUTO_PACK_LIMIT) await this.maintain();
@@ -132,7 +136,7 @@ export class ObjectStore {
 
   /** Merges small packs (all packs and loose objects with `full`), keeping every object. */
   maintain(options: { full?: boolean } = {}): Promise<MaintenanceResult> {
-    return maintain(this.packs, this.objectsDir, options.full ?? false);
+    return maintain(this.packs, this.objectsDir, options.full ?? false, this.durability);
   }
 
   private async writeLoose(object: PendingObject): Promise<void> {
@@ -143,7 +147,7 @@ export class ObjectStore {
     } catch {
       await mkdir(join(this.objectsDir, object.oid.slice(0, 2)), { recursive: true });
       const bytes = deflateSync(Buffer.concat([header(object.type, object.content.length), object.content]), { level: 1 });
-      writeFileDurably(path, bytes);
+      writeFileDurably(path, bytes, this.durability);
     }
   }
 }

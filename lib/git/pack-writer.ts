@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import type { PendingObject } from './object-store.js';
 import { encodeEntryHeader, TYPE_CODE } from './pack-format.js';
-import { writeFileDurably } from './durable-write.js';
+import { type Durability, writeFileDurably } from './durable-write.js';
 
 /** A ready-made pack entry: header and compressed bytes, copied as is when packs are merged. */
 export interface RawEntry {
@@ -76,7 +76,7 @@ function buildIndex(entries: IndexedEntry[], offsets: number[], packChecksum: Bu
  * streamed to the file as they come, so a pack of 300,000 objects is never held in memory whole.
  * Returns the pack's name.
  */
-export function writePack(packDir: string, count: number, entries: Iterable<RawEntry>): string {
+export function writePack(packDir: string, count: number, entries: Iterable<RawEntry>, durability: Durability = 'fsync'): string {
   const temp = join(packDir, `tmp_pack_${process.pid}_${randomBytes(6).toString('hex')}`);
   const fd = openSync(temp, 'wx', 0o444);
   const hash = createHash('sha1');
@@ -110,11 +110,11 @@ export function writePack(packDir: string, count: number, entries: Iterable<RawE
     const checksum = hash.digest();
     chunk.push(checksum);
     flush();
-    fsyncSync(fd);
+    if (durability === 'fsync') fsyncSync(fd);
     closeSync(fd);
     const name = `pack-${checksum.toString('hex')}`;
     renameSync(temp, join(packDir, `${name}.pack`));
-    writeFileDurably(join(packDir, `${name}.idx`), buildIndex(written, offsets, checksum));
+    writeFileDurably(join(packDir, `${name}.idx`), buildIndex(written, offsets, checksum), durability);
     return name;
   } catch (error) {
     try {

@@ -1,10 +1,12 @@
 // References: reading loose and packed refs, and updating a ref as compare-and-swap with git's own
 // lock-file protocol (`<ref>.lock` created exclusively, old value checked, renamed into place), so
 // gitmodel and the git CLI can update the same repository without losing each other's commits.
-import { appendFile, mkdir, open, readdir, readFile, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { appendFile, mkdir, readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RefLockedError, RefNotFoundError, StaleBranchError } from '../errors.js';
 import { formatPerson, type Person } from './commit.js';
+import type { Durability } from './durable-write.js';
 
 const LOCK_RETRY_MS = 2000;
 
@@ -15,6 +17,7 @@ export class Refs {
     /** where refs/ and packed-refs live */
     private readonly commondir: string,
     private readonly reflog: boolean,
+    private readonly durability: Durability = 'fsync',
   ) {}
 
   private refPath(name: string): string {
@@ -97,7 +100,7 @@ export class Refs {
     await replaceLocked(path, name, async () => {
       await this.check(name, expected);
       return `${oid}\n`;
-    });
+    }, this.durability);
     if (this.reflog && who) await this.appendReflog(name, expected, oid, who, message);
   }
 
@@ -110,14 +113,14 @@ export class Refs {
     const path = this.refPath(name);
     const lock = `${path}.lock`;
     await mkdir(dirname(path), { recursive: true });
-    const handle = await acquire(lock, name);
+    const fd = await acquire(lock, name);
     try {
       await this.check(name, expected);
       if ((await this.readPacked()).has(name)) await this.removePacked(name);
       await rm(path, { force: true });
       await rm(join(this.commondir, 'logs', name), { force: true });
     } finally {
-      await handle.close();
+      closeSync(fd);
       await unlink(lock);
       await this.removeEmptyParents(name);
     }
@@ -140,7 +143,7 @@ export class Refs {
         if (!dropping) kept.push(line);
       }
       return kept.join('\n');
-    });
+    }, this.durability);
   }
 
   /** Removes directories a deleted ref leaves empty, below its namespace (`refs/heads/a/b` → `refs/heads/a`). */
@@ -164,29 +167,35 @@ export class Refs {
 /**
  * Replaces a file the way git does: `<path>.lock` created exclusively, the content (which may
  * throw, e.g. a failed check) written and flushed, then renamed over `path`. On failure the lock
- * is removed and `path` is as it was.
+ * is removed and `path` is as it was. The writes are synchronous, as in durable-write.ts: a few
+ * bytes and one fsync, cheaper than five thread-pool round trips.
  */
-async function replaceLocked(path: string, name: string, content: () => Promise<string>): Promise<void> {
+async function replaceLocked(path: string, name: string, content: () => Promise<string>, durability: Durability = 'fsync'): Promise<void> {
   const lock = `${path}.lock`;
-  const handle = await acquire(lock, name);
+  const fd = await acquire(lock, name);
   try {
-    await handle.writeFile(await content());
-    await handle.sync();
-    await handle.close();
-    await rename(lock, path);
+    const bytes = Buffer.from(await content());
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    if (durability === 'fsync') fsyncSync(fd);
+    closeSync(fd);
+    renameSync(lock, path);
   } catch (error) {
-    await handle.close().catch(() => {});
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
     await unlink(lock).catch(() => {});
     throw error;
   }
 }
 
 /** Creates the lock file exclusively, retrying briefly while another writer holds it. */
-async function acquire(lock: string, name: string) {
+async function acquire(lock: string, name: string): Promise<number> {
   const deadline = Date.now() + LOCK_RETRY_MS;
   for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
     try {
-      return await open(lock, 'wx');
+      return openSync(lock, 'wx');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline) {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RefLockedError({ ref: name, lock });

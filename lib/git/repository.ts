@@ -7,6 +7,7 @@ import { type Commit, parseCommit, parseTagTarget } from './commit.js';
 import { Lru } from './lru.js';
 import { isOid, ObjectStore } from './object-store.js';
 import { Refs } from './refs.js';
+import type { Durability } from './durable-write.js';
 import { isTreeMode, parseTree, type TreeEntry } from './tree.js';
 import { findEntry } from './tree-entry.js';
 
@@ -15,6 +16,8 @@ export type Tree = Map<string, TreeEntry>;
 export interface OpenRepositoryOptions {
   /** create a bare repository when none is there (default true) */
   create?: boolean;
+  /** whether writes are flushed to disk before they count (default 'fsync') */
+  durability?: Durability;
   /** the branch HEAD names in a repository created here */
   initialBranch?: string;
 }
@@ -65,6 +68,7 @@ export class Repository {
   static async open(path: string, options: OpenRepositoryOptions = {}): Promise<Repository> {
     const abs = resolvePath(path);
     const create = options.create ?? true;
+    const durability = options.durability ?? 'fsync';
     const what = await kind(abs);
     if (what === 'file') throw new RepositoryNotFoundError({ path: abs, reason: 'the path is a file' });
     if (what === undefined) {
@@ -79,25 +83,25 @@ export class Repository {
         await rm(temp, { recursive: true, force: true });
         if (!(await looksLikeGitdir(abs))) throw error;
       }
-      return Repository.at(abs, undefined);
+      return Repository.at(abs, undefined, durability);
     }
     const dotgit = join(abs, '.git');
     const dotgitKind = await kind(dotgit);
-    if (dotgitKind === 'dir') return Repository.at(dotgit, abs);
+    if (dotgitKind === 'dir') return Repository.at(dotgit, abs, durability);
     if (dotgitKind === 'file') {
       const text = await readFile(dotgit, 'utf8');
       const m = /^gitdir: (.+)$/m.exec(text);
       if (!m) throw new RepositoryNotFoundError({ path: abs, reason: '.git is a file without a gitdir line' });
-      return Repository.at(resolvePath(abs, m[1].trim()), abs);
+      return Repository.at(resolvePath(abs, m[1].trim()), abs, durability);
     }
     if (await looksLikeGitdir(abs)) {
       const config = await readFile(join(abs, 'config'), 'utf8').catch(() => '');
       const nonBare = /^\s*bare\s*=\s*false\s*$/im.test(config) && basename(abs) === '.git';
-      return Repository.at(abs, nonBare ? dirname(abs) : undefined);
+      return Repository.at(abs, nonBare ? dirname(abs) : undefined, durability);
     }
     if (create && (await readdir(abs)).length === 0) {
       await initBare(abs, options.initialBranch ?? 'main');
-      return Repository.at(abs, undefined);
+      return Repository.at(abs, undefined, durability);
     }
     throw new RepositoryNotFoundError({
       path: abs,
@@ -105,7 +109,7 @@ export class Repository {
     });
   }
 
-  private static async at(gitdir: string, workdir: string | undefined): Promise<Repository> {
+  private static async at(gitdir: string, workdir: string | undefined, durability: Durability): Promise<Repository> {
     // a linked worktree's own gitdir holds HEAD; objects and refs live in the common dir
     const common = await readFile(join(gitdir, 'commondir'), 'utf8').catch(() => undefined);
     const commondir = common ? resolvePath(gitdir, common.trim()) : gitdir;
@@ -116,8 +120,8 @@ export class Repository {
       gitdir,
       commondir,
       workdir,
-      new ObjectStore(join(commondir, 'objects'), commondir),
-      new Refs(gitdir, commondir, workdir !== undefined),
+      new ObjectStore(join(commondir, 'objects'), commondir, durability),
+      new Refs(gitdir, commondir, workdir !== undefined, durability),
     );
   }
 

@@ -15,6 +15,7 @@ import { serializeCommit } from '../git/commit.js';
 import { hashObject } from '../git/object-store.js';
 import { branchNameProblem } from '../git/ref-names.js';
 import { Repository } from '../git/repository.js';
+import type { Durability } from '../git/durable-write.js';
 import { diffTrees } from '../git/tree-diff.js';
 import { commitInfo, type CommitInfo } from '../history/commit-info.js';
 import { type CommitFilter, walkFiltered } from '../history/commit-walk.js';
@@ -59,6 +60,14 @@ export interface OpenOptions {
   branch?: string;
   /** the default author of this workspace's commits */
   author?: Signature;
+  /**
+   * 'fsync' (default): every object file and ref is flushed to disk before it counts, so a
+   * commit that returned survives power loss. 'atomic': files are still written whole and
+   * renamed into place (a killed process never corrupts the repository), but flushing is left to
+   * the operating system, as git does by default for loose objects and refs; several times
+   * faster per commit. See docs/GUARANTEES.md.
+   */
+  durability?: Durability;
 }
 
 export interface CommitOptions {
@@ -124,7 +133,10 @@ export class Workspace {
   static async open(path: string, options: OpenOptions = {}): Promise<Workspace> {
     if (options.branch !== undefined) assertRefName(options.branch, branchNameProblem);
     if (options.author) toPerson(options.author); // checked before anything is created
-    const repo = await Repository.open(path, { create: options.create, initialBranch: options.branch });
+    if (options.durability !== undefined && !['fsync', 'atomic'].includes(options.durability)) {
+      throw new ConfigurationError(`durability is 'fsync' or 'atomic', not ${JSON.stringify(options.durability)}`);
+    }
+    const repo = await Repository.open(path, { create: options.create, initialBranch: options.branch, durability: options.durability });
     const headTarget = await repo.refs.symbolicTarget('HEAD');
     const name =
       options.branch ?? (headTarget?.startsWith('refs/heads/') ? headTarget.slice('refs/heads/'.length) : 'main');
