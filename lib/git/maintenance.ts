@@ -2,7 +2,7 @@
 // `git repack --geometric=2` do: many small packs (one per commit) are merged into one, copying
 // entries byte for byte, and loose objects can be packed. Objects are never dropped.
 import { readdir, readFile, rmdir, unlink } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { Durability } from './durable-write.js';
@@ -27,8 +27,9 @@ function rawEntries(pack: PackFile): RawEntry[] {
   const byOffset = [...pack.entries()].sort((a, b) => a[1] - b[1]);
   const oidAt = new Map(byOffset.map(([oid, offset]) => [offset, oid]));
   const end = pack.fileSize - 20;
+  const whole = pack.rawEntry(0, end); // one read for the pack; entries are slices of it
   return byOffset.map(([oid, offset], i) => {
-    const bytes = pack.rawEntry(offset, i + 1 < byOffset.length ? byOffset[i + 1][1] : end);
+    const bytes = whole.subarray(offset, i + 1 < byOffset.length ? byOffset[i + 1][1] : end);
     const header = decodeEntryHeader(bytes, pack.base);
     if (header.type !== OFS_DELTA) return { oid, bytes };
     const base = oidAt.get(offset - header.baseDistance!)!;
@@ -37,6 +38,10 @@ function rawEntries(pack: PackFile): RawEntry[] {
       bytes: Buffer.concat([encodeEntryHeader(REF_DELTA, header.size), Buffer.from(base, 'hex'), bytes.subarray(header.length)]),
     };
   });
+}
+
+function removeIfThere(path: string): void {
+  rmSync(path, { force: true });
 }
 
 /** Which packs to merge so that each remaining pack is at least twice all smaller ones together. */
@@ -90,10 +95,10 @@ export async function maintain(packs: PackSet, objectsDir: string, full: boolean
   for (const { pack } of chosen) {
     if (pack.base.endsWith(name)) continue;
     pack.close();
-    await unlink(`${pack.base}.idx`).catch(() => {}); // the index first: no reader finds an index without its pack
-    await unlink(`${pack.base}.pack`).catch(() => {});
+    removeIfThere(`${pack.base}.idx`); // the index first: no reader finds an index without its pack
+    removeIfThere(`${pack.base}.pack`);
   }
-  for (const { path } of loose) await unlink(path).catch(() => {});
+  for (const { path } of loose) removeIfThere(path);
   for (const dir of new Set(loose.map((l) => join(l.path, '..')))) await rmdir(dir).catch(() => {});
   packs.refresh(true);
   return { packsMerged: chosen.length, looseObjectsPacked: loose.length, packs: packs.all.length };

@@ -3,12 +3,14 @@
 // with isomorphic-git as the fallback for anything our reader does not list.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import { CorruptObjectError } from '../errors.js';
 import { type Durability, writeFileDurably } from './durable-write.js';
+import { readIfExists } from './small-files.js';
 import { Lru } from './lru.js';
 import { AUTO_PACK_LIMIT, maintain, type MaintenanceResult } from './maintenance.js';
 import { PackSet } from './pack-set.js';
@@ -76,14 +78,8 @@ export class ObjectStore {
   }
 
   private async readLoose(oid: string): Promise<GitObject | undefined> {
-    let raw: Buffer;
-    try {
-      raw = await readFile(this.loosePath(oid));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-    return parseLoose(oid, inflateSync(raw));
+    const raw = readIfExists(this.loosePath(oid));
+    return raw && parseLoose(oid, inflateSync(raw));
   }
 
   /** Through isomorphic-git, for an object our own readers did not find (a last resort). */
@@ -124,7 +120,7 @@ export class ObjectStore {
     if (objects.length === 0) return;
     if (objects.length === 1) await this.writeLoose(objects[0]);
     else {
-      await mkdir(this.packs.dir, { recursive: true });
+      mkdirSync(this.packs.dir, { recursive: true });
       // entries are compressed one at a time as the pack file is written
       writePack(this.packs.dir, objects.length, (function* () {
         for (const object of objects) yield packEntry(object);

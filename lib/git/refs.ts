@@ -1,12 +1,13 @@
 // References: reading loose and packed refs, and updating a ref as compare-and-swap with git's own
 // lock-file protocol (`<ref>.lock` created exclusively, old value checked, renamed into place), so
 // gitmodel and the git CLI can update the same repository without losing each other's commits.
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RefLockedError, RefNotFoundError, StaleBranchError } from '../errors.js';
 import { formatPerson, type Person } from './commit.js';
 import type { Durability } from './durable-write.js';
+import { readTextIfExists } from './small-files.js';
 
 const LOCK_RETRY_MS = 2000;
 
@@ -25,23 +26,12 @@ export class Refs {
   }
 
   private async readLoose(name: string): Promise<string | undefined> {
-    try {
-      return (await readFile(this.refPath(name), 'utf8')).trim();
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
-      throw error;
-    }
+    return readTextIfExists(this.refPath(name))?.trim();
   }
 
   private async readPacked(): Promise<Map<string, string>> {
     const refs = new Map<string, string>();
-    let text: string;
-    try {
-      text = await readFile(join(this.commondir, 'packed-refs'), 'utf8');
-    } catch {
-      return refs;
-    }
+    const text = readTextIfExists(join(this.commondir, 'packed-refs')) ?? '';
     for (const line of text.split('\n')) {
       if (!line || line.startsWith('#') || line.startsWith('^')) continue;
       const space = line.indexOf(' ');
@@ -96,7 +86,7 @@ export class Refs {
    */
   async update(name: string, oid: string, expected: string | null, who?: Person, message = ''): Promise<void> {
     const path = this.refPath(name);
-    await mkdir(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true });
     await replaceLocked(path, name, async () => {
       await this.check(name, expected);
       return `${oid}\n`;

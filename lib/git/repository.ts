@@ -7,6 +7,7 @@ import { type Commit, parseCommit, parseTagTarget } from './commit.js';
 import { Lru } from './lru.js';
 import { isOid, ObjectStore } from './object-store.js';
 import { Refs } from './refs.js';
+import { listIfExists, readTextIfExists } from './small-files.js';
 import type { Durability } from './durable-write.js';
 import { isTreeMode, parseTree, type TreeEntry } from './tree.js';
 import { findEntry } from './tree-entry.js';
@@ -225,13 +226,13 @@ export class Repository {
     const result = new Map<string, string>();
     const mainWorkdir = this.commondir === this.gitdir ? this.workdir : await this.mainWorkdir();
     if (mainWorkdir) {
-      const head = await readFile(join(this.commondir, 'HEAD'), 'utf8').catch(() => '');
+      const head = readTextIfExists(join(this.commondir, 'HEAD')) ?? '';
       if (head.startsWith('ref: ')) result.set(head.slice(5).trim(), mainWorkdir);
     }
     const worktrees = join(this.commondir, 'worktrees');
-    for (const name of await readdir(worktrees).catch(() => [] as string[])) {
-      const head = await readFile(join(worktrees, name, 'HEAD'), 'utf8').catch(() => '');
-      const where = await readFile(join(worktrees, name, 'gitdir'), 'utf8').catch(() => name);
+    for (const name of listIfExists(worktrees)) {
+      const head = readTextIfExists(join(worktrees, name, 'HEAD')) ?? '';
+      const where = readTextIfExists(join(worktrees, name, 'gitdir')) ?? name;
       if (head.startsWith('ref: ')) result.set(head.slice(5).trim(), dirname(where.trim()));
     }
     return result;
@@ -239,7 +240,7 @@ export class Repository {
 
   /** The main working tree of the repository a linked worktree belongs to (none if it is bare). */
   private async mainWorkdir(): Promise<string | undefined> {
-    const config = await readFile(join(this.commondir, 'config'), 'utf8').catch(() => '');
+    const config = readTextIfExists(join(this.commondir, 'config')) ?? '';
     return /^\s*bare\s*=\s*true\s*$/im.test(config) ? undefined : dirname(this.commondir);
   }
 }
