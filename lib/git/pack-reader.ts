@@ -108,7 +108,8 @@ export class PackFile {
     const window = this.readBytes(offset + header.length, header.size + (header.size >>> 6) + 64);
     let data: Buffer;
     try {
-      data = inflateSync(window);
+      // the header gives the exact size: one output buffer instead of 16 KiB chunks concatenated
+      data = inflateSync(window, { chunkSize: Math.max(64, header.size) });
     } catch (error) {
       throw new CorruptObjectError({ path: where, reason: `entry does not inflate (${(error as Error).message})` });
     }
