@@ -20,7 +20,9 @@ export type ErrorCode =
   | 'CURRENT_BRANCH'
   | 'STAGED_CHANGES'
   | 'NOTHING_TO_UNDO'
-  | 'NOTHING_TO_REDO';
+  | 'NOTHING_TO_REDO'
+  | 'CONFLICT'
+  | 'FILE_TOO_LARGE';
 
 export abstract class GitModelError<D extends object = Record<string, unknown>> extends Error {
   abstract readonly code: ErrorCode;
@@ -141,11 +143,19 @@ export class BranchCheckedOutError extends GitModelError<{ branch: string; path:
   }
 }
 
-/** Another writer holds the ref's lock file past the retry window. */
-export class RefLockedError extends GitModelError<{ ref: string; lock: string }> {
+/** A ref's lock file (`<ref>.lock`) is held by another writer, or was left behind by one that died. */
+export class RefLockedError extends GitModelError<{ ref: string; lock: string; ageMs: number; stale: boolean }> {
   readonly code = 'REF_LOCKED' as const;
-  constructor(data: { ref: string; lock: string }) {
-    super(`${data.ref} is locked by another writer (${data.lock}); if no git process is running, remove that file`, data);
+  constructor(data: { ref: string; lock: string; ageMs: number; stale: boolean }) {
+    const age = `${Math.round(data.ageMs / 1000)} s old`;
+    super(
+      data.stale
+        ? `${data.ref} is locked by ${data.lock}, ${age}: left by a process that died, as git holds its locks for ` +
+            `milliseconds; ws.clearStaleLocks() removes it`
+        : `${data.ref} is locked by another writer (${data.lock}, ${age}); retry later. A lock left by a process ` +
+            `that died is removed by ws.clearStaleLocks() once it is stale`,
+      data,
+    );
   }
 }
 
@@ -202,5 +212,42 @@ export class NothingToRedoError extends GitModelError<{ branch: string }> {
   readonly code = 'NOTHING_TO_REDO' as const;
   constructor(data: { branch: string }) {
     super(`nothing to redo on ${data.branch}: no undo left the branch where it is now`, data);
+  }
+}
+
+/** An object changed on both sides: by this workspace's staged changes and by commits made to the branch since. */
+export interface ConflictingObject {
+  /** the model, or null for a file outside every registered layout */
+  model: string | null;
+  id: string | null;
+  /** the files of that object changed on either side */
+  paths: string[];
+}
+
+/**
+ * The branch moved while changes were staged, and the other commits changed some of the same
+ * objects. Nothing was committed and the staged changes are kept as they were.
+ */
+export class ConflictError extends GitModelError<{ branch: string; expected: string | null; actual: string; objects: ConflictingObject[] }> {
+  readonly code = 'CONFLICT' as const;
+  constructor(data: { branch: string; expected: string | null; actual: string; objects: ConflictingObject[] }) {
+    const names = data.objects.map((o) => (o.model ? `${o.model} "${o.id}"` : o.paths[0]));
+    super(
+      `${names.join(', ')} changed on ${data.branch} (now at ${data.actual}) since this workspace read it; nothing was ` +
+        `committed and the staged changes are kept. To retry: ws.discard(), read the objects again with get(), change and save them`,
+      data,
+    );
+  }
+}
+
+/** A file to be staged is larger than the workspace's maxFileSize. */
+export class FileTooLargeError extends GitModelError<{ path: string; size: number; limit: number }> {
+  readonly code = 'FILE_TOO_LARGE' as const;
+  constructor(data: { path: string; size: number; limit: number }) {
+    super(
+      `${data.path} would be ${data.size} bytes, over this workspace's limit of ${data.limit}; nothing was staged ` +
+        `(raise it with Workspace.open(path, { maxFileSize }))`,
+      data,
+    );
   }
 }

@@ -970,8 +970,8 @@ describe('branches made with the git CLI', () => {
   });
 });
 
-describe('stale branch', () => {
-  it('commit() throws StaleBranchError when the branch moved under the workspace; nothing is lost', async () => {
+describe('a branch moved by another writer', () => {
+  it('commit() re-applies the staged changes on the new head and commits on top; nothing is lost', async () => {
     const path = newRepoPath();
     const ws = await open(path);
     const c1 = (await page('a', 'A').save({ commit: true, message: 'a' }))!;
@@ -981,32 +981,45 @@ describe('stale branch', () => {
     const cli = git(path, 'commit-tree', tree, '-p', c1, '-m', 'from the CLI').trim();
     git(path, 'update-ref', 'refs/heads/main', cli, c1);
 
-    const err = await caught(ws.commit({ message: 'would lose the CLI commit' }));
-    expect(err).toBeInstanceOf(StaleBranchError);
-    expect(err.code).toBe('STALE_BRANCH');
-    expect(err.data).toEqual({ branch: 'main', expected: c1, actual: cli });
-    expect(rev(path, 'main')).toBe(cli);
-    expect(ws.hasChanges()).toBe(true);
-    expect((await Page.get('b')).title).toBe('B');
-    expect(ws.head).toBe(c1);
-    expect(await caught(page('c').save({ commit: true, message: 'also stale' }))).toBeInstanceOf(StaleBranchError);
-    expect(rev(path, 'main')).toBe(cli);
-    expect(lines(git(path, 'log', '--format=%s', 'main'))).toEqual(['from the CLI', 'a']);
+    const mine = await ws.commit({ message: 'mine' });
+    expect(rev(path, 'main')).toBe(mine);
+    expect(ws.head).toBe(mine);
+    expect(git(path, 'rev-parse', 'main^').trim()).toBe(cli);
+    expect(lines(git(path, 'log', '--format=%s', 'main'))).toEqual(['mine', 'from the CLI', 'a']);
+    expect(ws.hasChanges()).toBe(false);
     expectFsckClean(path);
   });
 
-  it('commit() on an unborn branch throws StaleBranchError when the CLI created the branch meanwhile', async () => {
+  it('commit() throws StaleBranchError when the branch was deleted meanwhile, keeping the staged changes', async () => {
+    const path = newRepoPath();
+    const ws = await open(path);
+    const c1 = (await page('a', 'A').save({ commit: true, message: 'a' }))!;
+    await page('b', 'B').save();
+    git(path, 'update-ref', '-d', 'refs/heads/main', c1);
+    const before = snapshot(path);
+    const err = await caught(ws.commit({ message: 'mine' }));
+    expect(err).toBeInstanceOf(StaleBranchError);
+    expect(err.code).toBe('STALE_BRANCH');
+    expect(err.data).toEqual({ branch: 'main', expected: c1, actual: null });
+    expect(ws.hasChanges()).toBe(true);
+    expect((await Page.get('b')).title).toBe('B');
+    expect(ws.head).toBe(c1);
+    expect(refExists(path, 'refs/heads/main')).toBe(false);
+    expect(snapshot(path)).toEqual(before);
+    expectFsckClean(path);
+  });
+
+  it('commit() on an unborn branch goes on top of a root commit the CLI made meanwhile', async () => {
     const path = newRepoPath();
     const ws = await open(path);
     await page('a').save();
     const empty = git(path, 'mktree').trim();
     const cli = git(path, 'commit-tree', empty, '-m', 'cli root').trim();
     git(path, 'update-ref', 'refs/heads/main', cli, '');
-    const err = await caught(ws.commit({ message: 'mine' }));
-    expect(err).toBeInstanceOf(StaleBranchError);
-    expect(err.data).toEqual({ branch: 'main', expected: null, actual: cli });
-    expect(rev(path, 'main')).toBe(cli);
-    expect(ws.hasChanges()).toBe(true);
+    const mine = await ws.commit({ message: 'mine' });
+    expect(git(path, 'rev-parse', 'main^').trim()).toBe(cli);
+    expect(rev(path, 'main')).toBe(mine);
+    expect(git(path, 'ls-tree', '-r', '--name-only', 'main').trim()).toBe('page/a/data.json');
     expectFsckClean(path);
   });
 });

@@ -1,7 +1,7 @@
 // References: reading loose and packed refs, and updating a ref as compare-and-swap with git's own
 // lock-file protocol (`<ref>.lock` created exclusively, old value checked, renamed into place), so
 // gitmodel and the git CLI can update the same repository without losing each other's commits.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RefLockedError, RefNotFoundError, StaleBranchError } from '../errors.js';
@@ -10,6 +10,11 @@ import type { Durability } from './durable-write.js';
 import { readTextIfExists } from './small-files.js';
 
 const LOCK_RETRY_MS = 2000;
+/**
+ * A lock older than this was left by a process that died: git holds a ref lock for milliseconds
+ * (create, write, rename). Such a lock is reported at once, and clearStaleLocks() may remove it.
+ */
+export const STALE_LOCK_MS = 10_000;
 
 export class Refs {
   constructor(
@@ -59,8 +64,8 @@ export class Refs {
     return (await this.readPacked()).get(name) ?? null;
   }
 
-  /** Full names of the refs under a prefix such as `refs/heads/`, loose and packed. */
-  async list(prefix: string): Promise<string[]> {
+  /** Full names of the refs under a prefix such as `refs/heads/`, loose and packed (and their lock files, if asked). */
+  async list(prefix: string, locks = false): Promise<string[]> {
     const names = new Set<string>();
     for (const name of (await this.readPacked()).keys()) if (name.startsWith(prefix)) names.add(name);
     const walk = async (rel: string): Promise<void> => {
@@ -73,7 +78,7 @@ export class Refs {
       for (const entry of entries) {
         const child = `${rel}${entry.name}`;
         if (entry.isDirectory()) await walk(`${child}/`);
-        else if (!entry.name.endsWith('.lock')) names.add(child);
+        else if (locks || !entry.name.endsWith('.lock')) names.add(child);
       }
     };
     await walk(prefix);
@@ -146,6 +151,23 @@ export class Refs {
     }
   }
 
+  /**
+   * Removes the lock files of refs (`<ref>.lock` under refs/, and `packed-refs.lock`) older than `olderThanMs`,
+   * left by writers that died; returns them, relative to the repository. A younger lock may
+   * belong to a live writer and is left alone.
+   */
+  async clearStaleLocks(olderThanMs = STALE_LOCK_MS): Promise<string[]> {
+    const locks = (await this.list('refs/', true)).filter((name) => name.endsWith('.lock'));
+    const removed: string[] = [];
+    for (const name of ['packed-refs.lock', ...locks]) {
+      const age = lockAge(join(this.commondir, name));
+      if (age === undefined || age < olderThanMs) continue;
+      await rm(join(this.commondir, name), { force: true });
+      removed.push(name);
+    }
+    return removed;
+  }
+
   private async appendReflog(name: string, from: string | null, to: string, who: Person, message: string) {
     const path = join(this.commondir, 'logs', name);
     const line = `${from ?? '0'.repeat(40)} ${to} ${formatPerson(who)}\t${message.split('\n')[0]}\n`;
@@ -180,18 +202,29 @@ async function replaceLocked(path: string, name: string, content: () => Promise<
   }
 }
 
-/** Creates the lock file exclusively, retrying briefly while another writer holds it. */
+/** Creates the lock file exclusively, retrying briefly while another writer holds it; a stale lock fails at once. */
 async function acquire(lock: string, name: string): Promise<number> {
   const deadline = Date.now() + LOCK_RETRY_MS;
   for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
     try {
       return openSync(lock, 'wx');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RefLockedError({ ref: name, lock });
-        throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const ageMs = lockAge(lock);
+      // undefined: released between the two calls, so try again at once
+      if (ageMs !== undefined && (ageMs > STALE_LOCK_MS || Date.now() > deadline)) {
+        throw new RefLockedError({ ref: name, lock, ageMs, stale: ageMs > STALE_LOCK_MS });
       }
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (ageMs !== undefined) await new Promise((resolve) => setTimeout(resolve, wait));
     }
+  }
+}
+
+/** How long ago a lock file was made, or undefined when it is gone. */
+function lockAge(lock: string): number | undefined {
+  try {
+    return Math.max(0, Date.now() - statSync(lock).mtimeMs);
+  } catch {
+    return undefined;
   }
 }

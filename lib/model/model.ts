@@ -6,6 +6,7 @@ import {
   DuplicateIdError,
   NotFoundError,
   UnknownModelError,
+  UnsafeIdError,
   ValidationError,
 } from '../errors.js';
 import { hashObject } from '../git/object-store.js';
@@ -214,6 +215,19 @@ function sharedFolder(layout: Layout): string {
   return a.slice(0, n).join('/');
 }
 
+/**
+ * Refuses a new id whose folder (or file) name differs only in letter case or Unicode
+ * normalization from one beside it, such as "Foo" beside "foo": a checkout on a case-insensitive
+ * disk would hold one of them. The object's own old name is fine (a move from "foo" to "Foo").
+ */
+async function assertNoCaseTwin(ws: Workspace, model: string, layout: Layout, id: string, storedId?: string): Promise<void> {
+  const root = layout.root(id);
+  const twin = await ws.caseTwin(root);
+  const folder = root.slice(0, root.lastIndexOf('/') + 1);
+  if (twin === undefined || (storedId !== undefined && layout.root(storedId) === folder + twin)) return;
+  throw new UnsafeIdError({ model, id, reason: `it differs only in letter case or Unicode normalization from "${twin}" beside it, which a case-insensitive disk (macOS, Windows) would take for the same name` });
+}
+
 /** Where history starts: `at`, or the workspace head (null on an unborn branch). */
 async function startOf(cls: Function, at?: string): Promise<string | null> {
   const ws = workspaceOf(cls);
@@ -400,9 +414,11 @@ class ModelBase {
     await ws.exclusive(async (stage) => {
       const reader = await ws.reader();
       const taken = await reader.stat(layout.dataPath(id));
+      if (taken === 'dir') throw new CorruptObjectError({ path: layout.dataPath(id), reason: 'expected a file, found a directory' });
       if (taken && (state.storedId === undefined || state.storedId !== id)) {
         throw new DuplicateIdError({ model: schema.name, id });
       }
+      if (!taken) await assertNoCaseTwin(ws, schema.name, layout, id, state.storedId);
       // a changed id moves the object: the old folder goes in the same step as the new one appears
       if (state.storedId !== undefined && state.storedId !== id) ops.unshift({ path: layout.root(state.storedId), remove: true });
       await stage(ops);

@@ -25,3 +25,9 @@ export async function positionOf(repo: Repository, name: string, mustExist: bool
   const head = exists ? await repo.resolve(ref) : null;
   return { name, ref, head, tree: head ? (await repo.readCommit(head)).tree : EMPTY_TREE };
 }
+
+/** The same branch (or tag) as it is now: another writer may have moved it. */
+export async function reread(repo: Repository, position: Position): Promise<Position> {
+  const head = (await repo.refs.read(position.ref)) ? await repo.resolve(position.ref) : null;
+  return { ...position, head, tree: head ? (await repo.readCommit(head)).tree : EMPTY_TREE };
+}

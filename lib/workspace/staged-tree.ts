@@ -1,6 +1,7 @@
 // The workspace index: the branch head's tree with pending changes laid over it, held in memory.
 // Directories load lazily by oid; a change marks only the directories on its path dirty, so a
-// commit hashes and writes just those, and every untouched subtree keeps its oid.
+// commit hashes and writes just those, and every untouched subtree keeps its oid. A savepoint
+// records what each change overwrote, so a failed batch or transaction is undone exactly.
 import { hashObject, type PendingObject } from '../git/object-store.js';
 import type { Repository, Tree } from '../git/repository.js';
 import { FILE_MODE, isTreeMode, parseTree, patchTree, serializeTree, TREE_MODE, type EntryMode, type TreeEntry } from '../git/tree.js';
@@ -30,6 +31,8 @@ interface DirNode {
    *  directory with a few changes is re-encoded by patching, not by sorting every entry again */
   raw?: Buffer;
   changed?: Set<string>;
+  /** entry names by their case- and normalization-folded form, built when first asked for */
+  folded?: Map<string, string>;
 }
 
 type Node = FileNode | DirNode;
@@ -40,6 +43,22 @@ export type StageOp = { path: string; data: Uint8Array; oid?: string } | { path:
 export interface StagedFile {
   oid: string;
   mode: EntryMode;
+}
+
+/** Changes since a savepoint can be undone (rollback) or kept (release). */
+export interface Savepoint {
+  rollback(): void;
+  release(): void;
+}
+
+/** What one change overwrote: a directory's entry and hashed state, or the whole root on reset. */
+type UndoStep =
+  | { dir: DirNode; name: string; entry: Node | undefined; oid?: string; bytes?: Buffer; raw?: Buffer; changed?: Set<string>; had: boolean }
+  | { root: DirNode; pending: Map<string, DirNode> };
+
+/** The form two names share when a case-insensitive, normalization-insensitive disk (macOS, Windows) takes them for one. */
+function fold(name: string): string {
+  return name.normalize('NFC').toLowerCase();
 }
 
 function nodeOf(entry: TreeEntry): Node {
@@ -76,7 +95,9 @@ function childOf(dir: DirNode, name: string, where: string): Node | undefined {
 export class StagedTree {
   private root: DirNode;
   /** Trees hashed here but not yet written, so diffs can read them like stored ones (parsed on demand). */
-  private readonly pending = new Map<string, DirNode>();
+  private pending = new Map<string, DirNode>();
+  /** while a savepoint is open: what each change overwrote, oldest first */
+  private undo?: UndoStep[];
 
   constructor(private readonly repo: Repository, base: string | null) {
     this.root = base ? { kind: 'dir', oid: base } : { kind: 'dir', entries: new Map() };
@@ -84,8 +105,45 @@ export class StagedTree {
 
   /** Starts over from a (new) base tree, dropping every staged change. */
   reset(base: string | null): void {
+    this.undo?.push({ root: this.root, pending: this.pending });
     this.root = base ? { kind: 'dir', oid: base } : { kind: 'dir', entries: new Map() };
-    this.pending.clear();
+    this.pending = new Map();
+  }
+
+  /**
+   * Marks the index as it is now: rollback() undoes every change made since (a nested savepoint's
+   * too), release() keeps them. Only changes are recorded, never a copy of the index.
+   */
+  savepoint(): Savepoint {
+    const outermost = !this.undo;
+    const log = (this.undo ??= []);
+    const mark = log.length;
+    const end = () => {
+      if (outermost) this.undo = undefined;
+    };
+    return {
+      rollback: () => {
+        while (log.length > mark) this.revert(log.pop()!);
+        end();
+      },
+      release: end,
+    };
+  }
+
+  private revert(step: UndoStep): void {
+    if ('root' in step) {
+      this.root = step.root;
+      this.pending = step.pending;
+      return;
+    }
+    const { dir, name, entry } = step;
+    if (entry) dir.entries!.set(name, entry);
+    else dir.entries!.delete(name);
+    dir.folded = undefined;
+    Object.assign(dir, { oid: step.oid, bytes: step.bytes, raw: step.raw, changed: step.changed });
+    if (!step.had) step.changed?.delete(name);
+    // a tree hashed but not stored must stay readable by oid
+    if (dir.oid && dir.bytes) this.pending.set(dir.oid, dir);
   }
 
   /** Reads a directory's bytes (not parsing them); a directory made here has its entries already. */
@@ -161,7 +219,9 @@ export class StagedTree {
 
   /**
    * Applies a set of writes and removals as one step: every directory they touch is loaded first,
-   * then all changes are made synchronously, so a failure while reading leaves the index unchanged.
+   * then all changes are made synchronously (removals first, so a file can replace a folder), so a
+   * failure while reading leaves the index unchanged. A write where a folder is, or under a file,
+   * is a CorruptObjectError, and the changes already made by the batch are undone.
    */
   async apply(ops: StageOp[]): Promise<void> {
     for (const op of ops) {
@@ -173,47 +233,83 @@ export class StagedTree {
       if (node?.kind === 'dir') await this.loadEntries(node, parts.slice(0, -1).join('/'));
     }
     const prepared = ops.map((op) => ('data' in op ? { ...op, oid: op.oid ?? hashObject('blob', op.data) } : op));
-    for (const op of prepared) {
-      if ('data' in op) this.put(op.path.split('/'), op.oid, op.data);
-      else this.remove(op.path.split('/'));
+    const savepoint = this.savepoint();
+    try {
+      for (const op of prepared) if (!('data' in op)) this.remove(op.path.split('/'));
+      for (const op of prepared) if ('data' in op) this.put(op.path, op.oid, op.data);
+    } catch (error) {
+      savepoint.rollback();
+      throw error;
     }
+    savepoint.release();
   }
 
-  private put(parts: string[], oid: string, data: Uint8Array): void {
-    const existing = this.walkLoaded(parts);
-    if (existing?.kind === 'file' && existing.oid === oid && existing.mode === FILE_MODE) return;
-    let dir = this.root;
-    for (const part of parts.slice(0, -1)) {
-      dir.oid = undefined;
-      dir.bytes = undefined;
-      dir.changed?.add(part);
-      let child = dir.entries!.get(part);
-      if (!child || child.kind !== 'dir') {
-        child = { kind: 'dir', entries: new Map() };
-        dir.entries!.set(part, child);
-      }
-      dir = child;
+  /**
+   * A name in the path's folder, other than the path's own, that a case-insensitive or
+   * normalization-insensitive disk (macOS, Windows) would take for the same name.
+   */
+  async caseTwin(path: string): Promise<string | undefined> {
+    const slash = path.lastIndexOf('/');
+    const folder = path.slice(0, Math.max(slash, 0));
+    const name = path.slice(slash + 1);
+    const node = await this.find(folder);
+    if (node?.kind !== 'dir') return undefined;
+    const entries = await this.loadEntries(node, folder);
+    if (!node.folded) {
+      node.folded = new Map();
+      for (const entry of entries.keys()) node.folded.set(fold(entry), entry);
     }
+    const twin = node.folded.get(fold(name));
+    return twin === name ? undefined : twin;
+  }
+
+  /** Marks a directory dirty because its entry `name` changes, recording what it was for a rollback. */
+  private touch(dir: DirNode, name: string): void {
+    this.undo?.push({ dir, name, entry: dir.entries!.get(name), oid: dir.oid, bytes: dir.bytes, raw: dir.raw, changed: dir.changed, had: dir.changed?.has(name) ?? false });
     dir.oid = undefined;
     dir.bytes = undefined;
-    dir.changed?.add(parts[parts.length - 1]);
-    dir.entries!.set(parts[parts.length - 1], { kind: 'file', mode: FILE_MODE, oid, data });
+    dir.changed?.add(name);
+  }
+
+  private setEntry(dir: DirNode, name: string, node: Node): void {
+    if (!dir.entries!.has(name)) dir.folded?.set(fold(name), name);
+    dir.entries!.set(name, node);
+  }
+
+  private deleteEntry(dir: DirNode, name: string): void {
+    dir.entries!.delete(name);
+    // another name may share the folded form (made outside gitmodel): rebuilt when next asked for
+    if (dir.folded?.get(fold(name)) === name) dir.folded = undefined;
+  }
+
+  private put(path: string, oid: string, data: Uint8Array): void {
+    const parts = path.split('/');
+    const existing = this.walkLoaded(parts);
+    if (existing?.kind === 'file' && existing.oid === oid && existing.mode === FILE_MODE) return;
+    if (existing?.kind === 'dir') throw new CorruptObjectError({ path, reason: 'expected a file, found a folder' });
+    let dir = this.root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      let child = dir.entries!.get(parts[i]);
+      if (child?.kind === 'file') {
+        throw new CorruptObjectError({ path: parts.slice(0, i + 1).join('/'), reason: 'expected a folder, found a file' });
+      }
+      this.touch(dir, parts[i]);
+      if (!child) this.setEntry(dir, parts[i], (child = { kind: 'dir', entries: new Map() }));
+      dir = child;
+    }
+    const name = parts[parts.length - 1];
+    this.touch(dir, name);
+    this.setEntry(dir, name, { kind: 'file', mode: FILE_MODE, oid, data });
   }
 
   private remove(parts: string[]): void {
     if (!this.walkLoaded(parts)) return;
     const chain: DirNode[] = [this.root];
     for (const part of parts.slice(0, -1)) chain.push(chain[chain.length - 1].entries!.get(part) as DirNode);
-    chain.forEach((dir, i) => {
-      dir.oid = undefined;
-      dir.bytes = undefined;
-      dir.changed?.add(parts[i]);
-    });
-    chain[chain.length - 1].entries!.delete(parts[parts.length - 1]);
+    chain.forEach((dir, i) => this.touch(dir, parts[i]));
+    this.deleteEntry(chain[chain.length - 1], parts[parts.length - 1]);
     // git has no empty directories: prune the ones this removal emptied
-    for (let i = chain.length - 1; i > 0 && chain[i].entries!.size === 0; i--) {
-      chain[i - 1].entries!.delete(parts[i - 1]);
-    }
+    for (let i = chain.length - 1; i > 0 && chain[i].entries!.size === 0; i--) this.deleteEntry(chain[i - 1], parts[i - 1]);
   }
 
   /** The node at a path among already loaded directories (apply() loaded them). */

@@ -5,9 +5,12 @@
 import {
   BranchCheckedOutError,
   ConfigurationError,
+  FileTooLargeError,
   ReadOnlyRefError,
   RefNotFoundError,
+  RepositoryNotFoundError,
   StagedChangesError,
+  StaleBranchError,
   UnknownModelError,
 } from '../errors.js';
 import type { Person } from '../git/commit.js';
@@ -24,7 +27,8 @@ import { Branches } from './branches.js';
 import { Checkpoints } from './checkpoints.js';
 import { Mutex } from './mutex.js';
 import { assertRefName, type RefContext } from './named-refs.js';
-import { EMPTY_TREE, type Position, positionOf } from './position.js';
+import { EMPTY_TREE, type Position, positionOf, reread } from './position.js';
+import { type ObjectOf, rebaseIndex } from './rebase.js';
 import { restoreOps } from './restore.js';
 import { configuredSignature, DEFAULT_SIGNATURE, type Signature, toPerson } from './signature.js';
 import { CommitSnapshot, type TreeReader } from './snapshot.js';
@@ -68,7 +72,14 @@ export interface OpenOptions {
    * faster per commit. See docs/GUARANTEES.md.
    */
   durability?: Durability;
+  /** the largest file (a data file or a blob field's file) a save may stage, in bytes (default 100 MiB) */
+  maxFileSize?: number;
 }
+
+/** git-pulsar's large-file guard: a repository is no place for files this large. */
+const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
+/** How often one commit re-applies its changes on a branch that keeps moving before it gives up. */
+const MAX_COMMIT_ATTEMPTS = 10;
 
 export interface CommitOptions {
   message: string;
@@ -107,6 +118,7 @@ export class Workspace {
     readonly repo: Repository,
     private position: Position,
     private readonly author: Signature,
+    private readonly maxFileSize: number,
   ) {
     this.index = new StagedTree(repo, position.head ? position.tree : null);
     const ws = this;
@@ -136,13 +148,23 @@ export class Workspace {
     if (options.durability !== undefined && !['fsync', 'atomic'].includes(options.durability)) {
       throw new ConfigurationError(`durability is 'fsync' or 'atomic', not ${JSON.stringify(options.durability)}`);
     }
-    const repo = await Repository.open(path, { create: options.create, initialBranch: options.branch, durability: options.durability });
-    const headTarget = await repo.refs.symbolicTarget('HEAD');
-    const name =
-      options.branch ?? (headTarget?.startsWith('refs/heads/') ? headTarget.slice('refs/heads/'.length) : 'main');
-    const author = options.author ?? (await configuredSignature(repo.commondir)) ?? DEFAULT_SIGNATURE;
-    toPerson(author); // a configured identity git could not use is refused now, not at the first commit
-    return new Workspace(repo, await positionOf(repo, name, false), author);
+    const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+    if (typeof maxFileSize !== 'number' || !(maxFileSize > 0) || (!Number.isInteger(maxFileSize) && maxFileSize !== Infinity)) {
+      throw new ConfigurationError(`maxFileSize is a number of bytes above 0 (or Infinity), not ${String(maxFileSize)}`);
+    }
+    try {
+      const repo = await Repository.open(path, { create: options.create, initialBranch: options.branch, durability: options.durability });
+      const headTarget = await repo.refs.symbolicTarget('HEAD');
+      const name =
+        options.branch ?? (headTarget?.startsWith('refs/heads/') ? headTarget.slice('refs/heads/'.length) : 'main');
+      const author = options.author ?? (await configuredSignature(repo.commondir)) ?? DEFAULT_SIGNATURE;
+      toPerson(author); // a configured identity git could not use is refused now, not at the first commit
+      return new Workspace(repo, await positionOf(repo, name, false), author, maxFileSize);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EACCES' && code !== 'EPERM') throw error;
+      throw new RepositoryNotFoundError({ path, reason: `it cannot be read (${code}: permission denied)` });
+    }
   }
 
   /** The branch name (or the tag name, for a read-only workspace). */
@@ -226,31 +248,107 @@ export class Workspace {
 
   /**
    * Commits what is staged: writes the new blobs and trees and a commit, then moves the branch if
-   * it still points where this workspace read it. Returns the commit oid, or null if nothing changed.
+   * it still points where this workspace read it. If another writer moved it meanwhile, the staged
+   * changes are re-applied on its new head and committed on top, unless the other commits changed
+   * one of the same objects (ConflictError, nothing committed, the staged changes kept). Returns
+   * the commit oid, or null if nothing changed. Inside ws.transaction() it returns null at once:
+   * the transaction commits when it ends.
    */
-  commit(options: CommitOptions): Promise<string | null> {
-    return this.mutex.run(async () => {
-      const { author, committer } = this.checkCommit(options);
+  async commit(options: CommitOptions): Promise<string | null> {
+    const who = this.checkCommit(options);
+    if (this.mutex.held()) return null;
+    return this.mutex.run(() => this.commitStaged(who, options.message));
+  }
+
+  private async commitStaged({ author, committer }: { author: Person; committer: Person }, message: string): Promise<string | null> {
+    if (this.index.treeOid() === this.position.tree) return null;
+    await this.assertMovable();
+    for (let attempt = 1; ; attempt++) {
+      // catch up before writing anything, so a conflict leaves the repository untouched
+      const actual = await this.repo.refs.read(this.ref);
+      if (actual !== this.head) {
+        if (!actual || attempt > MAX_COMMIT_ATTEMPTS) throw new StaleBranchError({ branch: this.branch, expected: this.head, actual });
+        await this.rebase(actual);
+      }
       const tree = this.index.treeOid();
-      if (tree === this.position.tree) return null;
-      await this.assertMovable();
-      const content = serializeCommit({
-        tree,
-        parents: this.head ? [this.head] : [],
-        author,
-        committer,
-        message: options.message,
-      });
+      const content = serializeCommit({ tree, parents: this.head ? [this.head] : [], author, committer, message });
       const oid = hashObject('commit', content);
       await this.repo.objects.write([...this.index.newObjects(), { type: 'commit', oid, content }]);
-      await this.repo.refs.update(this.ref, oid, this.head, committer, `commit: ${options.message}`);
+      try {
+        await this.repo.refs.update(this.ref, oid, this.head, committer, `commit: ${message}`);
+      } catch (error) {
+        // moved between the read and the update: this attempt's objects stay unreferenced (git
+        // fsck calls them dangling, git gc prunes them), and the next attempt catches up
+        if (error instanceof StaleBranchError) continue;
+        throw error;
+      }
       this.index.markStored();
       this.position = { ...this.position, head: oid, tree };
       // housekeeping: redo is refused anyway once the branch moved past the stack, so a failure
       // here must not make a commit that happened look as if it had not
       await clearRedo(this.repo, this.branch).catch(() => {});
       return oid;
-    });
+    }
+  }
+
+  /** Re-applies the staged changes on the branch's new head (ConflictError when they collide) and reads from there. */
+  private async rebase(actual: string): Promise<void> {
+    const onto = (await this.repo.readCommit(actual)).tree;
+    const base = this.head ? this.position.tree : null;
+    await rebaseIndex(this.index, { branch: this.branch, expected: this.head, base, actual, onto }, this.objectOf);
+    this.position = { ...this.position, head: actual, tree: onto };
+  }
+
+  /** The object a path belongs to, by the registered layouts; a file outside them is its own object. */
+  private readonly objectOf: ObjectOf = (path) => {
+    const hit = this.owner(path);
+    if (!hit) return { model: null, id: null, root: path };
+    return { model: hit.model, id: hit.id, root: this.models.get(hit.model)!.binding.root(hit.id) };
+  };
+
+  /**
+   * Runs `fn` and commits everything staged once it returns, as one commit (with `message`,
+   * default "Transaction"); returns its oid, or null when nothing changed. If `fn` throws, or the
+   * commit fails (a ConflictError), the index is restored exactly as it was before and nothing is
+   * committed. Saves, deletes and commits made by `fn` only stage (a save's `{ commit: true }`
+   * included); a transaction inside `fn` joins this one, and its own failure undoes only its
+   * changes. The workspace's other writers wait until the transaction ends.
+   */
+  async transaction(fn: () => unknown, options: Partial<CommitOptions> = {}): Promise<string | null> {
+    const message = options.message ?? 'Transaction';
+    const who = this.checkCommit({ ...options, message });
+    const nested = this.mutex.held();
+    return this.mutex.run(
+      async () => {
+        const position = this.position;
+        const savepoint = this.index.savepoint();
+        try {
+          await fn();
+          const oid = nested ? null : await this.commitStaged(who, message);
+          savepoint.release();
+          return oid;
+        } catch (error) {
+          savepoint.rollback();
+          this.position = position;
+          throw error;
+        }
+      },
+      { reentrant: true },
+    );
+  }
+
+  /** Refuses a move of the workspace or its branch that a transaction could not undo. */
+  private assertNoTransaction(action: string): void {
+    if (this.mutex.held()) throw new ConfigurationError(`${action} cannot run inside ws.transaction(): do it before or after`);
+  }
+
+  /**
+   * Removes ref lock files (`<ref>.lock`, `packed-refs.lock`) left by writers that died: those
+   * older than `olderThanMs` (default 10 s; git holds a lock for milliseconds). Returns their paths
+   * in the repository. Lower the age only when no other writer can be running.
+   */
+  clearStaleLocks(options: { olderThanMs?: number } = {}): Promise<string[]> {
+    return this.repo.refs.clearStaleLocks(options.olderThanMs);
   }
 
   /**
@@ -283,14 +381,15 @@ export class Workspace {
     return this.mutex.run(() => this.repo.objects.maintain({ full: true }));
   }
 
-  /** Drops every staged change. */
+  /** Drops every staged change, and reads the branch as it is now (another writer may have moved it). */
   discard(): Promise<void> {
-    return this.mutex.run(async () => this.index.reset(this.head ? this.position.tree : null));
+    return this.mutex.run(async () => this.moveTo(await reread(this.repo, this.position)));
   }
 
   /** Moves this workspace to another existing branch (or, read-only, a tag); staged changes must be committed or discarded. */
   async switch(name: string, options: { discard?: boolean } = {}): Promise<void> {
     assertRefName(name, branchNameProblem);
+    this.assertNoTransaction('ws.switch()');
     return this.mutex.run(async () => {
       if (this.hasChanges() && !options.discard) throw new StagedChangesError({ branch: this.branch, action: `switch to ${name}` });
       this.moveTo(await positionOf(this.repo, name, true));
@@ -308,6 +407,7 @@ export class Workspace {
   }
 
   private moveBranch(action: string, move: typeof undoCommit): Promise<string> {
+    this.assertNoTransaction(`ws.${action}()`);
     return this.mutex.run(async () => {
       if (this.hasChanges()) throw new StagedChangesError({ branch: this.branch, action });
       await this.assertMovable();
@@ -400,7 +500,23 @@ export class Workspace {
   exclusive<T>(task: (stage: (ops: StageOp[]) => Promise<void>) => Promise<T>): Promise<T> {
     return this.mutex.run(() => {
       this.assertWritable();
-      return task((ops) => this.index.apply(ops));
+      return task((ops) => {
+        for (const op of ops) {
+          if ('data' in op && op.data.length > this.maxFileSize) {
+            throw new FileTooLargeError({ path: op.path, size: op.data.length, limit: this.maxFileSize });
+          }
+        }
+        return this.index.apply(ops);
+      });
     });
+  }
+
+  /**
+   * A name beside the path (in its folder, staged changes included) that a case-insensitive or
+   * normalization-insensitive disk would take for the path's own: two objects that one checkout
+   * on macOS or Windows could not hold apart.
+   */
+  caseTwin(path: string): Promise<string | undefined> {
+    return this.index.caseTwin(path);
   }
 }
