@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Durability, Workspace } from '../lib/index.js';
 import { type Figures, peakRssMiB, time } from './measure.js';
-import { AtomicPage, AtomicShardedPage, Page, ShardedPage } from './models.js';
+import { Page, ShardedPage } from './models.js';
 import { editTarget, getId, record, W3_GETS } from './records.js';
 
 type PageClass = typeof Page;
@@ -79,12 +79,17 @@ export async function runGitmodel(dir: string, n: number, e: number, steps: Set<
     if (count !== n) throw new Error(`W6 scanned ${count} records, expected ${n}`);
     figures.w6 = (n / ms) * 1000;
   }
-  if (steps.has('W2')) {
-    figures.w2s = (await importAndEdit(`${dir}/gitmodel-sharded.git`, ShardedPage, n, e)).w2;
-    // the same edits with durability 'atomic' (no fsync; what git does for loose objects and refs)
-    figures.w2a = (await importAndEdit(`${dir}/gitmodel-atomic.git`, AtomicPage, n, e, 'atomic')).w2;
-    figures.w2sa = (await importAndEdit(`${dir}/gitmodel-sharded-atomic.git`, AtomicShardedPage, n, e, 'atomic')).w2;
-  }
   figures.mem = peakRssMiB();
   return figures;
+}
+
+/**
+ * W2 again in a process of its own (so the main run's peak RSS is its own): with the sharded
+ * layout, and/or with durability 'atomic' (no fsync; what git does for loose objects and refs).
+ */
+export async function runGitmodelVariant(dir: string, n: number, e: number, variant: string): Promise<Figures> {
+  const sharded = variant.includes('sharded');
+  const durability: Durability = variant.includes('atomic') ? 'atomic' : 'fsync';
+  const { w2 } = await importAndEdit(`${dir}/gitmodel-${variant}.git`, sharded ? ShardedPage : Page, n, e, durability);
+  return { w2 };
 }

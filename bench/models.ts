@@ -13,9 +13,3 @@ export class Page extends Model {
 @Model({ name: 'page', shard: 2 })
 export class ShardedPage extends Page {}
 
-// the same models again, for the runs with durability 'atomic' (a class binds to one workspace)
-@Model({ name: 'page' })
-export class AtomicPage extends Page {}
-
-@Model({ name: 'page', shard: 2 })
-export class AtomicShardedPage extends Page {}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runGit } from './git-cli.js';
-import { runGitmodel } from './gitmodel.js';
+import { runGitmodel, runGitmodelVariant } from './gitmodel.js';
 import { runIsogit } from './isogit.js';
 import type { Figures } from './measure.js';
 
@@ -27,8 +27,12 @@ const n = Number(values.n);
 const e = Number(values.e);
 const steps = new Set(values.steps!.split(','));
 
+/** The W2 variants gitmodel runs in processes of their own, and the table row each fills. */
+const VARIANTS: Record<string, keyof Figures> = { sharded: 'w2s', atomic: 'w2a', 'sharded-atomic': 'w2sa' };
+
 async function child(system: string, dir: string): Promise<Figures> {
   if (system === 'gitmodel') return runGitmodel(dir, n, e, steps);
+  if (system.startsWith('gitmodel:')) return runGitmodelVariant(dir, n, e, system.slice('gitmodel:'.length));
   if (system === 'git') return runGit(dir, n, e, steps);
   if (system === 'isogit') return runIsogit(dir, n, e, steps);
   throw new Error(`unknown system ${system}`);
@@ -95,15 +99,23 @@ if (values.child) {
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'gitmodel-bench-'));
   const results: Record<string, Figures> = {};
+  const run = (system: string): Figures => {
+    if (!values.json) process.stderr.write(`running ${system}…\n`);
+    const out = execFileSync(
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--child', system, '--dir', dir, '--n', String(n), '--e', String(e), '--steps', values.steps!],
+      { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    return JSON.parse(out);
+  };
   try {
     for (const system of values.systems!.split(',')) {
-      if (!values.json) process.stderr.write(`running ${system}…\n`);
-      const out = execFileSync(
-        process.execPath,
-        [fileURLToPath(import.meta.url), '--child', system, '--dir', dir, '--n', String(n), '--e', String(e), '--steps', values.steps!],
-        { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      results[system] = JSON.parse(out);
+      results[system] = run(system);
+      if (system === 'gitmodel' && steps.has('W2')) {
+        for (const [variant, key] of Object.entries(VARIANTS)) {
+          (results.gitmodel as Record<string, unknown>)[key] = run(`gitmodel:${variant}`).w2;
+        }
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
