@@ -1054,3 +1054,38 @@ describe('durability', () => {
     expect(existsSync(path)).toBe(false);
   });
 });
+
+describe('lookups in large folders read from the pack without inflating the folder', () => {
+  it('finds the first, middle and last names, and not absent ones, at a revision and in history', async () => {
+    const path = newRepoPath();
+    const ws = await Workspace.open(path);
+    ws.register(Page);
+    // ~3,000 entries with long names: the folder's tree is over 64 KiB, stored uncompressed
+    const ids = Array.from({ length: 3000 }, (_, i) => `entry-${String(i).padStart(5, '0')}-${'x'.repeat(40)}`);
+    for (const slug of ids) await new Page({ slug, title: slug.slice(0, 11) }).save();
+    await ws.commit({ message: 'many' });
+    const first = await Page.get(ids[0]);
+    first.title = 'changed';
+    await first.save({ commit: true, message: 'change the first' });
+    const treeSize = Number(git(path, 'cat-file', '-s', 'main:page').trim());
+    expect(treeSize).toBeGreaterThan(64 * 1024);
+    // a fresh workspace: nothing cached, every lookup goes to the pack
+    const fresh = await Workspace.open(path, { create: false });
+    class Fresh extends Page {}
+    Object.defineProperty(Fresh, 'name', { value: 'Page' });
+    fresh.register(Fresh);
+    for (const i of [0, 1, 350, 1500, 2998, 2999]) {
+      expect((await Fresh.get(ids[i], { at: 'main~1' })).title).toBe(ids[i].slice(0, 11));
+    }
+    for (const absent of ['a', 'entry-', `entry-01500-${'x'.repeat(39)}`, `entry-01500-${'x'.repeat(41)}`, 'zzz']) {
+      expect(await Fresh.exists(absent, { at: 'main~1' })).toBe(false);
+    }
+    const versions = [];
+    for await (const v of Fresh.history(ids[0])) versions.push(v.status);
+    expect(versions).toEqual(['modified', 'created']);
+    expect(git(path, 'log', '--format=%H', 'main', '--', `page/${ids[0]}/data.json`).trim().split('\n')).toHaveLength(2);
+    const last = [];
+    for await (const v of Fresh.history(ids[2999])) last.push(v.status);
+    expect(last).toEqual(['created']);
+  });
+});

@@ -11,6 +11,8 @@ import git from 'isomorphic-git';
 import { CorruptObjectError } from '../errors.js';
 import { type Durability, writeFileDurably } from './durable-write.js';
 import { readIfExists } from './small-files.js';
+import { findEntry } from './tree-entry.js';
+import type { TreeEntry } from './tree.js';
 import { Lru } from './lru.js';
 import { AUTO_PACK_LIMIT, maintain, type MaintenanceResult } from './maintenance.js';
 import { PackSet } from './pack-set.js';
@@ -101,6 +103,22 @@ export class ObjectStore {
     } catch {
       return (await this.readFallback(oid)) !== undefined;
     }
+  }
+
+  /**
+   * One entry of a tree, by name. A large tree that is packed uncompressed is scanned block by
+   * block from the pack file, up to where the name sorts; any other tree is read whole.
+   */
+  async readTreeEntry(tree: string, name: string): Promise<TreeEntry | undefined> {
+    const cached = this.recent.get(tree);
+    if (!cached) {
+      const hit = this.packs.locate(tree);
+      const scanned = hit?.pack.scanStoredTree(hit.offset, name);
+      if (scanned) return scanned.entry;
+    }
+    const object = cached ?? (await this.read(tree));
+    if (object.type !== 'tree') throw new CorruptObjectError({ path: tree, reason: `expected a tree, found a ${object.type}` });
+    return findEntry(object.content, name, tree);
   }
 
   /** Expands an abbreviated oid (4 to 39 hex digits) to the one object it names. */

@@ -7,7 +7,9 @@ import { inflateSync } from 'node:zlib';
 import { CorruptObjectError } from '../errors.js';
 import { Lru } from './lru.js';
 import type { GitObject } from './object-store.js';
-import { applyDelta, CODE_TYPE, decodeEntryHeader, OFS_DELTA, REF_DELTA } from './pack-format.js';
+import { applyDelta, CODE_TYPE, decodeEntryHeader, OFS_DELTA, REF_DELTA, TYPE_CODE } from './pack-format.js';
+import { scanForEntry } from './tree-entry.js';
+import type { TreeEntry } from './tree.js';
 
 const IDX_MAGIC = 0xff744f63;
 
@@ -130,6 +132,50 @@ export class PackFile {
     }
     if (!base) throw new CorruptObjectError({ path: where, reason: 'delta base is missing' });
     return { type: base.type, content: applyDelta(Buffer.from(base.content), data, where) };
+  }
+
+  /**
+   * Looks `name` up in a tree entry stored at zlib level 0 (the large folders we write) without
+   * inflating it: the first stored block (64 KiB) is read and scanned alone, which settles names
+   * that sort early; otherwise the rest is read in one call and its blocks joined. Returns null
+   * when the entry is not such a tree (a delta, compressed data): the caller reads it whole.
+   */
+  scanStoredTree(offset: number, name: string): { entry?: TreeEntry } | null {
+    const header = decodeEntryHeader(this.readBytes(offset, 32), this.base);
+    if (header.type !== TYPE_CODE.tree) return null;
+    const start = offset + header.length;
+    const zlibHeader = this.readBytes(start, 2);
+    if ((zlibHeader[0] & 0x0f) !== 8 || zlibHeader[1] & 0x20) return null;
+    const first = this.readBytes(start + 2, 5);
+    if (first.length < 5 || ((first[0] >> 1) & 3) !== 0) return null;
+    const firstSize = first.readUInt16LE(1);
+    const head = this.readBytes(start + 7, firstSize);
+    const scan = scanForEntry(head, name);
+    if (scan.done) return { entry: scan.found };
+    if (first[0] & 1) return scan.consumed === head.length ? {} : null;
+    // the rest, in one read when the blocks are as large as the first (zlib's block size follows
+    // the compressor's output buffer, so that is a guess, and more is read if it falls short)
+    const left = header.size - firstSize;
+    const blockCount = Math.ceil(left / Math.max(firstSize, 1)) + 1;
+    let raw = this.readBytes(start + 7 + firstSize, left + 5 * blockCount);
+    const ensure = (end: number): boolean => {
+      if (end > raw.length) raw = Buffer.concat([raw, this.readBytes(start + 7 + firstSize + raw.length, end - raw.length + 4096)]);
+      return end <= raw.length;
+    };
+    const tree = Buffer.allocUnsafe(header.size);
+    head.copy(tree);
+    let filled = firstSize;
+    for (let at = 0; ; ) {
+      if (!ensure(at + 5) || ((raw[at] >> 1) & 3) !== 0) return null;
+      const size = raw.readUInt16LE(at + 1);
+      if (filled + size > tree.length || !ensure(at + 5 + size)) return null;
+      filled += raw.copy(tree, filled, at + 5, at + 5 + size);
+      if (raw[at] & 1) break;
+      at += 5 + size;
+    }
+    if (filled !== tree.length) return null;
+    const rest = scanForEntry(tree.subarray(scan.consumed), name);
+    return { entry: rest.found };
   }
 
   close(): void {

@@ -161,10 +161,7 @@ export class Repository {
     const parts = path.split('/');
     for (let i = 0; i < parts.length; i++) {
       if (!entry || !isTreeMode(entry.mode)) return undefined;
-      const where = parts.slice(0, i).join('/') || '/';
-      const object = await this.objects.read(entry.oid);
-      if (object.type !== 'tree') throw new CorruptObjectError({ path: where, reason: `expected a tree, found a ${object.type}` });
-      entry = findEntry(object.content, parts[i], where);
+      entry = await this.objects.readTreeEntry(entry.oid, parts[i]);
     }
     return entry;
   }

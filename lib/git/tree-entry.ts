@@ -5,28 +5,48 @@ import { Lru } from './lru.js';
 import type { Repository } from './repository.js';
 import { TREE_MODE, type EntryMode, type TreeEntry } from './tree.js';
 
+/** Where a scan over part of a tree's bytes got to. */
+export interface EntryScan {
+  /** the entry, when found */
+  found?: TreeEntry;
+  /** true when the scan can stop: found, or past where the name would sort */
+  done: boolean;
+  /** bytes of whole entries scanned; the rest is the start of an entry cut off by the buffer's end */
+  consumed: number;
+}
+
 /**
- * The entry named `name` in a tree's raw bytes, or undefined. Entries are sorted (a subtree as if
- * its name ended in '/'), so the scan stops at the first entry that sorts after `name/`.
+ * Scans the whole entries at the start of `buf` (the first bytes of a tree, or all of them) for
+ * `name`. Entries are sorted (a subtree as if its name ended in '/'), so the scan stops at the
+ * first entry that sorts after `name/`.
  */
-export function findEntry(raw: Uint8Array, name: string, where = 'tree'): TreeEntry | undefined {
-  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+export function scanForEntry(buf: Buffer, name: string): EntryScan {
   const want = Buffer.from(`${name}/`);
   const length = want.length - 1;
-  for (let at = 0; at < buf.length; ) {
+  let at = 0;
+  while (at < buf.length) {
     // a mode is 5 or 6 digits ("40000", "100644"), then a space, the name, a NUL and 20 bytes of oid
     const start = buf[at + 5] === 0x20 ? at + 6 : at + 7;
     const nul = buf.indexOf(0, start);
-    if (nul < 0 || nul + 21 > buf.length) throw new CorruptObjectError({ path: where, reason: 'tree object is truncated' });
+    if (nul < 0 || nul + 21 > buf.length) break;
     if (nul - start === length && buf.compare(want, 0, length, start, nul) === 0) {
       const mode = buf.toString('latin1', at, start - 1);
-      return { mode: (mode === '040000' ? TREE_MODE : mode) as EntryMode, oid: buf.toString('hex', nul + 1, nul + 21) };
+      const found = { mode: (mode === '040000' ? TREE_MODE : mode) as EntryMode, oid: buf.toString('hex', nul + 1, nul + 21) };
+      return { found, done: true, consumed: nul + 21 };
     }
     // past "name/" in byte order means past both places the name could sort to
-    if (buf.compare(want, 0, want.length, start, Math.min(nul, start + want.length)) > 0) break;
+    if (buf.compare(want, 0, want.length, start, Math.min(nul, start + want.length)) > 0) return { done: true, consumed: at };
     at = nul + 21;
   }
-  return undefined;
+  return { done: false, consumed: at };
+}
+
+/** The entry named `name` in a tree's raw bytes, or undefined. */
+export function findEntry(raw: Uint8Array, name: string, where = 'tree'): TreeEntry | undefined {
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const scan = scanForEntry(buf, name);
+  if (!scan.done && scan.consumed !== buf.length) throw new CorruptObjectError({ path: where, reason: 'tree object is truncated' });
+  return scan.found;
 }
 
 /**
@@ -39,9 +59,7 @@ export function storedEntry(repo: Repository): (tree: string, name: string) => P
     const key = `${tree} ${name}`;
     const hit = recent.get(key);
     if (hit !== undefined) return hit ?? undefined;
-    const object = await repo.objects.read(tree);
-    if (object.type !== 'tree') throw new CorruptObjectError({ path: tree, reason: `expected a tree, found a ${object.type}` });
-    const entry = findEntry(object.content, name, tree);
+    const entry = await repo.objects.readTreeEntry(tree, name);
     recent.set(key, entry ?? null);
     return entry;
   };
