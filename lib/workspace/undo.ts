@@ -28,8 +28,15 @@ export async function undoCommit(repo: Repository, branch: string, head: string 
   const stack = redoRef(branch);
   const top = await repo.refs.read(stack);
   // an earlier undo's stack is kept while the head is on it; otherwise this undo starts a new one
-  if (top !== head && !(top && (await childOf(repo, top, head)))) await repo.refs.update(stack, head, top);
-  await repo.refs.update(`refs/heads/${branch}`, parent, head, who, `undo: moving to ${parent}`);
+  const push = top !== head && !(top && (await childOf(repo, top, head)));
+  if (push) await repo.refs.update(stack, head, top);
+  try {
+    await repo.refs.update(`refs/heads/${branch}`, parent, head, who, `undo: moving to ${parent}`);
+  } catch (error) {
+    // the branch did not move (moved by another writer, or locked): the stack goes back as it was
+    if (push) await (top ? repo.refs.update(stack, top, head) : repo.refs.delete(stack, head)).catch(() => {});
+    throw error;
+  }
   return parent;
 }
 
