@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, Field, Model, RefLockedError, Workspace } from '../lib/index.js';
 import { Author, Page } from '../models-example/models.js';
-import { expectFsckClean, git, gitWith, newRepoPath, snapshot, tempDir } from './helpers.js';
+import { expectFsckClean, git, gitWith, newRepoPath, snapshot } from './helpers.js';
+import { caught, CliHistory } from './history-helpers.js';
 
 /** A model without a folder per object: its root is the data file. */
 @Model({ path: '{model}/{id}.json' })
@@ -41,24 +42,11 @@ async function edit(slug: string, change: Partial<Page>, options?: { commit: tru
   return page.save(options);
 }
 
-async function caught(action: () => unknown): Promise<any> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, but the call succeeded');
-}
-
 /** A commit by the git CLI on main that writes one file. */
 function cliCommit(path: string, file: string, content: string): string {
-  const env = { GIT_INDEX_FILE: join(tempDir(), 'index') }; // the CLI's own index, outside the repository
-  gitWith(path, { env }, 'read-tree', 'main');
-  const blob = gitWith(path, { input: content }, 'hash-object', '-w', '--stdin').trim();
-  gitWith(path, { env }, 'update-index', '--add', '--cacheinfo', `100644,${blob},${file}`);
-  const tree = gitWith(path, { env }, 'write-tree').trim();
-  const commit = git(path, 'commit-tree', tree, '-p', 'main', '-m', `cli: ${file}`).trim();
-  git(path, 'update-ref', 'refs/heads/main', commit, git(path, 'rev-parse', 'main').trim());
+  const main = git(path, 'rev-parse', 'main').trim();
+  const commit = new CliHistory(path).commit([main], { [file]: content }, `cli: ${file}`);
+  git(path, 'update-ref', 'refs/heads/main', commit, main);
   return commit;
 }
 

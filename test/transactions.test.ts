@@ -11,6 +11,7 @@ import {
 } from '../lib/index.js';
 import { Author, Page } from '../models-example/models.js';
 import { expectFsckClean, git, newRepoPath, snapshot } from './helpers.js';
+import { caught } from './history-helpers.js';
 
 async function open(path = newRepoPath()): Promise<{ ws: Workspace; path: string }> {
   const ws = await Workspace.open(path);
@@ -24,15 +25,6 @@ async function withPages(): Promise<{ ws: Workspace; path: string }> {
   for (const slug of ['a', 'b', 'c']) await new Page({ slug, title: slug.toUpperCase() }).save();
   await ctx.ws.commit({ message: 'three pages' });
   return ctx;
-}
-
-async function caught(action: () => unknown): Promise<any> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, but the call succeeded');
 }
 
 function changedFiles(path: string, rev = 'main'): string[] {

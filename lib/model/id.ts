@@ -5,6 +5,8 @@ const MAX_ID_BYTES = 200;
 /** Names git gives meaning to: as folders, `git fsck --strict` rejects some of them (gitmodulesBlob). */
 const RESERVED = new Set(['.git', '.gitmodules', '.gitattributes', '.gitignore', '.mailmap']);
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** Plain ASCII ids of ordinary length need only this one test (the common case, checked per read). */
 const PLAIN = /^[A-Za-z0-9_-][A-Za-z0-9._ ~+=@,-]{0,99}$/;
 
@@ -18,6 +20,8 @@ export function idProblem(id: unknown): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(id)) return 'it contains a control character';
   if (RESERVED.has(id.toLowerCase())) return 'it is a name git reserves';
+  // a lone surrogate has no UTF-8 form: the folder would be named with U+FFFD instead
+  if (LONE_SURROGATE.test(id)) return 'it is not well-formed Unicode (it has a lone surrogate)';
   if (id !== id.normalize('NFC')) return 'it is not in Unicode normalization form C (use id.normalize("NFC"))';
   if (Buffer.byteLength(id) > MAX_ID_BYTES) return `it is longer than ${MAX_ID_BYTES} bytes`;
   return undefined;
