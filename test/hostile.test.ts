@@ -34,6 +34,12 @@ class Memo extends Model {
   @Field() text = '';
 }
 
+/** A model whose objects are folders at the top of the tree. */
+@Model({ path: '{id}/data.json' })
+class Top extends Model {
+  @Field({ id: true }) name!: string;
+}
+
 async function open(path = newRepoPath(), options?: OpenOptions): Promise<{ ws: Workspace; path: string }> {
   const ws = await Workspace.open(path, options);
   ws.register(Page, Author, Memo);
@@ -74,6 +80,15 @@ describe('ids that collide on a case-insensitive disk, or have no UTF-8 form (Un
       expect(error.data).toEqual({ model: expect.any(String), id, reason: expect.stringContaining('case-insensitive') });
     }
     expectFsckClean(path);
+  });
+
+  it('at the top of the tree too (a layout without a model folder)', async () => {
+    const { ws, path } = await open();
+    ws.register(Top);
+    await new Top({ name: 'foo' }).save({ commit: true });
+    const error = await rejectsUnchanged(ws, path, () => new Top({ name: 'FOO' }).save());
+    expect(error).toBeInstanceOf(UnsafeIdError);
+    expect((await Top.all()).map((t) => t.name)).toEqual(['foo']);
   });
 
   it('an NFC id beside a folder whose name is its NFD form (made by another tool); an NFD id itself', async () => {

@@ -166,6 +166,7 @@ export class StagedTree {
    * common case of a read at the head); undefined when absent, null when something must be read.
    */
   private findLoaded(path: string): Node | undefined | null {
+    if (!path) return this.root;
     let node: Node | undefined = this.root;
     let at = 0;
     while (node) {

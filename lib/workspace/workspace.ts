@@ -2,6 +2,7 @@
 // staged changes over the head. Objects are written and the branch moves only on commit; the
 // repository's own index file and working tree are never touched. Branches, tags, checkpoints,
 // undo and restore live in their own files; the methods here are thin.
+import { resolve } from 'node:path';
 import {
   BranchCheckedOutError,
   ConfigurationError,
@@ -163,7 +164,7 @@ export class Workspace {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EACCES' && code !== 'EPERM') throw error;
-      throw new RepositoryNotFoundError({ path, reason: `it cannot be read (${code}: permission denied)` });
+      throw new RepositoryNotFoundError({ path: resolve(path), reason: `it cannot be read (${code}: permission denied)` });
     }
   }
 
