@@ -2,20 +2,16 @@
 // alongside: every commit reported done is on the branch, the history is linear, the shared
 // object holds the last writer's change, and git fsck --strict is clean.
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Workspace } from '../lib/index.js';
 import { expectFsckClean, git, GIT_ENV, newRepoPath } from './helpers.js';
-import { buildWorkers, finished, type Finished, type Workers } from './worker-build.js';
+import { finished, type Finished, useWorkers } from './worker-build.js';
 
 const WRITERS = 4;
 const COMMITS = 24; // even: each writer's last commit (seq 23) is to its own object
 const CLI_COMMITS = 20;
 
-let workers: Workers;
-beforeAll(() => {
-  workers = buildWorkers();
-});
-afterAll(() => workers.remove());
+const workers = useWorkers();
 
 /** A repository with one commit, so no writer races to create the branch. */
 async function startRepo(): Promise<string> {

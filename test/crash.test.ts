@@ -5,10 +5,10 @@
 // REF_LOCKED and removed by clearStaleLocks, as with git's own lock files).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Field, Model, RefLockedError, Workspace } from '../lib/index.js';
 import { expectFsckClean, git, newRepoPath } from './helpers.js';
-import { buildWorkers, finished, type Workers } from './worker-build.js';
+import { finished, useWorkers } from './worker-build.js';
 
 const TRIALS = 12;
 
@@ -19,11 +19,7 @@ class Entry extends Model {
   @Field.blob({ required: false, nullable: true }) attachment?: Uint8Array | null;
 }
 
-let workers: Workers;
-beforeAll(() => {
-  workers = buildWorkers();
-});
-afterAll(() => workers.remove());
+const workers = useWorkers();
 
 describe('a writer killed at random points', () => {
   it(`${TRIALS} trials: fsck clean, the branch complete, every reported commit kept, the next open works`, async () => {

@@ -5,7 +5,7 @@
 // the workspace index, as they were.
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
   CorruptObjectError,
@@ -25,7 +25,7 @@ import {
 import { Author, Page } from '../models-example/models.js';
 import { expectFsckClean, git, newRepoPath, snapshot, tempDir } from './helpers.js';
 import { caught, CliHistory, pageJson } from './history-helpers.js';
-import { buildWorkers, finished, type Workers } from './worker-build.js';
+import { finished, useWorkers } from './worker-build.js';
 
 /** A model whose objects are files, not folders: its case twins are `Foo.json` and `foo.json`. */
 @Model({ path: '{model}/{id}.json' })
@@ -199,51 +199,46 @@ describe('data files and models', () => {
 });
 
 describe('an unreadable repository (RepositoryNotFoundError)', () => {
-  let workers: Workers;
-  beforeAll(() => {
-    workers = buildWorkers();
-  });
-  afterAll(() => workers.remove());
+  const workers = useWorkers();
 
-  // root reads anything, so as root the worker runs as "nobody", for whom permissions apply
-  const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-
-  it('a repository folder without read permission: a typed error, with or without create, nothing written', async () => {
+  /** A repository with one committed page, in a folder any user may enter. */
+  async function committedRepo(): Promise<string> {
     const dir = tempDir();
     chmodSync(dir, 0o755);
     const path = join(dir, 'data.git');
     await open(path);
     await new Page({ slug: 'a', title: 'A' }).save({ commit: true });
-    const before = snapshot(path);
-    chmodSync(path, 0o000);
+    return path;
+  }
+
+  /** What Workspace.open does, in a worker, while `folder` may not be read. Root reads anything,
+   *  so as root the worker runs as "nobody", for whom permissions apply. */
+  async function openUnreadable(path: string, folder: string, create: boolean): Promise<any> {
+    chmodSync(folder, 0o000);
     try {
-      for (const create of ['true', 'false']) {
-        const run = await finished(workers.start('open-repo', [path, create], asUser));
-        expect(run.code, run.stderr).toBe(0);
-        const result = JSON.parse(run.lines[0]);
-        expect(result).toMatchObject({ typed: true, name: 'RepositoryNotFoundError', code: 'REPOSITORY_NOT_FOUND' });
-        expect(result.data.path).toBe(path);
-      }
+      const run = await finished(workers.start('open-repo', [path, String(create)], process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}));
+      expect(run.code, run.stderr).toBe(0);
+      return JSON.parse(run.lines[0]);
     } finally {
-      chmodSync(path, 0o755);
+      chmodSync(folder, 0o755);
+    }
+  }
+
+  it('a repository folder without read permission: a typed error, with or without create, nothing written', async () => {
+    const path = await committedRepo();
+    const before = snapshot(path);
+    for (const create of [true, false]) {
+      const result = await openUnreadable(path, path, create);
+      expect(result).toMatchObject({ typed: true, name: 'RepositoryNotFoundError', code: 'REPOSITORY_NOT_FOUND' });
+      expect(result.data.path).toBe(path);
     }
     expect(snapshot(path)).toEqual(before);
   });
 
   it('unreadable objects: a typed error at open', async () => {
-    const dir = tempDir();
-    chmodSync(dir, 0o755);
-    const path = join(dir, 'data.git');
-    await open(path);
-    await new Page({ slug: 'a', title: 'A' }).save({ commit: true });
-    git(path, 'repack', '-q', '-a', '-d');
-    chmodSync(join(path, 'objects'), 0o000);
-    try {
-      const run = await finished(workers.start('open-repo', [path, 'false'], asUser));
-      expect(JSON.parse(run.lines[0])).toMatchObject({ typed: true, code: 'REPOSITORY_NOT_FOUND' });
-    } finally {
-      chmodSync(join(path, 'objects'), 0o755);
-    }
+    const path = await committedRepo();
+    const result = await openUnreadable(path, join(path, 'objects'), false);
+    expect(result).toMatchObject({ typed: true, code: 'REPOSITORY_NOT_FOUND' });
   });
 });
 

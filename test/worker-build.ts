@@ -6,6 +6,7 @@ import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -29,6 +30,16 @@ export function buildWorkers(): Workers {
       spawn(process.execPath, [join(dir, 'test/workers', `${name}.js`), ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options }),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** Workers built before the tests of the file (or describe block) that calls this, removed after them. */
+export function useWorkers(): Pick<Workers, 'start'> {
+  let built: Workers | undefined;
+  beforeAll(() => {
+    built = buildWorkers();
+  });
+  afterAll(() => built?.remove());
+  return { start: (name, args, options) => built!.start(name, args, options) };
 }
 
 /** The complete lines a worker printed, and how it ended. */
