@@ -66,11 +66,12 @@ export interface OpenOptions {
   /** the default author of this workspace's commits */
   author?: Signature;
   /**
-   * 'fsync' (default): every object file and ref is flushed to disk before it counts, so a
-   * commit that returned survives power loss. 'atomic': files are still written whole and
-   * renamed into place (a killed process never corrupts the repository), but flushing is left to
-   * the operating system, as git does by default for loose objects and refs; several times
-   * faster per commit. See docs/GUARANTEES.md.
+   * 'fsync' (default): every object file and ref is flushed to disk before it is renamed into
+   * place, so a power cut never leaves a torn or empty file (the renames are not flushed: see
+   * docs/GUARANTEES.md for what a power cut can still lose). 'atomic': files are still written
+   * whole and renamed into place (a killed process never corrupts the repository), but flushing
+   * is left to the operating system, as git does by default for loose objects and refs; several
+   * times faster per commit.
    */
   durability?: Durability;
   /** the largest file (a data file or a blob field's file) a save may stage, in bytes (default 100 MiB) */
