@@ -6,12 +6,14 @@
 // fsync itself once the machine is busy. The event loop is held for the length of one fsync.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * How hard writes try to survive a crash. Both write to a temporary name and rename, so a killed
- * process never leaves a torn file. 'fsync' (the default) also flushes each file to the disk before
- * it is renamed: a commit survives power loss. 'atomic' leaves flushing to the operating system,
- * as git does by default for loose objects and refs: much faster, but a power cut can lose it.
+ * process never leaves a torn file. 'fsync' (the default) also flushes each file before it is
+ * renamed and the directory after, so a commit that returned survives a power cut. 'atomic' leaves
+ * flushing to the operating system, as git does by default for loose objects and refs: much
+ * faster, but a power cut can lose the last commits.
  */
 export type Durability = 'fsync' | 'atomic';
 
@@ -32,4 +34,15 @@ export function writeFileDurably(path: string, bytes: Uint8Array, durability: Du
   }
   closeSync(fd);
   renameSync(temp, path);
+  if (durability === 'fsync') syncDirectory(dirname(path));
+}
+
+/** Flushes a directory, so the names renamed into it survive a power cut too. */
+export function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

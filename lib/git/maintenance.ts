@@ -40,6 +40,19 @@ function rawEntries(pack: PackFile): RawEntry[] {
   });
 }
 
+/**
+ * The result, or undefined when a pack file vanished meanwhile: another process merged it, and its
+ * merged pack was complete before it removed anything, so skipping the pack loses nothing.
+ */
+function unlessGone<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 function removeIfThere(path: string): void {
   rmSync(path, { force: true });
 }
@@ -75,7 +88,8 @@ export async function maintain(packs: PackSet, objectsDir: string, full: boolean
   packs.refresh(true);
   const candidates = packs.all
     .filter((p) => !existsSync(`${p.base}.keep`))
-    .map((pack) => ({ pack, size: pack.fileSize }))
+    .map((pack) => ({ pack, size: unlessGone(() => pack.fileSize) }))
+    .filter((c): c is { pack: PackFile; size: number } => c.size !== undefined)
     .sort((a, b) => a.size - b.size);
   const chosen = full ? candidates : candidates.slice(0, geometricSplit(candidates.map((c) => c.size)));
   const loose = full ? await looseObjects(objectsDir) : [];
@@ -83,7 +97,13 @@ export async function maintain(packs: PackSet, objectsDir: string, full: boolean
     return { packsMerged: 0, looseObjectsPacked: 0, packs: candidates.length };
   }
   const entries = new Map<string, RawEntry>();
-  for (const { pack } of chosen) for (const entry of rawEntries(pack)) if (!entries.has(entry.oid)) entries.set(entry.oid, entry);
+  const merged: PackFile[] = [];
+  for (const { pack } of chosen) {
+    const raw = unlessGone(() => rawEntries(pack));
+    if (!raw) continue;
+    merged.push(pack);
+    for (const entry of raw) if (!entries.has(entry.oid)) entries.set(entry.oid, entry);
+  }
   for (const { oid, path } of loose) {
     if (entries.has(oid) || packs.has(oid)) continue;
     const data = inflateSync(await readFile(path));
@@ -92,7 +112,7 @@ export async function maintain(packs: PackSet, objectsDir: string, full: boolean
     entries.set(oid, packEntry({ oid, type: type as ObjectType, content: data.subarray(nul + 1) }));
   }
   const name = writePack(packs.dir, entries.size, entries.values(), durability);
-  for (const { pack } of chosen) {
+  for (const pack of merged) {
     if (pack.base.endsWith(name)) continue;
     pack.close();
     removeIfThere(`${pack.base}.idx`); // the index first: no reader finds an index without its pack
@@ -101,5 +121,5 @@ export async function maintain(packs: PackSet, objectsDir: string, full: boolean
   for (const { path } of loose) removeIfThere(path);
   for (const dir of new Set(loose.map((l) => join(l.path, '..')))) await rmdir(dir).catch(() => {});
   packs.refresh(true);
-  return { packsMerged: chosen.length, looseObjectsPacked: loose.length, packs: packs.all.length };
+  return { packsMerged: merged.length, looseObjectsPacked: loose.length, packs: packs.all.length };
 }

@@ -145,7 +145,9 @@ export class ObjectStore {
       })(), this.durability);
     }
     for (const object of objects) this.recent.set(object.oid, object);
-    if (this.packs.all.length > AUTO_PACK_LIMIT) await this.maintain();
+    // housekeeping: the objects are written, so a failed merge must not fail the commit; the next
+    // commit tries again
+    if (this.packs.all.length > AUTO_PACK_LIMIT) await this.maintain().catch(() => {});
   }
 
   /** Merges small packs (all packs and loose objects with `full`), keeping every object. */

@@ -1,12 +1,13 @@
 // References: reading loose and packed refs, and updating a ref as compare-and-swap with git's own
 // lock-file protocol (`<ref>.lock` created exclusively, old value checked, renamed into place), so
 // gitmodel and the git CLI can update the same repository without losing each other's commits.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { RefLockedError, RefNotFoundError, StaleBranchError } from '../errors.js';
 import { formatPerson, type Person } from './commit.js';
-import type { Durability } from './durable-write.js';
+import { type Durability, syncDirectory } from './durable-write.js';
 import { readTextIfExists } from './small-files.js';
 
 const LOCK_RETRY_MS = 2000;
@@ -92,10 +93,7 @@ export class Refs {
   async update(name: string, oid: string, expected: string | null, who?: Person, message = ''): Promise<void> {
     const path = this.refPath(name);
     mkdirSync(dirname(path), { recursive: true });
-    await replaceLocked(path, name, async () => {
-      await this.check(name, expected);
-      return `${oid}\n`;
-    }, this.durability);
+    await swapLocked(this.commondir, path, name, `${oid}\n`, () => this.check(name, expected), this.durability);
     if (this.reflog && who) await this.appendReflog(name, expected, oid, who, message);
   }
 
@@ -182,6 +180,46 @@ export class Refs {
  * is removed and `path` is as it was. The writes are synchronous, as in durable-write.ts: a few
  * bytes and one fsync, cheaper than five thread-pool round trips.
  */
+/**
+ * Moves a ref under its lock with the lock held for as short a time as possible: the new value is
+ * written (and flushed) to a temporary file first, then linked into place as `<ref>.lock` (an
+ * exclusive create that already has its content), checked, and renamed over the ref. A process
+ * killed at any point leaves the ref as it was, and only a kill between the link and the rename
+ * (a few microseconds) leaves a lock behind. The temporary file lives in the git directory, where
+ * git ignores it, never among the refs.
+ */
+async function swapLocked(
+  gitdir: string,
+  path: string,
+  name: string,
+  content: string,
+  check: () => Promise<void>,
+  durability: Durability,
+): Promise<void> {
+  const lock = `${path}.lock`;
+  const temp = join(gitdir, `gitmodel-ref-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(temp, 'wx');
+  try {
+    writeSync(fd, content);
+    if (durability === 'fsync') fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    await acquireWith(lock, name, () => linkSync(temp, lock));
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  try {
+    await check();
+    renameSync(lock, path);
+  } catch (error) {
+    rmSync(lock, { force: true });
+    throw error;
+  }
+  if (durability === 'fsync') syncDirectory(dirname(path));
+}
+
 async function replaceLocked(path: string, name: string, content: () => Promise<string>, durability: Durability = 'fsync'): Promise<void> {
   const lock = `${path}.lock`;
   const fd = await acquire(lock, name);
@@ -191,6 +229,7 @@ async function replaceLocked(path: string, name: string, content: () => Promise<
     if (durability === 'fsync') fsyncSync(fd);
     closeSync(fd);
     renameSync(lock, path);
+    if (durability === 'fsync') syncDirectory(dirname(path));
   } catch (error) {
     try {
       closeSync(fd);
@@ -203,11 +242,16 @@ async function replaceLocked(path: string, name: string, content: () => Promise<
 }
 
 /** Creates the lock file exclusively, retrying briefly while another writer holds it; a stale lock fails at once. */
-async function acquire(lock: string, name: string): Promise<number> {
+function acquire(lock: string, name: string): Promise<number> {
+  return acquireWith(lock, name, () => openSync(lock, 'wx'));
+}
+
+/** Runs `create` (which fails with EEXIST while the lock exists) until it succeeds, as acquire() does. */
+async function acquireWith<T>(lock: string, name: string, create: () => T): Promise<T> {
   const deadline = Date.now() + LOCK_RETRY_MS;
   for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
     try {
-      return openSync(lock, 'wx');
+      return create();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const ageMs = lockAge(lock);
