@@ -198,7 +198,8 @@ function decodeBlob(field: FieldDef, json: unknown): BlobInfo {
 export interface Decoded {
   values: Record<string, unknown>;
   blobs: Map<string, BlobInfo | null>;
-  extra: Record<string, unknown>;
+  /** keys the model does not declare, when the file has any */
+  extra?: Record<string, unknown>;
 }
 
 /** Parses a data file, checking every declared field's shape; errors name the path and field. */
@@ -232,7 +233,9 @@ export function decodeObject(schema: Schema, bytes: Uint8Array, path: string): D
     }
   }
   const declared = new Set(schema.fields.map((f) => f.name));
+  const undeclared = Object.keys(record).filter((key) => !declared.has(key));
+  if (!undeclared.length) return { values, blobs };
   const extra: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(record)) if (!declared.has(key)) extra[key] = record[key];
+  for (const key of undeclared) extra[key] = record[key];
   return { values, blobs, extra };
 }

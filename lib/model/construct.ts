@@ -54,9 +54,19 @@ export function protectInit(cls: Function, instance: object, given: string[], de
     if (--entry.left === 0) skip.delete(key);
     return !entry.onlyUndefined || value === undefined;
   };
-  return new Proxy(instance, {
+  const proxy = new Proxy(instance, {
     set: (t, key, value) => skipped(key, value) || Reflect.set(t, key, value),
     defineProperty: (t, key, descriptor) =>
       skipped(key, 'value' in descriptor ? descriptor.value : null) || Reflect.defineProperty(t, key, descriptor),
   });
+  TARGETS.set(proxy, instance);
+  return proxy;
+}
+
+/** The proxies protectInit made, to their instances (private fields do not pass through a proxy). */
+const TARGETS = new WeakMap<object, object>();
+
+/** The instance behind a proxy protectInit made, or the object itself. */
+export function targetOf(object: object): object {
+  return TARGETS.get(object) ?? object;
 }

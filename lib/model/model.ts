@@ -22,7 +22,7 @@ import { CommitSnapshot, type TreeReader } from '../workspace/snapshot.js';
 import type { StageOp } from '../workspace/staged-tree.js';
 import { BIND, type ModelBinding, type Workspace } from '../workspace/workspace.js';
 import { type BlobInfo, copyValue, type Decoded, decodeObject, encodeObject } from './codec.js';
-import { countingProxy, PROBE, protectInit } from './construct.js';
+import { countingProxy, PROBE, protectInit, targetOf } from './construct.js';
 import { assertSafeId } from './id.js';
 import { Layout } from './layout.js';
 import { ModelSet } from './query.js';
@@ -56,20 +56,18 @@ interface InstanceState {
   extra?: Record<string, unknown>;
 }
 
-/** Per-instance bookkeeping lives beside the instances, not on them: a property defined there
- *  with non-default attributes would turn every instance into a slow dictionary-mode object. */
-const STATES = new WeakMap<object, InstanceState>();
 const WORKSPACE = Symbol('gitmodel.workspace');
 const LAYOUT = Symbol('gitmodel.layout');
 
 type Values = Record<string, unknown>;
 type ModelStatic<T> = { new (...args: never[]): T } & Function;
 
-function stateOf(instance: object): InstanceState {
-  let state = STATES.get(instance);
-  if (!state) STATES.set(instance, (state = {}));
-  return state;
-}
+/**
+ * An instance's bookkeeping. It is a private field of the base class: invisible to users, and,
+ * unlike a property defined with non-default attributes, it keeps V8's fast object layout (and,
+ * unlike a WeakMap entry, costs the garbage collector nothing). Set in the class body below.
+ */
+let stateOf: (instance: object) => InstanceState;
 
 function layoutOf(schema: Schema): Layout {
   const cls = schema.cls as unknown as Record<symbol, Layout>;
@@ -156,11 +154,12 @@ async function load<T extends object>(cls: Function, reader: TreeReader, id: str
     const value = copyValue(field.type, decoded.values[field.name]);
     self[field.name] = field.type.kind === 'ref' && typeof value === 'string' ? makeRef(ws, field, value, at) : value;
   }
-  for (const [name, info] of decoded.blobs) self[name] = info && (await readBlobField(reader, layout.folder(id), info));
-  Object.assign(stateOf(instance), {
-    storedId: id,
-    extra: Object.keys(decoded.extra).length ? structuredClone(decoded.extra) : undefined,
-  });
+  if (decoded.blobs.size) {
+    for (const [name, info] of decoded.blobs) self[name] = info && (await readBlobField(reader, layout.folder(id), info));
+  }
+  const state = stateOf(instance);
+  state.storedId = id;
+  state.extra = decoded.extra && structuredClone(decoded.extra);
   return instance;
 }
 
@@ -237,6 +236,13 @@ async function startOf(cls: Function, at?: string): Promise<string | null> {
 class ModelBase {
   /** The object's id: the id field's value (a uuid unless a field is marked `id`). */
   declare id: string;
+
+  #state: InstanceState = {};
+
+  static {
+    // a proxied instance (see construct.ts) keeps the private field on its target
+    stateOf = (instance) => (targetOf(instance) as ModelBase).#state;
+  }
 
   constructor(init?: object) {
     if ((init as unknown) === PROBE) return countingProxy(this) as this;
@@ -408,7 +414,7 @@ class ModelBase {
       // what a get of this object will decode: kept now, so reading back what was saved costs no parse
       const values: Values = Object.create(null);
       for (const field of schema.fields) if (self[field.name] !== undefined) values[field.name] = copyValue(field.type, self[field.name], true);
-      decodedCache(cls).set(oid, { values, blobs, extra: structuredClone(state.extra ?? {}) });
+      decodedCache(cls).set(oid, { values, blobs, extra: state.extra && structuredClone(state.extra) });
     }
 
     await ws.exclusive(async (stage) => {

@@ -41,8 +41,8 @@ type Node = FileNode | DirNode;
 export type StageOp = { path: string; data: Uint8Array; oid?: string } | { path: string; remove: true };
 
 export interface StagedFile {
-  oid: string;
-  mode: EntryMode;
+  readonly oid: string;
+  readonly mode: EntryMode;
 }
 
 /** Changes since a savepoint can be undone (rollback) or kept (release). */
@@ -206,7 +206,7 @@ export class StagedTree {
   async stat(path: string): Promise<StagedFile | 'dir' | undefined> {
     const node = await this.find(path);
     if (!node) return undefined;
-    return node.kind === 'dir' ? 'dir' : { oid: node.oid, mode: node.mode };
+    return node.kind === 'dir' ? 'dir' : node; // a FileNode is a StagedFile: no copy per read
   }
 
   /** Names in a directory, with whether each is a directory; empty when the directory is absent. */
