@@ -144,7 +144,9 @@ export class ObjectStore {
         for (const object of objects) yield packEntry(object);
       })(), this.durability);
     }
-    for (const object of objects) this.recent.set(object.oid, object);
+    // A commit's few objects are what the next reads want; an import of 300,000 would only churn
+    // the cache (it keeps 32 MiB) and raise the peak memory of the import.
+    if (objects.length <= 256) for (const object of objects) this.recent.set(object.oid, object);
     // housekeeping: the objects are written, so a failed merge must not fail the commit; the next
     // commit tries again
     if (this.packs.all.length > AUTO_PACK_LIMIT) await this.maintain().catch(() => {});
