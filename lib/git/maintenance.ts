@@ -1,8 +1,8 @@
 // Keeping the object database small and fast to search, as `git gc --auto` and
 // `git repack --geometric=2` do: many small packs (one per commit) are merged into one, copying
 // entries byte for byte, and loose objects can be packed. Objects are never dropped.
-import { readdir, readFile, rmdir, unlink } from 'node:fs/promises';
-import { existsSync, rmSync } from 'node:fs';
+import { readdir, readFile, rmdir } from 'node:fs/promises';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { Durability } from './durable-write.js';
@@ -87,7 +87,7 @@ async function looseObjects(objectsDir: string): Promise<{ oid: string; path: st
 export async function maintain(packs: PackSet, objectsDir: string, full: boolean, durability: Durability): Promise<MaintenanceResult> {
   packs.refresh(true);
   const candidates = packs.all
-    .filter((p) => !existsSync(`${p.base}.keep`))
+    .filter((p) => !existsSync(`${p.base}.keep`) && !existsSync(`${p.base}.promisor`))
     .map((pack) => ({ pack, size: unlessGone(() => pack.fileSize) }))
     .filter((c): c is { pack: PackFile; size: number } => c.size !== undefined)
     .sort((a, b) => a.size - b.size);
@@ -112,11 +112,17 @@ export async function maintain(packs: PackSet, objectsDir: string, full: boolean
     entries.set(oid, packEntry({ oid, type: type as ObjectType, content: data.subarray(nul + 1) }));
   }
   const name = writePack(packs.dir, entries.size, entries.values(), durability);
-  for (const pack of merged) {
-    if (pack.base.endsWith(name)) continue;
+  const removed = merged.filter((pack) => !pack.base.endsWith(name));
+  // git's multi-pack-index lists packs by name: one naming a removed pack fails git fsck, and
+  // without it git reads the packs' own indexes, so it goes (git rebuilds it on demand)
+  if (removed.length) {
+    for (const file of readdirSync(packs.dir)) if (file.startsWith('multi-pack-index')) removeIfThere(join(packs.dir, file));
+  }
+  for (const pack of removed) {
     pack.close();
     removeIfThere(`${pack.base}.idx`); // the index first: no reader finds an index without its pack
     removeIfThere(`${pack.base}.pack`);
+    for (const extra of ['.bitmap', '.rev', '.mtimes']) removeIfThere(`${pack.base}${extra}`);
   }
   for (const { path } of loose) removeIfThere(path);
   for (const dir of new Set(loose.map((l) => join(l.path, '..')))) await rmdir(dir).catch(() => {});

@@ -113,7 +113,13 @@ export class ObjectStore {
     const cached = this.recent.get(tree);
     if (!cached) {
       const hit = this.packs.locate(tree);
-      const scanned = hit?.pack.scanStoredTree(hit.offset, name);
+      let scanned: { entry?: TreeEntry } | null | undefined;
+      try {
+        scanned = hit?.pack.scanStoredTree(hit.offset, name);
+      } catch (error) {
+        // another process merged the pack away: read() below finds the object where it is now
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
       if (scanned) return scanned.entry;
     }
     const object = cached ?? (await this.read(tree));
@@ -134,7 +140,11 @@ export class ObjectStore {
    * Writes a batch of objects durably: as one pack (one file and its index, flushed and renamed
    * into place), or a lone object as a loose file. Nothing is visible before it is complete.
    */
-  async write(objects: PendingObject[]): Promise<void> {
+  async write(all: PendingObject[]): Promise<void> {
+    // one entry per oid: git verify-pack rejects a pack holding an object twice (two blob fields
+    // with the same bytes give the same blob)
+    const seen = new Set<string>();
+    const objects = all.filter((object) => !seen.has(object.oid) && seen.add(object.oid));
     if (objects.length === 0) return;
     if (objects.length === 1) await this.writeLoose(objects[0]);
     else {

@@ -5,7 +5,7 @@ import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync
 import { appendFile, mkdir, readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { RefLockedError, RefNotFoundError, StaleBranchError } from '../errors.js';
+import { InvalidRefNameError, RefLockedError, RefNotFoundError, StaleBranchError } from '../errors.js';
 import { formatPerson, type Person } from './commit.js';
 import { type Durability, syncDirectory } from './durable-write.js';
 import { readTextIfExists } from './small-files.js';
@@ -91,10 +91,25 @@ export class Refs {
    * someone else moved it first. The new value is flushed before it is renamed into place.
    */
   async update(name: string, oid: string, expected: string | null, who?: Person, message = ''): Promise<void> {
+    if (expected === null) await this.assertNoClash(name);
     const path = this.refPath(name);
     mkdirSync(dirname(path), { recursive: true });
     await swapLocked(this.commondir, path, name, `${oid}\n`, () => this.check(name, expected), this.durability);
     if (this.reflog && who) await this.appendReflog(name, expected, oid, who, message);
+  }
+
+  /**
+   * Refuses a new ref that git could not store beside the existing ones: refs are files, so
+   * `refs/heads/a` and `refs/heads/a/b` cannot both exist (git says "cannot lock ref").
+   */
+  async assertNoClash(name: string): Promise<void> {
+    const parts = name.split('/');
+    for (let n = 3; n < parts.length; n++) {
+      const above = parts.slice(0, n).join('/');
+      if ((await this.read(above)) !== null) throw clash(name, above);
+    }
+    const below = await this.list(`${name}/`);
+    if (below.length) throw clash(name, below[0]);
   }
 
   /**
@@ -174,12 +189,13 @@ export class Refs {
   }
 }
 
-/**
- * Replaces a file the way git does: `<path>.lock` created exclusively, the content (which may
- * throw, e.g. a failed check) written and flushed, then renamed over `path`. On failure the lock
- * is removed and `path` is as it was. The writes are synchronous, as in durable-write.ts: a few
- * bytes and one fsync, cheaper than five thread-pool round trips.
- */
+function clash(name: string, existing: string): InvalidRefNameError {
+  return new InvalidRefNameError({
+    name,
+    reason: `it clashes with the existing ref ${existing}: git keeps refs as files, so a name cannot also be a folder of others`,
+  });
+}
+
 /**
  * Moves a ref under its lock with the lock held for as short a time as possible: the new value is
  * written (and flushed) to a temporary file first, then linked into place as `<ref>.lock` (an
@@ -220,6 +236,12 @@ async function swapLocked(
   if (durability === 'fsync') syncDirectory(dirname(path));
 }
 
+/**
+ * Replaces a file the way git does: `<path>.lock` created exclusively, the content (which may
+ * throw, e.g. a failed check) written and flushed, then renamed over `path`. On failure the lock
+ * is removed and `path` is as it was. The writes are synchronous, as in durable-write.ts: a few
+ * bytes and one fsync, cheaper than five thread-pool round trips.
+ */
 async function replaceLocked(path: string, name: string, content: () => Promise<string>, durability: Durability = 'fsync'): Promise<void> {
   const lock = `${path}.lock`;
   const fd = await acquire(lock, name);

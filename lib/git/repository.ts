@@ -10,7 +10,6 @@ import { Refs } from './refs.js';
 import { listIfExists, readTextIfExists } from './small-files.js';
 import type { Durability } from './durable-write.js';
 import { isTreeMode, parseTree, type TreeEntry } from './tree.js';
-import { findEntry } from './tree-entry.js';
 
 export type Tree = Map<string, TreeEntry>;
 

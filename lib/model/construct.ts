@@ -8,56 +8,76 @@
 export const PROBE = Symbol('gitmodel.probe');
 const WRITES = Symbol('gitmodel.initializerWrites');
 
-let counting: Map<PropertyKey, number> | undefined;
+/** How a property was written during construction: a class field under define semantics is a
+ *  defineProperty, under assignment semantics (and in a constructor body) a set. */
+type WriteKind = 'define' | 'set';
+type Writes = Map<PropertyKey, Record<WriteKind, number>>;
+
+let counting: Writes | undefined;
 
 /** Called by the base constructor when it was given PROBE: count what the subclasses write. */
 export function countingProxy(target: object): object {
-  const counts = counting!;
-  const bump = (key: PropertyKey) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  const writes = counting!;
+  const bump = (key: PropertyKey, kind: WriteKind) => {
+    const seen = writes.get(key) ?? { define: 0, set: 0 };
+    seen[kind]++;
+    writes.set(key, seen);
+  };
   return new Proxy(target, {
-    set: (t, key, value) => (bump(key), Reflect.set(t, key, value)),
-    defineProperty: (t, key, descriptor) => (bump(key), Reflect.defineProperty(t, key, descriptor)),
+    set: (t, key, value) => (bump(key, 'set'), Reflect.set(t, key, value)),
+    defineProperty: (t, key, descriptor) => (bump(key, 'define'), Reflect.defineProperty(t, key, descriptor)),
   });
 }
 
-function initializerWrites(cls: Function): Map<PropertyKey, number> {
-  if (Object.prototype.hasOwnProperty.call(cls, WRITES)) return (cls as unknown as Record<symbol, Map<PropertyKey, number>>)[WRITES];
-  const counts = new Map<PropertyKey, number>();
-  counting = counts;
+function initializerWrites(cls: Function): Writes {
+  if (Object.prototype.hasOwnProperty.call(cls, WRITES)) return (cls as unknown as Record<symbol, Writes>)[WRITES];
+  const writes: Writes = new Map();
+  counting = writes;
   try {
     Reflect.construct(cls, [PROBE]);
   } catch {
     // a constructor of the user's that cannot run without arguments: nothing is known, nothing skipped
-    counts.clear();
+    writes.clear();
   } finally {
     counting = undefined;
   }
-  Object.defineProperty(cls, WRITES, { value: counts, enumerable: false });
-  return counts;
+  Object.defineProperty(cls, WRITES, { value: writes, enumerable: false });
+  return writes;
 }
 
 /**
  * The instance to return from the base constructor: itself, or a proxy that ignores the probed
  * initializer writes to the properties `init` gave, and the `undefined` a bare declaration
- * (`status!: string` under define semantics) writes over a default.
+ * (`status!: string` under define semantics) writes over a default. Only writes of the kind the
+ * probe saw are skipped, so under define semantics a plain assignment is never swallowed; and
+ * whatever was not used up during construction is dropped right after it (a constructor that
+ * writes a field only sometimes must not make a later assignment vanish).
  */
 export function protectInit(cls: Function, instance: object, given: string[], defaulted: string[]): object {
   if (!given.length && !defaulted.length) return instance;
   const writes = initializerWrites(cls);
-  const skip = new Map<PropertyKey, { left: number; onlyUndefined: boolean }>();
-  for (const key of defaulted) if (writes.get(key)) skip.set(key, { left: writes.get(key)!, onlyUndefined: true });
-  for (const key of given) if (writes.get(key)) skip.set(key, { left: writes.get(key)!, onlyUndefined: false });
+  const skip = new Map<PropertyKey, { left: number; kind: WriteKind; onlyUndefined: boolean }>();
+  const plan = (key: string, onlyUndefined: boolean) => {
+    const seen = writes.get(key);
+    // a field that is defined is a class field under define semantics: only those writes are its
+    // initializers, and any assignment (a constructor body's, the user's) is kept
+    if (seen?.define) skip.set(key, { left: seen.define, kind: 'define', onlyUndefined });
+    else if (seen?.set) skip.set(key, { left: seen.set, kind: 'set', onlyUndefined });
+  };
+  for (const key of defaulted) plan(key, true);
+  for (const key of given) plan(key, false);
   if (!skip.size) return instance;
-  const skipped = (key: PropertyKey, value: unknown): boolean => {
+  queueMicrotask(() => skip.clear());
+  const skipped = (key: PropertyKey, kind: WriteKind, value: unknown): boolean => {
     const entry = skip.get(key);
-    if (!entry) return false;
+    if (!entry || entry.kind !== kind) return false;
     if (--entry.left === 0) skip.delete(key);
     return !entry.onlyUndefined || value === undefined;
   };
   const proxy = new Proxy(instance, {
-    set: (t, key, value) => skipped(key, value) || Reflect.set(t, key, value),
+    set: (t, key, value) => skipped(key, 'set', value) || Reflect.set(t, key, value),
     defineProperty: (t, key, descriptor) =>
-      skipped(key, 'value' in descriptor ? descriptor.value : null) || Reflect.defineProperty(t, key, descriptor),
+      skipped(key, 'define', 'value' in descriptor ? descriptor.value : null) || Reflect.defineProperty(t, key, descriptor),
   });
   TARGETS.set(proxy, instance);
   return proxy;

@@ -110,6 +110,15 @@ export function workspaceOf(cls: Function): Workspace {
   return ws;
 }
 
+/**
+ * Stages and commits as one step (`{ commit: true }`): if the commit fails (a conflict, a checked
+ * out branch, a lock), the staged change is undone too, so a rejected write leaves the index as
+ * it was. Inside ws.transaction() it only stages; the transaction commits.
+ */
+function commitAlone(ws: Workspace, stage: () => Promise<unknown>, message: string, options: WriteOptions): Promise<string | null> {
+  return ws.transaction(stage, { message, author: options.author });
+}
+
 function defaultMessage(verb: string, schema: Schema, id: string): string {
   return `${verb} ${schema.name} ${id}`;
 }
@@ -141,10 +150,11 @@ async function load<T extends object>(cls: Function, reader: TreeReader, id: str
   let decoded = cache.get(file.oid);
   if (!decoded) {
     decoded = decodeObject(schema, (await reader.readFile(path))!, path);
-    if (decoded.values[schema.id.name] !== id) {
-      throw new CorruptObjectError({ path, field: schema.id.name, reason: `its ${schema.id.name} is not "${id}", the id its path gives` });
-    }
     cache.set(file.oid, decoded);
+  }
+  // checked on every read: the same bytes can sit at two paths (a copy made by another tool)
+  if (decoded.values[schema.id.name] !== id) {
+    throw new CorruptObjectError({ path, field: schema.id.name, reason: `its ${schema.id.name} is not "${id}", the id its path gives` });
   }
   const ws = workspaceOf(cls);
   const instance = Reflect.construct(cls, []) as T;
@@ -319,14 +329,13 @@ class ModelBase {
     const ws = workspaceOf(this);
     const layout = layoutOf(schema);
     const message = options.message ?? defaultMessage('Delete', schema, id);
-    if (options.commit) ws.checkCommit({ message, author: options.author });
+    if (options.commit) return commitAlone(ws, () => (this as unknown as typeof ModelBase).delete(id, { ...options, commit: false }), message, options);
     await ws.exclusive(async (stage) => {
       const stat = await (await ws.reader()).stat(layout.dataPath(id));
       if (!stat || stat === 'dir') throw new NotFoundError({ model: schema.name, id });
       await stage([{ path: layout.root(id), remove: true }]);
     });
-    if (!options.commit) return null;
-    return ws.commit({ message, author: options.author });
+    return null;
   }
 
   /**
@@ -368,10 +377,9 @@ class ModelBase {
     assertSafeId(schema.name, id);
     const ws = workspaceOf(this);
     const message = options.message ?? defaultMessage('Restore', schema, id);
-    if (options.commit) ws.checkCommit({ message, author: options.author });
+    if (options.commit) return commitAlone(ws, () => ws.restore({ from: options.from, model: this, id }), message, options);
     await ws.restore({ from: options.from, model: this, id });
-    if (!options.commit) return null;
-    return ws.commit({ message, author: options.author });
+    return null;
   }
 
   /**
@@ -391,7 +399,15 @@ class ModelBase {
     if (failures.length) throw new ValidationError({ model: schema.name, id: typeof id === 'string' ? id : undefined, failures });
     assertSafeId(schema.name, id);
     const message = options.message ?? defaultMessage('Save', schema, id);
-    if (options.commit) ws.checkCommit({ message, author: options.author });
+    if (options.commit) {
+      const storedId = state.storedId;
+      try {
+        return await commitAlone(ws, () => this.save({ ...options, commit: false }), message, options);
+      } catch (error) {
+        state.storedId = storedId; // the save was undone with the failed commit
+        throw error;
+      }
+    }
 
     const ops: StageOp[] = [];
     const blobs = new Map<string, BlobInfo | null>();
@@ -430,8 +446,7 @@ class ModelBase {
       await stage(ops);
       state.storedId = id;
     });
-    if (!options.commit) return null;
-    return ws.commit({ message, author: options.author });
+    return null;
   }
 
   /** Deletes this object from the store (by the id it was loaded or saved with). */

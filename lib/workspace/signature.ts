@@ -33,11 +33,13 @@ export function toPerson(signature: Signature): Person {
     }
   }
   const date = signature.date ?? new Date();
-  if (Number.isNaN(date.getTime())) throw new ConfigurationError('author date is not a valid Date');
-  return {
-    name: signature.name,
-    email: signature.email,
-    timestamp: Math.floor(date.getTime() / 1000),
-    tzOffset: signature.tzOffset ?? -date.getTimezoneOffset(),
-  };
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new ConfigurationError('author date is not a valid Date');
+  // git fsck --strict rejects dates before 1970 (badDateOverflow) and offsets that are not ±HHMM
+  // (badTimezone), and so does our own commit parser: refused here, before anything is written
+  if (date.getTime() < 0) throw new ConfigurationError('author date is before 1970, which git cannot store');
+  const tzOffset = signature.tzOffset ?? -date.getTimezoneOffset();
+  if (!Number.isInteger(tzOffset) || Math.abs(tzOffset) >= 100 * 60) {
+    throw new ConfigurationError(`author tzOffset ${tzOffset} is not a whole number of minutes within ±99:59`);
+  }
+  return { name: signature.name, email: signature.email, timestamp: Math.floor(date.getTime() / 1000), tzOffset };
 }

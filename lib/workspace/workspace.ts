@@ -67,8 +67,8 @@ export interface OpenOptions {
   author?: Signature;
   /**
    * 'fsync' (default): every object file and ref is flushed to disk before it is renamed into
-   * place, so a power cut never leaves a torn or empty file (the renames are not flushed: see
-   * docs/GUARANTEES.md for what a power cut can still lose). 'atomic': files are still written
+   * place, and its directory after, so a commit that returned survives a power cut (see
+   * docs/GUARANTEES.md). 'atomic': files are still written
    * whole and renamed into place (a killed process never corrupts the repository), but flushing
    * is left to the operating system, as git does by default for loose objects and refs; several
    * times faster per commit.
@@ -161,6 +161,8 @@ export class Workspace {
         options.branch ?? (headTarget?.startsWith('refs/heads/') ? headTarget.slice('refs/heads/'.length) : 'main');
       const author = options.author ?? (await configuredSignature(repo.commondir)) ?? DEFAULT_SIGNATURE;
       toPerson(author); // a configured identity git could not use is refused now, not at the first commit
+      const unborn = (await repo.refs.read(`refs/heads/${name}`)) === null && (await repo.refs.read(`refs/tags/${name}`)) === null;
+      if (unborn) await repo.refs.assertNoClash(`refs/heads/${name}`); // before a first commit finds out
       return new Workspace(repo, await positionOf(repo, name, false), author, maxFileSize);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
