@@ -14,13 +14,14 @@ async function importAndEdit(
   n: number,
   e: number,
   durability: Durability = 'fsync',
-): Promise<{ w1: number; w2: number; ws: Workspace }> {
+): Promise<{ w1: number; w2: number; ws: Workspace; memImport: number }> {
   const ws = await Workspace.open(path, { author: { name: 'bench', email: 'bench@example.com' }, durability });
   ws.register(cls);
   const [w1] = await time(async () => {
     for (let i = 0; i < n; i++) await new cls(record(i)).save();
     await ws.commit({ message: `import ${n} records` });
   });
+  const memImport = peakRssMiB();
   const [w2ms] = await time(async () => {
     for (let j = 1; j <= e; j++) {
       const i = editTarget(j);
@@ -29,15 +30,16 @@ async function importAndEdit(
       await page.save({ commit: true, message: `edit page-${i} rev ${j}` });
     }
   });
-  return { w1, w2: (e / w2ms) * 1000, ws };
+  return { w1, w2: (e / w2ms) * 1000, ws, memImport };
 }
 
 export async function runGitmodel(dir: string, n: number, e: number, steps: Set<string>): Promise<Figures> {
   const figures: Figures = { notes: [] };
   const path = `${dir}/gitmodel.git`;
-  const { w1, w2, ws } = await importAndEdit(path, Page, n, e);
+  const { w1, w2, ws, memImport } = await importAndEdit(path, Page, n, e);
   figures.w1 = w1;
   figures.w2 = w2;
+  figures.memImport = memImport;
   if (steps.has('W3')) {
     const [ms] = await time(async () => {
       for (let k = 0; k < W3_GETS; k++) await Page.get(getId(k, n));

@@ -18,7 +18,8 @@ export interface Figures {
   w5?: number;
   /** W6 records/s */
   w6?: number;
-  /** peak RSS MiB */
+  /** peak RSS MiB: right after W1 (the import), and at the end of the run */
+  memImport?: number;
   mem?: number;
   /** notes (sampled steps, missing features) */
   notes?: string[];

@@ -60,7 +60,8 @@ const ROWS: Row[] = [
   { step: 'W4', key: 'w4versions', unit: 'versions', higher: true, target: '101' },
   { step: 'W5', key: 'w5', unit: 'ms', higher: false, target: '' },
   { step: 'W6', key: 'w6', unit: 'records/s', higher: true, target: '≥ 1.0× git' },
-  { step: 'mem', key: 'mem', unit: 'MiB peak RSS', higher: false, target: '≤ 300 MiB at N=100k' },
+  { step: 'mem', key: 'memImport', unit: 'MiB peak RSS after W1 (import)', higher: false, target: '≤ 300 MiB at N=100k' },
+  { step: 'mem', key: 'mem', unit: 'MiB peak RSS, whole run', higher: false, target: '' },
 ];
 
 function fmt(value: number | undefined): string {

@@ -132,7 +132,7 @@ const DECODED = Symbol('gitmodel.decoded');
 function decodedCache(cls: Function): Lru<string, Decoded> {
   const holder = cls as unknown as Record<symbol, Lru<string, Decoded>>;
   if (!Object.prototype.hasOwnProperty.call(holder, DECODED)) {
-    Object.defineProperty(holder, DECODED, { value: new Lru<string, Decoded>(10_000), enumerable: false });
+    Object.defineProperty(holder, DECODED, { value: new Lru<string, Decoded>(20_000), enumerable: false });
   }
   return holder[DECODED];
 }
