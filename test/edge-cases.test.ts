@@ -183,3 +183,21 @@ describe('ref names that clash as file and folder', () => {
     await expect(Workspace.open(path, { branch: 'a/b' })).rejects.toBeInstanceOf(InvalidRefNameError);
   });
 });
+
+describe('case twins made by two writers at once', () => {
+  it('a commit re-applied on another writer\'s commit of a case twin is a ConflictError', async () => {
+    const path = newRepoPath();
+    const { ws: mine } = await open(path);
+    await new Note({ key: 'seed' }).save({ commit: true, message: 'seed' });
+    const other = await Workspace.open(path);
+    class OtherNote extends Note {}
+    Object.defineProperty(OtherNote, 'name', { value: 'Note' });
+    other.register(OtherNote);
+    await new Note({ key: 'Foo', text: 'mine' }).save(); // staged here
+    await new OtherNote({ key: 'foo', text: 'theirs' }).save({ commit: true, message: 'theirs' });
+    await expect(mine.commit({ message: 'mine' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(git(path, 'ls-tree', '--name-only', 'main:note').trim().split('\n').sort()).toEqual(['foo', 'seed']);
+    expect(mine.hasChanges()).toBe(true); // kept, to retry
+    expectFsckClean(path);
+  });
+});

@@ -5,7 +5,7 @@
 // to the same value, and is reported, never merged.
 import { ConflictError, type ConflictingObject } from '../errors.js';
 import { type FileChange, diffTrees } from '../git/tree-diff.js';
-import type { StagedTree, StageOp } from './staged-tree.js';
+import { fold, type StagedTree, type StageOp } from './staged-tree.js';
 
 /** The object a path belongs to: its model and id (null outside every model) and its root path. */
 export type ObjectOf = (path: string) => { model: string | null; id: string | null; root: string };
@@ -50,14 +50,19 @@ async function collect(changes: AsyncIterable<FileChange>): Promise<FileChange[]
   return out;
 }
 
-/** Changed files grouped by the root of the object they belong to. */
+/**
+ * Changed files grouped by the root of the object they belong to, keyed as a case-insensitive
+ * disk sees the root: `page/Foo` made here and `page/foo` made by another writer are one object
+ * (the same check a single save makes against the folder beside it).
+ */
 function byObject(changes: FileChange[], objectOf: ObjectOf): Map<string, ConflictingObject> {
   const objects = new Map<string, ConflictingObject>();
   for (const { path } of changes) {
     const { model, id, root } = objectOf(path);
-    const object = objects.get(root) ?? { model, id, paths: [] };
+    const key = fold(root);
+    const object = objects.get(key) ?? { model, id, paths: [] };
     object.paths.push(path);
-    objects.set(root, object);
+    objects.set(key, object);
   }
   return objects;
 }

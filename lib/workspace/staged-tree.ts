@@ -57,7 +57,8 @@ type UndoStep =
   | { root: DirNode; pending: Map<string, DirNode> };
 
 /** The form two names share when a case-insensitive, normalization-insensitive disk (macOS, Windows) takes them for one. */
-function fold(name: string): string {
+/** A name as a case-insensitive, normalizing disk (macOS, Windows) sees it. */
+export function fold(name: string): string {
   return name.normalize('NFC').toLowerCase();
 }
 
