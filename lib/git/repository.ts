@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { CorruptObjectError, RefNotFoundError, RepositoryNotFoundError } from '../errors.js';
 import { type Commit, parseCommit, parseTagTarget } from './commit.js';
-import { Lru } from './lru.js';
+import { Lru } from '../lru.js';
 import { isOid, ObjectStore } from './object-store.js';
 import { Refs } from './refs.js';
 import { listIfExists, readTextIfExists } from './small-files.js';

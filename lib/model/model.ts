@@ -9,8 +9,7 @@ import {
   UnsafeIdError,
   ValidationError,
 } from '../errors.js';
-import { hashObject } from '../git/object-store.js';
-import { Lru } from '../git/lru.js';
+import { Lru } from '../lru.js';
 import { blameObject, type FieldBlame } from '../history/blame.js';
 import { diffObject, type ObjectDiff } from '../history/object-diff.js';
 import { type HistoryOptions, objectHistory, type Version } from '../history/object-history.js';
@@ -19,7 +18,7 @@ import { modelDecorator, type ModelOptions } from '../metadata/model-options.js'
 import { kebabCase, schemaOf, type FieldDef, type Schema } from '../metadata/schema.js';
 import type { Signature } from '../workspace/signature.js';
 import { CommitSnapshot, type TreeReader } from '../workspace/snapshot.js';
-import type { StageOp } from '../workspace/staged-tree.js';
+import { blobOid, type StageOp } from '../workspace/staged-tree.js';
 import { BIND, type ModelBinding, type Workspace } from '../workspace/workspace.js';
 import { type BlobInfo, copyValue, type Decoded, decodeObject, encodeObject } from './codec.js';
 import { countingProxy, PROBE, protectInit, targetOf } from './construct.js';
@@ -417,14 +416,14 @@ class ModelBase {
       const path = `${layout.folder(id)}/${field.name}`;
       if (value) {
         ops.push({ path, data: value });
-        blobs.set(field.name, { file: field.name, size: value.length, oid: hashObject('blob', value) });
+        blobs.set(field.name, { file: field.name, size: value.length, oid: blobOid(value) });
       } else {
         ops.push({ path, remove: true });
         if (value === null) blobs.set(field.name, null);
       }
     }
     const data = encodeObject(schema, self, blobs, state.extra);
-    const oid = hashObject('blob', data);
+    const oid = blobOid(data);
     ops.push({ path: layout.dataPath(id), data, oid });
     if (!blobs.size) {
       // what a get of this object will decode: kept now, so reading back what was saved costs no parse

@@ -57,6 +57,11 @@ type UndoStep =
   | { root: DirNode; pending: Map<string, DirNode> };
 
 /** The form two names share when a case-insensitive, normalization-insensitive disk (macOS, Windows) takes them for one. */
+/** The oid a file's bytes get in the index (and in git): for callers that need it before staging. */
+export function blobOid(data: Uint8Array): string {
+  return hashObject('blob', data);
+}
+
 /** A name as a case-insensitive, normalizing disk (macOS, Windows) sees it. */
 export function fold(name: string): string {
   return name.normalize('NFC').toLowerCase();

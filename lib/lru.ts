@@ -1,5 +1,6 @@
 // A bounded map that forgets the least recently used entries, bounded by count or by a weight
-// (bytes). Values here are keyed by oid, so an entry can be dropped but never be stale.
+// (bytes). A leaf every layer may import, like errors.ts; its users key it by oid, so an entry can
+// be dropped but never be stale.
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
   private total = 0;
