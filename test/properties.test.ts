@@ -44,7 +44,9 @@ const idSuffix = fc.string({ unit: 'binary', minLength: 1, maxLength: 30 });
 
 function safeId(n: number, suffix: string): string {
   const wellFormed = suffix.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '_');
-  return `${n}-${wellFormed}`.normalize('NFC').replace(/[\u0000-\u001f\u007f/\\]/g, '_');
+  // control characters, separators and what Windows cannot hold become '_'; a trailing dot or
+  // space gets one after it (the run number in front keeps device and reserved names out)
+  return `${n}-${wellFormed}`.normalize('NFC').replace(/[\u0000-\u001f\u007f/\\<>:"|?*]/g, '_').replace(/[. ]$/, '$&_');
 }
 
 const values = {
