@@ -112,14 +112,7 @@ export class ObjectStore {
   async readTreeEntry(tree: string, name: string): Promise<TreeEntry | undefined> {
     const cached = this.recent.get(tree);
     if (!cached) {
-      const hit = this.packs.locate(tree);
-      let scanned: { entry?: TreeEntry } | null | undefined;
-      try {
-        scanned = hit?.pack.scanStoredTree(hit.offset, name);
-      } catch (error) {
-        // another process merged the pack away: read() below finds the object where it is now
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
+      const scanned = this.packs.withEntry(tree, (pack, offset) => pack.scanStoredTree(offset, name));
       if (scanned) return scanned.entry;
     }
     const object = cached ?? (await this.read(tree));

@@ -61,18 +61,26 @@ export class PackSet {
     return undefined;
   }
 
-  read(oid: string): GitObject | undefined {
+  /**
+   * Runs `use` on the pack entry holding `oid` (undefined when no pack holds it). When another
+   * process repacked meanwhile, the index we hold names a pack file that is gone: the directory is
+   * listed again and `use` runs once more where the object is now.
+   */
+  withEntry<T>(oid: string, use: (pack: PackFile, offset: number) => T): T | undefined {
     const hit = this.locate(oid);
     if (!hit) return undefined;
     try {
-      return hit.pack.read(hit.offset, (base) => this.read(base));
+      return use(hit.pack, hit.offset);
     } catch (error) {
-      // another process repacked: the index we hold names a pack file that is gone
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       this.refresh(true);
       const again = this.locate(oid);
-      return again?.pack.read(again.offset, (base) => this.read(base));
+      return again && use(again.pack, again.offset);
     }
+  }
+
+  read(oid: string): GitObject | undefined {
+    return this.withEntry(oid, (pack, offset) => pack.read(offset, (base) => this.read(base)));
   }
 
   has(oid: string): boolean {
