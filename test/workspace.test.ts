@@ -312,6 +312,16 @@ describe('Workspace.open', () => {
   });
 });
 
+
+/** A repository with a checkout of main and a linked worktree at `wt` on a new branch `feature`,
+ *  with what the tests compare afterwards: main's commit, the main index's bytes, the worktree's status. */
+function linkedWorktree() {
+  const dir = cliRepoWithCheckout();
+  const wt = join(tempDir(), 'wt');
+  git(dir, 'worktree', 'add', '-q', '-b', 'feature', wt);
+  return { dir, wt, main: rev(dir, 'main'), mainIndex: readFileSync(join(dir, '.git', 'index')), wtStatus: status(wt) };
+}
+
 describe('the repository index file and working tree are never touched', () => {
   function prepare() {
     const dir = cliRepoWithCheckout();
@@ -394,9 +404,7 @@ describe('the repository index file and working tree are never touched', () => {
   });
 
   it('refuses to commit to a branch checked out in a linked worktree', async () => {
-    const dir = cliRepoWithCheckout();
-    const wt = join(tempDir(), 'wt');
-    git(dir, 'worktree', 'add', '-q', '-b', 'feature', wt);
+    const { dir, wt } = linkedWorktree();
     const feature = rev(dir, 'feature');
     const ws = await open(dir, { branch: 'feature' });
     await page('p').save();
@@ -409,12 +417,7 @@ describe('the repository index file and working tree are never touched', () => {
   });
 
   it('opens a linked worktree by its path: refuses its own checked-out branch, commits to another', async () => {
-    const dir = cliRepoWithCheckout();
-    const wt = join(tempDir(), 'wt');
-    git(dir, 'worktree', 'add', '-q', '-b', 'feature', wt);
-    const main = rev(dir, 'main');
-    const mainIndex = readFileSync(join(dir, '.git', 'index'));
-    const wtStatus = status(wt);
+    const { dir, wt, main, mainIndex, wtStatus } = linkedWorktree();
 
     // the worktree's own branch is the default, and is checked out there
     const own = await open(wt);
@@ -434,12 +437,7 @@ describe('the repository index file and working tree are never touched', () => {
   });
 
   it('opened from a linked worktree, refuses to commit to the branch checked out in the main working tree', async () => {
-    const dir = cliRepoWithCheckout();
-    const wt = join(tempDir(), 'wt');
-    git(dir, 'worktree', 'add', '-q', '-b', 'feature', wt);
-    const main = rev(dir, 'main');
-    const mainIndex = readFileSync(join(dir, '.git', 'index'));
-    const wtStatus = status(wt);
+    const { dir, wt, main, mainIndex, wtStatus } = linkedWorktree();
 
     // main is checked out in the main working tree: moving it would make that checkout look reverted
     const onMain = await open(wt, { branch: 'main' });
