@@ -22,7 +22,23 @@ export type ErrorCode =
   | 'NOTHING_TO_UNDO'
   | 'NOTHING_TO_REDO'
   | 'CONFLICT'
-  | 'FILE_TOO_LARGE';
+  | 'FILE_TOO_LARGE'
+  | 'UNMERGED_BRANCH'
+  | 'UNSAFE_PATH'
+  | 'FILE_NOT_FOUND';
+
+/** The longest id, name or value an error message quotes whole; `data` always holds it whole. */
+const QUOTE_LIMIT = 80;
+
+/**
+ * A value as an error message shows it: JSON-quoted (so control characters and spaces are
+ * visible), cut to a readable length with the size of what was left out.
+ */
+export function quote(value: unknown): string {
+  const text = typeof value === 'string' ? value : String(value);
+  if (text.length <= QUOTE_LIMIT) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, QUOTE_LIMIT))}… (${text.length} characters)`;
+}
 
 export abstract class GitModelError<D extends object = Record<string, unknown>> extends Error {
   abstract readonly code: ErrorCode;
@@ -39,7 +55,7 @@ export abstract class GitModelError<D extends object = Record<string, unknown>> 
 export class NotFoundError extends GitModelError<{ model: string; id: string; at?: string }> {
   readonly code = 'NOT_FOUND' as const;
   constructor(data: { model: string; id: string; at?: string }) {
-    super(`${data.model} "${data.id}" not found${data.at ? ` at ${data.at}` : ''}`, data);
+    super(`${data.model} ${quote(data.id)} not found${data.at ? ` at ${quote(data.at)}` : ''}`, data);
   }
 }
 
@@ -56,7 +72,7 @@ export class ValidationError extends GitModelError<{ model: string; id?: string;
     const detail = data.failures
       .map((f) => `${f.field}: ${Object.values(f.constraints).join('; ')}`)
       .join(', ');
-    super(`${data.model}${data.id ? ` "${data.id}"` : ''} is invalid: ${detail}`, data);
+    super(`${data.model}${data.id ? ` ${quote(data.id)}` : ''} is invalid: ${detail}`, data);
   }
 }
 
@@ -65,7 +81,7 @@ export class DuplicateIdError extends GitModelError<{ model: string; id: string 
   readonly code = 'DUPLICATE_ID' as const;
   constructor(data: { model: string; id: string }) {
     super(
-      `${data.model} "${data.id}" already exists; load it with get() to change it, or choose another id`,
+      `${data.model} ${quote(data.id)} already exists; load it with get() to change it, or choose another id`,
       data,
     );
   }
@@ -75,7 +91,7 @@ export class DuplicateIdError extends GitModelError<{ model: string; id: string 
 export class UnsafeIdError extends GitModelError<{ model: string; id: string; reason: string }> {
   readonly code = 'UNSAFE_ID' as const;
   constructor(data: { model: string; id: string; reason: string }) {
-    super(`${data.model} id ${JSON.stringify(data.id)} is not allowed: ${data.reason}`, data);
+    super(`${data.model} id ${quote(data.id)} is not allowed: ${data.reason}`, data);
   }
 }
 
@@ -115,17 +131,30 @@ export class CorruptObjectError extends GitModelError<{ path: string; reason: st
 export class RefNotFoundError extends GitModelError<{ ref: string }> {
   readonly code = 'REF_NOT_FOUND' as const;
   constructor(data: { ref: string }, reason = 'no branch, tag or commit by that name') {
-    super(`cannot resolve "${data.ref}": ${reason}`, data);
+    super(`cannot resolve ${quote(data.ref)}: ${reason}`, data);
   }
 }
 
-/** The branch moved after the workspace read it; nothing was committed, the staged changes remain. */
-export class StaleBranchError extends GitModelError<{ branch: string; expected: string | null; actual: string | null }> {
+/**
+ * What a failed commit did to the staged changes: `kept` (ws.commit(): still staged, commit
+ * again) or `unstaged` (a save/delete with `{ commit: true }`, or a transaction: its own changes
+ * were taken back out of the index; what was staged before it is still staged).
+ */
+export type StagedOutcome = 'kept' | 'unstaged';
+
+function stagedOutcome(staged: StagedOutcome | undefined): string {
+  return staged === 'unstaged'
+    ? 'nothing was committed, and the changes of this save, delete or transaction were taken back out of the index (what was staged before it is still staged)'
+    : 'nothing was committed and the staged changes are kept';
+}
+
+/** The branch moved after the workspace read it; nothing was committed. */
+export class StaleBranchError extends GitModelError<{ branch: string; expected: string | null; actual: string | null; staged?: StagedOutcome }> {
   readonly code = 'STALE_BRANCH' as const;
-  constructor(data: { branch: string; expected: string | null; actual: string | null }) {
+  constructor(data: { branch: string; expected: string | null; actual: string | null; staged?: StagedOutcome }) {
     super(
       `branch ${data.branch} moved from ${data.expected ?? '(unborn)'} to ${data.actual ?? '(deleted)'} ` +
-        `while this workspace was working on it; nothing was committed and the staged changes are kept`,
+        `while this workspace was working on it; ${stagedOutcome(data.staged)}`,
       data,
     );
   }
@@ -163,7 +192,7 @@ export class RefLockedError extends GitModelError<{ ref: string; lock: string; a
 export class InvalidRefNameError extends GitModelError<{ name: string; reason: string }> {
   readonly code = 'INVALID_REF_NAME' as const;
   constructor(data: { name: string; reason: string }) {
-    super(`invalid branch or tag name ${JSON.stringify(data.name)}: ${data.reason}`, data);
+    super(`invalid branch or tag name ${quote(data.name)}: ${data.reason}`, data);
   }
 }
 
@@ -226,15 +255,16 @@ export interface ConflictingObject {
 
 /**
  * The branch moved while changes were staged, and the other commits changed some of the same
- * objects. Nothing was committed and the staged changes are kept as they were.
+ * objects. Nothing was committed; `data.staged` says what became of the staged changes.
  */
-export class ConflictError extends GitModelError<{ branch: string; expected: string | null; actual: string; objects: ConflictingObject[] }> {
+export class ConflictError extends GitModelError<{ branch: string; expected: string | null; actual: string; objects: ConflictingObject[]; staged?: StagedOutcome }> {
   readonly code = 'CONFLICT' as const;
-  constructor(data: { branch: string; expected: string | null; actual: string; objects: ConflictingObject[] }) {
-    const names = data.objects.map((o) => (o.model ? `${o.model} "${o.id}"` : o.paths[0]));
+  constructor(data: { branch: string; expected: string | null; actual: string; objects: ConflictingObject[]; staged?: StagedOutcome }) {
+    const names = data.objects.map((o) => (o.model ? `${o.model} ${quote(o.id)}` : quote(o.paths[0])));
+    const shown = names.length > 5 ? [...names.slice(0, 5), `and ${names.length - 5} more`] : names;
     super(
-      `${names.join(', ')} changed on ${data.branch} (now at ${data.actual}) since this workspace read it; nothing was ` +
-        `committed and the staged changes are kept. To retry: ws.discard(), read the objects again with get(), change and save them`,
+      `${shown.join(', ')} changed on ${data.branch} (now at ${data.actual}) since this workspace read it; ` +
+        `${stagedOutcome(data.staged)}. To retry: ws.discard(), read the objects again with get(), change and save them`,
       data,
     );
   }
@@ -249,5 +279,33 @@ export class FileTooLargeError extends GitModelError<{ path: string; size: numbe
         `(raise it with Workspace.open(path, { maxFileSize }))`,
       data,
     );
+  }
+}
+
+/** Deleting a branch whose commits no other branch or tag reaches: they would be lost to `git gc`. */
+export class UnmergedBranchError extends GitModelError<{ branch: string; head: string }> {
+  readonly code = 'UNMERGED_BRANCH' as const;
+  constructor(data: { branch: string; head: string }) {
+    super(
+      `branch ${quote(data.branch)} (at ${data.head}) has commits that no other branch or tag reaches; ` +
+        `deleting it would lose them (as git branch -d refuses): merge or tag them first, or delete with { force: true }`,
+      data,
+    );
+  }
+}
+
+/** A plain file's path that is unsafe, or that lies inside a model's folder (its objects' files are the model's). */
+export class UnsafePathError extends GitModelError<{ path: string; reason: string; model?: string }> {
+  readonly code = 'UNSAFE_PATH' as const;
+  constructor(data: { path: string; reason: string; model?: string }) {
+    super(`path ${quote(data.path)} is not allowed: ${data.reason}`, data);
+  }
+}
+
+/** No plain file at that path (staged, or at the revision read). */
+export class FileNotFoundError extends GitModelError<{ path: string; at?: string }> {
+  readonly code = 'FILE_NOT_FOUND' as const;
+  constructor(data: { path: string; at?: string }) {
+    super(`file ${quote(data.path)} not found${data.at ? ` at ${quote(data.at)}` : ''}`, data);
   }
 }

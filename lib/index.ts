@@ -6,6 +6,7 @@ export type { OpenOptions, CommitOptions, StagedChange, ObjectScope, WalkOptions
 export type { BranchInfo } from './workspace/branches.js';
 export type { TagInfo } from './workspace/tags.js';
 export type { CheckpointInfo } from './workspace/checkpoints.js';
+export type { Files, FileWriteOptions } from './workspace/files.js';
 export type { CommitInfo, Identity } from './history/commit-info.js';
 export type { Version, HistoryOptions } from './history/object-history.js';
 export type { ObjectDiff } from './history/object-diff.js';

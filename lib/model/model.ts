@@ -34,7 +34,7 @@ export interface ReadOptions {
 }
 
 export interface WriteOptions {
-  /** commit right away (default: only stage in the workspace index) */
+  /** commit right away (default: only stage in the workspace index, unless the workspace was opened with `autoCommit`) */
   commit?: boolean;
   message?: string;
   author?: Signature;
@@ -328,7 +328,7 @@ class ModelBase {
     const ws = workspaceOf(this);
     const layout = layoutOf(schema);
     const message = options.message ?? defaultMessage('Delete', schema, id);
-    if (options.commit) return commitAlone(ws, () => (this as unknown as typeof ModelBase).delete(id, { ...options, commit: false }), message, options);
+    if (options.commit ?? ws.autoCommit) return commitAlone(ws, () => (this as unknown as typeof ModelBase).delete(id, { ...options, commit: false }), message, options);
     await ws.exclusive(async (stage) => {
       const stat = await (await ws.reader()).stat(layout.dataPath(id));
       if (!stat || stat === 'dir') throw new NotFoundError({ model: schema.name, id });
@@ -376,7 +376,7 @@ class ModelBase {
     assertSafeId(schema.name, id);
     const ws = workspaceOf(this);
     const message = options.message ?? defaultMessage('Restore', schema, id);
-    if (options.commit) return commitAlone(ws, () => ws.restore({ from: options.from, model: this, id }), message, options);
+    if (options.commit ?? ws.autoCommit) return commitAlone(ws, () => ws.restore({ from: options.from, model: this, id }), message, options);
     await ws.restore({ from: options.from, model: this, id });
     return null;
   }
@@ -398,7 +398,7 @@ class ModelBase {
     if (failures.length) throw new ValidationError({ model: schema.name, id: typeof id === 'string' ? id : undefined, failures });
     assertSafeId(schema.name, id);
     const message = options.message ?? defaultMessage('Save', schema, id);
-    if (options.commit) {
+    if (options.commit ?? ws.autoCommit) {
       const storedId = state.storedId;
       try {
         return await commitAlone(ws, () => this.save({ ...options, commit: false }), message, options);

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import {
   BranchCheckedOutError,
   ConfigurationError,
+  ConflictError,
   FileTooLargeError,
   ReadOnlyRefError,
   RefNotFoundError,
@@ -26,9 +27,10 @@ import { type CommitFilter, walkFiltered } from '../history/commit-walk.js';
 import { groupChanges, type ObjectChange } from '../history/object-changes.js';
 import { Branches } from './branches.js';
 import { Checkpoints } from './checkpoints.js';
+import { Files } from './files.js';
 import { Mutex } from './mutex.js';
 import { assertRefName, type RefContext } from './named-refs.js';
-import { EMPTY_TREE, type Position, positionOf, reread } from './position.js';
+import { EMPTY_TREE, openPosition, type Position, positionOf, reread } from './position.js';
 import { type ObjectOf, rebaseIndex } from './rebase.js';
 import { restoreOps } from './restore.js';
 import { configuredSignature, DEFAULT_SIGNATURE, type Signature, toPerson } from './signature.js';
@@ -76,6 +78,20 @@ export interface OpenOptions {
   durability?: Durability;
   /** the largest file (a data file or a blob field's file) a save may stage, in bytes (default 100 MiB) */
   maxFileSize?: number;
+  /**
+   * A `branch` that does not exist in a repository with commits is a RefNotFoundError (a typo
+   * would otherwise start an unrelated history); with `createBranch: true` it is created, at
+   * `from` (any revision) or at HEAD's commit. An empty repository's first commit creates it anyway.
+   */
+  createBranch?: boolean;
+  /** where `createBranch` creates the branch (default: HEAD's commit) */
+  from?: string;
+  /**
+   * Every save(), delete() and restore() is its own commit, as if `{ commit: true }` were given
+   * (default false: they only stage, and ws.commit() commits). Inside ws.transaction() they still
+   * only stage; the transaction commits once.
+   */
+  autoCommit?: boolean;
 }
 
 /** git-pulsar's large-file guard: a repository is no place for files this large. */
@@ -115,12 +131,16 @@ export class Workspace {
   readonly tags: Tags;
   /** commits of the index kept under refs/checkpoints/ */
   readonly checkpoints: Checkpoints;
+  /** plain files outside every model's folder, staged and committed with the objects */
+  readonly files: Files;
 
   private constructor(
     readonly repo: Repository,
     private position: Position,
     private readonly author: Signature,
     private readonly maxFileSize: number,
+    /** every save, delete and restore commits at once (OpenOptions.autoCommit) */
+    readonly autoCommit: boolean = false,
   ) {
     this.index = new StagedTree(repo, position.head ? position.tree : null);
     const ws = this;
@@ -132,6 +152,16 @@ export class Workspace {
       resolve: (at) => ws.resolve(at),
       who: () => toPerson(ws.author),
     };
+    this.files = new Files({
+      get autoCommit() {
+        return ws.autoCommit;
+      },
+      modelAt: (path) => this.modelAt(path),
+      isModelFolder: (path) => [...this.models.values()].some(({ binding }) => binding.folder !== '' && binding.folder === path),
+      reader: (at) => this.reader(at),
+      exclusive: (task) => this.exclusive(task),
+      transaction: (fn, options) => this.transaction(fn, options),
+    });
     this.branches = new Branches(context);
     this.tags = new Tags(context);
     this.checkpoints = new Checkpoints(context, () =>
@@ -150,6 +180,9 @@ export class Workspace {
     if (options.durability !== undefined && !['fsync', 'atomic'].includes(options.durability)) {
       throw new ConfigurationError(`durability is 'fsync' or 'atomic', not ${JSON.stringify(options.durability)}`);
     }
+    if (options.from !== undefined && !options.createBranch) {
+      throw new ConfigurationError('from says where createBranch creates the branch: give { branch, createBranch: true, from }');
+    }
     const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
     if (typeof maxFileSize !== 'number' || !(maxFileSize > 0) || (!Number.isInteger(maxFileSize) && maxFileSize !== Infinity)) {
       throw new ConfigurationError(`maxFileSize is a number of bytes above 0 (or Infinity), not ${String(maxFileSize)}`);
@@ -161,9 +194,13 @@ export class Workspace {
         options.branch ?? (headTarget?.startsWith('refs/heads/') ? headTarget.slice('refs/heads/'.length) : 'main');
       const author = options.author ?? (await configuredSignature(repo.commondir)) ?? DEFAULT_SIGNATURE;
       toPerson(author); // a configured identity git could not use is refused now, not at the first commit
-      const unborn = (await repo.refs.read(`refs/heads/${name}`)) === null && (await repo.refs.read(`refs/tags/${name}`)) === null;
-      if (unborn) await repo.refs.assertNoClash(`refs/heads/${name}`); // before a first commit finds out
-      return new Workspace(repo, await positionOf(repo, name, false), author, maxFileSize);
+      const position = await openPosition(repo, name, {
+        named: options.branch !== undefined,
+        createBranch: options.createBranch ?? false,
+        from: options.from,
+        who: () => toPerson(author),
+      });
+      return new Workspace(repo, position, author, maxFileSize, options.autoCommit ?? false);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EACCES' && code !== 'EPERM') throw error;
@@ -239,6 +276,15 @@ export class Workspace {
     const a = from === undefined ? (this.head ? this.position.tree : null) : await this.treeAt(from);
     const b = to === undefined ? this.index.treeOid() : await this.treeAt(to);
     return groupChanges(diffTrees(this.index.readTree, a, b), (path) => this.owner(path));
+  }
+
+  /** The model a path belongs to: inside its objects' folder, or where its layout puts an object. */
+  private modelAt(path: string): string | undefined {
+    for (const { binding } of this.models.values()) {
+      if (binding.folder !== '' && (path === binding.folder || path.startsWith(`${binding.folder}/`))) return binding.name;
+      if (binding.locate(path)) return binding.name;
+    }
+    return undefined;
   }
 
   private owner(path: string): { model: string; id: string; data: boolean } | undefined {
@@ -334,6 +380,9 @@ export class Workspace {
         } catch (error) {
           savepoint.rollback();
           this.position = position;
+          // the error's message must say what became of the staged changes: this transaction's own were unstaged
+          if (!nested && error instanceof ConflictError) throw new ConflictError({ ...error.data, staged: 'unstaged' });
+          if (!nested && error instanceof StaleBranchError) throw new StaleBranchError({ ...error.data, staged: 'unstaged' });
           throw error;
         }
       },
