@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'FILE_TOO_LARGE'
   | 'UNMERGED_BRANCH'
   | 'UNSAFE_PATH'
-  | 'FILE_NOT_FOUND';
+  | 'FILE_NOT_FOUND'
+  | 'UNSUPPORTED_REPOSITORY';
 
 /** The longest id, name or value an error message quotes whole; `data` always holds it whole. */
 const QUOTE_LIMIT = 80;
@@ -307,5 +308,17 @@ export class FileNotFoundError extends GitModelError<{ path: string; at?: string
   readonly code = 'FILE_NOT_FOUND' as const;
   constructor(data: { path: string; at?: string }) {
     super(`file ${quote(data.path)} not found${data.at ? ` at ${quote(data.at)}` : ''}`, data);
+  }
+}
+
+/**
+ * A repository gitmodel cannot write safely: a SHA-256 one, a format version above 1, or an
+ * extension gitmodel does not implement (`data.extension`, `data.value`). Nothing was written.
+ */
+export class UnsupportedRepositoryError extends GitModelError<{ path: string; extension?: string; value?: string; reason: string }> {
+  readonly code = 'UNSUPPORTED_REPOSITORY' as const;
+  constructor(data: { path: string; extension?: string; value?: string; reason: string }) {
+    const what = data.extension === undefined ? '' : ` uses extensions.${data.extension}${data.value === undefined ? '' : ` = ${quote(data.value)}`}, which gitmodel does not support`;
+    super(`the repository at ${quote(data.path)}${what}: ${data.reason}; it was left untouched`, data);
   }
 }
