@@ -4,11 +4,14 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { CorruptObjectError, RefNotFoundError, RepositoryNotFoundError } from '../errors.js';
 import { type Commit, parseCommit, parseTagTarget } from './commit.js';
+import { ConfigSyntaxError, type GitConfig } from './config.js';
+import { readConfigFile } from './config-file.js';
 import { Lru } from '../lru.js';
 import { isOid, ObjectStore } from './object-store.js';
 import { Refs } from './refs.js';
 import { listIfExists, readTextIfExists } from './small-files.js';
 import type { Durability } from './durable-write.js';
+import { checkRepositoryFormat } from './repository-format.js';
 import { isTreeMode, parseTree, type TreeEntry } from './tree.js';
 
 export type Tree = Map<string, TreeEntry>;
@@ -95,8 +98,8 @@ export class Repository {
       return Repository.at(resolvePath(abs, m[1].trim()), abs, durability);
     }
     if (await looksLikeGitdir(abs)) {
-      const config = await readFile(join(abs, 'config'), 'utf8').catch(() => '');
-      const nonBare = /^\s*bare\s*=\s*false\s*$/im.test(config) && basename(abs) === '.git';
+      const config = await repositoryConfig(abs, abs);
+      const nonBare = config.getBoolean('core.bare') === false && basename(abs) === '.git';
       return Repository.at(abs, nonBare ? dirname(abs) : undefined, durability);
     }
     if (create && (await readdir(abs)).length === 0) {
@@ -116,6 +119,8 @@ export class Repository {
     if ((await kind(join(gitdir, 'HEAD'))) !== 'file' || (await kind(join(commondir, 'objects'))) !== 'dir') {
       throw new RepositoryNotFoundError({ path: gitdir, reason: 'HEAD or objects/ is missing' });
     }
+    // before anything is written: a repository in a format we do not implement is left alone
+    checkRepositoryFormat(workdir ?? gitdir, await repositoryConfig(commondir, workdir ?? gitdir));
     return new Repository(
       gitdir,
       commondir,
@@ -236,7 +241,22 @@ export class Repository {
 
   /** The main working tree of the repository a linked worktree belongs to (none if it is bare). */
   private async mainWorkdir(): Promise<string | undefined> {
-    const config = readTextIfExists(join(this.commondir, 'config')) ?? '';
-    return /^\s*bare\s*=\s*true\s*$/im.test(config) ? undefined : dirname(this.commondir);
+    const config = await repositoryConfig(this.commondir, this.commondir);
+    return config.getBoolean('core.bare') === true ? undefined : dirname(this.commondir);
+  }
+
+  /** The repository's own config file (the shared one, in the common dir), parsed. */
+  config(): Promise<GitConfig> {
+    return repositoryConfig(this.commondir, this.workdir ?? this.gitdir);
+  }
+}
+
+/** A repository's config file parsed; one git could not read makes the repository unreadable. */
+async function repositoryConfig(commondir: string, path: string): Promise<GitConfig> {
+  try {
+    return await readConfigFile(join(commondir, 'config'));
+  } catch (error) {
+    if (!(error instanceof ConfigSyntaxError)) throw error;
+    throw new RepositoryNotFoundError({ path, reason: `its config file cannot be read: ${error.message}` });
   }
 }
