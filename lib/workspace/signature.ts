@@ -1,9 +1,11 @@
-// Who a commit is by: the caller's choice, else the repository's user.name / user.email, else a
-// fixed identity. Checked so that git never reads back a malformed author line.
-import { readFile } from 'node:fs/promises';
+// Who a commit is by: the caller's choice, else the identity git would use (environment, then the
+// repository's, the user's and the system's config), else a fixed identity. Checked so that git
+// never reads back a malformed author line.
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import type { Person } from '../git/commit.js';
+import { canonicalKey, ConfigSyntaxError, GitConfig, parseBoolean } from '../git/config.js';
+import { readConfigFile } from '../git/config-file.js';
 
 export interface Signature {
   name: string;
@@ -16,13 +18,108 @@ export interface Signature {
 
 export const DEFAULT_SIGNATURE: Signature = { name: 'gitmodel', email: 'gitmodel@localhost' };
 
-/** user.name and user.email from the repository's own config file, when both are set. */
-export async function configuredSignature(commondir: string): Promise<Signature | undefined> {
-  const text = await readFile(join(commondir, 'config'), 'utf8').catch(() => '');
-  const user = /^\s*\[user\]([^[]*)/im.exec(text)?.[1] ?? '';
-  const name = /^\s*name\s*=\s*(.+?)\s*$/im.exec(user)?.[1];
-  const email = /^\s*email\s*=\s*(.+?)\s*$/im.exec(user)?.[1];
-  return name && email ? { name: name.replace(/^"(.*)"$/, '$1'), email: email.replace(/^"(.*)"$/, '$1') } : undefined;
+/** The environment identities are read from (process.env by default). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Who commits are by when the caller names nobody. */
+export interface DefaultIdentity {
+  author: Signature;
+  committer: Signature;
+  /** GIT_COMMITTER_NAME / GIT_COMMITTER_EMAIL, which make the committer even when the caller names the author */
+  committerEnv: { name?: string; email?: string };
+}
+
+/**
+ * The config files git reads, lowest precedence first: the system's (GIT_CONFIG_SYSTEM, else
+ * /etc/gitconfig; none with GIT_CONFIG_NOSYSTEM), the user's (GIT_CONFIG_GLOBAL, else
+ * $XDG_CONFIG_HOME/git/config or ~/.config/git/config, then ~/.gitconfig), the repository's, then
+ * GIT_CONFIG_COUNT's from the environment. `include` directives are not followed.
+ */
+export async function gitConfigLevels(repository: GitConfig, env: Environment = process.env): Promise<GitConfig> {
+  const files: string[] = [];
+  if (!parseBoolean(env.GIT_CONFIG_NOSYSTEM ?? 'false')) files.push(env.GIT_CONFIG_SYSTEM || '/etc/gitconfig');
+  if (env.GIT_CONFIG_GLOBAL !== undefined) {
+    if (env.GIT_CONFIG_GLOBAL) files.push(env.GIT_CONFIG_GLOBAL);
+  } else {
+    if (env.XDG_CONFIG_HOME) files.push(join(env.XDG_CONFIG_HOME, 'git', 'config'));
+    else if (env.HOME) files.push(join(env.HOME, '.config', 'git', 'config'));
+    if (env.HOME) files.push(join(env.HOME, '.gitconfig'));
+  }
+  let config = new GitConfig();
+  for (const file of files) {
+    try {
+      config = config.concat(await readConfigFile(file));
+    } catch (error) {
+      if (!(error instanceof ConfigSyntaxError)) throw error;
+      throw new ConfigurationError(`${error.message}; git cannot read it either: fix the file`);
+    }
+  }
+  config = config.concat(repository);
+  const count = Number(env.GIT_CONFIG_COUNT ?? 0);
+  const fromEnv: { key: string; value: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = env[`GIT_CONFIG_KEY_${i}`];
+    if (key) fromEnv.push({ key: canonicalKey(key), value: env[`GIT_CONFIG_VALUE_${i}`] ?? '' });
+  }
+  return config.concat(new GitConfig(fromEnv));
+}
+
+/** git's "crud" around a name or email: spaces and control characters, and , : ; < > " \ ' */
+function crud(c: string): boolean {
+  return c <= ' ' || ',:;<>"\\\''.includes(c);
+}
+
+/** A name or email as git cleans it for an identity line (ident.c, strbuf_addstr_without_crud). */
+export function withoutCrud(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && crud(value[start])) start++;
+  while (end > start && crud(value[end - 1])) end--;
+  return value.slice(start, end).replace(/[\n<>]/g, '');
+}
+
+/**
+ * The author and committer git would use, key by key as git looks them up: GIT_AUTHOR_NAME
+ * (GIT_COMMITTER_NAME), then author.name (committer.name) and user.name in the merged config, then
+ * for the email EMAIL; gitmodel's own identity only where git would find nothing.
+ */
+export function defaultIdentity(config: GitConfig, env: Environment = process.env): DefaultIdentity {
+  const setting = (key: string): string | undefined => {
+    const value = config.get(key);
+    if (value === null) throw new ConfigurationError(`the git config key ${key} has no value (a line without "="), which git refuses too`);
+    return value;
+  };
+  // author.name and committer.name count only when not empty, as in git; user.name even when empty
+  const role = (key: string) => setting(key) || undefined;
+  const userName = setting('user.name');
+  const userEmail = setting('user.email');
+  const email = env.EMAIL || undefined;
+  const who = (envName: string | undefined, envEmail: string | undefined, prefix: 'author' | 'committer'): Signature => ({
+    name: withoutCrud(envName ?? role(`${prefix}.name`) ?? userName ?? DEFAULT_SIGNATURE.name),
+    email: withoutCrud(envEmail ?? role(`${prefix}.email`) ?? userEmail ?? email ?? DEFAULT_SIGNATURE.email),
+  });
+  const committerEnv = {
+    ...(env.GIT_COMMITTER_NAME !== undefined && { name: withoutCrud(env.GIT_COMMITTER_NAME) }),
+    ...(env.GIT_COMMITTER_EMAIL !== undefined && { email: withoutCrud(env.GIT_COMMITTER_EMAIL) }),
+  };
+  return {
+    author: who(env.GIT_AUTHOR_NAME, env.GIT_AUTHOR_EMAIL, 'author'),
+    committer: who(env.GIT_COMMITTER_NAME, env.GIT_COMMITTER_EMAIL, 'committer'),
+    committerEnv,
+  };
+}
+
+/** The identity git would use for a repository, from the environment and every config level. */
+export async function configuredIdentity(repository: GitConfig, env: Environment = process.env): Promise<DefaultIdentity> {
+  return defaultIdentity(await gitConfigLevels(repository, env), env);
+}
+
+/**
+ * The committer of a commit whose author the caller named: that author (as before), with
+ * GIT_COMMITTER_NAME / GIT_COMMITTER_EMAIL from the environment taking their place when set.
+ */
+export function committerFor(author: Signature, identity: DefaultIdentity): Signature {
+  return { ...author, ...identity.committerEnv };
 }
 
 export function toPerson(signature: Signature): Person {

@@ -33,7 +33,7 @@ import { assertRefName, type RefContext } from './named-refs.js';
 import { EMPTY_TREE, openPosition, type Position, positionOf, reread } from './position.js';
 import { type ObjectOf, rebaseIndex } from './rebase.js';
 import { restoreOps } from './restore.js';
-import { configuredSignature, DEFAULT_SIGNATURE, type Signature, toPerson } from './signature.js';
+import { committerFor, configuredIdentity, type DefaultIdentity, type Signature, toPerson } from './signature.js';
 import { CommitSnapshot, type TreeReader } from './snapshot.js';
 import { type StageOp, StagedTree } from './staged-tree.js';
 import { Tags } from './tags.js';
@@ -65,7 +65,9 @@ export interface OpenOptions {
   create?: boolean;
   /** the branch to read and commit (default: the one HEAD names, else `main`); a tag opens read-only */
   branch?: string;
-  /** the default author of this workspace's commits */
+  /** the default author of this workspace's commits (default: the author git would use: GIT_AUTHOR_NAME
+   *  and GIT_AUTHOR_EMAIL, else author.* and user.* from the repository's, the user's and the system's
+   *  config, else EMAIL; `gitmodel <gitmodel@localhost>` where git would find nothing) */
   author?: Signature;
   /**
    * 'fsync' (default): every object file and ref is flushed to disk before it is renamed into
@@ -102,7 +104,9 @@ const MAX_COMMIT_ATTEMPTS = 10;
 export interface CommitOptions {
   message: string;
   author?: Signature;
-  /** defaults to the author */
+  /** default: the author when one is given (here or to Workspace.open), GIT_COMMITTER_NAME and
+   *  GIT_COMMITTER_EMAIL taking the place of its name and email when set; else the committer git
+   *  would use (GIT_COMMITTER_*, committer.*, user.* from the config, EMAIL) */
   committer?: Signature;
 }
 
@@ -137,7 +141,8 @@ export class Workspace {
   private constructor(
     readonly repo: Repository,
     private position: Position,
-    private readonly author: Signature,
+    /** who commits are by when the caller names nobody (OpenOptions.author, else as git would pick) */
+    private readonly identity: DefaultIdentity,
     private readonly maxFileSize: number,
     /** every save, delete and restore commits at once (OpenOptions.autoCommit) */
     readonly autoCommit: boolean = false,
@@ -150,7 +155,7 @@ export class Workspace {
         return ws.ref;
       },
       resolve: (at) => ws.resolve(at),
-      who: () => toPerson(ws.author),
+      who: () => toPerson(ws.identity.committer),
     };
     this.files = new Files({
       get autoCommit() {
@@ -192,15 +197,20 @@ export class Workspace {
       const headTarget = await repo.refs.symbolicTarget('HEAD');
       const name =
         options.branch ?? (headTarget?.startsWith('refs/heads/') ? headTarget.slice('refs/heads/'.length) : 'main');
-      const author = options.author ?? (await configuredSignature(repo.commondir)) ?? DEFAULT_SIGNATURE;
-      toPerson(author); // a configured identity git could not use is refused now, not at the first commit
+      const configured = await configuredIdentity(await repo.config());
+      const identity: DefaultIdentity = options.author
+        ? { ...configured, author: options.author, committer: committerFor(options.author, configured) }
+        : configured;
+      // a configured identity git could not use is refused now, not at the first commit
+      toPerson(identity.author);
+      toPerson(identity.committer);
       const position = await openPosition(repo, name, {
         named: options.branch !== undefined,
         createBranch: options.createBranch ?? false,
         from: options.from,
-        who: () => toPerson(author),
+        who: () => toPerson(identity.committer),
       });
-      return new Workspace(repo, position, author, maxFileSize, options.autoCommit ?? false);
+      return new Workspace(repo, position, identity, maxFileSize, options.autoCommit ?? false);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EACCES' && code !== 'EPERM') throw error;
@@ -411,8 +421,12 @@ export class Workspace {
   checkCommit(options: Partial<CommitOptions>): { author: Person; committer: Person } {
     this.assertWritable();
     if (typeof options?.message !== 'string') throw new ConfigurationError('a commit needs a message (a string)');
-    const author = toPerson(options.author ?? this.author);
-    return { author, committer: options.committer ? toPerson(options.committer) : author };
+    // as git does: the committer is GIT_COMMITTER_* or the configured identity, unless the caller
+    // names the author, who then commits too (GIT_COMMITTER_* still taking their place)
+    const author = options.author ?? this.identity.author;
+    const committer = options.committer ?? (options.author ? committerFor(options.author, this.identity) : this.identity.committer);
+    const now = new Date();
+    return { author: toPerson({ ...author, date: author.date ?? now }), committer: toPerson({ ...committer, date: committer.date ?? now }) };
   }
 
   private assertWritable(): void {
@@ -464,7 +478,7 @@ export class Workspace {
     return this.mutex.run(async () => {
       if (this.hasChanges()) throw new StagedChangesError({ branch: this.branch, action });
       await this.assertMovable();
-      const oid = await move(this.repo, this.branch, this.head, toPerson(this.author));
+      const oid = await move(this.repo, this.branch, this.head, toPerson(this.identity.committer));
       this.moveTo({ ...this.position, head: oid, tree: (await this.repo.readCommit(oid)).tree });
       return oid;
     });

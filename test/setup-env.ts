@@ -1,0 +1,10 @@
+// Runs before every test file (vitest.config.ts setupFiles): the suite must not depend on the
+// machine's git identity or config. No system or user config, no identity from the environment,
+// so that commits fall back to gitmodel's own identity unless a test sets one.
+for (const key of Object.keys(process.env)) {
+  if (/^(GIT_(AUTHOR|COMMITTER)_(NAME|EMAIL|DATE)|EMAIL|GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+|PARAMETERS|SYSTEM)|XDG_CONFIG_HOME)$/.test(key)) {
+    delete process.env[key];
+  }
+}
+process.env.GIT_CONFIG_NOSYSTEM = '1';
+process.env.GIT_CONFIG_GLOBAL = '/dev/null';
