@@ -1,25 +1,27 @@
-// Git commit (and annotated tag) objects: canonical bytes in, parsed fields out.
+// Git commit (and annotated tag) objects: canonical bytes in, parsed fields out. Parsed commits
+// are cached (Repository.readCommit), so they are readonly: whoever hands one out copies it.
 import { CorruptObjectError } from '../errors.js';
 
 export interface Person {
-  name: string;
-  email: string;
+  readonly name: string;
+  readonly email: string;
   /** seconds since the epoch */
-  timestamp: number;
+  readonly timestamp: number;
   /** minutes east of UTC, e.g. 120 for +0200 */
-  tzOffset: number;
+  readonly tzOffset: number;
 }
 
 export interface CommitData {
-  tree: string;
-  parents: string[];
-  author: Person;
-  committer: Person;
-  message: string;
+  readonly tree: string;
+  readonly parents: readonly string[];
+  readonly author: Person;
+  readonly committer: Person;
+  /** as stored: git's own format ends it with a newline */
+  readonly message: string;
 }
 
 export interface Commit extends CommitData {
-  oid: string;
+  readonly oid: string;
 }
 
 function formatTz(minutes: number): string {
@@ -46,6 +48,11 @@ export function normalizeMessage(message: string): string {
   return message.endsWith('\n') ? message : `${message}\n`;
 }
 
+/** A stored message as the API shows it: without the one trailing newline git's format adds. */
+export function displayMessage(stored: string): string {
+  return stored.endsWith('\n') ? stored.slice(0, -1) : stored;
+}
+
 export function serializeCommit(c: CommitData): Buffer {
   const lines = [`tree ${c.tree}`, ...c.parents.map((p) => `parent ${p}`)];
   lines.push(`author ${formatPerson(c.author)}`, `committer ${formatPerson(c.committer)}`);
@@ -70,7 +77,7 @@ function parseHeaders(content: Uint8Array): { headers: [string, string][]; messa
 
 export function parseCommit(oid: string, content: Uint8Array): Commit {
   const { headers, message } = parseHeaders(content);
-  const commit: Partial<Commit> & { parents: string[] } = { oid, parents: [], message };
+  const commit: { -readonly [K in keyof Commit]?: Commit[K] } & { parents: string[] } = { oid, parents: [], message };
   for (const [key, value] of headers) {
     if (key === 'tree') commit.tree = value;
     else if (key === 'parent') commit.parents.push(value);
@@ -84,11 +91,12 @@ export function parseCommit(oid: string, content: Uint8Array): Commit {
 }
 
 export interface TagData {
-  object: string;
-  type: string;
-  tag: string;
-  tagger?: Person;
-  message: string;
+  readonly object: string;
+  readonly type: string;
+  readonly tag: string;
+  readonly tagger?: Person;
+  /** as stored: git's own format ends it with a newline */
+  readonly message: string;
 }
 
 /** An annotated tag object's canonical bytes, as `git tag -a` writes them. */

@@ -14,7 +14,8 @@ import type { Durability } from './durable-write.js';
 import { checkRepositoryFormat } from './repository-format.js';
 import { isTreeMode, parseTree, type TreeEntry } from './tree.js';
 
-export type Tree = Map<string, TreeEntry>;
+/** A parsed tree, as cached by oid: readonly, shared by every reader. */
+export type Tree = ReadonlyMap<string, TreeEntry>;
 
 export interface OpenRepositoryOptions {
   /** create a bare repository when none is there (default true) */

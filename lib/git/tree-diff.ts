@@ -2,7 +2,7 @@
 // (dulwich's tree_changes): unchanged parts of a large tree cost nothing.
 import { isTreeMode, type TreeEntry } from './tree.js';
 
-export type Tree = Map<string, TreeEntry>;
+export type Tree = ReadonlyMap<string, TreeEntry>;
 export type ReadTree = (oid: string) => Promise<Tree>;
 
 export interface FileChange {

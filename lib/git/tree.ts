@@ -4,8 +4,8 @@ import { CorruptObjectError } from '../errors.js';
 export type EntryMode = '100644' | '100755' | '120000' | '40000' | '160000';
 
 export interface TreeEntry {
-  mode: EntryMode;
-  oid: string;
+  readonly mode: EntryMode;
+  readonly oid: string;
 }
 
 export const TREE_MODE: EntryMode = '40000';

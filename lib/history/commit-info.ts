@@ -1,5 +1,5 @@
 // Commits as the public API shows them: identities with Dates instead of git's raw seconds.
-import type { Commit, Person } from '../git/commit.js';
+import { type Commit, displayMessage, type Person } from '../git/commit.js';
 
 export interface Identity {
   name: string;
@@ -12,7 +12,9 @@ export interface Identity {
 export interface CommitInfo {
   oid: string;
   tree: string;
+  /** this caller's own array: changing it changes nothing else */
   parents: string[];
+  /** without the one newline git's format ends a message with: "subject\n\nbody" */
   message: string;
   author: Identity;
   committer: Identity;
@@ -26,8 +28,8 @@ export function commitInfo(c: Commit): CommitInfo {
   return {
     oid: c.oid,
     tree: c.tree,
-    parents: c.parents,
-    message: c.message,
+    parents: [...c.parents],
+    message: displayMessage(c.message),
     author: identity(c.author),
     committer: identity(c.committer),
   };

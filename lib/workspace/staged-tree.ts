@@ -37,8 +37,16 @@ interface DirNode {
 
 type Node = FileNode | DirNode;
 
-/** A write (its blob oid may be given when the caller already hashed the data) or a removal. */
+/**
+ * A write or a removal. The index copies a write's bytes when apply() is called, so the caller's
+ * buffer stays the caller's; `oid`, when given, must be the oid of `data` as it is at that call.
+ */
 export type StageOp = { path: string; data: Uint8Array; oid?: string } | { path: string; remove: true };
+
+/** Bytes nobody else holds: what the index stores, and what every read hands out. */
+export function ownCopy(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
 
 export interface StagedFile {
   readonly oid: string;
@@ -204,11 +212,12 @@ export class StagedTree {
     return node;
   }
 
+  /** A file's bytes: a copy, since the staged bytes and the object cache's must never change. */
   async readFile(path: string): Promise<Uint8Array | undefined> {
     const node = await this.find(path);
     if (!node) return undefined;
     if (node.kind !== 'file') throw new CorruptObjectError({ path, reason: 'expected a file, found a directory' });
-    return node.data ?? this.repo.readBlob(node.oid, path);
+    return ownCopy(node.data ?? (await this.repo.readBlob(node.oid, path)));
   }
 
   async stat(path: string): Promise<StagedFile | 'dir' | undefined> {
@@ -232,7 +241,10 @@ export class StagedTree {
    * failure while reading leaves the index unchanged. A write where a folder is, or under a file,
    * is a CorruptObjectError, and the changes already made by the batch are undone.
    */
-  async apply(ops: StageOp[]): Promise<void> {
+  async apply(given: StageOp[]): Promise<void> {
+    // the index's own copies, taken before anything is awaited: a blob hashed here is the blob
+    // written at commit, whatever the caller does with its buffer afterwards
+    const ops = given.map((op) => ('data' in op ? { ...op, data: ownCopy(op.data) } : op));
     for (const op of ops) {
       const parts = op.path.split('/');
       let node: Node | undefined = this.root;
@@ -348,7 +360,7 @@ export class StagedTree {
       }
       dir.bytes = patchTree(dir.raw, changes);
     } else {
-      const tree: Tree = new Map();
+      const tree = new Map<string, TreeEntry>();
       for (const [name, child] of dir.entries!) tree.set(name, entryOf(child));
       dir.bytes = serializeTree(tree);
     }
