@@ -30,7 +30,7 @@ describe('ws.checkpoints', () => {
     const staged = await ws.diff();
 
     const cp = await ws.checkpoints.create('before-review');
-    expect(cp).toMatchObject({ name: 'before-review', ref: 'refs/checkpoints/before-review', message: 'checkpoint before-review\n' });
+    expect(cp).toMatchObject({ name: 'before-review', ref: 'refs/checkpoints/before-review', message: 'checkpoint before-review' });
     expect(cp.date).toEqual(new Date(T0 * 1000));
     expect(rev(path, 'refs/checkpoints/before-review')).toBe(cp.oid);
     expect(git(path, 'log', '-1', '--format=%P%n%s', cp.oid)).toBe(`${c1}\ncheckpoint before-review\n`);
@@ -88,7 +88,7 @@ describe('ws.checkpoints', () => {
     const second = await ws.checkpoints.create(undefined, { message: 'second try' });
     expect(first.name).toBe('2023-11-14T221320.000Z');
     expect(second.name).toBe('2023-11-14T221320.000Z-2');
-    expect(second.message).toBe('second try\n');
+    expect(second.message).toBe('second try');
     for (const cp of [first, second]) {
       execFileSync('git', ['check-ref-format', cp.ref]);
       expect(rev(path, cp.ref)).toBe(cp.oid);

@@ -60,7 +60,7 @@ describe('Page.history', () => {
     expect(versions[0].object!.updatedAt).toBeInstanceOf(Date);
     expect(versions[0].object!.updatedAt!.getTime()).toBe(Date.parse('2026-03-01T08:00:00Z'));
     expect(versions[1].object!.tags).toEqual([]);
-    expect(versions[1].commit).toMatchObject({ message: 'retitle a\n', author: { name: 'Bob', email: 'bob@example.com' } });
+    expect(versions[1].commit).toMatchObject({ message: 'retitle a', author: { name: 'Bob', email: 'bob@example.com' } });
     expect(versions[1].commit.author.date).toEqual(new Date((T0 + 2) * 1000));
     expect(versions[2].commit.parents).toEqual([]);
     // the object of each version is what git show prints at that commit

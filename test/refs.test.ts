@@ -219,7 +219,7 @@ describe('ws.tags', () => {
     git(path, 'tag', 'cli-tag', c1);
     const listed = await ws.tags.list();
     expect(listed.map((t) => `${t.name} ${t.object ?? t.commit}`)).toEqual(forEachRef(path, 'refs/tags/'));
-    expect(listed.find((t) => t.name === 'v2')).toEqual({ name: 'v2', commit: c2, object: v2.object, message: 'Release 2\n\nWith pages a and b.\n' });
+    expect(listed.find((t) => t.name === 'v2')).toEqual({ name: 'v2', commit: c2, object: v2.object, message: 'Release 2\n\nWith pages a and b.' });
     expectFsckClean(path);
   });
 

@@ -1,6 +1,6 @@
 // Commit walking with filters, for ws.walk(): by path (git's history simplification, as
 // `git log -- <path>`), author, message and committer time.
-import type { Commit } from '../git/commit.js';
+import { type Commit, displayMessage } from '../git/commit.js';
 import { walkCommits } from '../git/log.js';
 import type { Repository } from '../git/repository.js';
 import { olderThan, walkPath } from './path-walk.js';
@@ -10,7 +10,7 @@ export interface CommitFilter {
   path?: string;
   /** a substring of, or a pattern matching, the author's `Name <email>` */
   author?: string | RegExp;
-  /** a substring of, or a pattern matching, the message */
+  /** a substring of, or a pattern matching, the message (as CommitInfo shows it: no trailing newline) */
   message?: string | RegExp;
   /** committed at or after this time; the walk does not go back past older commits */
   since?: Date;
@@ -29,7 +29,7 @@ function accepts(commit: Commit, filter: CommitFilter): boolean {
     !olderThan(commit, filter.since) &&
     (filter.until === undefined || commit.committer.timestamp * 1000 <= filter.until.getTime()) &&
     matches(`${commit.author.name} <${commit.author.email}>`, filter.author) &&
-    matches(commit.message, filter.message)
+    matches(displayMessage(commit.message), filter.message)
   );
 }
 

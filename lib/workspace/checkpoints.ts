@@ -3,7 +3,7 @@
 // stay clean. Making one moves no branch and keeps the staged changes staged. Read one with
 // `{ at: 'checkpoints/<name>' }` (or just the name), compare with ws.diff(name, 'HEAD').
 import { ConfigurationError, RefExistsError } from '../errors.js';
-import { normalizeMessage, serializeCommit } from '../git/commit.js';
+import { displayMessage, normalizeMessage, serializeCommit } from '../git/commit.js';
 import { hashObject } from '../git/object-store.js';
 import { assertAbsent, assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
 
@@ -14,6 +14,7 @@ export interface CheckpointInfo {
   oid: string;
   /** when it was made (its committer time) */
   date: Date;
+  /** without the newline git's format ends it with */
   message: string;
 }
 
@@ -55,7 +56,7 @@ export class Checkpoints {
       await repo.objects.write([{ type: 'commit', oid, content }]);
       try {
         await createRef(repo, PREFIX + candidate, oid);
-        return { name: candidate, ref: PREFIX + candidate, oid, date: new Date(who.timestamp * 1000), message: normalizeMessage(message) };
+        return { name: candidate, ref: PREFIX + candidate, oid, date: new Date(who.timestamp * 1000), message: displayMessage(normalizeMessage(message)) };
       } catch (error) {
         if (name !== undefined || !(error instanceof RefExistsError)) throw error;
       }
@@ -67,7 +68,7 @@ export class Checkpoints {
     const out: CheckpointInfo[] = [];
     for (const { name, ref, oid } of await listRefs(this.ws.repo, PREFIX)) {
       const commit = await this.ws.repo.readCommit(oid);
-      out.push({ name, ref, oid, date: new Date(commit.committer.timestamp * 1000), message: commit.message });
+      out.push({ name, ref, oid, date: new Date(commit.committer.timestamp * 1000), message: displayMessage(commit.message) });
     }
     return out.sort((a, b) => a.date.getTime() - b.date.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }

@@ -1,7 +1,7 @@
 // Tags: names for commits that never move. Lightweight by default, annotated (a tag object with a
 // tagger and a message, as `git tag -a`) when given a message. A workspace opened on a tag reads
 // it and refuses every write.
-import { parseTag, serializeTag } from '../git/commit.js';
+import { displayMessage, parseTag, serializeTag } from '../git/commit.js';
 import { hashObject } from '../git/object-store.js';
 import { assertAbsent, assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
 
@@ -11,6 +11,7 @@ export interface TagInfo {
   commit: string;
   /** the tag object, for an annotated tag */
   object?: string;
+  /** an annotated tag's message, without the newline git's format ends it with */
   message?: string;
 }
 
@@ -32,7 +33,7 @@ export class Tags {
     const object = hashObject('tag', content);
     await this.ws.repo.objects.write([{ type: 'tag', oid: object, content }]);
     await createRef(this.ws.repo, PREFIX + name, object);
-    return { name, commit, object, message: parseTag(object, content).message };
+    return { name, commit, object, message: displayMessage(parseTag(object, content).message) };
   }
 
   async list(): Promise<TagInfo[]> {
@@ -41,7 +42,7 @@ export class Tags {
     for (const { name, ref, oid } of await listRefs(repo, PREFIX)) {
       const object = await repo.objects.read(oid);
       const commit = await repo.resolve(ref);
-      tags.push(object.type === 'tag' ? { name, commit, object: oid, message: parseTag(oid, object.content).message } : { name, commit });
+      tags.push(object.type === 'tag' ? { name, commit, object: oid, message: displayMessage(parseTag(oid, object.content).message) } : { name, commit });
     }
     return tags;
   }
