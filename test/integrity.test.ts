@@ -50,6 +50,24 @@ describe('no buffer is shared between a caller and the store', () => {
     expect(await cover('a')).toEqual(ORIGINAL);
   });
 
+  it('a blob field changed while its save is still running: data.json names the blob that is staged', async () => {
+    const path = newRepoPath();
+    const ws = await open(path);
+    const bytes = new Uint8Array(ORIGINAL);
+    // change the buffer after every number of microtask turns: before, during and after the save's awaits
+    for (let turns = 0; turns < 30; turns++) {
+      bytes[0] = 1;
+      const saving = new Page({ slug: `p${turns}`, title: 'P', cover: bytes }).save();
+      for (let i = 0; i < turns; i++) await Promise.resolve();
+      bytes[0] = 99;
+      await saving;
+      expect([1, 99]).toContain((await cover(`p${turns}`))[0]); // readable: never a CorruptObjectError
+    }
+    await ws.commit({ message: 'Add pages' });
+    expectFsckClean(path);
+    for (let turns = 0; turns < 30; turns++) expect(await cover(`p${turns}`)).toEqual(storedCover(path, `p${turns}`));
+  });
+
   it('a blob field read from the index (staged, not committed) and changed: the index keeps its bytes', async () => {
     const path = newRepoPath();
     const ws = await open(path);

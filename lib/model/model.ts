@@ -415,8 +415,12 @@ class ModelBase {
       const value = self[field.name] as Uint8Array | null | undefined;
       const path = `${layout.folder(id)}/${field.name}`;
       if (value) {
-        ops.push({ path, data: value });
-        blobs.set(field.name, { file: field.name, size: value.length, oid: blobOid(value) });
+        // one copy, taken before anything is awaited, is both hashed for data.json and staged: the
+        // caller's buffer may change while this save waits for the index
+        const bytes = new Uint8Array(value);
+        const oid = blobOid(bytes);
+        ops.push({ path, data: bytes, oid });
+        blobs.set(field.name, { file: field.name, size: bytes.length, oid });
       } else {
         ops.push({ path, remove: true });
         if (value === null) blobs.set(field.name, null);
