@@ -15,7 +15,7 @@ export type { FieldBlame } from './history/blame.js';
 export type { Signature } from './workspace/signature.js';
 export type { Durability } from './git/durable-write.js';
 export { Model, workspaceOf } from './model/model.js';
-export type { ReadOptions, WriteOptions, HistoryReadOptions, RestoreOptions } from './model/model.js';
+export type { ReadOptions, WriteOptions, HistoryReadOptions, RestoreOptions, ModelInit } from './model/model.js';
 export { Ref } from './model/ref.js';
 export { ModelSet } from './model/query.js';
 export { Field } from './metadata/field.js';

@@ -3,13 +3,13 @@
 import { IsEmail, Length, Matches } from 'class-validator';
 import { Field, Model, type Ref } from '../lib/index.js';
 
-export class Author extends Model {
+export class Author extends Model<Author> {
   @Field({ id: true }) @Matches(/^[a-z0-9-]+$/) handle!: string;
   @Field() @Length(1, 100) name!: string;
   @Field() @IsEmail() email!: string;
 }
 
-export class Page extends Model {
+export class Page extends Model<Page> {
   @Field({ id: true }) @Matches(/^[-\w]+$/) slug!: string;
   @Field() @Length(1, 200) title!: string;
   @Field() content: string = '';

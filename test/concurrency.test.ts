@@ -14,7 +14,7 @@ import { caught, CliHistory } from './history-helpers.js';
 @Model({ path: '{model}/{id}.json' })
 class Memo extends Model {
   @Field({ id: true }) name!: string;
-  @Field() text = '';
+  @Field() text: string = '';
 }
 
 /** Two workspaces on one repository whose main has pages a and b; `ours` is bound last. */

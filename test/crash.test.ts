@@ -15,7 +15,7 @@ const TRIALS = 12;
 /** The crash writer's model (test/workers/crash-writer.ts), to read its objects back. */
 class Entry extends Model {
   @Field({ id: true }) key!: string;
-  @Field() text = '';
+  @Field() text: string = '';
   @Field.blob({ required: false, nullable: true }) attachment?: Uint8Array | null;
 }
 

@@ -28,7 +28,7 @@ import { expectFsckClean, git, gitWith, newRepoPath, snapshot, tempDir } from '.
 /** A model whose id has no pattern constraint, so unsafe ids reach the id check. */
 class Note extends Model {
   @Field({ id: true }) name!: string;
-  @Field() text = '';
+  @Field() text: string = '';
 }
 
 /** A model with a JSON field. */
@@ -307,6 +307,7 @@ describe('ValidationError', () => {
   it('an unknown key given to the constructor', () => {
     const error = (() => {
       try {
+        // @ts-expect-error the typed constructor refuses it too: this is the check at run time
         new Page({ slug: 'x', title: 'X', bogus: 1 });
       } catch (e) {
         return e;
@@ -600,12 +601,12 @@ describe('ConfigurationError', () => {
     @Model({ name: 'shared' })
     class First extends Model {
       @Field({ id: true }) name!: string;
-      @Field() first = '';
+      @Field() first: string = '';
     }
     @Model({ name: 'shared' })
     class Second extends Model {
       @Field({ id: true }) name!: string;
-      @Field() second = 0;
+      @Field() second: number = 0;
     }
     const { ws, gitdir } = await open();
     ws.register(First);

@@ -31,7 +31,7 @@ import { finished, useWorkers } from './worker-build.js';
 @Model({ path: '{model}/{id}.json' })
 class Memo extends Model {
   @Field({ id: true }) name!: string;
-  @Field() text = '';
+  @Field() text: string = '';
 }
 
 /** A model whose objects are folders at the top of the tree. */

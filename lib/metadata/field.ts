@@ -1,6 +1,7 @@
 // @Field and its variants: they record what a property is, on the class that declares it, and do
-// nothing else. Reading the records (with inheritance) is registry.ts's job.
+// nothing else. Reading the records (with inheritance) is schema.ts's job.
 import { designType } from './design-type.js';
+import { assertFactoryCalled, assertLegacyDecorator } from './legacy-decorators.js';
 
 /** How a field's value is stored. Arrays nest: `[String]`, `[[Number]]`, `[Date]`. */
 export type TypeSpec =
@@ -13,7 +14,7 @@ export type TypeSpec =
   | ArrayConstructor
   | Uint8ArrayConstructor
   | readonly [TypeSpec]
-  | { kind: 'json' | 'decimal' | 'uuid' | 'blob' }
+  | { kind: 'json' | 'decimal' | 'uuid' | 'blob' | 'time' | 'oid' }
   | { kind: 'ref'; model: string | (() => Function) };
 
 export interface FieldOptions {
@@ -42,6 +43,7 @@ type FieldDecorator = (prototype: object, property: string) => void;
 
 function record(options: FieldOptions): FieldDecorator {
   return (prototype, property) => {
+    assertLegacyDecorator('@Field', prototype, property as unknown);
     const ctor = prototype.constructor as unknown as { [FIELDS]?: FieldRecord[] };
     if (!Object.prototype.hasOwnProperty.call(ctor, FIELDS)) {
       Object.defineProperty(ctor, FIELDS, { value: [], enumerable: false });
@@ -52,16 +54,33 @@ function record(options: FieldOptions): FieldDecorator {
 
 type Variant = Omit<FieldOptions, 'type'>;
 
+/** A decorator factory that first checks it was called (`@Field()`, not `@Field`) under legacy decorators. */
+function factory<A extends unknown[]>(name: string, make: (...args: A) => FieldDecorator): (...args: A) => FieldDecorator {
+  return (...args: A) => {
+    assertFactoryCalled(name, args);
+    return make(...args);
+  };
+}
+
 /** Marks a property as stored. Its type comes from `design:type` unless `type` is given. */
-export const Field = Object.assign((options: FieldOptions = {}): FieldDecorator => record(options), {
-  /** any JSON value, stored as is (object keys sorted, for canonical bytes) */
-  json: (options: Variant = {}) => record({ ...options, type: { kind: 'json' } }),
-  /** a decimal number held as a string ("12.50"), so no float rounding ever touches it */
-  decimal: (options: Variant = {}) => record({ ...options, type: { kind: 'decimal' } }),
-  /** a UUID string; a new object gets a random (v4) one unless a default is given */
-  uuid: (options: Variant = {}) => record({ ...options, type: { kind: 'uuid' } }),
-  /** bytes (a Uint8Array), stored as their own file beside data.json */
-  blob: (options: Variant = {}) => record({ ...options, type: { kind: 'blob' } }),
-  /** a reference to another model's object by id: a model class thunk, or a registered model name */
-  ref: (model: string | (() => Function), options: Variant = {}) => record({ ...options, type: { kind: 'ref', model } }),
-});
+export const Field = Object.assign(
+  factory('@Field()', (options: FieldOptions = {}) => record(options)),
+  {
+    /** any JSON value, stored as is (object keys sorted, for canonical bytes) */
+    json: factory('@Field.json()', (options: Variant = {}) => record({ ...options, type: { kind: 'json' } })),
+    /** a decimal number held as a string ("12.50"), so no float rounding ever touches it */
+    decimal: factory('@Field.decimal()', (options: Variant = {}) => record({ ...options, type: { kind: 'decimal' } })),
+    /** a UUID string; a new object gets a random (v4) one unless a default is given */
+    uuid: factory('@Field.uuid()', (options: Variant = {}) => record({ ...options, type: { kind: 'uuid' } })),
+    /** bytes (a Uint8Array), stored as their own file beside data.json */
+    blob: factory('@Field.blob()', (options: Variant = {}) => record({ ...options, type: { kind: 'blob' } })),
+    /** a time of day as a string: "HH:MM", "HH:MM:SS" or "HH:MM:SS.mmm" (00-23 hours) */
+    time: factory('@Field.time()', (options: Variant = {}) => record({ ...options, type: { kind: 'time' } })),
+    /** the 40-hex oid of an object in the repository (a blob, tree, commit or tag), checked to exist on save */
+    oid: factory('@Field.oid()', (options: Variant = {}) => record({ ...options, type: { kind: 'oid' } })),
+    /** a reference to another model's object by id: a model class thunk, or a registered model name */
+    ref: factory('@Field.ref()', (model: string | (() => Function), options: Variant = {}) =>
+      record({ ...options, type: { kind: 'ref', model } }),
+    ),
+  },
+);

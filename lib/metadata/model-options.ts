@@ -1,4 +1,7 @@
 // @Model: the model-level options of a class, recorded on the class that carries the decorator.
+import { ConfigurationError } from '../errors.js';
+import { assertFactoryCalled, assertLegacyDecorator } from './legacy-decorators.js';
+
 export interface ModelOptions {
   /** the model's folder name (default: the class name in kebab-case, `BlogPost` → `blog-post`) */
   name?: string;
@@ -14,8 +17,17 @@ export interface ModelOptions {
 
 export const MODEL_OPTIONS = Symbol('gitmodel.model');
 
-export function modelDecorator(options: ModelOptions = {}): ClassDecorator {
-  return (target) => {
+/** `@Model(options)`: `args` are what the call got, checked to be options and not a decorator's arguments. */
+export function modelDecorator(...args: unknown[]): ClassDecorator {
+  assertFactoryCalled('@Model()', args);
+  if (typeof args[0] === 'function') {
+    throw new ConfigurationError(`@Model on ${args[0].name} is a decorator factory: write @Model() or @Model({ ... }), with the parentheses`, {
+      model: args[0].name,
+    });
+  }
+  const options = (args[0] ?? {}) as ModelOptions;
+  return (target: Function, ...rest: unknown[]) => {
+    assertLegacyDecorator('@Model()', target, rest[0]);
     Object.defineProperty(target, MODEL_OPTIONS, { value: { ...options }, enumerable: false });
   };
 }

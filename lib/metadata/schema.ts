@@ -6,7 +6,7 @@ import { MISSING_METADATA_FIX } from './design-type.js';
 import { FIELDS, type FieldOptions, type FieldRecord, type TypeSpec } from './field.js';
 import { inheritedOption, ownModelOptions } from './model-options.js';
 
-export type ScalarKind = 'string' | 'number' | 'boolean' | 'date' | 'bigint' | 'json' | 'decimal' | 'uuid' | 'blob';
+export type ScalarKind = 'string' | 'number' | 'boolean' | 'date' | 'bigint' | 'json' | 'decimal' | 'uuid' | 'blob' | 'time' | 'oid';
 
 export type FieldKind =
   | { kind: ScalarKind }
@@ -68,7 +68,7 @@ function fromSpec(spec: TypeSpec, where: { model: string; field: string }): Fiel
   throw new ConfigurationError(
     `${where.model}.${where.field}: gitmodel cannot store a value of type ${name}; ` +
       'use one of String, Number, Boolean, Date, BigInt, an array ([String]), Field.json(), Field.decimal(), ' +
-      'Field.uuid(), Field.blob(), or Field.ref(() => OtherModel) for a reference',
+      'Field.uuid(), Field.time(), Field.oid(), Field.blob(), or Field.ref(() => OtherModel) for a reference',
     where,
   );
 }
@@ -80,8 +80,31 @@ function kindOf(model: string, record: FieldRecord): FieldKind {
     throw new ConfigurationError(`${model}.${record.name}: its type is unknown: ${MISSING_METADATA_FIX}`, where);
   }
   if (record.designType === Buffer) return { kind: 'blob' };
+  // TypeScript records what it cannot name as Object or Array: such a field would take any JSON
+  // (stock: 'lots' into a number | null), so its type must be said. `type: Object` still means JSON.
+  if (record.designType === Object) {
+    throw new ConfigurationError(
+      `${model}.${record.name}: TypeScript recorded its type as Object, as it does for a union (number | null, ` +
+        'string | undefined), an interface or object type, and a property without a type annotation, so gitmodel ' +
+        'cannot tell what it holds: annotate it (text: string = \'\') or give the type, as in ' +
+        '@Field({ type: Number, nullable: true }) for number | null, ' +
+        '@Field({ type: String, required: false }) for string | undefined, @Field({ type: Date, nullable: true }), ' +
+        'or @Field.json() for any JSON',
+      where,
+    );
+  }
+  if (record.designType === Array) {
+    throw new ConfigurationError(
+      `${model}.${record.name}: TypeScript records every array type as Array, without its element type: give it, ` +
+        'as in @Field({ type: [String] }) for string[] or @Field({ type: [Number] }), or use @Field.json() for an array of any JSON',
+      where,
+    );
+  }
   return fromSpec(record.designType as TypeSpec, where);
 }
+
+/** Names the Model base class uses itself: a field of that name would hide it. */
+const RESERVED = new Map([['oid', 'obj.oid is the oid of the object\'s data file as last saved or read']]);
 
 function defaultMaker(options: FieldOptions, type: FieldKind): (() => unknown) | undefined {
   if ('default' in options) {
@@ -120,7 +143,19 @@ function resolve(cls: Function): Schema {
       else fields.push(def);
     }
   }
+  for (const field of fields) {
+    const reason = RESERVED.get(field.name);
+    if (reason) throw new ConfigurationError(`${name}.${field.name}: "${field.name}" is reserved (${reason}): rename the field`, { model: name, field: field.name });
+  }
   const ids = fields.filter((f) => f.id);
+  const strayId = ids.length === 1 && ids[0].name !== 'id' ? fields.find((f) => f.name === 'id') : undefined;
+  if (strayId) {
+    throw new ConfigurationError(
+      `${name} marks ${ids[0].name} as its id and also has a field named "id": obj.id is always the id (here ${ids[0].name}), ` +
+        `so the field "id" could never be set or saved as itself: rename it, or drop ${ids[0].name}'s id mark and mark id instead`,
+      { model: name, field: 'id' },
+    );
+  }
   if (ids.length > 1) {
     throw new ConfigurationError(`${name} marks ${ids.map((f) => f.name).join(' and ')} as id: a model has one id field`, { model: name });
   }

@@ -15,6 +15,10 @@ export interface BlobInfo {
 const DATE = /^(\d{4}|[+-]\d{6})-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|([+-])(\d\d):(\d\d))$/;
 const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 const BIGINT = /^-?(0|[1-9]\d*)$/;
+/** A time of day: 00-23 hours, 00-59 minutes and seconds, seconds and milliseconds optional. */
+const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{3})?)?$/;
+/** A git object id as git writes it: 40 lowercase hex digits. */
+const OID = /^[0-9a-f]{40}$/;
 
 /** The UTC offset (minutes east) a Date was read with, so writing it back keeps its time zone. */
 const offsets = new WeakMap<Date, number>();
@@ -54,6 +58,10 @@ export function typeProblem(type: FieldKind, value: unknown): string | undefined
       return typeof value === 'string' && DECIMAL.test(value) ? undefined : 'must be a decimal string such as "12.50"';
     case 'uuid':
       return typeof value === 'string' && isUuid(value) ? undefined : 'must be a UUID';
+    case 'time':
+      return typeof value === 'string' && TIME.test(value) ? undefined : 'must be a time of day "HH:MM", "HH:MM:SS" or "HH:MM:SS.mmm" (hours 00-23)';
+    case 'oid':
+      return typeof value === 'string' && OID.test(value) ? undefined : 'must be a git object id (40 lowercase hex digits)';
     case 'json':
       if (value instanceof Date || typeof value === 'bigint' || value instanceof Uint8Array) {
         const type = value instanceof Date ? 'Date' : typeof value === 'bigint' ? 'BigInt' : 'Uint8Array';
@@ -156,6 +164,8 @@ function decodeValue(type: FieldKind, json: unknown): unknown {
     case 'string':
     case 'decimal':
     case 'uuid':
+    case 'time':
+    case 'oid':
     case 'number':
     case 'boolean':
     case 'ref': {

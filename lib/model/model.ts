@@ -4,6 +4,7 @@ import {
   ConfigurationError,
   CorruptObjectError,
   DuplicateIdError,
+  type FieldFailure,
   NotFoundError,
   UnknownModelError,
   UnsafeIdError,
@@ -18,14 +19,14 @@ import { modelDecorator, type ModelOptions } from '../metadata/model-options.js'
 import { kebabCase, schemaOf, type FieldDef, type Schema } from '../metadata/schema.js';
 import type { Signature } from '../workspace/signature.js';
 import { CommitSnapshot, type TreeReader } from '../workspace/snapshot.js';
-import { blobOid, type StageOp } from '../workspace/staged-tree.js';
+import { blobOid, type StageOp, StagedTree } from '../workspace/staged-tree.js';
 import { BIND, type ModelBinding, type Workspace } from '../workspace/workspace.js';
 import { type BlobInfo, copyValue, type Decoded, decodeObject, encodeObject } from './codec.js';
 import { countingProxy, PROBE, protectInit, targetOf } from './construct.js';
 import { assertSafeId } from './id.js';
 import { Layout } from './layout.js';
 import { ModelSet } from './query.js';
-import { Ref } from './ref.js';
+import { type Ref, StoredRef } from './ref.js';
 import { validateObject } from './validate.js';
 
 export interface ReadOptions {
@@ -51,6 +52,8 @@ export interface RestoreOptions extends WriteOptions {
 interface InstanceState {
   /** the id it has in the store (loaded or saved); undefined for a new object */
   storedId?: string;
+  /** the blob oid of its data file as last saved or read; undefined for a new or deleted object */
+  oid?: string;
   /** keys of the stored file that the model does not declare, written back untouched */
   extra?: Record<string, unknown>;
 }
@@ -60,6 +63,25 @@ const LAYOUT = Symbol('gitmodel.layout');
 
 type Values = Record<string, unknown>;
 type ModelStatic<T> = { new (...args: never[]): T } & Function;
+
+// The constructor's argument, typed from the model's own properties (`class Page extends
+// Model<Page>`): every writable data property, optional; not methods, getters or what the base
+// class has (save, oid, …), but `id`, which always means the id whichever field holds it. A
+// reference field takes a Ref, the object itself or its id.
+type AnyFunction = (...args: never[]) => unknown;
+type Same<X, Y> = (<G>() => G extends X ? 1 : 2) extends <G>() => G extends Y ? 1 : 2 ? true : false;
+type IsWritable<T, K extends keyof T> = Same<{ [P in K]: T[K] }, { -readonly [P in K]: T[K] }>;
+type RefTarget<V> = NonNullable<V> extends Ref<infer R> ? R : never;
+type InitValue<V> = [RefTarget<V>] extends [never] ? V : V | RefTarget<V> | string;
+type DataKeys<T> = {
+  [K in keyof T]-?: K extends keyof ModelBase ? never : T[K] extends AnyFunction ? never : IsWritable<T, K> extends true ? K : never;
+}[keyof T];
+
+/** What `new Model<T>(init)` accepts: T's data fields, all optional, and `id`. */
+export type ModelInit<T> = { [K in DataKeys<T>]?: InitValue<T[K]> } & { id?: string };
+
+/** `class Page extends Model` (no type argument) keeps the untyped constructor: any object. */
+type InitOf<Self> = 0 extends 1 & Self ? object : ModelInit<Self>;
 
 /**
  * An instance's bookkeeping. It is a private field of the base class: invisible to users, and,
@@ -168,6 +190,7 @@ async function load<T extends object>(cls: Function, reader: TreeReader, id: str
   }
   const state = stateOf(instance);
   state.storedId = id;
+  state.oid = file.oid;
   state.extra = decoded.extra && structuredClone(decoded.extra);
   return instance;
 }
@@ -183,12 +206,61 @@ async function readBlobField(reader: TreeReader, folder: string, info: BlobInfo)
 
 function makeRef(ws: Workspace, field: FieldDef, id: string, at?: string): Ref<object> {
   const spec = (field.type as { model: string | (() => Function) }).model;
-  return new Ref(id, async () => {
+  return new StoredRef(id, async () => {
     const target = typeof spec === 'string' ? ws.model(spec) : spec();
     const object = await load<object>(target, await workspaceOf(target).reader(at), id, at);
     if (!object) throw new NotFoundError({ model: schemaOf(target).name, id, at });
     return object;
   });
+}
+
+/**
+ * A reference from an id given to the constructor: the target class, and for a model named by a
+ * string the workspace that knows the name, are looked up when it is loaded (the object may not
+ * be registered yet when it is made).
+ */
+function refFromId(owner: Function, field: FieldDef, id: string): Ref<object> {
+  const spec = (field.type as { model: string | (() => Function) }).model;
+  return new StoredRef(id, () => {
+    const target = typeof spec === 'string' ? workspaceOf(owner).model(spec) : spec();
+    return (target as unknown as typeof ModelBase).get(id) as Promise<object>;
+  });
+}
+
+/** The values of the oid fields (in arrays too) that are set. */
+function oidsOf(type: FieldDef['type'], value: unknown, out: string[]): void {
+  if (value === null || value === undefined) return;
+  if (type.kind === 'oid' && typeof value === 'string') out.push(value);
+  else if (type.kind === 'array' && Array.isArray(value)) for (const item of value) oidsOf(type.of, item, out);
+}
+
+/**
+ * Checks that the oids an object's oid fields hold name objects of the repository: in its object
+ * database, or staged in the workspace index and not yet written, or written by this very save
+ * (the blobs of its blob fields). Only what the store lacks is looked for among the
+ * staged objects, which are walked (the changed folders only) once per save.
+ */
+async function missingOids(ws: Workspace, schema: Schema, self: Values): Promise<FieldFailure[]> {
+  const failures: FieldFailure[] = [];
+  let staged: Set<string> | undefined;
+  for (const field of schema.fields) {
+    const oids: string[] = [];
+    oidsOf(field.type, self[field.name], oids);
+    for (const oid of oids) {
+      if (await ws.repo.objects.has(oid)) continue;
+      if (!staged) {
+        staged = new Set(ws.staged instanceof StagedTree ? ws.staged.newObjects().map((o) => o.oid) : []);
+        for (const blob of schema.fields) {
+          const bytes = self[blob.name];
+          if (blob.type.kind === 'blob' && bytes instanceof Uint8Array) staged.add(blobOid(bytes));
+        }
+      }
+      if (staged.has(oid)) continue;
+      failures.push({ field: field.name, constraints: { exists: `${field.name} names object ${oid}, which is not in the repository` } });
+      break;
+    }
+  }
+  return failures;
 }
 
 /** History's view of a model class: lib/history/ reads objects through this, never importing lib/model/. */
@@ -242,7 +314,11 @@ async function startOf(cls: Function, at?: string): Promise<string | null> {
   return at !== undefined ? ws.resolve(at) : ws.head;
 }
 
-class ModelBase {
+/**
+ * `Self` is the model class itself, for a typed constructor: `class Page extends Model<Page>`.
+ * Without it (`class Page extends Model`) the constructor takes any object, checked at run time only.
+ */
+class ModelBase<Self extends object = any> {
   /** The object's id: the id field's value (a uuid unless a field is marked `id`). */
   declare id: string;
 
@@ -253,10 +329,22 @@ class ModelBase {
     stateOf = (instance) => (targetOf(instance) as ModelBase).#state;
   }
 
-  constructor(init?: object) {
+  constructor(init?: InitOf<Self>) {
     if ((init as unknown) === PROBE) return countingProxy(this) as this;
     const schema = schemaOf(new.target);
-    const given = (init ?? {}) as Record<string, unknown>;
+    let given = (init ?? {}) as Record<string, unknown>;
+    const idName = schema.id.name;
+    if (idName !== 'id' && Object.prototype.hasOwnProperty.call(given, 'id')) {
+      // `id` is the id whichever field holds it, as `obj.id` is
+      const { id, ...rest } = given;
+      if (Object.prototype.hasOwnProperty.call(rest, idName) && rest[idName] !== id) {
+        throw new ValidationError({
+          model: schema.name,
+          failures: [{ field: 'id', constraints: { conflict: `id and ${idName} are both given, and differ: ${idName} is the id, give one of them` } }],
+        });
+      }
+      given = { ...rest, [idName]: id };
+    }
     const unknown = init ? Object.keys(given).filter((key) => !schema.fields.some((f) => f.name === key)) : [];
     if (unknown.length) {
       throw new ValidationError({
@@ -267,13 +355,32 @@ class ModelBase {
     const self = this as unknown as Values;
     const defaulted: string[] = [];
     for (const field of schema.fields) {
-      if (Object.prototype.hasOwnProperty.call(given, field.name)) self[field.name] = given[field.name];
-      else if (field.makeDefault) {
+      if (Object.prototype.hasOwnProperty.call(given, field.name)) {
+        const value = given[field.name];
+        // an id given for a reference becomes a Ref at once, so `obj.author.load()` works before any save
+        self[field.name] = field.type.kind === 'ref' && typeof value === 'string' && value !== '' ? refFromId(new.target, field, value) : value;
+      } else if (field.makeDefault) {
         self[field.name] = field.makeDefault();
         defaulted.push(field.name);
       }
     }
     return protectInit(new.target, this, init ? Object.keys(given) : [], defaulted) as this;
+  }
+
+  /**
+   * The oid of the object's data file (its blob) as the object was last saved or read: equal
+   * oids, equal stored objects. null for an object never saved or read, and after delete().
+   */
+  get oid(): string | null {
+    return stateOf(this).oid ?? null;
+  }
+
+  /**
+   * The object itself: what a reference's `load()` gives. With it a model object is a `Ref` to
+   * itself, so `page.author = ada` type-checks where `author: Ref<Author>` is declared.
+   */
+  load(): Promise<this> {
+    return Promise.resolve(this);
   }
 
   /** Hook for `ws.register()`: binds the class and tells the workspace where its files live. */
@@ -394,16 +501,19 @@ class ModelBase {
     const state = stateOf(this);
     const self = this as unknown as Values;
     const failures = await validateObject(schema, this);
+    if (!failures.length) failures.push(...(await missingOids(ws, schema, self)));
     const id = self[schema.id.name];
     if (failures.length) throw new ValidationError({ model: schema.name, id: typeof id === 'string' ? id : undefined, failures });
     assertSafeId(schema.name, id);
     const message = options.message ?? defaultMessage('Save', schema, id);
     if (options.commit ?? ws.autoCommit) {
-      const storedId = state.storedId;
+      const { storedId, oid } = state;
       try {
         return await commitAlone(ws, () => this.save({ ...options, commit: false }), message, options);
       } catch (error) {
-        state.storedId = storedId; // the save was undone with the failed commit
+        // the save was undone with the failed commit
+        state.storedId = storedId;
+        state.oid = oid;
         throw error;
       }
     }
@@ -448,6 +558,7 @@ class ModelBase {
       if (state.storedId !== undefined && state.storedId !== id) ops.unshift({ path: layout.root(state.storedId), remove: true });
       await stage(ops);
       state.storedId = id;
+      state.oid = oid;
     });
     return null;
   }
@@ -459,6 +570,7 @@ class ModelBase {
     if (state.storedId === undefined) throw new NotFoundError({ model: schema.name, id: String(this.id) });
     const result = await (this.constructor as unknown as typeof ModelBase).delete(state.storedId, options);
     state.storedId = undefined;
+    state.oid = undefined;
     return result;
   }
 }
@@ -484,6 +596,6 @@ Object.defineProperty(ModelBase.prototype, 'id', {
  * options (`@Model({ name, path, abstract })`): calling it returns the decorator.
  */
 export const Model = new Proxy(ModelBase, {
-  apply: (_target, _this, args: [ModelOptions?]) => modelDecorator(args[0]),
+  apply: (_target, _this, args: unknown[]) => modelDecorator(...args),
 }) as typeof ModelBase & ((options?: ModelOptions) => ClassDecorator);
-export type Model = ModelBase;
+export type Model<Self extends object = any> = ModelBase<Self>;

@@ -7,8 +7,8 @@ import { ConflictError, Field, Model, StaleBranchError, Workspace } from '../../
 
 class Item extends Model {
   @Field({ id: true }) key!: string;
-  @Field() writer = '';
-  @Field() seq = 0;
+  @Field() writer: string = '';
+  @Field() seq: number = 0;
 }
 
 const [repo, name, count, mode] = process.argv.slice(2);

@@ -6,7 +6,7 @@ import { Field, Model, Workspace } from '../../lib/index.js';
 
 class Entry extends Model {
   @Field({ id: true }) key!: string;
-  @Field() text = '';
+  @Field() text: string = '';
   @Field.blob({ required: false, nullable: true }) attachment?: Uint8Array | null;
 }
 

@@ -1,0 +1,123 @@
+// Compile-time tests, checked by `tsc --noEmit` (npm test), never run: a plain line must compile,
+// and a line after `// @ts-expect-error` must not (tsc fails on an unused @ts-expect-error, so
+// both directions are held). The typed constructor (`class Page extends Model<Page>`) and the
+// reference forms the README shows.
+import { Field, Model, type ModelInit, Ref } from '../lib/index.js';
+
+class Author extends Model<Author> {
+  @Field({ id: true }) handle!: string;
+  @Field() name!: string;
+}
+
+class Page extends Model<Page> {
+  @Field({ id: true }) slug!: string;
+  @Field() title!: string;
+  @Field({ type: Number, nullable: true }) stock: number | null = null;
+  @Field({ type: [String] }) tags: string[] = [];
+  @Field({ type: Date, required: false }) publishedAt?: Date;
+  @Field.ref(() => Author, { nullable: true }) author: Ref<Author> | null = null;
+  @Field.blob({ required: false, nullable: true }) cover?: Uint8Array | null;
+
+  summary(): string {
+    return this.title;
+  }
+
+  get titleLength(): number {
+    return this.title.length;
+  }
+}
+
+/** Without the type argument the constructor stays untyped, as before. */
+class Loose extends Model {
+  @Field({ id: true }) key!: string;
+}
+
+declare const ada: Author;
+
+// --- the constructor: what compiles ------------------------------------------------------------
+new Page();
+new Page({});
+new Page({ slug: 'p', title: 'T', stock: 3, tags: ['a'], publishedAt: new Date() });
+new Page({ stock: null });
+new Page({ id: 'p' }); // `id` is the id, whichever field holds it
+new Page({ cover: new Uint8Array(4) });
+new Page({ cover: Buffer.from('bytes') });
+new Page({ cover: null });
+new Page({ author: null });
+new Page({ author: ada }); // the author object itself
+new Page({ author: Ref.to(ada) });
+new Page({ author: Ref.to(Author, 'ada') });
+new Page({ author: 'ada' }); // its id
+new Loose({ key: 'k', anything: 'goes' });
+const init: ModelInit<Page> = { slug: 'p', author: 'ada' };
+new Page(init);
+
+// --- the constructor: what does not ------------------------------------------------------------
+// @ts-expect-error a typo
+new Page({ titel: 'T' });
+// @ts-expect-error a wrong value type
+new Page({ title: 42 });
+// @ts-expect-error a string in a number | null field
+new Page({ stock: 'lots' });
+// @ts-expect-error an element of the wrong type
+new Page({ tags: [1] });
+// @ts-expect-error a method is not data
+new Page({ summary: () => 'x' });
+// @ts-expect-error a getter is not data
+new Page({ titleLength: 3 });
+// @ts-expect-error what the base class has is not data
+new Page({ oid: 'abc' });
+// @ts-expect-error what the base class has is not data
+new Page({ save: null });
+// @ts-expect-error the id is a string
+new Page({ id: 7 });
+// @ts-expect-error bytes, not a string
+new Page({ cover: 'bytes' });
+// @ts-expect-error a reference to another model's object
+new Page({ author: new Page() });
+// @ts-expect-error a reference to another model's class
+new Page({ author: Ref.to(Page, 'p') });
+// @ts-expect-error not an object at all
+new Page('p');
+
+// --- assigning a reference: what compiles ------------------------------------------------------
+const page = new Page({ slug: 'p', title: 'T' });
+page.author = Ref.to(ada);
+page.author = ada;
+page.author = Ref.to(Author, 'ada');
+page.author = null;
+page.id = 'renamed';
+const loaded: Promise<Author> = page.author!.load();
+const self: Promise<Author> = ada.load();
+const asRef: Ref<Author> = ada;
+const id: string = asRef.id;
+
+// --- assigning a reference: what does not -----------------------------------------------------
+// @ts-expect-error a bare id: write Ref.to(Author, 'ada')
+page.author = 'ada';
+// @ts-expect-error another model's object
+page.author = page;
+// @ts-expect-error another model's class
+page.author = Ref.to(Page, 'p');
+// @ts-expect-error Ref.to(Model) needs the id
+Ref.to(Author);
+// @ts-expect-error load() gives the referenced model
+const wrong: Promise<Page> = page.author!.load();
+
+export { loaded, self, id, wrong };
+
+// --- a base class for models takes the type on ------------------------------------------------
+@Model({ abstract: true })
+abstract class Stamped<S extends object = any> extends Model<S> {
+  @Field({ type: Date, required: false }) stampedAt?: Date;
+}
+
+class Note extends Stamped<Note> {
+  @Field({ id: true }) key!: string;
+}
+
+new Note({ key: 'n', stampedAt: new Date() });
+// @ts-expect-error a typo in the subclass's constructor
+new Note({ kye: 'n' });
+// @ts-expect-error a wrong type for the base class's field
+new Note({ stampedAt: 'yesterday' });
