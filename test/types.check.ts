@@ -17,6 +17,7 @@ class Page extends Model<Page> {
   @Field({ type: Date, required: false }) publishedAt?: Date;
   @Field.ref(() => Author, { nullable: true }) author: Ref<Author> | null = null;
   @Field.blob({ required: false, nullable: true }) cover?: Uint8Array | null;
+  @Field({ type: String, required: false }) readonly origin?: string;
 
   summary(): string {
     return this.title;
@@ -65,6 +66,8 @@ new Page({ tags: [1] });
 new Page({ summary: () => 'x' });
 // @ts-expect-error a getter is not data
 new Page({ titleLength: 3 });
+// @ts-expect-error readonly properties are left out, as getters are (the types cannot tell them apart)
+new Page({ origin: 'import' });
 // @ts-expect-error what the base class has is not data
 new Page({ oid: 'abc' });
 // @ts-expect-error what the base class has is not data

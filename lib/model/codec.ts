@@ -65,7 +65,7 @@ export function typeProblem(type: FieldKind, value: unknown): string | undefined
     case 'json':
       if (value instanceof Date || typeof value === 'bigint' || value instanceof Uint8Array) {
         const type = value instanceof Date ? 'Date' : typeof value === 'bigint' ? 'BigInt' : 'Uint8Array';
-        return `is a ${type} but the field holds JSON (TypeScript records union and inferred types as Object): declare it @Field({ type: ${type} })`;
+        return `is a ${type} but the field holds JSON: declare it @Field({ type: ${type} })`;
       }
       return jsonProblem(value);
     case 'blob':
