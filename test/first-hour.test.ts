@@ -227,3 +227,16 @@ describe('messages', () => {
     expect((ref as Error).message.length).toBeLessThan(300);
   });
 });
+
+describe('an orphan branch', () => {
+  it('opens a missing branch unborn beside others; its first commit is a root', async () => {
+    const { path } = await repoWithOneCommit();
+    const ws = await Workspace.open(path, { branch: 'data', orphan: true });
+    ws.register(Page, Author);
+    expect(ws.head).toBeNull();
+    await expect(Page.get('home')).rejects.toBeInstanceOf(NotFoundError);
+    const root = await new Page({ slug: 'd', title: 'D' }).save({ commit: true });
+    expect(git(path, 'rev-list', '--parents', '-1', 'data').trim()).toBe(root);
+    await expect(Workspace.open(path, { branch: 'x', orphan: true, createBranch: true })).rejects.toBeInstanceOf(ConfigurationError);
+  });
+});

@@ -120,7 +120,7 @@ describe('ws.branches', () => {
     expect(snapshot(path)).toEqual(before);
 
     const dir = cliRepoWithCheckout(); // main is checked out there
-    const other = await open(dir, { branch: 'data' });
+    const other = await open(dir, { branch: 'data', orphan: true });
     await page('p').save({ commit: true, message: 'p' });
     const beforeCheckout = snapshot(dir);
     const checkedOut = await caught(other.branches.delete('main'));
@@ -309,7 +309,7 @@ describe('a workspace opened on a tag', () => {
 
   it('a workspace in a repository with a checkout leaves its tags to git: git tag -l agrees', async () => {
     const dir = cliRepoWithCheckout();
-    const ws = await open(dir, { branch: 'data' });
+    const ws = await open(dir, { branch: 'data', orphan: true });
     await page('p').save({ commit: true, message: 'p' });
     await ws.tags.create('data-v1', { message: 'data release' });
     expect(git(dir, 'tag', '-l', '-n1').trim()).toMatch(/^data-v1\s+data release$/);

@@ -187,7 +187,7 @@ describe('Workspace.open', () => {
 
   it('opens a repository with a checkout by its working-tree path and by its .git path', async () => {
     const dir = cliRepoWithCheckout();
-    const ws1 = await open(dir, { branch: 'data' });
+    const ws1 = await open(dir, { branch: 'data', orphan: true });
     expect(ws1.repo.bare).toBe(false);
     const first = await page('one').save({ commit: true, message: 'via working tree' });
     expect(rev(dir, 'data')).toBe(first);
@@ -356,7 +356,7 @@ describe('the repository index file and working tree are never touched', () => {
     expect(before.status).toContain('a.txt');
     expect(before.status).toContain('untracked.txt');
 
-    const ws = await open(dir, { branch: 'data' });
+    const ws = await open(dir, { branch: 'data', orphan: true });
     expect(ws.head).toBeNull();
     expect(await Page.exists('w')).toBe(false);
     await page('p1', 'One').save();
@@ -426,7 +426,7 @@ describe('the repository index file and working tree are never touched', () => {
     expect(await caught(own.commit({ message: 'no' }))).toBeInstanceOf(BranchCheckedOutError);
 
     // another branch works, and lands in the shared repository
-    await open(wt, { branch: 'data' });
+    await open(wt, { branch: 'data', orphan: true });
     const oid = await page('d').save({ commit: true, message: 'from a linked worktree' });
     expect(rev(dir, 'data')).toBe(oid);
     expect(JSON.parse(git(dir, 'show', 'data:page/d/data.json')).slug).toBe('d');

@@ -38,6 +38,8 @@ export interface OpenBranchOptions {
   named: boolean;
   /** create the branch when it is missing */
   createBranch: boolean;
+  /** open a missing branch unborn, its first commit a root */
+  orphan: boolean;
   /** where to create it (default: HEAD's commit) */
   from?: string;
   /** who the reflog says created it */
@@ -67,12 +69,13 @@ export async function openPosition(repo: Repository, name: string, options: Open
       await repo.refs.update(branch, at, null, options.who(), `branch: Created from ${options.from ?? 'HEAD'}`).catch(async (error) => {
         if ((await repo.refs.read(branch)) === null) throw error;
       });
-    } else if (options.named && branches.length) {
+    } else if (options.named && branches.length && !options.orphan) {
       const shown = branches.length > 10 ? [...branches.slice(0, 10), `… ${branches.length - 10} more`] : branches;
       throw new RefNotFoundError(
         { ref: name },
         `no branch or tag by that name; the branches are ${shown.join(', ')}. ` +
-          'To start a new branch: Workspace.open(path, { branch, createBranch: true }) (at HEAD, or at { from })',
+          'To start a new branch: Workspace.open(path, { branch, createBranch: true }) (at HEAD, or at { from }), ' +
+          'or { branch, orphan: true } for one with no history',
       );
     }
   }

@@ -89,6 +89,11 @@ export interface OpenOptions {
   /** where `createBranch` creates the branch (default: HEAD's commit) */
   from?: string;
   /**
+   * A missing `branch` is opened unborn, with no history of its own, and its first commit has no
+   * parent (as `git switch --orphan`): a data branch beside a project's code, say.
+   */
+  orphan?: boolean;
+  /**
    * Every save(), delete() and restore() is its own commit, as if `{ commit: true }` were given
    * (default false: they only stage, and ws.commit() commits). Inside ws.transaction() they still
    * only stage; the transaction commits once.
@@ -188,6 +193,9 @@ export class Workspace {
     if (options.from !== undefined && !options.createBranch) {
       throw new ConfigurationError('from says where createBranch creates the branch: give { branch, createBranch: true, from }');
     }
+    if (options.orphan && (options.createBranch || options.branch === undefined)) {
+      throw new ConfigurationError('orphan opens a missing branch with no history: give { branch, orphan: true } without createBranch');
+    }
     const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
     if (typeof maxFileSize !== 'number' || !(maxFileSize > 0) || (!Number.isInteger(maxFileSize) && maxFileSize !== Infinity)) {
       throw new ConfigurationError(`maxFileSize is a number of bytes above 0 (or Infinity), not ${String(maxFileSize)}`);
@@ -207,6 +215,7 @@ export class Workspace {
       const position = await openPosition(repo, name, {
         named: options.branch !== undefined,
         createBranch: options.createBranch ?? false,
+        orphan: options.orphan ?? false,
         from: options.from,
         who: () => toPerson(identity.committer),
       });
