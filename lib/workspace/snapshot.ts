@@ -2,7 +2,8 @@
 // index (StagedTree) answers the same three questions for reads at the workspace head.
 import type { Repository } from '../git/repository.js';
 import { isTreeMode } from '../git/tree.js';
-import { ownCopy, type StagedFile } from './staged-tree.js';
+import { callerCopy } from './bytes.js';
+import type { StagedFile } from './staged-tree.js';
 
 export interface TreeReader {
   /** the file's bytes, a copy the caller owns (never the index's or the object cache's own buffer) */
@@ -17,7 +18,7 @@ export class CommitSnapshot implements TreeReader {
   async readFile(path: string): Promise<Uint8Array | undefined> {
     const entry = await this.repo.lookup(this.tree, path);
     if (!entry) return undefined;
-    return ownCopy(await this.repo.readBlob(entry.oid, path));
+    return callerCopy(await this.repo.readBlob(entry.oid, path));
   }
 
   async stat(path: string): Promise<StagedFile | 'dir' | undefined> {

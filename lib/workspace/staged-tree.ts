@@ -7,6 +7,7 @@ import type { Repository, Tree } from '../git/repository.js';
 import { FILE_MODE, isTreeMode, parseTree, patchTree, serializeTree, TREE_MODE, type EntryMode, type TreeEntry } from '../git/tree.js';
 import { CorruptObjectError } from '../errors.js';
 import { findEntry } from '../git/tree-entry.js';
+import { callerCopy, storeCopy } from './bytes.js';
 
 interface FileNode {
   kind: 'file';
@@ -42,11 +43,6 @@ type Node = FileNode | DirNode;
  * buffer stays the caller's; `oid`, when given, must be the oid of `data` as it is at that call.
  */
 export type StageOp = { path: string; data: Uint8Array; oid?: string } | { path: string; remove: true };
-
-/** Bytes nobody else holds: what the index stores, and what every read hands out. */
-export function ownCopy(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes);
-}
 
 export interface StagedFile {
   readonly oid: string;
@@ -217,7 +213,7 @@ export class StagedTree {
     const node = await this.find(path);
     if (!node) return undefined;
     if (node.kind !== 'file') throw new CorruptObjectError({ path, reason: 'expected a file, found a directory' });
-    return ownCopy(node.data ?? (await this.repo.readBlob(node.oid, path)));
+    return callerCopy(node.data ?? (await this.repo.readBlob(node.oid, path)));
   }
 
   async stat(path: string): Promise<StagedFile | 'dir' | undefined> {
@@ -244,7 +240,7 @@ export class StagedTree {
   async apply(given: StageOp[]): Promise<void> {
     // the index's own copies, taken before anything is awaited: a blob hashed here is the blob
     // written at commit, whatever the caller does with its buffer afterwards
-    const ops = given.map((op) => ('data' in op ? { ...op, data: ownCopy(op.data) } : op));
+    const ops = given.map((op) => ('data' in op ? { ...op, data: storeCopy(op.data) } : op));
     for (const op of ops) {
       const parts = op.path.split('/');
       let node: Node | undefined = this.root;
