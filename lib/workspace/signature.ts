@@ -50,6 +50,8 @@ export async function gitConfigLevels(repository: GitConfig, env: Environment = 
     try {
       config = config.concat(await readConfigFile(file));
     } catch (error) {
+      // a user or system config this process may not read is skipped, as git skips it
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') continue;
       if (!(error instanceof ConfigSyntaxError)) throw error;
       throw new ConfigurationError(`${error.message}; git cannot read it either: fix the file`);
     }
