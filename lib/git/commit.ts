@@ -53,7 +53,7 @@ export function displayMessage(stored: string): string {
   return stored.endsWith('\n') ? stored.slice(0, -1) : stored;
 }
 
-export function serializeCommit(c: CommitData): Buffer {
+export function serializeCommit(c: CommitData): Uint8Array {
   const lines = [`tree ${c.tree}`, ...c.parents.map((p) => `parent ${p}`)];
   lines.push(`author ${formatPerson(c.author)}`, `committer ${formatPerson(c.committer)}`);
   return Buffer.from(`${lines.join('\n')}\n\n${normalizeMessage(c.message)}`);
@@ -100,7 +100,7 @@ export interface TagData {
 }
 
 /** An annotated tag object's canonical bytes, as `git tag -a` writes them. */
-export function serializeTag(t: TagData): Buffer {
+export function serializeTag(t: TagData): Uint8Array {
   const lines = [`object ${t.object}`, `type ${t.type}`, `tag ${t.tag}`];
   if (t.tagger) lines.push(`tagger ${formatPerson(t.tagger)}`);
   return Buffer.from(`${lines.join('\n')}\n\n${normalizeMessage(t.message)}`);

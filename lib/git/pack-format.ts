@@ -9,7 +9,7 @@ export const OFS_DELTA = 6;
 export const REF_DELTA = 7;
 
 /** The variable-length header of a pack entry: type in bits 4-6 of the first byte, then the size. */
-export function encodeEntryHeader(type: number, size: number): Buffer {
+export function encodeEntryHeader(type: number, size: number): Uint8Array {
   const bytes: number[] = [];
   let byte = (type << 4) | (size & 0x0f);
   size = Math.floor(size / 16);
@@ -33,7 +33,8 @@ export interface EntryHeader {
   baseOid?: string;
 }
 
-export function decodeEntryHeader(buf: Buffer, where: string): EntryHeader {
+export function decodeEntryHeader(bytes: Uint8Array, where: string): EntryHeader {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
   let byte = buf[at++];
   const type = (byte >> 4) & 7;
@@ -73,7 +74,8 @@ function readVarint(delta: Buffer, at: number): [number, number] {
 }
 
 /** Rebuilds an object from its base and a git delta (copy and insert instructions). */
-export function applyDelta(base: Buffer, delta: Buffer, where: string): Buffer {
+export function applyDelta(base: Uint8Array, deltaBytes: Uint8Array, where: string): Uint8Array {
+  const delta = Buffer.from(deltaBytes.buffer, deltaBytes.byteOffset, deltaBytes.byteLength);
   let [baseSize, at] = readVarint(delta, 0);
   let resultSize;
   [resultSize, at] = readVarint(delta, at);
@@ -91,7 +93,7 @@ export function applyDelta(base: Buffer, delta: Buffer, where: string): Buffer {
       if (offset + size > base.length || written + size > resultSize) {
         throw new CorruptObjectError({ path: where, reason: 'delta copies outside its base' });
       }
-      base.copy(out, written, offset, offset + size);
+      out.set(base.subarray(offset, offset + size), written);
       written += size;
     } else if (op > 0) {
       if (written + op > resultSize) throw new CorruptObjectError({ path: where, reason: 'delta inserts past its end' });

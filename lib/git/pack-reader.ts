@@ -50,7 +50,7 @@ export class PackFile {
   }
 
   /** The entry's offset in the pack, or undefined when this pack does not hold the oid. */
-  find(oid: Buffer): number | undefined {
+  find(oid: Uint8Array): number | undefined {
     const first = oid[0];
     let lo = first === 0 ? 0 : this.idx.readUInt32BE(this.fanoutAt + (first - 1) * 4);
     let hi = this.idx.readUInt32BE(this.fanoutAt + first * 4);
@@ -92,7 +92,7 @@ export class PackFile {
    * The raw entry at an offset (header and compressed data, exactly as stored), for copying into
    * another pack without inflating and deflating again.
    */
-  rawEntry(offset: number, end: number): Buffer {
+  rawEntry(offset: number, end: number): Uint8Array {
     return this.readBytes(offset, end - offset);
   }
 

@@ -12,7 +12,7 @@ import { type Durability, writeFileDurably } from './durable-write.js';
 export interface RawEntry {
   oid: string;
   /** the entry's bytes in a pack: header (plus base reference for deltas) and zlib data */
-  bytes: Buffer;
+  bytes: Uint8Array;
 }
 
 /** Above this size an object is stored without compression (zlib level 0). */
@@ -82,10 +82,10 @@ export function writePack(packDir: string, count: number, entries: Iterable<RawE
   const hash = createHash('sha1');
   const written: IndexedEntry[] = [];
   const offsets: number[] = [];
-  let chunk: Buffer[] = [];
+  let chunk: Uint8Array[] = [];
   let chunkSize = 0;
   let at = 0;
-  const emit = (bytes: Buffer) => {
+  const emit = (bytes: Uint8Array) => {
     hash.update(bytes);
     chunk.push(bytes);
     chunkSize += bytes.length;

@@ -11,7 +11,7 @@ function absent(error: unknown): boolean {
 }
 
 /** The file's bytes, or undefined when there is no such file. */
-export function readIfExists(path: string): Buffer | undefined {
+export function readIfExists(path: string): Uint8Array | undefined {
   try {
     return readFileSync(path);
   } catch (error) {
@@ -22,7 +22,8 @@ export function readIfExists(path: string): Buffer | undefined {
 
 /** The file's text, or undefined when there is no such file. */
 export function readTextIfExists(path: string): string | undefined {
-  return readIfExists(path)?.toString('utf8');
+  const bytes = readIfExists(path);
+  return bytes && new TextDecoder().decode(bytes);
 }
 
 /** The names in a directory, or none when there is no such directory. */

@@ -20,7 +20,8 @@ export interface EntryScan {
  * `name`. Entries are sorted (a subtree as if its name ended in '/'), so the scan stops at the
  * first entry that sorts after `name/`.
  */
-export function scanForEntry(buf: Buffer, name: string): EntryScan {
+export function scanForEntry(bytes: Uint8Array, name: string): EntryScan {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const want = Buffer.from(`${name}/`);
   const length = want.length - 1;
   let at = 0;

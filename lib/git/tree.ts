@@ -42,7 +42,7 @@ function sortKey(name: string, mode: string): Buffer {
 }
 
 /** Serializes entries into a tree's canonical bytes (empty trees are allowed but never written by us). */
-export function serializeTree(entries: Iterable<[string, TreeEntry]>): Buffer {
+export function serializeTree(entries: Iterable<[string, TreeEntry]>): Uint8Array {
   const list = [...entries].map(([name, entry]) => ({ name, entry, key: sortKey(name, entry.mode) }));
   list.sort((a, b) => Buffer.compare(a.key, b.key));
   const parts: Buffer[] = [];
@@ -67,7 +67,8 @@ function compareRawKey(raw: Buffer, start: number, end: number, isTree: boolean,
  * one pass over the old bytes: a commit that changes one object in a folder of 10,000 copies the
  * other 9,999 entries as whole spans instead of sorting and re-encoding them.
  */
-export function patchTree(raw: Buffer, changes: Map<string, TreeEntry | null>): Buffer {
+export function patchTree(bytes: Uint8Array, changes: Map<string, TreeEntry | null>): Uint8Array {
+  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const pending = [...changes]
     .filter((change): change is [string, TreeEntry] => change[1] !== null)
     .map(([name, entry]) => ({ key: sortKey(name, entry.mode), bytes: Buffer.concat([Buffer.from(`${entry.mode} ${name}\0`), Buffer.from(entry.oid, 'hex')]) }))

@@ -141,7 +141,7 @@ export function encodeObject(
   values: Record<string, unknown>,
   blobs: Map<string, BlobInfo | null>,
   extra?: Record<string, unknown>,
-): Buffer {
+): Uint8Array {
   const out: Record<string, unknown> = Object.create(null);
   for (const field of schema.fields) {
     if (field.type.kind === 'blob') {

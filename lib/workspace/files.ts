@@ -34,8 +34,9 @@ export class Files {
     if (typeof content !== 'string' && !(content instanceof Uint8Array)) {
       throw new UnsafePathError({ path, reason: 'the content is a Uint8Array or a string' });
     }
-    // a copy: the caller's buffer stays theirs, and what was staged cannot change under the index
-    const data = typeof content === 'string' ? new TextEncoder().encode(content) : content.slice();
+    // a copy taken now (not Buffer#slice, which shares memory): the caller may change theirs
+    // while this write waits for the index
+    const data = typeof content === 'string' ? new TextEncoder().encode(content) : new Uint8Array(content);
     if (options.commit ?? this.host.autoCommit) {
       return this.host.transaction(() => this.write(path, data, { ...options, commit: false }), {
         message: options.message ?? `Write ${path}`,
@@ -63,7 +64,7 @@ export class Files {
     const reader = await this.host.reader(options.at);
     const stat = await reader.stat(path);
     if (!stat || stat === 'dir') throw new FileNotFoundError({ path, at: options.at });
-    return (await reader.readFile(path))!.slice();
+    return (await reader.readFile(path))!; // readers hand out copies
   }
 
   /** The file as UTF-8 text. */

@@ -27,10 +27,10 @@ interface DirNode {
   looked?: Map<string, Node | undefined>;
   lookups?: number;
   /** serialized bytes of a hashed tree that is not yet in the object store */
-  bytes?: Buffer;
+  bytes?: Uint8Array;
   /** the bytes `entries` had when loaded or last hashed, and the names changed since: a large
    *  directory with a few changes is re-encoded by patching, not by sorting every entry again */
-  raw?: Buffer;
+  raw?: Uint8Array;
   changed?: Set<string>;
   /** entry names by their case- and normalization-folded form, built when first asked for */
   folded?: Map<string, string>;
@@ -57,7 +57,7 @@ export interface Savepoint {
 
 /** What one change overwrote: a directory's entry and hashed state, or the whole root on reset. */
 type UndoStep =
-  | { dir: DirNode; name: string; entry: Node | undefined; oid?: string; bytes?: Buffer; raw?: Buffer; changed?: Set<string>; had: boolean }
+  | { dir: DirNode; name: string; entry: Node | undefined; oid?: string; bytes?: Uint8Array; raw?: Uint8Array; changed?: Set<string>; had: boolean }
   | { root: DirNode; pending: Map<string, DirNode> };
 
 /** The form two names share when a case-insensitive, normalization-insensitive disk (macOS, Windows) takes them for one. */
