@@ -240,3 +240,21 @@ describe('an orphan branch', () => {
     await expect(Workspace.open(path, { branch: 'x', orphan: true, createBranch: true })).rejects.toBeInstanceOf(ConfigurationError);
   });
 });
+
+describe('the README', () => {
+  it('lists every error class the library exports, with its code', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('../lib/errors.ts', import.meta.url), 'utf8');
+    const api = await import('../lib/index.js');
+    const errors = Object.entries(api).filter(
+      ([, value]) => typeof value === 'function' && value.prototype instanceof api.GitModelError,
+    );
+    expect(errors.length).toBeGreaterThan(20);
+    for (const [name] of errors) {
+      const code = new RegExp(`class ${name} extends[\\s\\S]*?readonly code = '([A-Z_]+)'`).exec(source)?.[1];
+      expect(code, name).toBeDefined();
+      expect(readme, name).toContain(`| \`${name}\` | \`${code}\` |`);
+    }
+  });
+});
