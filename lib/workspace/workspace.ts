@@ -28,6 +28,7 @@ import { groupChanges, type ObjectChange } from '../history/object-changes.js';
 import { Branches } from './branches.js';
 import { Checkpoints } from './checkpoints.js';
 import { Files } from './files.js';
+import { BIND, type Bindable, type ModelBinding, type ModelHost } from './model-host.js';
 import { Mutex } from './mutex.js';
 import { assertRefName, type RefContext } from './named-refs.js';
 import { EMPTY_TREE, openPosition, type Position, positionOf, reread } from './position.js';
@@ -41,24 +42,7 @@ import { clearRedo, redoCommit, undoCommit } from './undo.js';
 
 export { EMPTY_TREE };
 
-/** What a registered model class tells the workspace about its files. */
-export interface ModelBinding {
-  readonly name: string;
-  /** The folder all of the model's objects live in ('' when their ids are top-level names). */
-  readonly folder: string;
-  /** What belongs to one object: its folder, or its data file when it has no folder. */
-  root(id: string): string;
-  /** The object a path belongs to under this model's layout, and whether it is the data file. */
-  locate(path: string): { id: string; data: boolean } | undefined;
-  /** Binds the class to the workspace; called only once every class given to register() checked out. */
-  attach(): void;
-}
-
-/** Model classes implement this static hook; `ws.register()` calls it. */
-export const BIND = Symbol.for('gitmodel.bind');
-export interface Bindable {
-  [BIND](ws: Workspace): ModelBinding;
-}
+export { BIND, type Bindable, type ModelBinding, type ModelHost } from './model-host.js';
 
 export interface OpenOptions {
   /** create a bare repository when the path holds none (default true) */
@@ -130,7 +114,7 @@ export interface WalkOptions extends ObjectScope, Omit<CommitFilter, 'path'> {
 
 export type StagedChange = ObjectChange;
 
-export class Workspace {
+export class Workspace implements ModelHost {
   private readonly models = new Map<string, { cls: Function; binding: ModelBinding }>();
   private readonly mutex = new Mutex();
   private readonly index: StagedTree;
@@ -559,6 +543,16 @@ export class Workspace {
 
   private async treeAt(at: string): Promise<string> {
     return (await this.repo.readCommit(await this.resolve(at))).tree;
+  }
+
+  /** Files of one stored tree. */
+  snapshot(tree: string): TreeReader {
+    return new CommitSnapshot(this.repo, tree);
+  }
+
+  /** Whether an object with this oid exists: in the repository, or staged and not yet written. */
+  async hasObject(oid: string): Promise<boolean> {
+    return (await this.repo.objects.has(oid)) || this.index.newObjects().some((o) => o.oid === oid);
   }
 
   /** The staged index as a reader: what reads without `at` see. */
