@@ -1,0 +1,108 @@
+// The model classes bound to one workspace, and what their layouts say about paths: which model
+// (and object) a path belongs to, and which paths an object scope covers.
+import { ConfigurationError, UnknownModelError } from '../errors.js';
+import { BIND, type Bindable, type ModelBinding, type ModelHost } from './model-host.js';
+import type { ObjectOf } from './rebase.js';
+
+/** One model's objects, or one object, as walk() and restore() take them. */
+export interface ObjectScope {
+  /** a model class or its name */
+  model?: Function | string;
+  /** one object of that model */
+  id?: string;
+}
+
+interface Entry {
+  cls: Function;
+  binding: ModelBinding;
+}
+
+export class ModelCatalog {
+  private readonly models = new Map<string, Entry>();
+
+  /** Binds model classes to the host; all or nothing: a rejected class list binds none of them. */
+  register(host: ModelHost, classes: Function[]): void {
+    const accepted = new Map<string, Entry>();
+    for (const cls of classes) {
+      const hook = (cls as unknown as Partial<Bindable>)[BIND];
+      if (typeof hook !== 'function') {
+        throw new ConfigurationError(`${cls.name} is not a model class: declare it as "class ${cls.name} extends Model"`, {
+          model: cls.name,
+        });
+      }
+      const binding = hook.call(cls, host);
+      const existing = accepted.get(binding.name) ?? this.models.get(binding.name);
+      if (existing && existing.cls !== cls) {
+        throw new ConfigurationError(
+          `${cls.name} and ${existing.cls.name} both use the model name "${binding.name}": give one another name with @Model({ name })`,
+          { model: binding.name },
+        );
+      }
+      accepted.set(binding.name, { cls, binding });
+    }
+    for (const [name, entry] of accepted) {
+      entry.binding.attach();
+      this.models.set(name, entry);
+    }
+  }
+
+  /** The class registered under a model name. */
+  model(name: string): Function {
+    const entry = this.models.get(name);
+    if (!entry) throw new UnknownModelError({ model: name });
+    return entry.cls;
+  }
+
+  /** The model a path belongs to: inside its objects' folder, or where its layout puts an object. */
+  modelAt(path: string): string | undefined {
+    for (const { binding } of this.models.values()) {
+      if (binding.folder !== '' && (path === binding.folder || path.startsWith(`${binding.folder}/`))) return binding.name;
+      if (binding.locate(path)) return binding.name;
+    }
+    return undefined;
+  }
+
+  /** Whether a folder is the one all of a model's objects live in. */
+  isModelFolder(path: string): boolean {
+    for (const { binding } of this.models.values()) if (binding.folder !== '' && binding.folder === path) return true;
+    return false;
+  }
+
+  /** The object a path belongs to under the registered layouts, and whether it is its data file. */
+  owner(path: string): { model: string; id: string; data: boolean } | undefined {
+    let owner: { model: string; id: string; data: boolean } | undefined;
+    for (const { binding } of this.models.values()) {
+      const hit = binding.locate(path);
+      if (hit) owner = { model: binding.name, ...hit };
+    }
+    return owner;
+  }
+
+  /** The object a path belongs to, by the registered layouts; a file outside them is its own object. */
+  readonly objectOf: ObjectOf = (path) => {
+    const hit = this.owner(path);
+    if (!hit) return { model: null, id: null, root: path };
+    return { model: hit.model, id: hit.id, root: this.models.get(hit.model)!.binding.root(hit.id) };
+  };
+
+  /** The path (and, for a whole model, the filter) that an object scope covers. */
+  scope(scope: ObjectScope): { path: string; keep?: (path: string) => boolean } {
+    if (scope.model === undefined) {
+      if (scope.id !== undefined) throw new ConfigurationError('an id needs its model: { model: Page, id }');
+      return { path: '' };
+    }
+    const { binding } = this.entryOf(scope.model);
+    if (scope.id !== undefined) return { path: binding.root(scope.id) };
+    return { path: binding.folder, keep: (path) => binding.locate(path) !== undefined };
+  }
+
+  private entryOf(model: Function | string): Entry {
+    if (typeof model === 'string') {
+      const entry = this.models.get(model);
+      if (entry) return entry;
+    } else {
+      for (const entry of this.models.values()) if (entry.cls === model) return entry;
+    }
+    throw new UnknownModelError({ model: typeof model === 'string' ? model : model.name });
+  }
+}

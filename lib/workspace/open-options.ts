@@ -1,0 +1,71 @@
+// What Workspace.open takes, checked before anything is read or created.
+import { ConfigurationError } from '../errors.js';
+import type { Durability } from '../git/durable-write.js';
+import { branchNameProblem } from '../git/ref-names.js';
+import { assertRefName } from './named-refs.js';
+import { type Signature, toPerson } from './signature.js';
+
+export interface OpenOptions {
+  /** create a bare repository when the path holds none (default true) */
+  create?: boolean;
+  /** the branch to read and commit (default: the one HEAD names, else `main`); a tag opens read-only */
+  branch?: string;
+  /** the default author of this workspace's commits (default: the author git would use: GIT_AUTHOR_NAME
+   *  and GIT_AUTHOR_EMAIL, else author.* and user.* from the repository's, the user's and the system's
+   *  config, else EMAIL; `gitmodel <gitmodel@localhost>` where git would find nothing) */
+  author?: Signature;
+  /**
+   * 'fsync' (default): every object file and ref is flushed to disk before it is renamed into
+   * place, and its directory after, so a commit that returned survives a power cut (see
+   * docs/GUARANTEES.md). 'atomic': files are still written
+   * whole and renamed into place (a killed process never corrupts the repository), but flushing
+   * is left to the operating system, as git does by default for loose objects and refs; several
+   * times faster per commit.
+   */
+  durability?: Durability;
+  /** the largest file (a data file or a blob field's file) a save may stage, in bytes (default 100 MiB) */
+  maxFileSize?: number;
+  /**
+   * A `branch` that does not exist in a repository with commits is a RefNotFoundError (a typo
+   * would otherwise start an unrelated history); with `createBranch: true` it is created, at
+   * `from` (any revision) or at HEAD's commit. An empty repository's first commit creates it anyway.
+   */
+  createBranch?: boolean;
+  /** where `createBranch` creates the branch (default: HEAD's commit) */
+  from?: string;
+  /**
+   * A missing `branch` is opened unborn, with no history of its own, and its first commit has no
+   * parent (as `git switch --orphan`): a data branch beside a project's code, say.
+   */
+  orphan?: boolean;
+  /**
+   * Every save(), delete() and restore() is its own commit, as if `{ commit: true }` were given
+   * (default false: they only stage, and ws.commit() commits). Inside ws.transaction() they still
+   * only stage; the transaction commits once.
+   */
+  autoCommit?: boolean;
+}
+
+
+/** git-pulsar's large-file guard: a repository is no place for files this large. */
+const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
+
+/** Refuses options that cannot work together, before anything is read or created; returns the file size limit. */
+export function checkOpenOptions(options: OpenOptions): { maxFileSize: number } {
+  if (options.branch !== undefined) assertRefName(options.branch, branchNameProblem);
+  if (options.author) toPerson(options.author);
+  if (options.durability !== undefined && !['fsync', 'atomic'].includes(options.durability)) {
+    throw new ConfigurationError(`durability is 'fsync' or 'atomic', not ${JSON.stringify(options.durability)}`);
+  }
+  if (options.from !== undefined && !options.createBranch) {
+    throw new ConfigurationError('from says where createBranch creates the branch: give { branch, createBranch: true, from }');
+  }
+  if (options.orphan && (options.createBranch || options.branch === undefined)) {
+    throw new ConfigurationError('orphan opens a missing branch with no history: give { branch, orphan: true } without createBranch');
+  }
+  const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  if (typeof maxFileSize !== 'number' || !(maxFileSize > 0) || (!Number.isInteger(maxFileSize) && maxFileSize !== Infinity)) {
+    throw new ConfigurationError(`maxFileSize is a number of bytes above 0 (or Infinity), not ${String(maxFileSize)}`);
+  }
+  return { maxFileSize };
+}
