@@ -1,0 +1,55 @@
+// Starts test/servers/git-http-backend.mjs (the real `git http-backend` on 127.0.0.1) in a child
+// process for one test, with the fault injections it offers; stopped by the returned function.
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GIT_ENV } from './helpers.js';
+
+const script = join(dirname(fileURLToPath(import.meta.url)), 'servers', 'git-http-backend.mjs');
+
+export interface GitServerOptions {
+  /** "user:password": Basic auth required */
+  auth?: string;
+  /** cut git-upload-pack responses after this many bytes */
+  cutAfter?: number;
+  /** flip the byte at this offset of git-upload-pack responses */
+  flipAt?: number;
+  /** fail git-receive-pack before running it, or drop the connection after it ran */
+  failReceive?: 'before' | 'after';
+}
+
+export interface GitServer {
+  /** http://127.0.0.1:<port> — a repository <root>/x.git is at `${url}/x.git` */
+  url: string;
+  /** requests served so far, by kind */
+  stats(): Promise<{ discover: number; uploadPack: number; receivePack: number }>;
+  stop(): Promise<void>;
+}
+
+export async function startGitServer(root: string, options: GitServerOptions = {}): Promise<GitServer> {
+  const env: Record<string, string> = { ...(GIT_ENV as Record<string, string>), GIT_PROJECT_ROOT: root };
+  if (options.auth) env.AUTH = options.auth;
+  if (options.cutAfter !== undefined) env.CUT_AFTER = String(options.cutAfter);
+  if (options.flipAt !== undefined) env.FLIP_AT = String(options.flipAt);
+  if (options.failReceive) env.FAIL_RECEIVE = options.failReceive;
+  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.on('exit', (code) => reject(new Error(`git server exited with ${code}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    stats: async () => (await (await fetch(`${url}/__stats`)).json()) as { discover: number; uploadPack: number; receivePack: number },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+}
