@@ -13,7 +13,7 @@ import { type Durability, writeFileDurably } from './durable-write.js';
 import { readIfExists } from './small-files.js';
 import { findEntry } from './tree-entry.js';
 import type { TreeEntry } from './tree.js';
-import { Lru } from '../lru.js';
+import { Lru } from '../util/lru.js';
 import { AUTO_PACK_LIMIT, maintain, type MaintenanceResult } from './maintenance.js';
 import { PackSet } from './pack-set.js';
 import { packEntry, writePack } from './pack-writer.js';

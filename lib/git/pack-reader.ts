@@ -5,7 +5,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { CorruptObjectError } from '../errors.js';
-import { Lru } from '../lru.js';
+import { Lru } from '../util/lru.js';
 import type { GitObject } from './object-store.js';
 import { applyDelta, CODE_TYPE, decodeEntryHeader, OFS_DELTA, REF_DELTA, TYPE_CODE } from './pack-format.js';
 import { scanForEntry } from './tree-entry.js';

@@ -6,7 +6,7 @@ import { CorruptObjectError, RefNotFoundError, RepositoryNotFoundError } from '.
 import { type Commit, parseCommit, parseTagTarget } from './commit.js';
 import { ConfigSyntaxError, type GitConfig } from './config.js';
 import { readConfigFile } from './config-file.js';
-import { Lru } from '../lru.js';
+import { Lru } from '../util/lru.js';
 import { isOid, ObjectStore } from './object-store.js';
 import { Refs } from './refs.js';
 import { listIfExists, readTextIfExists } from './small-files.js';

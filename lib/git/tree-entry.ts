@@ -1,7 +1,7 @@
 // One entry of a stored tree, found in the tree's raw bytes without parsing the others: reading a
 // path through a folder of 10,000 objects scans bytes (no strings, no map) until the name is found.
 import { CorruptObjectError } from '../errors.js';
-import { Lru } from '../lru.js';
+import { Lru } from '../util/lru.js';
 import type { Repository } from './repository.js';
 import { TREE_MODE, type EntryMode, type TreeEntry } from './tree.js';
 

@@ -10,7 +10,7 @@ import {
   UnsafeIdError,
   ValidationError,
 } from '../errors.js';
-import { Lru } from '../lru.js';
+import { Lru } from '../util/lru.js';
 import { blameObject, type FieldBlame } from '../history/blame.js';
 import { diffObject, type ObjectDiff } from '../history/object-diff.js';
 import { type HistoryOptions, objectHistory, type Version } from '../history/object-history.js';
