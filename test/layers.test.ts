@@ -41,9 +41,10 @@ const MAY_IMPORT: Record<string, string[]> = {
   'git/memory': ['errors', 'util', 'platform', 'git'],
   'git/fs': ['errors', 'util', 'platform', 'git'],
   history: ['errors', 'util', 'platform', 'git'],
-  workspace: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'history'],
-  model: ['errors', 'util', 'platform', 'git', 'history', 'workspace', 'metadata'],
-  entry: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'history', 'workspace', 'model', 'metadata'],
+  merge: ['errors', 'util', 'platform', 'git'],
+  workspace: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'history', 'merge'],
+  model: ['errors', 'util', 'platform', 'git', 'history', 'merge', 'workspace', 'metadata'],
+  entry: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'history', 'merge', 'workspace', 'model', 'metadata'],
 };
 
 /** The only files that may import Node's built-ins: the Node platform and the Node file system. */
