@@ -1,5 +1,6 @@
 // @Field and its variants: they record what a property is, on the class that declares it, and do
 // nothing else. Reading the records (with inheritance) is schema.ts's job.
+import { ownSlot } from '../util/class-slot.js';
 import { designType } from './design-type.js';
 import { assertFactoryCalled, assertLegacyDecorator } from './legacy-decorators.js';
 
@@ -44,11 +45,8 @@ type FieldDecorator = (prototype: object, property: string) => void;
 function record(options: FieldOptions): FieldDecorator {
   return (prototype, property) => {
     assertLegacyDecorator('@Field', prototype, property as unknown);
-    const ctor = prototype.constructor as unknown as { [FIELDS]?: FieldRecord[] };
-    if (!Object.prototype.hasOwnProperty.call(ctor, FIELDS)) {
-      Object.defineProperty(ctor, FIELDS, { value: [], enumerable: false });
-    }
-    ctor[FIELDS]!.push({ name: property, options: { ...options }, designType: designType(prototype, property) });
+    const records = ownSlot<FieldRecord[]>(prototype.constructor, FIELDS, () => []);
+    records.push({ name: property, options: { ...options }, designType: designType(prototype, property) });
   };
 }
 

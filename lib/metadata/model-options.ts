@@ -1,5 +1,6 @@
 // @Model: the model-level options of a class, recorded on the class that carries the decorator.
 import { ConfigurationError } from '../errors.js';
+import { ownSlotValue, setOwnSlot } from '../util/class-slot.js';
 import { assertFactoryCalled, assertLegacyDecorator } from './legacy-decorators.js';
 
 export interface ModelOptions {
@@ -28,15 +29,13 @@ export function modelDecorator(...args: unknown[]): ClassDecorator {
   const options = (args[0] ?? {}) as ModelOptions;
   return (target: Function, ...rest: unknown[]) => {
     assertLegacyDecorator('@Model()', target, rest[0]);
-    Object.defineProperty(target, MODEL_OPTIONS, { value: { ...options }, enumerable: false });
+    setOwnSlot(target, MODEL_OPTIONS, { ...options });
   };
 }
 
 /** Options given on this very class (not inherited: a subclass of an abstract base is concrete). */
 export function ownModelOptions(cls: Function): ModelOptions {
-  return Object.prototype.hasOwnProperty.call(cls, MODEL_OPTIONS)
-    ? (cls as unknown as Record<symbol, ModelOptions>)[MODEL_OPTIONS]
-    : {};
+  return ownSlotValue<ModelOptions>(cls, MODEL_OPTIONS) ?? {};
 }
 
 /** The nearest value of a layout option given on this class or an ancestor. */

@@ -2,6 +2,7 @@
 // order), each with a storage kind, its id field, model name and path layout. Resolved once per
 // class and kept on the class itself; every declaration mistake is a ConfigurationError here.
 import { ConfigurationError } from '../errors.js';
+import { ownSlot, ownSlotValue } from '../util/class-slot.js';
 import { MISSING_METADATA_FIX } from './design-type.js';
 import { FIELDS, type FieldOptions, type FieldRecord, type TypeSpec } from './field.js';
 import { inheritedOption, ownModelOptions } from './model-options.js';
@@ -127,8 +128,7 @@ function resolve(cls: Function): Schema {
   for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) chain.unshift(c);
   const fields: FieldDef[] = [];
   for (const c of chain) {
-    if (!Object.prototype.hasOwnProperty.call(c, FIELDS)) continue;
-    for (const record of (c as unknown as Record<symbol, FieldRecord[]>)[FIELDS]) {
+    for (const record of ownSlotValue<FieldRecord[]>(c, FIELDS) ?? []) {
       const type = kindOf(name, record);
       const def: FieldDef = {
         name: record.name,
@@ -188,8 +188,5 @@ function resolve(cls: Function): Schema {
 
 /** The schema of a model class, resolved on first use. */
 export function schemaOf(cls: Function): Schema {
-  if (Object.prototype.hasOwnProperty.call(cls, SCHEMA)) return (cls as unknown as Record<symbol, Schema>)[SCHEMA];
-  const schema = resolve(cls);
-  Object.defineProperty(cls, SCHEMA, { value: schema, enumerable: false });
-  return schema;
+  return ownSlot(cls, SCHEMA, () => resolve(cls));
 }

@@ -4,6 +4,7 @@
 // construction then ignores exactly those writes to the properties `init` gave (and keeps
 // defaults from being wiped by bare declarations).
 // This works with both define semantics (useDefineForClassFields) and assignment semantics.
+import { ownSlot } from '../util/class-slot.js';
 
 export const PROBE = Symbol('gitmodel.probe');
 const WRITES = Symbol('gitmodel.initializerWrites');
@@ -30,19 +31,19 @@ export function countingProxy(target: object): object {
 }
 
 function initializerWrites(cls: Function): Writes {
-  if (Object.prototype.hasOwnProperty.call(cls, WRITES)) return (cls as unknown as Record<symbol, Writes>)[WRITES];
-  const writes: Writes = new Map();
-  counting = writes;
-  try {
-    Reflect.construct(cls, [PROBE]);
-  } catch {
-    // a constructor of the user's that cannot run without arguments: nothing is known, nothing skipped
-    writes.clear();
-  } finally {
-    counting = undefined;
-  }
-  Object.defineProperty(cls, WRITES, { value: writes, enumerable: false });
-  return writes;
+  return ownSlot(cls, WRITES, () => {
+    const writes: Writes = new Map();
+    counting = writes;
+    try {
+      Reflect.construct(cls, [PROBE]);
+    } catch {
+      // a constructor of the user's that cannot run without arguments: nothing is known, nothing skipped
+      writes.clear();
+    } finally {
+      counting = undefined;
+    }
+    return writes;
+  });
 }
 
 /**
