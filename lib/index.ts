@@ -17,7 +17,7 @@ export type { Durability } from './git/durable-write.js';
 export { Model, workspaceOf } from './model/model.js';
 export type { ReadOptions, WriteOptions, HistoryReadOptions, RestoreOptions, ModelInit } from './model/model.js';
 export { Ref } from './model/ref.js';
-export { ModelSet } from './model/query.js';
+export { ModelSet } from './model/results.js';
 export { Field } from './metadata/field.js';
 export type { FieldOptions, TypeSpec } from './metadata/field.js';
 export type { ModelOptions } from './metadata/model-options.js';

@@ -20,7 +20,7 @@ export async function blameObject<T>(source: ObjectSource<T>, start: string, id:
   for await (const version of objectHistory(source, start, id)) {
     if (newer) {
       const open = source.fields.filter((f) => !found.has(f));
-      for (const { field } of changedFields(open, version.object, newer.object)) found.set(field, newer.commit);
+      for (const { field } of changedFields(source, open, version.object, newer.object)) found.set(field, newer.commit);
     }
     // before a deletion the object did not exist: what is still open was set by its re-creation
     if (!version.object || found.size === source.fields.length) break;

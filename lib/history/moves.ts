@@ -24,7 +24,7 @@ export async function movedFrom<T>(source: ObjectSource<T>, change: PathChange):
     if (old === undefined) continue;
     object ??= await source.read(commit.tree, source.idOf(change.path)!, commit.oid);
     const before = await source.read(parent.tree, old, parent.oid);
-    if (changedFields(others, before, object).length === 0) return old;
+    if (changedFields(source, others, before, object).length === 0) return old;
   }
   return undefined;
 }

@@ -43,5 +43,5 @@ export async function diffObject<T>(
           context: 3,
           headerOptions: FILE_HEADERS_ONLY,
         });
-  return { id, status, changes: changedFields(source.fields, a.object, b.object), text, before: a.object, after: b.object };
+  return { id, status, changes: changedFields(source, source.fields, a.object, b.object), text, before: a.object, after: b.object };
 }

@@ -13,6 +13,9 @@ export interface ObjectSource<T> {
   dataPath(id: string): string;
   /** the id whose data file this path is, or undefined */
   idOf(path: string): string | undefined;
+  /** whether two values of a field are the same value, as the field's kind compares them
+   *  (undefined and null, for an unset field or a missing object, are equal only to themselves) */
+  same(field: string, a: unknown, b: unknown): boolean;
   /** the object with this id as stored in a commit's tree (its data file is there), typed */
   read(tree: string, id: string, commit: string): Promise<T>;
 }

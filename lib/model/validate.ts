@@ -4,7 +4,7 @@ import { validate } from 'class-validator';
 import type { ValidationError as ClassValidatorError } from 'class-validator';
 import type { FieldFailure } from '../errors.js';
 import type { Schema } from '../metadata/schema.js';
-import { typeProblem } from './codec.js';
+import { typeProblem } from './kinds.js';
 
 function flatten(errors: ClassValidatorError[], prefix = ''): FieldFailure[] {
   const out: FieldFailure[] = [];

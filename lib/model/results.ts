@@ -1,5 +1,5 @@
-// A result that streams with `for await` or collects with `await`: scans of many objects should
-// not have to be arrays, and small ones should not need a loop.
+// The result of a scan or history: it streams with `for await` or collects with `await`; scans of
+// many objects should not have to be arrays, and small ones should not need a loop.
 export class ModelSet<T> implements AsyncIterable<T>, PromiseLike<T[]> {
   constructor(private readonly source: () => AsyncIterable<T>) {}
 

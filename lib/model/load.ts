@@ -1,0 +1,115 @@
+// Reading objects: a model instance hydrated from the files a TreeReader sees (staged, or as of a
+// commit), through a cache of decoded data files by blob oid; and the reads get, exists and all.
+import { CorruptObjectError, NotFoundError } from '../errors.js';
+import { schemaOf, type FieldDef } from '../metadata/schema.js';
+import { ownSlot } from '../util/class-slot.js';
+import { Lru } from '../util/lru.js';
+import type { ModelHost } from '../workspace/model-host.js';
+import type { TreeReader } from '../workspace/snapshot.js';
+import { concreteSchema, hostOf, layoutOf } from './binding.js';
+import { type BlobInfo, type Decoded, decodeObject } from './codec.js';
+import { assertSafeId } from './id.js';
+import { copyValue } from './kinds.js';
+import { type Ref, StoredRef } from './ref.js';
+import { refTarget } from './references.js';
+import { ModelSet } from './results.js';
+import { stateOf } from './state.js';
+
+export interface ReadOptions {
+  /** a branch, tag, commit or revision such as `main~2` (default: the workspace, staged changes included) */
+  at?: string;
+}
+
+const DECODED = Symbol('gitmodel.decoded');
+
+/**
+ * Decoded data files of a model by blob oid, filled by reads and saves. Content addressing means
+ * an entry is never stale; values are copied on the way out, so no instance shares them.
+ */
+export function decodedCache(cls: Function): Lru<string, Decoded> {
+  return ownSlot(cls, DECODED, () => new Lru<string, Decoded>(20_000));
+}
+
+/** Reads one object through a reader; undefined when its data file is absent. */
+export async function load<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string): Promise<T | undefined> {
+  const schema = concreteSchema(cls);
+  assertSafeId(schema.name, id);
+  const layout = layoutOf(schema);
+  const path = layout.dataPath(id);
+  const file = await reader.stat(path);
+  if (!file) return undefined;
+  if (file === 'dir') throw new CorruptObjectError({ path, reason: 'expected a file, found a directory' });
+  const cache = decodedCache(cls);
+  let decoded = cache.get(file.oid);
+  if (!decoded) {
+    decoded = decodeObject(schema, (await reader.readFile(path))!, path);
+    cache.set(file.oid, decoded);
+  }
+  // checked on every read: the same bytes can sit at two paths (a copy made by another tool)
+  if (decoded.values[schema.id.name] !== id) {
+    throw new CorruptObjectError({ path, field: schema.id.name, reason: `its ${schema.id.name} is not "${id}", the id its path gives` });
+  }
+  const host = hostOf(cls);
+  const instance = Reflect.construct(cls, []) as T;
+  const self = instance as unknown as Record<string, unknown>;
+  for (const field of schema.fields) {
+    if (!(field.name in decoded.values)) continue;
+    const value = copyValue(field.type, decoded.values[field.name]);
+    self[field.name] = field.type.kind === 'ref' && typeof value === 'string' ? makeRef(host, field, value, at) : value;
+  }
+  if (decoded.blobs.size) {
+    for (const [name, info] of decoded.blobs) self[name] = info && (await readBlobField(reader, layout.folder(id), info));
+  }
+  const state = stateOf(instance);
+  state.storedId = id;
+  state.oid = file.oid;
+  state.extra = decoded.extra && structuredClone(decoded.extra);
+  return instance;
+}
+
+async function readBlobField(reader: TreeReader, folder: string, info: BlobInfo): Promise<Uint8Array> {
+  const path = `${folder}/${info.file}`;
+  const stat = await reader.stat(path);
+  if (!stat || stat === 'dir' || stat.oid !== info.oid) {
+    throw new CorruptObjectError({ path, field: info.file, reason: 'the blob file is missing or does not match data.json' });
+  }
+  return (await reader.readFile(path))!;
+}
+
+/** A reference read from a data file: loaded from the same revision as the object holding it. */
+function makeRef(host: ModelHost, field: FieldDef, id: string, at?: string): Ref<object> {
+  return new StoredRef(id, async () => {
+    const target = refTarget(field, () => host);
+    const object = await load<object>(target, await hostOf(target).reader(at), id, at);
+    if (!object) throw new NotFoundError({ model: schemaOf(target).name, id, at });
+    return object;
+  });
+}
+
+/** The object with this id; NotFoundError when there is none. */
+export async function getObject<T>(cls: Function, id: string, options: ReadOptions): Promise<T> {
+  const host = hostOf(cls);
+  const reader = options.at === undefined ? host.staged : await host.reader(options.at);
+  const object = await load<object>(cls, reader, id, options.at);
+  if (!object) throw new NotFoundError({ model: schemaOf(cls).name, id, at: options.at });
+  return object as T;
+}
+
+export async function objectExists(cls: Function, id: string, options: ReadOptions): Promise<boolean> {
+  const schema = concreteSchema(cls);
+  assertSafeId(schema.name, id);
+  const stat = await (await hostOf(cls).reader(options.at)).stat(layoutOf(schema).dataPath(id));
+  return stat !== undefined && stat !== 'dir';
+}
+
+/** Every object of the model, in id order. */
+export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> {
+  return new ModelSet<T>(async function* () {
+    const layout = layoutOf(concreteSchema(cls));
+    const reader = await hostOf(cls).reader(options.at);
+    for (const id of await layout.ids(reader)) {
+      const object = await load<object>(cls, reader, id, options.at);
+      if (object) yield object as T;
+    }
+  });
+}
