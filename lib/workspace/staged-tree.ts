@@ -39,10 +39,15 @@ interface DirNode {
 type Node = FileNode | DirNode;
 
 /**
- * A write or a removal. The index copies a write's bytes when apply() is called, so the caller's
- * buffer stays the caller's; `oid`, when given, must be the oid of `data` as it is at that call.
+ * A write, a removal, or a graft: an entry already in the object database (a file or a whole
+ * folder, by oid) put at the path without reading it, as a merge takes the other side's unchanged
+ * subtrees. The index copies a write's bytes when apply() is called, so the caller's buffer stays
+ * the caller's; `oid`, when given, must be the oid of `data` as it is at that call.
  */
-export type StageOp = { path: string; data: Uint8Array; oid?: string } | { path: string; remove: true };
+export type StageOp =
+  | { path: string; data: Uint8Array; oid?: string }
+  | { path: string; remove: true }
+  | { path: string; entry: TreeEntry };
 
 export interface StagedFile {
   readonly oid: string;
@@ -252,8 +257,11 @@ export class StagedTree {
     const prepared = ops.map((op) => ('data' in op ? { ...op, oid: op.oid ?? hashObject('blob', op.data) } : op));
     const savepoint = this.savepoint();
     try {
-      for (const op of prepared) if (!('data' in op)) this.remove(op.path.split('/'));
-      for (const op of prepared) if ('data' in op) this.put(op.path, op.oid, op.data);
+      for (const op of prepared) if ('remove' in op) this.remove(op.path.split('/'));
+      for (const op of prepared) {
+        if ('data' in op) this.put(op.path, nodeOf({ mode: FILE_MODE, oid: op.oid }), op.data);
+        else if ('entry' in op) this.put(op.path, nodeOf(op.entry));
+      }
     } catch (error) {
       savepoint.rollback();
       throw error;
@@ -299,11 +307,13 @@ export class StagedTree {
     if (dir.folded?.get(fold(name)) === name) dir.folded = undefined;
   }
 
-  private put(path: string, oid: string, data: Uint8Array): void {
+  /** Puts a file (with its bytes when they are not stored yet) or a stored folder at a path. */
+  private put(path: string, node: Node, data?: Uint8Array): void {
     const parts = path.split('/');
     const existing = this.walkLoaded(parts);
-    if (existing?.kind === 'file' && existing.oid === oid && existing.mode === FILE_MODE) return;
-    if (existing?.kind === 'dir') throw new CorruptObjectError({ path, reason: 'expected a file, found a folder' });
+    if (node.kind === 'file' && existing?.kind === 'file' && existing.oid === node.oid && existing.mode === node.mode) return;
+    if (node.kind === 'dir' && existing?.kind === 'dir' && existing.oid !== undefined && existing.oid === node.oid) return;
+    if (existing?.kind === 'dir' && node.kind === 'file') throw new CorruptObjectError({ path, reason: 'expected a file, found a folder' });
     let dir = this.root;
     for (let i = 0; i < parts.length - 1; i++) {
       let child = dir.entries!.get(parts[i]);
@@ -316,7 +326,7 @@ export class StagedTree {
     }
     const name = parts[parts.length - 1];
     this.touch(dir, name);
-    this.setEntry(dir, name, { kind: 'file', mode: FILE_MODE, oid, data });
+    this.setEntry(dir, name, node.kind === 'file' && data ? { ...node, data } : node);
   }
 
   private remove(parts: string[]): void {
