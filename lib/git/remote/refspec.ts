@@ -141,17 +141,21 @@ export function mapFetch(refspecs: readonly (Refspec | string)[], names: Iterabl
 }
 
 /**
- * The source a destination ref came from under these refspecs (git's query_refspecs, reversed):
- * used to prune a remote-tracking ref whose remote ref is gone. Undefined when no refspec maps to it.
+ * The sources a destination ref may have come from under these refspecs (git's
+ * query_refspecs_multiple): a remote-tracking ref is pruned when none of them is advertised any
+ * more. Several when refspecs overlap: `refs/remotes/origin/checkpoints/a` is the branch
+ * `checkpoints/a` under `refs/heads/*:refs/remotes/origin/*` and the checkpoint `a` under
+ * `refs/checkpoints/*:refs/remotes/origin/checkpoints/*`.
  */
-export function sourceOf(refspecs: readonly (Refspec | string)[], dst: string): string | undefined {
+export function sourcesOf(refspecs: readonly (Refspec | string)[], dst: string): string[] {
+  const out: string[] = [];
   for (const item of refspecs) {
     const spec = typeof item === 'string' ? parseRefspec(item) : item;
-    if (spec.dst === undefined) continue;
+    if (spec.dst === undefined || spec.src === '') continue;
     const middle = matchRef(spec.dst, dst);
-    if (middle !== undefined) return expandRef(spec.src, middle);
+    if (middle !== undefined) out.push(expandRef(spec.src, middle));
   }
-  return undefined;
+  return out;
 }
 
 /**
