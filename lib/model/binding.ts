@@ -42,6 +42,13 @@ export function layoutOf(schema: Schema): Layout {
   });
 }
 
+/** A class and an id of its objects, checked: its schema (concrete), its layout, and the id safe as a path segment. */
+export function objectOf(cls: Function, id: unknown): { schema: Schema; layout: Layout } {
+  const schema = concreteSchema(cls);
+  assertSafeId(schema.name, id);
+  return { schema, layout: layoutOf(schema) };
+}
+
 /** What lib/model may use of the workspace a class is registered with. */
 export function hostOf(cls: Function): ModelHost {
   const host = ownSlotValue<{ host?: ModelHost }>(cls, HOST)?.host;

@@ -6,8 +6,7 @@ import { diffObject, type ObjectDiff } from '../history/object-diff.js';
 import { type HistoryOptions, objectHistory, type Version } from '../history/object-history.js';
 import type { ObjectSource } from '../history/object-source.js';
 import type { FieldKind } from '../metadata/schema.js';
-import { concreteSchema, hostOf, layoutOf } from './binding.js';
-import { assertSafeId } from './id.js';
+import { hostOf, objectOf } from './binding.js';
 import { sameValue } from './kinds.js';
 import { load, type ReadOptions } from './load.js';
 import { ModelSet } from './results.js';
@@ -15,9 +14,7 @@ import { ModelSet } from './results.js';
 export interface HistoryReadOptions extends ReadOptions, HistoryOptions {}
 
 function sourceOf<T>(cls: Function, id: string): ObjectSource<T> {
-  const schema = concreteSchema(cls);
-  assertSafeId(schema.name, id);
-  const layout = layoutOf(schema);
+  const { schema, layout } = objectOf(cls, id);
   const host = hostOf(cls);
   const kinds = new Map<string, FieldKind>(schema.fields.map((f) => [f.name, f.type]));
   return {

@@ -6,9 +6,8 @@ import { ownSlot } from '../util/class-slot.js';
 import { Lru } from '../util/lru.js';
 import type { ModelHost } from '../workspace/model-host.js';
 import type { TreeReader } from '../workspace/snapshot.js';
-import { concreteSchema, hostOf, layoutOf } from './binding.js';
+import { concreteSchema, hostOf, layoutOf, objectOf } from './binding.js';
 import { type BlobInfo, type Decoded, decodeObject } from './codec.js';
-import { assertSafeId } from './id.js';
 import { copyValue } from './kinds.js';
 import { type Ref, StoredRef } from './ref.js';
 import { refTarget } from './references.js';
@@ -32,9 +31,7 @@ export function decodedCache(cls: Function): Lru<string, Decoded> {
 
 /** Reads one object through a reader; undefined when its data file is absent. */
 export async function load<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string): Promise<T | undefined> {
-  const schema = concreteSchema(cls);
-  assertSafeId(schema.name, id);
-  const layout = layoutOf(schema);
+  const { schema, layout } = objectOf(cls, id);
   const path = layout.dataPath(id);
   const file = await reader.stat(path);
   if (!file) return undefined;
@@ -96,9 +93,8 @@ export async function getObject<T>(cls: Function, id: string, options: ReadOptio
 }
 
 export async function objectExists(cls: Function, id: string, options: ReadOptions): Promise<boolean> {
-  const schema = concreteSchema(cls);
-  assertSafeId(schema.name, id);
-  const stat = await (await hostOf(cls).reader(options.at)).stat(layoutOf(schema).dataPath(id));
+  const { layout } = objectOf(cls, id);
+  const stat = await (await hostOf(cls).reader(options.at)).stat(layout.dataPath(id));
   return stat !== undefined && stat !== 'dir';
 }
 

@@ -4,8 +4,7 @@ import { NotFoundError } from '../errors.js';
 import { schemaOf } from '../metadata/schema.js';
 import type { ModelHost } from '../workspace/model-host.js';
 import type { Signature } from '../workspace/signature.js';
-import { concreteSchema, hostOf, layoutOf } from './binding.js';
-import { assertSafeId } from './id.js';
+import { hostOf, objectOf } from './binding.js';
 import { stateOf } from './state.js';
 
 export interface WriteOptions {
@@ -43,10 +42,8 @@ export function defaultMessage(verb: string, model: string, id: string): string 
 
 /** Deletes the object with this id (its whole folder); NotFoundError when there is none. */
 export async function deleteObject(cls: Function, id: string, options: WriteOptions): Promise<string | null> {
-  const schema = concreteSchema(cls);
-  assertSafeId(schema.name, id);
+  const { schema, layout } = objectOf(cls, id);
   const host = hostOf(cls);
-  const layout = layoutOf(schema);
   const message = options.message ?? defaultMessage('Delete', schema.name, id);
   if (commits(host, options)) return commitAlone(host, () => (cls as unknown as Deletes).delete(id, { ...options, commit: false }), message, options);
   await host.exclusive(async (stage) => {
@@ -70,8 +67,7 @@ export async function deleteInstance(instance: object, options: WriteOptions): P
 
 /** Stages the object as it was at `from`; with `{ commit: true }` also commits. */
 export async function restoreObject(cls: Function, id: string, options: RestoreOptions): Promise<string | null> {
-  const schema = concreteSchema(cls);
-  assertSafeId(schema.name, id);
+  const { schema } = objectOf(cls, id);
   const host = hostOf(cls);
   const message = options.message ?? defaultMessage('Restore', schema.name, id);
   if (commits(host, options)) return commitAlone(host, () => host.restore({ from: options.from, model: cls, id }), message, options);
