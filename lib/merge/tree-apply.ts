@@ -84,14 +84,24 @@ async function rebuild(read: ReadTreeBytes, existing: TreeEntry | null, edit: Ed
   const start = edit.set !== undefined ? edit.set : existing;
   if (!edit.below) return start;
   const raw = start && isTreeMode(start.mode) ? await read(start.oid) : undefined;
-  // the old entries of the names edited here, and where they sit in the bytes
+  // the old entries of the names edited here, and where they sit in the bytes: a merge-join of
+  // the edited names (each as a file and as a folder, since either may be there) with the entries
   const old = new Map<string, TreeEntry>();
   const drops: number[] = [];
-  for (const c = new TreeCursor(raw, where); !c.done; c.next()) {
-    const name = c.name();
-    if (!edit.below.has(name)) continue;
-    if (!old.has(name) || c.tree) old.set(name, c.entry());
+  const wanted: { name: string; bytes: Uint8Array; tree: boolean; key: Uint8Array }[] = [];
+  for (const name of edit.below.keys()) {
+    const bytes = utf8(name);
+    wanted.push({ name, bytes, tree: false, key: bytes }, { name, bytes, tree: true, key: utf8(`${name}/`) });
+  }
+  wanted.sort((a, b) => compareBytes(a.key, b.key));
+  let w = 0;
+  for (const c = new TreeCursor(raw, where); !c.done && w < wanted.length; c.next()) {
+    let order = -1;
+    while (w < wanted.length && (order = compareNameTo(wanted[w].bytes, wanted[w].tree, c)) < 0) w++;
+    if (order !== 0) continue;
+    old.set(wanted[w].name, c.entry());
     drops.push(c.mark);
+    w++;
   }
   const inserts: { key: Uint8Array; name: Uint8Array; tree: boolean; bytes: Uint8Array }[] = [];
   for (const [name, below] of edit.below) {

@@ -38,9 +38,13 @@ export class TreeCursor {
     const raw = this.raw;
     const at = this.at;
     if (at >= raw.length) return;
-    const space = raw.indexOf(0x20, at);
-    const nul = space < 0 ? -1 : raw.indexOf(0, space + 1);
-    if (space < 0 || nul < 0 || nul + 21 > raw.length) throw new CorruptObjectError({ path: this.where || '/', reason: 'tree object is truncated' });
+    // plain loops: modes and names are short, and a call into TypedArray#indexOf costs more
+    const length = raw.length;
+    let space = at;
+    while (space < length && raw[space] !== 0x20) space++;
+    let nul = space + 1;
+    while (nul < length && raw[nul] !== 0) nul++;
+    if (nul + 21 > length) throw new CorruptObjectError({ path: this.where || '/', reason: 'tree object is truncated' });
     this.nameStart = space + 1;
     this.nameEnd = nul;
     const modeLength = space - at;

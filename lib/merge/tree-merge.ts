@@ -154,7 +154,9 @@ class TreeMerge<C> implements Walk {
       const hb = !B.done && (min === B || compareKeys(B, min) === 0);
       const ho = !O.done && (min === O || compareKeys(O, min) === 0);
       const ht = !T.done && (min === T || compareKeys(T, min) === 0);
-      await this.key(prefix, hb ? B : undefined, ho ? O : undefined, ht ? T : undefined, state);
+      // settled by oid without awaiting (the common case); below, only where both sides changed
+      const deeper = this.key(prefix, hb ? B : undefined, ho ? O : undefined, ht ? T : undefined, state);
+      if (deeper) await deeper;
       if (hb) B.next();
       if (ho) O.next();
       if (ht) T.next();
@@ -163,8 +165,11 @@ class TreeMerge<C> implements Walk {
     if (state.added) this.caseTwins(prefix, or || undefined, state, first);
   }
 
-  /** One key of a folder: the entries the three sides have under it. */
-  private async key(prefix: string, b: TreeCursor | undefined, o: TreeCursor | undefined, t: TreeCursor | undefined, state: FolderState): Promise<void> {
+  /**
+   * One key of a folder: the entries the three sides have under it. Returns a promise only when
+   * it must read further (an await per key would cost more than the whole comparison).
+   */
+  private key(prefix: string, b: TreeCursor | undefined, o: TreeCursor | undefined, t: TreeCursor | undefined, state: FolderState): Promise<void> | undefined {
     if (o && t && sameEntry(o, t)) {
       this.stats.keysSkipped++;
       // both sides made the same change: an object both deleted may hide below (moves)
@@ -172,7 +177,7 @@ class TreeMerge<C> implements Walk {
         const path = prefix + o.name();
         if (!this.layout.objectAt(path, true)) this.sameChanged.push({ path, base: b.oid(), side: o.oid() });
       }
-      return;
+      return undefined;
     }
     if (!o && !t) {
       // both deleted it
@@ -183,7 +188,7 @@ class TreeMerge<C> implements Walk {
         if (object) this.bothDeleted.push({ ...object, path, entry: b.entry() });
         else if (b.tree) this.sameChanged.push({ path, base: b.oid() });
       }
-      return;
+      return undefined;
     }
     if (b ? o !== undefined && sameEntry(b, o) : o === undefined) {
       // ours kept the base's: theirs' version, by oid
@@ -199,13 +204,13 @@ class TreeMerge<C> implements Walk {
         this.changes.push({ op: 'remove', path });
         (state.removed ??= new Set()).add(name);
       }
-      return;
+      return undefined;
     }
     if (b ? t !== undefined && sameEntry(b, t) : t === undefined) {
       // theirs kept the base's: ours stays
       this.stats.keysSkipped++;
       if (this.moves && o) this.oneSided.ours.push({ path: prefix + o.name(), tree: o.tree, base: b?.entry(), entry: o.entry() });
-      return;
+      return undefined;
     }
     // both changed it, differently
     const any = (o ?? t)!;
@@ -213,9 +218,10 @@ class TreeMerge<C> implements Walk {
     const path = prefix + name;
     const sides: Sides = { base: b?.entry(), ours: o?.entry(), theirs: t?.entry() };
     const object = this.layout.objectAt(path, any.tree);
-    if (object) await this.object(path, object, sides);
-    else if (any.tree) await this.folder(`${path}/`, sides.base?.oid, sides.ours?.oid, sides.theirs?.oid);
-    else this.file(path, name, sides, state);
+    if (object) return this.object(path, object, sides);
+    if (any.tree) return this.folder(`${path}/`, sides.base?.oid, sides.ours?.oid, sides.theirs?.oid);
+    this.file(path, name, sides, state);
+    return undefined;
   }
 
   /** An object root both sides changed (design 4.5's table, below its first three rows). */

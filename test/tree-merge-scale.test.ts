@@ -1,0 +1,110 @@
+// The tree merge's work is proportional to the change, not to the trees (design 6, M1–M3): 10,000
+// objects, flat and sharded, each side changing 1,000 objects of its own and the same 100 (other
+// fields). Counters, not time, are asserted: trees read, objects handed to the resolver, every
+// read made; the merged tree must be the one `git merge-tree --write-tree` writes. With
+// TREE_MERGE_BENCH=1 it also times M1 (100,000 sharded), M2 and M3 and prints the figures.
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import type { ObjectMergeRequest } from '../lib/merge/merge-types.js';
+import { layoutOf, mergeTrees } from '../lib/merge/tree-merge.js';
+import { applyChanges } from '../lib/merge/tree-apply.js';
+import { GIT_ENV } from './helpers.js';
+import { jsonFingerprint, jsonResolver, objectOf, pageJson, pagePath, ScratchRepo } from './tree-merge-git.js';
+
+const id = (i: number) => `p-${String(i).padStart(6, '0')}`;
+// title and views are two lines apart, so git's line merge takes both sides' edits too
+const page = (i: number, fields: Record<string, unknown> = {}) => pageJson(id(i), { title: `page ${i}`, content: 'text', views: 0, ...fields });
+
+function scaleRepo(n: number, sharded: boolean, changed = n / 10, both = n / 100) {
+  const repo = new ScratchRepo();
+  const files: Record<string, string> = {};
+  for (let i = 0; i < n; i++) files[pagePath(id(i), sharded)] = page(i);
+  const base = repo.commit([], files);
+  const ours: Record<string, string> = {};
+  const theirs: Record<string, string> = {};
+  for (let i = 0; i < changed; i++) ours[pagePath(id(i), sharded)] = page(i, { title: `ours ${i}` });
+  for (let i = changed; i < 2 * changed; i++) theirs[pagePath(id(i), sharded)] = page(i, { views: i });
+  for (let i = n - both; i < n; i++) {
+    ours[pagePath(id(i), sharded)] = page(i, { title: `ours ${i}` });
+    theirs[pagePath(id(i), sharded)] = page(i, { views: i });
+  }
+  const o = repo.commit([base], ours);
+  const t = repo.commit([base], theirs);
+  repo.load();
+  return { repo, base, ours: o, theirs: t, changedObjects: 2 * changed + both };
+}
+
+async function run(s: ReturnType<typeof scaleRepo>, sharded: boolean) {
+  const { repo } = s;
+  const reader = repo.reader();
+  const calls: ObjectMergeRequest[] = [];
+  const started = performance.now();
+  const result = await mergeTrees(
+    reader.tree,
+    { base: repo.treeOf(s.base), ours: repo.treeOf(s.ours), theirs: repo.treeOf(s.theirs) },
+    layoutOf(objectOf(sharded)),
+    jsonResolver(repo, reader, calls),
+    { fingerprint: jsonFingerprint(repo, reader) },
+  );
+  const ms = performance.now() - started;
+  return { result, reader, calls, ms };
+}
+
+describe('tree merge at scale: work proportional to the change', () => {
+  for (const sharded of [false, true]) {
+    it(`10,000 objects ${sharded ? 'sharded' : 'in one flat folder'}: 1,000 changed on each side, 100 on both`, async () => {
+      const s = scaleRepo(10_000, sharded);
+      const { result, reader, calls } = await run(s, sharded);
+      expect(result.conflicts).toEqual([]);
+      expect(calls.length).toBe(100);
+      // the resolver reads three trees and three data files per object; the walk reads the folders
+      // on changed paths: the root and page/ (and, sharded, the shard folders both sides changed)
+      const folders = sharded ? 2 + 256 : 2;
+      expect(result.stats.treesRead).toBeLessThanOrEqual(3 * folders);
+      expect(result.stats.objectsMerged).toBe(100);
+      expect(result.stats.objectsFingerprinted).toBe(0);
+      expect(reader.reads.length).toBe(result.stats.treesRead + 6 * 100);
+      expect(reader.reads.length).toBeLessThanOrEqual(4 * s.changedObjects);
+      // entries stepped over: the folders read, once each (no re-parsing, no per-object work)
+      expect(result.stats.entriesScanned).toBeLessThanOrEqual(sharded ? 10_000 + 2 * 1_100 + 300 : 10_200);
+      // the changes: a graft per object theirs alone changed (flat) or per shard folder, one merged object each
+      expect(result.changes.filter((c) => c.op === 'replace').length).toBe(100);
+
+      const merged = await s.repo.apply(s.repo.treeOf(s.ours), result.changes);
+      const git = s.repo.gitMerge(s.ours, s.theirs);
+      expect(git.clean).toBe(true);
+      expect(merged).toBe(git.tree);
+    });
+  }
+
+  it.runIf(process.env.TREE_MERGE_BENCH)('figures: M1 (100,000 sharded), M2 (10,000 sharded), M3 (10,000 flat)', async () => {
+    const rows: string[] = [];
+    for (const [name, n, sharded] of [['M3', 10_000, false], ['M2', 10_000, true], ['M1', 100_000, true]] as const) {
+      const s = scaleRepo(n, sharded, 1_000, 100);
+      const times: number[] = [];
+      let last: Awaited<ReturnType<typeof run>> | undefined;
+      for (let i = 0; i < 7; i++) {
+        last = await run(s, sharded);
+        times.push(last.ms);
+      }
+      times.sort((a, b) => a - b);
+      const applyStart = performance.now();
+      await applyChanges(async (oid) => s.repo.object(oid), s.repo.treeOf(s.ours), last!.result.changes);
+      const applyMs = performance.now() - applyStart;
+      const gitTimes: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const g = performance.now();
+        execFileSync('git', ['--git-dir', s.repo.dir, 'merge-tree', '--write-tree', s.ours, s.theirs], { env: GIT_ENV });
+        gitTimes.push(performance.now() - g);
+      }
+      gitTimes.sort((a, b) => a - b);
+      const st = last!.result.stats;
+      rows.push(
+        `${name} ${n} ${sharded ? 'sharded' : 'flat'}: merge median ${times[3].toFixed(1)} ms (min ${times[0].toFixed(1)}), apply ${applyMs.toFixed(1)} ms, ` +
+          `git merge-tree ${gitTimes[1].toFixed(0)} ms (incl. process start); trees read ${st.treesRead}, entries ${st.entriesScanned}, ` +
+          `objects merged ${st.objectsMerged}, all reads ${last!.reader.reads.length} (changed objects ${s.changedObjects})`,
+      );
+    }
+    console.log(rows.join('\n'));
+  });
+});
