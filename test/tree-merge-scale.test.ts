@@ -22,9 +22,16 @@ function scaleRepo(n: number, sharded: boolean, changed = n / 10, both = n / 100
   const base = repo.commit([], files);
   const ours: Record<string, string> = {};
   const theirs: Record<string, string> = {};
-  for (let i = 0; i < changed; i++) ours[pagePath(id(i), sharded)] = page(i, { title: `ours ${i}` });
-  for (let i = changed; i < 2 * changed; i++) theirs[pagePath(id(i), sharded)] = page(i, { views: i });
-  for (let i = n - both; i < n; i++) {
+  // spread over the folder (every 10th object, at 10,000), so no long run of untouched entries helps
+  const stride = n / changed;
+  for (let k = 0; k < changed; k++) {
+    const i = k * stride;
+    const j = k * stride + stride / 2;
+    ours[pagePath(id(i), sharded)] = page(i, { title: `ours ${i}` });
+    theirs[pagePath(id(j), sharded)] = page(j, { views: j });
+  }
+  for (let k = 0; k < both; k++) {
+    const i = k * (n / both) + 7;
     ours[pagePath(id(i), sharded)] = page(i, { title: `ours ${i}` });
     theirs[pagePath(id(i), sharded)] = page(i, { views: i });
   }

@@ -26,7 +26,7 @@ import {
   type TreeMergeResult,
 } from './merge-types.js';
 import { type FoundRoot, movesBy, type OneSided, rootsOnlyIn, type Walk } from './merge-moves.js';
-import { compareKeys, sameEntry, TreeCursor } from './tree-cursor.js';
+import { compareKeys, sameEntry, sameRun, TreeCursor } from './tree-cursor.js';
 
 export interface MergeTreesOptions {
   /** how a delete met by a change is settled, per model; 'conflict' when not given */
@@ -146,6 +146,18 @@ class TreeMerge<C> implements Walk {
     const state: FolderState = {};
     const stats = this.stats;
     for (;;) {
+      if (!B.done && !O.done && !T.done) {
+        // entries no side changed, skipped as a run of equal bytes
+        const run = sameRun(B, O, T);
+        if (run.entries) {
+          B.skip(run.bytes);
+          O.skip(run.bytes);
+          T.skip(run.bytes);
+          stats.entriesScanned += run.entries;
+          stats.keysSkipped += run.entries;
+          continue;
+        }
+      }
       // the smallest key among the three current entries, and which sides have it
       let min: TreeCursor | undefined = B.done ? undefined : B;
       if (!O.done && (!min || compareKeys(O, min) < 0)) min = O;
