@@ -59,7 +59,7 @@ export function nodeHttpClient(options: NodeHttpOptions = {}): NodeHttpClient {
         statusCode: res.statusCode ?? 0,
         statusMessage: res.statusMessage ?? '',
         headers: flatHeaders(res.headers),
-        body: plainChunks(res),
+        body: plainChunks(res, req.signal),
       };
     }
   }
@@ -201,9 +201,16 @@ function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> 
   return out;
 }
 
-/** The response's chunks as plain Uint8Arrays (views of Node's Buffers: no Buffer travels further). */
-async function* plainChunks(res: http.IncomingMessage): AsyncGenerator<Uint8Array, void, undefined> {
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+/**
+ * The response's chunks as plain Uint8Arrays (views of Node's Buffers: no Buffer travels
+ * further). An abort ends it with the signal's reason, not Node's "aborted".
+ */
+async function* plainChunks(res: http.IncomingMessage, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array, void, undefined> {
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+  } catch (error) {
+    throw signal?.aborted ? signal.reason : error;
   }
 }
