@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { layoutOf, mergeTrees } from '../lib/merge/tree-merge.js';
 import type { MergeTreesOptions } from '../lib/merge/tree-merge.js';
 import type { ObjectMergeRequest } from '../lib/merge/merge-types.js';
-import { jsonFingerprint, jsonResolver, objectOf, pageJson, ScratchRepo } from './tree-merge-git.js';
+import { jsonFingerprint, jsonResolver, objectOf, pageJson, pagePath, ScratchRepo, shardOf } from './tree-merge-git.js';
 
 const page = (id: string, fields: Record<string, unknown> = {}) => pageJson(id, { title: id, content: '', views: 0, ...fields });
 const note = (id: string, fields: Record<string, unknown> = {}) => `${JSON.stringify({ id, title: id, body: '', ...fields }, null, 2)}\n`;
@@ -66,14 +66,14 @@ function tableRepo() {
   return { repo, base, root, ours, theirs };
 }
 
-async function merge(repo: ScratchRepo, base: string | null, ours: string, theirs: string, options: MergeTreesOptions & { moves?: boolean } = {}) {
+async function merge(repo: ScratchRepo, base: string | null, ours: string, theirs: string, options: MergeTreesOptions & { moves?: boolean; sharded?: boolean } = {}) {
   const reader = repo.reader();
   const calls: ObjectMergeRequest[] = [];
   const fingerprint = options.moves === false ? undefined : jsonFingerprint(repo, reader);
   const result = await mergeTrees(
     reader.tree,
     { base: base && repo.treeOf(base), ours: repo.treeOf(ours), theirs: repo.treeOf(theirs) },
-    layoutOf(objectOf()),
+    layoutOf(objectOf(options.sharded)),
     jsonResolver(repo, reader, calls),
     { fingerprint, ...options },
   );
@@ -256,5 +256,64 @@ describe('tree merge: unrelated histories (no base)', () => {
     expect(result.conflicts.map((c) => 'field' in c && c.field).sort()).toEqual(['title', 'views']);
     expect(text(P('b'))).toBe(page('b', { title: 'ours' }));
     expect([...files.keys()].sort()).toEqual(['mine.txt', P('a'), P('b'), P('o'), P('t'), 'shared.txt', 'theirs.txt'].sort());
+  });
+});
+
+describe('tree merge: sharded layout', () => {
+  /** ids in distinct shards, so that moves cross shard folders */
+  function ids(count: number, prefix: string): string[] {
+    const out: string[] = [];
+    const shards = new Set<string>();
+    for (let i = 0; out.length < count; i++) {
+      const id = `${prefix}${i}`;
+      if (shards.has(shardOf(id))) continue;
+      shards.add(shardOf(id));
+      out.push(id);
+    }
+    return out;
+  }
+
+  it('moves across shard folders: a move met by a change, moves apart hidden in a folder both sides changed alike', async () => {
+    const repo = new ScratchRepo();
+    const [a, b, c, x, y, z, w] = ids(7, 'obj-');
+    const S = (id: string) => pagePath(id, true);
+    const files: Record<string, string> = {};
+    for (const id of ids(40, 'other-')) files[S(id)] = page(id);
+    files[S(a)] = page(a);
+    files[S(b)] = page(b);
+    files[S(c)] = page(c);
+    const root = repo.commit([], files);
+    // ours: moves a to x, changes b; moves c to z. theirs: changes a, moves b to y; moves c to w.
+    // c's shard folder loses c on both sides alike: ours == theirs there, so only the scan of
+    // folders both sides changed alike finds that both moved it
+    const ours = repo.commit([root], { [S(a)]: null, [S(x)]: page(x, { title: a }), [S(b)]: page(b, { content: 'ours b' }), [S(c)]: null, [S(z)]: page(z, { title: c }) });
+    const theirs = repo.commit([root], { [S(a)]: page(a, { content: 'theirs a' }), [S(b)]: null, [S(y)]: page(y, { title: b }), [S(c)]: null, [S(w)]: page(w, { title: c }) });
+    repo.load();
+    const { result, text, calls } = await merge(repo, root, ours, theirs, { sharded: true });
+    expect(text(S(a))).toBeUndefined();
+    expect(text(S(x))).toBe(page(x, { title: a, content: 'theirs a' }));
+    expect(text(S(b))).toBeUndefined();
+    expect(text(S(y))).toBe(page(y, { title: b, content: 'ours b' }));
+    expect(text(S(z))).toBeDefined();
+    expect(text(S(w))).toBeDefined();
+    expect(result.conflicts).toMatchObject([{ kind: 'rename', reason: 'moved-apart', id: c, ours: z, theirs: w, path: `page/${shardOf(c)}/${c}` }]);
+    expect(calls.map((r) => r.moved?.by).sort()).toEqual(['ours', 'theirs']);
+    // fingerprints: the deleted objects' base versions and the additions, nothing else
+    expect(result.stats.objectsFingerprinted).toBeLessThanOrEqual(3 + 4);
+  });
+
+  it('objects both sides deleted, with no move anywhere, cost no fingerprint', async () => {
+    const repo = new ScratchRepo();
+    const files: Record<string, string> = {};
+    const all = ids(30, 'p-');
+    for (const id of all) files[pagePath(id, true)] = page(id);
+    const root = repo.commit([], files);
+    const ours = repo.commit([root], { [pagePath(all[0], true)]: null, [pagePath(all[1], true)]: page(all[1], { title: 'o' }) });
+    const theirs = repo.commit([root], { [pagePath(all[0], true)]: null, [pagePath(all[2], true)]: page(all[2], { title: 't' }) });
+    repo.load();
+    const { result, tree } = await merge(repo, root, ours, theirs, { sharded: true });
+    expect(result.conflicts).toEqual([]);
+    expect(result.stats.objectsFingerprinted).toBe(0);
+    expect(tree).toBe(repo.gitMerge(ours, theirs).tree);
   });
 });

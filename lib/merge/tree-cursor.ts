@@ -99,20 +99,27 @@ export function sameRun(a: TreeCursor, b: TreeCursor, c: TreeCursor): { bytes: n
   const bAt = b.mark;
   const cAt = c.mark;
   const n = Math.min(ar.length - aAt, br.length - bAt, cr.length - cAt);
-  let same = 0;
-  while (same < n && ar[aAt + same] === br[bAt + same] && ar[aAt + same] === cr[cAt + same]) same++;
-  // back to the last entry boundary within the common bytes
-  let end = aAt;
+  // one pass, entry by entry: mode and name up to the NUL, then the 20 bytes of oid
+  let end = 0;
   let entries = 0;
-  const limit = aAt + same;
-  for (;;) {
-    let nul = end;
-    while (nul < limit && ar[nul] !== 0) nul++;
-    if (nul + 21 > limit) break;
-    end = nul + 21;
+  run: for (;;) {
+    let i = end;
+    for (;;) {
+      if (i >= n) break run;
+      const x = ar[aAt + i];
+      if (x !== br[bAt + i] || x !== cr[cAt + i]) break run;
+      i++;
+      if (x === 0) break;
+    }
+    if (i + 20 > n) break;
+    for (let k = i; k < i + 20; k++) {
+      const x = ar[aAt + k];
+      if (x !== br[bAt + k] || x !== cr[cAt + k]) break run;
+    }
+    end = i + 20;
     entries++;
   }
-  return { bytes: end - aAt, entries };
+  return { bytes: end, entries };
 }
 
 /**
