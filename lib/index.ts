@@ -1,5 +1,14 @@
-// The public surface of gitmodel, and nothing else.
+// The public surface of gitmodel, and nothing else: the Node entry, which installs the Node
+// platform and opens paths as git directories on Node's file system.
 import 'reflect-metadata';
+import { gitDirOpener } from './git/fs/discover.js';
+import { nodeFileSystem } from './git/fs/node-fs.js';
+import { installPathOpener } from './git/repository.js';
+import { installPlatform } from './platform/current.js';
+import { nodePlatform } from './platform/node.js';
+
+installPlatform(nodePlatform);
+installPathOpener(gitDirOpener(nodeFileSystem));
 
 export { Workspace, EMPTY_TREE } from './workspace/workspace.js';
 export type { OpenOptions, CommitOptions, StagedChange, ObjectScope, WalkOptions } from './workspace/workspace.js';
@@ -13,7 +22,28 @@ export type { ObjectDiff } from './history/object-diff.js';
 export type { FieldChange } from './history/values.js';
 export type { FieldBlame } from './history/blame.js';
 export type { Signature } from './workspace/signature.js';
-export type { Durability } from './git/durable-write.js';
+export type { Durability } from './git/ports.js';
+export type {
+  DirEntry,
+  FileStat,
+  FileSystem,
+  MaintenanceResult,
+  NewFile,
+  ObjectDatabase,
+  OpenRepositoryOptions,
+  RandomAccessFile,
+  RefLogEntry,
+  RefStore,
+  RepositoryBackend,
+} from './git/ports.js';
+export type { GitObject, ObjectType, PendingObject } from './git/object.js';
+export type { Person } from './git/person.js';
+export type { TreeEntry, EntryMode } from './git/tree.js';
+export type { GitConfig } from './git/config.js';
+export { MemoryBackend, MemoryObjectDatabase, MemoryRefStore, type MemoryBackendOptions } from './git/memory/memory-backend.js';
+export { GitDirBackend, type GitDirLocation } from './git/fs/git-dir-backend.js';
+export { openGitDir } from './git/fs/discover.js';
+export { nodeFileSystem } from './git/fs/node-fs.js';
 export { Model, workspaceOf } from './model/model.js';
 export type { ReadOptions, WriteOptions, HistoryReadOptions, RestoreOptions, ModelInit } from './model/model.js';
 export { Ref } from './model/ref.js';

@@ -1,140 +1,137 @@
-// A git repository on disk: finding (or creating) it, and reading commits, trees and blobs through
-// caches keyed by oid. Revision expressions (`main~2`, `v1^`, a short oid) resolve here.
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
-import { CorruptObjectError, RefNotFoundError, RepositoryNotFoundError } from '../errors.js';
-import { type Commit, parseCommit, parseTagTarget } from './commit.js';
-import { ConfigSyntaxError, type GitConfig } from './config.js';
-import { readConfigFile } from './config-file.js';
+// A repository above the storage seam: typed reads of commits, trees and blobs through caches keyed
+// by oid, revision expressions, and writing commits and tags, over any RepositoryBackend (the git
+// directory on disk, memory). Repository.open(path) opens the git directory at a path through the
+// opener the entry point installs (lib/index.ts: Node's file system).
+import { CorruptObjectError } from '../errors.js';
 import { Lru } from '../util/lru.js';
-import { isOid, ObjectStore } from './object-store.js';
-import { Refs } from './refs.js';
-import { listIfExists, readTextIfExists } from './small-files.js';
-import type { Durability } from './durable-write.js';
-import { checkRepositoryFormat } from './repository-format.js';
+import { type Commit, type CommitData, parseCommit, serializeCommit } from './commit.js';
+import type { GitConfig } from './config.js';
+import { legacyObjects, legacyRefs, type LegacyObjects, type LegacyRefs } from './legacy.js';
+import { type GitObject, hashObject, type PendingObject } from './object.js';
+import type { MaintenanceResult, ObjectDatabase, OpenRepositoryOptions, RefStore, RepositoryBackend } from './ports.js';
+import { resolveRevision } from './rev-parse.js';
+import { serializeTag, type TagData } from './tag.js';
+import { findEntry } from './tree-entry.js';
 import { isTreeMode, parseTree, type TreeEntry } from './tree.js';
+
+export type { OpenRepositoryOptions } from './ports.js';
 
 /** A parsed tree, as cached by oid: readonly, shared by every reader. */
 export type Tree = ReadonlyMap<string, TreeEntry>;
 
-export interface OpenRepositoryOptions {
-  /** create a bare repository when none is there (default true) */
-  create?: boolean;
-  /** whether writes are flushed to disk before they count (default 'fsync') */
-  durability?: Durability;
-  /** the branch HEAD names in a repository created here */
-  initialBranch?: string;
+/** Makes the backend for a path (installed by the entry point: the git directory on Node's file system). */
+export type PathOpener = (path: string, options: OpenRepositoryOptions) => Promise<RepositoryBackend>;
+
+let pathOpener: PathOpener | undefined;
+
+/** Installs how Repository.open turns a path into a backend. */
+export function installPathOpener(open: PathOpener): void {
+  pathOpener = open;
 }
 
-async function kind(path: string): Promise<'dir' | 'file' | undefined> {
-  try {
-    return (await stat(path)).isDirectory() ? 'dir' : 'file';
-  } catch {
-    return undefined;
-  }
-}
-
-async function looksLikeGitdir(path: string): Promise<boolean> {
-  return (await kind(join(path, 'HEAD'))) === 'file' && (await kind(join(path, 'objects'))) === 'dir';
-}
-
-/** Writes a new bare repository's skeleton; HEAD last, so a half-made one is not taken for a repo. */
-async function initBare(path: string, branch: string): Promise<void> {
-  for (const dir of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags']) {
-    await mkdir(join(path, dir), { recursive: true });
-  }
-  await writeFile(
-    join(path, 'config'),
-    '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n',
-  );
-  await writeFile(join(path, 'HEAD'), `ref: refs/heads/${branch}\n`);
-}
+/** A batch this small is what the next reads want; an import of 300,000 would only churn the cache. */
+const CACHE_WRITES_UP_TO = 256;
 
 export class Repository {
   private readonly commits = new Lru<string, Commit>(8192);
   /** Parsed trees, bounded by their entry count: one folder of 10,000 objects is ~1 MB parsed,
    *  and every commit to it makes a new one. */
   private readonly trees = new Lru<string, Tree>(200_000, (tree) => tree.size + 1);
+  /** Objects recently read or written, up to 32 MiB of content: reads after writes cost nothing.
+   *  Shared with callers of readObject and readBlob, who copy before handing bytes further. */
+  private readonly recent = new Lru<string, GitObject>(32 << 20, (o) => o.content.length + 100);
+  private legacy?: { objects: LegacyObjects; refs: LegacyRefs };
 
-  private constructor(
-    readonly gitdir: string,
-    readonly commondir: string,
-    /** the working tree, for a repository with a checkout */
-    readonly workdir: string | undefined,
-    readonly objects: ObjectStore,
-    readonly refs: Refs,
-  ) {}
+  constructor(readonly backend: RepositoryBackend) {}
+
+  /** A repository over any backend (new MemoryBackend(), a git directory on another file system). */
+  static over(backend: RepositoryBackend): Repository {
+    return new Repository(backend);
+  }
+
+  /** The repository at a path, found or created (see OpenRepositoryOptions). */
+  static async open(path: string, options: OpenRepositoryOptions = {}): Promise<Repository> {
+    if (!pathOpener) {
+      throw new Error('gitmodel: this build opens no repositories by path; open a workspace over a backend (new MemoryBackend()) instead');
+    }
+    return new Repository(await pathOpener(path, options));
+  }
+
+  /** While callers move to the methods below: the old object-store calls (read throws on a miss). */
+  get objects(): LegacyObjects {
+    return (this.legacy ??= { objects: legacyObjects(this), refs: legacyRefs(this.backend.refs) }).objects;
+  }
+
+  /** While callers move to RefStore's update(name, next, expected, { who, message }). */
+  get refs(): LegacyRefs {
+    return (this.legacy ??= { objects: legacyObjects(this), refs: legacyRefs(this.backend.refs) }).refs;
+  }
+
+  /** The object database port itself. */
+  get objectDatabase(): ObjectDatabase {
+    return this.backend.objects;
+  }
+
+  /** The ref store port itself. */
+  get refStore(): RefStore {
+    return this.backend.refs;
+  }
+
+  /** the working tree, for a repository with a checkout */
+  get workdir(): string | undefined {
+    return this.backend.workdir;
+  }
 
   get bare(): boolean {
-    return this.workdir === undefined;
+    return this.backend.workdir === undefined;
   }
 
-  static async open(path: string, options: OpenRepositoryOptions = {}): Promise<Repository> {
-    const abs = resolvePath(path);
-    const create = options.create ?? true;
-    const durability = options.durability ?? 'fsync';
-    const what = await kind(abs);
-    if (what === 'file') throw new RepositoryNotFoundError({ path: abs, reason: 'the path is a file' });
-    if (what === undefined) {
-      if (!create) throw new RepositoryNotFoundError({ path: abs, reason: 'the path does not exist' });
-      // Built beside the target and renamed into place: a repository appears whole or not at all.
-      const temp = join(dirname(abs), `.${basename(abs)}.gitmodel-init-${process.pid}`);
-      await mkdir(dirname(abs), { recursive: true });
-      await initBare(temp, options.initialBranch ?? 'main');
-      try {
-        await rename(temp, abs);
-      } catch (error) {
-        await rm(temp, { recursive: true, force: true });
-        if (!(await looksLikeGitdir(abs))) throw error;
-      }
-      return Repository.at(abs, undefined, durability);
-    }
-    const dotgit = join(abs, '.git');
-    const dotgitKind = await kind(dotgit);
-    if (dotgitKind === 'dir') return Repository.at(dotgit, abs, durability);
-    if (dotgitKind === 'file') {
-      const text = await readFile(dotgit, 'utf8');
-      const m = /^gitdir: (.+)$/m.exec(text);
-      if (!m) throw new RepositoryNotFoundError({ path: abs, reason: '.git is a file without a gitdir line' });
-      return Repository.at(resolvePath(abs, m[1].trim()), abs, durability);
-    }
-    if (await looksLikeGitdir(abs)) {
-      const config = await repositoryConfig(abs, abs);
-      const nonBare = config.getBoolean('core.bare') === false && basename(abs) === '.git';
-      return Repository.at(abs, nonBare ? dirname(abs) : undefined, durability);
-    }
-    if (create && (await readdir(abs)).length === 0) {
-      await initBare(abs, options.initialBranch ?? 'main');
-      return Repository.at(abs, undefined, durability);
-    }
-    throw new RepositoryNotFoundError({
-      path: abs,
-      reason: 'the directory is neither a git repository nor empty',
-    });
+  /** The object, or undefined when the repository does not have it. Shared: do not change its bytes. */
+  async tryReadObject(oid: string): Promise<GitObject | undefined> {
+    const hit = this.recent.get(oid);
+    if (hit) return hit;
+    const object = await this.backend.objects.read(oid);
+    if (object) this.recent.set(oid, object);
+    return object;
   }
 
-  private static async at(gitdir: string, workdir: string | undefined, durability: Durability): Promise<Repository> {
-    // a linked worktree's own gitdir holds HEAD; objects and refs live in the common dir
-    const common = await readFile(join(gitdir, 'commondir'), 'utf8').catch(() => undefined);
-    const commondir = common ? resolvePath(gitdir, common.trim()) : gitdir;
-    if ((await kind(join(gitdir, 'HEAD'))) !== 'file' || (await kind(join(commondir, 'objects'))) !== 'dir') {
-      throw new RepositoryNotFoundError({ path: gitdir, reason: 'HEAD or objects/ is missing' });
-    }
-    // before anything is written: a repository in a format we do not implement is left alone
-    checkRepositoryFormat(workdir ?? gitdir, await repositoryConfig(commondir, workdir ?? gitdir));
-    return new Repository(
-      gitdir,
-      commondir,
-      workdir,
-      new ObjectStore(join(commondir, 'objects'), commondir, durability),
-      new Refs(gitdir, commondir, workdir !== undefined, durability),
-    );
+  /** The object (CorruptObjectError when it is missing). Shared: do not change its bytes. */
+  async readObject(oid: string, where = oid): Promise<GitObject> {
+    const object = await this.tryReadObject(oid);
+    if (!object) throw new CorruptObjectError({ path: where, reason: 'object is missing from the repository' });
+    return object;
+  }
+
+  async hasObject(oid: string): Promise<boolean> {
+    return this.recent.get(oid) !== undefined || this.backend.objects.has(oid);
+  }
+
+  /** Writes objects all or nothing; a small batch is kept for the reads that follow. */
+  async writeObjects(objects: readonly PendingObject[]): Promise<void> {
+    await this.backend.objects.write(objects);
+    if (objects.length <= CACHE_WRITES_UP_TO) for (const object of objects) this.recent.set(object.oid, object);
+  }
+
+  /** Serializes, hashes and writes a commit, with `withObjects` (its new trees and blobs) in the same batch; its oid. */
+  async writeCommit(data: CommitData, withObjects: readonly PendingObject[] = []): Promise<string> {
+    const content = serializeCommit(data);
+    const oid = hashObject('commit', content);
+    await this.writeObjects([...withObjects, { type: 'commit', oid, content }]);
+    return oid;
+  }
+
+  /** Serializes, hashes and writes an annotated tag object; its oid. */
+  async writeTag(data: TagData): Promise<string> {
+    const content = serializeTag(data);
+    const oid = hashObject('tag', content);
+    await this.writeObjects([{ type: 'tag', oid, content }]);
+    return oid;
   }
 
   async readCommit(oid: string): Promise<Commit> {
     const hit = this.commits.get(oid);
     if (hit) return hit;
-    const object = await this.objects.read(oid);
+    const object = await this.readObject(oid);
     if (object.type !== 'commit') throw new CorruptObjectError({ path: oid, reason: `expected a commit, found a ${object.type}` });
     const commit = parseCommit(oid, object.content);
     this.commits.set(oid, commit);
@@ -144,17 +141,33 @@ export class Repository {
   async readTree(oid: string, where = oid): Promise<Tree> {
     const hit = this.trees.get(oid);
     if (hit) return hit;
-    const object = await this.objects.read(oid);
+    const object = await this.readObject(oid, where);
     if (object.type !== 'tree') throw new CorruptObjectError({ path: where, reason: `expected a tree, found a ${object.type}` });
     const tree = parseTree(object.content, where);
     this.trees.set(oid, tree);
     return tree;
   }
 
+  /** A file's bytes. Shared with the cache: callers copy before handing them out. */
   async readBlob(oid: string, where = oid): Promise<Uint8Array> {
-    const object = await this.objects.read(oid);
+    const object = await this.readObject(oid, where);
     if (object.type !== 'blob') throw new CorruptObjectError({ path: where, reason: `expected a file, found a ${object.type}` });
     return object.content;
+  }
+
+  /**
+   * One entry of a tree, by name. A large tree that the backend can search in place (a tree packed
+   * uncompressed) is scanned up to where the name sorts; any other tree is read whole.
+   */
+  async readTreeEntry(tree: string, name: string): Promise<TreeEntry | undefined> {
+    const cached = this.recent.get(tree);
+    if (!cached && this.backend.objects.readTreeEntry) {
+      const scanned = await this.backend.objects.readTreeEntry(tree, name);
+      if (scanned) return scanned.entry;
+    }
+    const object = cached ?? (await this.readObject(tree));
+    if (object.type !== 'tree') throw new CorruptObjectError({ path: tree, reason: `expected a tree, found a ${object.type}` });
+    return findEntry(object.content, name, tree);
   }
 
   /**
@@ -166,98 +179,51 @@ export class Repository {
     const parts = path.split('/');
     for (let i = 0; i < parts.length; i++) {
       if (!entry || !isTreeMode(entry.mode)) return undefined;
-      entry = await this.objects.readTreeEntry(entry.oid, parts[i]);
+      entry = await this.readTreeEntry(entry.oid, parts[i]);
     }
     return entry;
   }
 
+  /** The one object an abbreviated oid (4 to 39 hex digits) names; undefined when none or several. */
+  expand(prefix: string): Promise<string | undefined> {
+    return this.backend.objects.expand(prefix);
+  }
+
   /**
-   * Resolves a revision to a commit oid, as `git rev-parse` would: a full or abbreviated oid, a ref
-   * name (tags before branches, as git looks them up), then any `~N` / `^N` suffixes. `HEAD` means
+   * Resolves a revision to a commit oid, as `git rev-parse` would (rev-parse.ts). `HEAD` means
    * `head` when given (a workspace's own branch).
    */
-  async resolve(rev: string, head?: string): Promise<string> {
-    const m = /^(.*?)((?:[~^]\d*)*)$/.exec(rev);
-    const base = m?.[1] ?? rev;
-    if (!base) throw new RefNotFoundError({ ref: rev }, 'empty revision');
-    let oid = await this.resolveBase(base === 'HEAD' && head ? head : base);
-    if (oid === undefined) throw new RefNotFoundError({ ref: rev });
-    oid = await this.peelToCommit(oid, rev);
-    for (const step of (m?.[2] ?? '').match(/[~^]\d*/g) ?? []) {
-      const n = step.length > 1 ? Number(step.slice(1)) : 1;
-      if (step[0] === '~') {
-        for (let i = 0; i < n; i++) oid = await this.parent(oid, 0, rev);
-      } else if (n > 0) oid = await this.parent(oid, n - 1, rev);
-    }
-    return oid;
+  resolve(rev: string, head?: string): Promise<string> {
+    return resolveRevision(
+      {
+        readCommit: (oid) => this.readCommit(oid),
+        tryReadObject: (oid) => this.tryReadObject(oid),
+        hasObject: (oid) => this.hasObject(oid),
+        readRef: (name) => this.backend.refs.read(name),
+        expand: (prefix) => this.expand(prefix),
+      },
+      rev,
+      head,
+    );
   }
 
-  private async parent(oid: string, index: number, rev: string): Promise<string> {
-    const parent = (await this.readCommit(oid)).parents[index];
-    if (!parent) throw new RefNotFoundError({ ref: rev }, 'the history is not that long');
-    return parent;
+  /** Branches checked out in a working tree, with its path (none for a backend without worktrees). */
+  checkedOut(): Promise<ReadonlyMap<string, string>> {
+    return this.backend.checkedOut();
   }
 
-  private async resolveBase(name: string): Promise<string | undefined> {
-    if (isOid(name) && (await this.objects.has(name))) return name;
-    const candidates = name.startsWith('refs/') || /^[A-Z_]+$/.test(name) ? [name] : [];
-    candidates.push(`refs/${name}`, `refs/tags/${name}`, `refs/heads/${name}`, `refs/remotes/${name}`, `refs/remotes/${name}/HEAD`);
-    for (const ref of candidates) {
-      if (/(^|\/)\.\.?(\/|$)|\.\./.test(ref)) continue;
-      const oid = await this.refs.read(ref).catch(() => null);
-      if (oid) return oid;
-    }
-    if (/^[0-9a-f]{4,39}$/.test(name)) return this.objects.expand(name);
-    return undefined;
-  }
-
-  /** Follows annotated tags down to the commit they name. */
-  private async peelToCommit(oid: string, rev: string): Promise<string> {
-    for (let depth = 0; depth < 10; depth++) {
-      const object = await this.objects.tryRead(oid);
-      if (!object) throw new RefNotFoundError({ ref: rev }, `object ${oid} is missing`);
-      if (object.type === 'commit') return oid;
-      if (object.type !== 'tag') throw new RefNotFoundError({ ref: rev }, `it names a ${object.type}, not a commit`);
-      oid = parseTagTarget(oid, object.content).object;
-    }
-    throw new RefNotFoundError({ ref: rev }, 'tag chain too deep');
-  }
-
-  /** Branches checked out in a working tree (the main one's and every linked worktree's), with its path. */
-  async checkedOut(): Promise<Map<string, string>> {
-    const result = new Map<string, string>();
-    const mainWorkdir = this.commondir === this.gitdir ? this.workdir : await this.mainWorkdir();
-    if (mainWorkdir) {
-      const head = readTextIfExists(join(this.commondir, 'HEAD')) ?? '';
-      if (head.startsWith('ref: ')) result.set(head.slice(5).trim(), mainWorkdir);
-    }
-    const worktrees = join(this.commondir, 'worktrees');
-    for (const name of listIfExists(worktrees)) {
-      const head = readTextIfExists(join(worktrees, name, 'HEAD')) ?? '';
-      const where = readTextIfExists(join(worktrees, name, 'gitdir')) ?? name;
-      if (head.startsWith('ref: ')) result.set(head.slice(5).trim(), dirname(where.trim()));
-    }
-    return result;
-  }
-
-  /** The main working tree of the repository a linked worktree belongs to (none if it is bare). */
-  private async mainWorkdir(): Promise<string | undefined> {
-    const config = await repositoryConfig(this.commondir, this.commondir);
-    return config.getBoolean('core.bare') === true ? undefined : dirname(this.commondir);
-  }
-
-  /** The repository's own config file (the shared one, in the common dir), parsed. */
+  /** The config git would use in this repository (every level the backend has). */
   config(): Promise<GitConfig> {
-    return repositoryConfig(this.commondir, this.workdir ?? this.gitdir);
+    return this.backend.config();
   }
-}
 
-/** A repository's config file parsed; one git could not read makes the repository unreadable. */
-async function repositoryConfig(commondir: string, path: string): Promise<GitConfig> {
-  try {
-    return await readConfigFile(join(commondir, 'config'));
-  } catch (error) {
-    if (!(error instanceof ConfigSyntaxError)) throw error;
-    throw new RepositoryNotFoundError({ path, reason: `its config file cannot be read: ${error.message}` });
+  /** Merges small packs (every pack and loose object with `full`); nothing to do for a backend without packs. */
+  async maintain(options: { full?: boolean } = {}): Promise<MaintenanceResult> {
+    return (await this.backend.objects.maintain?.({ full: options.full ?? false })) ?? { packsMerged: 0, looseObjectsPacked: 0, packs: 0 };
+  }
+
+  /** Removes ref locks left by writers that died (older than `olderThanMs`); their names. */
+  async clearStaleLocks(olderThanMs?: number): Promise<string[]> {
+    return (await this.backend.refs.clearStaleLocks?.(olderThanMs)) ?? [];
   }
 }

@@ -2,8 +2,8 @@
 // path through a folder of 10,000 objects scans bytes (no strings, no map) until the name is found.
 import { CorruptObjectError } from '../errors.js';
 import { Lru } from '../util/lru.js';
-import type { Repository } from './repository.js';
-import { TREE_MODE, type EntryMode, type TreeEntry } from './tree.js';
+import { compareBytes, toHex, utf8 } from '../util/bytes.js';
+import { modeAt, type TreeEntry } from './tree.js';
 
 /** Where a scan over part of a tree's bytes got to. */
 export interface EntryScan {
@@ -20,9 +20,8 @@ export interface EntryScan {
  * `name`. Entries are sorted (a subtree as if its name ended in '/'), so the scan stops at the
  * first entry that sorts after `name/`.
  */
-export function scanForEntry(bytes: Uint8Array, name: string): EntryScan {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const want = Buffer.from(`${name}/`);
+export function scanForEntry(buf: Uint8Array, name: string): EntryScan {
+  const want = utf8(`${name}/`);
   const length = want.length - 1;
   let at = 0;
   while (at < buf.length) {
@@ -30,13 +29,12 @@ export function scanForEntry(bytes: Uint8Array, name: string): EntryScan {
     const start = buf[at + 5] === 0x20 ? at + 6 : at + 7;
     const nul = buf.indexOf(0, start);
     if (nul < 0 || nul + 21 > buf.length) break;
-    if (nul - start === length && buf.compare(want, 0, length, start, nul) === 0) {
-      const mode = buf.toString('latin1', at, start - 1);
-      const found = { mode: (mode === '040000' ? TREE_MODE : mode) as EntryMode, oid: buf.toString('hex', nul + 1, nul + 21) };
+    if (nul - start === length && compareBytes(want, buf, 0, length, start, nul) === 0) {
+      const found = { mode: modeAt(buf, at, start - 1), oid: toHex(buf, nul + 1, nul + 21) };
       return { found, done: true, consumed: nul + 21 };
     }
     // past "name/" in byte order means past both places the name could sort to
-    if (buf.compare(want, 0, want.length, start, Math.min(nul, start + want.length)) > 0) return { done: true, consumed: at };
+    if (compareBytes(buf, want, start, Math.min(nul, start + want.length), 0, want.length) > 0) return { done: true, consumed: at };
     at = nul + 21;
   }
   return { done: false, consumed: at };
@@ -44,23 +42,27 @@ export function scanForEntry(bytes: Uint8Array, name: string): EntryScan {
 
 /** The entry named `name` in a tree's raw bytes, or undefined. */
 export function findEntry(raw: Uint8Array, name: string, where = 'tree'): TreeEntry | undefined {
-  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  const scan = scanForEntry(buf, name);
-  if (!scan.done && scan.consumed !== buf.length) throw new CorruptObjectError({ path: where, reason: 'tree object is truncated' });
+  const scan = scanForEntry(raw, name);
+  if (!scan.done && scan.consumed !== raw.length) throw new CorruptObjectError({ path: where, reason: 'tree object is truncated' });
   return scan.found;
+}
+
+/** Whatever reads one entry of a stored tree (a Repository does). */
+export interface TreeEntryReader {
+  readTreeEntry(tree: string, name: string): Promise<TreeEntry | undefined>;
 }
 
 /**
  * Looks names up in stored trees through their raw bytes, remembering recent answers: a history
  * walk asks for the same entry of a tree twice (as a commit's, then as its child's parent's).
  */
-export function storedEntry(repo: Repository): (tree: string, name: string) => Promise<TreeEntry | undefined> {
+export function storedEntry(repo: TreeEntryReader): (tree: string, name: string) => Promise<TreeEntry | undefined> {
   const recent = new Lru<string, TreeEntry | null>(1024);
   return async (tree, name) => {
     const key = `${tree} ${name}`;
     const hit = recent.get(key);
     if (hit !== undefined) return hit ?? undefined;
-    const entry = await repo.objects.readTreeEntry(tree, name);
+    const entry = await repo.readTreeEntry(tree, name);
     recent.set(key, entry ?? null);
     return entry;
   };

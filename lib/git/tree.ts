@@ -1,5 +1,6 @@
 // Git tree objects: parsing raw bytes into entries and writing entries back in git's order.
 import { CorruptObjectError } from '../errors.js';
+import { compareBytes, concatBytes, fromLatin1, fromUtf8, hexInto, toHex, utf8 } from '../util/bytes.js';
 
 export type EntryMode = '100644' | '100755' | '120000' | '40000' | '160000';
 
@@ -15,51 +16,97 @@ export function isTreeMode(mode: string): boolean {
   return mode === TREE_MODE;
 }
 
+const MODES: readonly EntryMode[] = ['100644', '40000', '100755', '120000', '160000'];
+const MODE_BYTES = MODES.map((mode) => [...mode].map((c) => c.charCodeAt(0)));
+
+/** The mode spelled by `bytes[start, end)`: the ones git writes as constants, without decoding. */
+export function modeAt(bytes: Uint8Array, start: number, end: number): EntryMode {
+  for (let m = 0; m < MODE_BYTES.length; m++) {
+    const want = MODE_BYTES[m];
+    if (want.length !== end - start) continue;
+    let i = 0;
+    while (i < want.length && bytes[start + i] === want[i]) i++;
+    if (i === want.length) return MODES[m];
+  }
+  const mode = fromLatin1(bytes, start, end);
+  return (mode === '040000' ? TREE_MODE : mode) as EntryMode;
+}
+
 /** Parses a tree's raw bytes into a name → entry map (in the tree's own order). */
 export function parseTree(content: Uint8Array, where = 'tree'): Map<string, TreeEntry> {
-  const buf = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
   const entries = new Map<string, TreeEntry>();
   let at = 0;
-  while (at < buf.length) {
-    const space = buf.indexOf(0x20, at);
-    const nul = buf.indexOf(0, space + 1);
-    if (space < 0 || nul < 0 || nul + 21 > buf.length) {
+  while (at < content.length) {
+    const space = content.indexOf(0x20, at);
+    const nul = space < 0 ? -1 : content.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 21 > content.length) {
       throw new CorruptObjectError({ path: where, reason: 'tree object is truncated' });
     }
-    let mode = buf.toString('latin1', at, space);
-    if (mode === '040000') mode = TREE_MODE;
-    const name = buf.toString('utf8', space + 1, nul);
-    const oid = buf.toString('hex', nul + 1, nul + 21);
-    entries.set(name, { mode: mode as EntryMode, oid });
+    const name = fromUtf8(content, space + 1, nul);
+    entries.set(name, { mode: modeAt(content, at, space), oid: toHex(content, nul + 1, nul + 21) });
     at = nul + 21;
   }
   return entries;
 }
 
 /** Git sorts tree entries by name, comparing a subtree's name as if it ended in '/'. */
-function sortKey(name: string, mode: string): Buffer {
-  return Buffer.from(isTreeMode(mode) ? `${name}/` : name);
+function sortKey(name: string, mode: string): Uint8Array {
+  return utf8(isTreeMode(mode) ? `${name}/` : name);
+}
+
+/** One entry's bytes: `<mode> <name>\0<20-byte oid>`. */
+function entryBytes(name: string, entry: TreeEntry): Uint8Array {
+  const head = utf8(`${entry.mode} ${name}\0`);
+  const out = new Uint8Array(head.length + 20);
+  out.set(head);
+  hexInto(entry.oid, out, head.length);
+  return out;
 }
 
 /** Serializes entries into a tree's canonical bytes (empty trees are allowed but never written by us). */
 export function serializeTree(entries: Iterable<[string, TreeEntry]>): Uint8Array {
-  const list = [...entries].map(([name, entry]) => ({ name, entry, key: sortKey(name, entry.mode) }));
-  list.sort((a, b) => Buffer.compare(a.key, b.key));
-  const parts: Buffer[] = [];
-  for (const { name, entry } of list) {
-    parts.push(Buffer.from(`${entry.mode} ${name}\0`), Buffer.from(entry.oid, 'hex'));
+  const list: { bytes: Uint8Array; nameAt: number; isTree: boolean }[] = [];
+  let total = 0;
+  for (const [name, entry] of entries) {
+    const bytes = entryBytes(name, entry);
+    list.push({ bytes, nameAt: entry.mode.length + 1, isTree: isTreeMode(entry.mode) });
+    total += bytes.length;
   }
-  return Buffer.concat(parts);
+  list.sort((a, b) => compareKeys(a.bytes, a.nameAt, a.bytes.length - 21, a.isTree, b.bytes, b.nameAt, b.bytes.length - 21, b.isTree));
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const { bytes } of list) {
+    out.set(bytes, at);
+    at += bytes.length;
+  }
+  return out;
+}
+
+/** Compares two names' sort keys: the bytes `a[aStart, aEnd)`, plus '/' for a tree, against b's. */
+function compareKeys(
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  aTree: boolean,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+  bTree: boolean,
+): number {
+  const aLength = aEnd - aStart + (aTree ? 1 : 0);
+  const bLength = bEnd - bStart + (bTree ? 1 : 0);
+  const n = Math.min(aLength, bLength);
+  for (let i = 0; i < n; i++) {
+    const x = aStart + i < aEnd ? a[aStart + i] : 0x2f;
+    const y = bStart + i < bEnd ? b[bStart + i] : 0x2f;
+    if (x !== y) return x - y;
+  }
+  return aLength - bLength;
 }
 
 /** Compares a raw entry's sort key (name bytes, plus '/' for a tree) with a precomputed key. */
-function compareRawKey(raw: Buffer, start: number, end: number, isTree: boolean, key: Buffer): number {
-  const length = end - start + (isTree ? 1 : 0);
-  for (let i = 0; i < length && i < key.length; i++) {
-    const byte = start + i < end ? raw[start + i] : 0x2f;
-    if (byte !== key[i]) return byte - key[i];
-  }
-  return length - key.length;
+function compareRawKey(raw: Uint8Array, start: number, end: number, isTree: boolean, key: Uint8Array): number {
+  return compareKeys(raw, start, end, isTree, key, 0, key.length, false);
 }
 
 /**
@@ -67,15 +114,14 @@ function compareRawKey(raw: Buffer, start: number, end: number, isTree: boolean,
  * one pass over the old bytes: a commit that changes one object in a folder of 10,000 copies the
  * other 9,999 entries as whole spans instead of sorting and re-encoding them.
  */
-export function patchTree(bytes: Uint8Array, changes: Map<string, TreeEntry | null>): Uint8Array {
-  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export function patchTree(raw: Uint8Array, changes: Map<string, TreeEntry | null>): Uint8Array {
   const pending = [...changes]
     .filter((change): change is [string, TreeEntry] => change[1] !== null)
-    .map(([name, entry]) => ({ key: sortKey(name, entry.mode), bytes: Buffer.concat([Buffer.from(`${entry.mode} ${name}\0`), Buffer.from(entry.oid, 'hex')]) }))
-    .sort((a, b) => Buffer.compare(a.key, b.key));
-  const changedNames = [...changes.keys()].map((name) => Buffer.from(name));
+    .map(([name, entry]) => ({ key: sortKey(name, entry.mode), bytes: entryBytes(name, entry) }))
+    .sort((a, b) => compareBytes(a.key, b.key));
+  const changedNames = [...changes.keys()].map((name) => utf8(name));
   const lengths = new Set(changedNames.map((n) => n.length));
-  const out: Buffer[] = [];
+  const out: Uint8Array[] = [];
   let spanStart = 0;
   let at = 0;
   let next = 0;
@@ -90,7 +136,7 @@ export function patchTree(bytes: Uint8Array, changes: Map<string, TreeEntry | nu
         spanStart = at;
       }
     }
-    if (lengths.has(nul - space - 1) && changedNames.some((n) => raw.compare(n, 0, n.length, space + 1, nul) === 0)) {
+    if (lengths.has(nul - space - 1) && changedNames.some((n) => compareBytes(n, raw, 0, n.length, space + 1, nul) === 0)) {
       out.push(raw.subarray(spanStart, at)); // the old entry is dropped; its replacement is in `pending`
       spanStart = end;
     }
@@ -98,5 +144,5 @@ export function patchTree(bytes: Uint8Array, changes: Map<string, TreeEntry | nu
   }
   out.push(raw.subarray(spanStart));
   while (next < pending.length) out.push(pending[next++].bytes);
-  return Buffer.concat(out);
+  return concatBytes(out);
 }

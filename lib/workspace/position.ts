@@ -1,10 +1,10 @@
 // Where a workspace stands: a branch (maybe not yet born) or, read-only, a tag; and its head.
 import { RefNotFoundError } from '../errors.js';
 import type { Person } from '../git/commit.js';
-import { hashObject } from '../git/object-store.js';
+import { EMPTY_TREE } from '../git/object.js';
 import type { Repository } from '../git/repository.js';
 
-export const EMPTY_TREE = hashObject('tree', new Uint8Array(0));
+export { EMPTY_TREE };
 
 export interface Position {
   /** the branch or tag name */

@@ -1,11 +1,10 @@
 // Who a commit is by: the caller's choice, else the identity git would use (environment, then the
-// repository's, the user's and the system's config), else a fixed identity. Checked so that git
-// never reads back a malformed author line.
-import { join } from 'node:path';
+// config: the repository's, the user's and the system's, as Repository.config() merges them),
+// else a fixed identity. Checked so that git never reads back a malformed author line.
 import { ConfigurationError } from '../errors.js';
-import type { Person } from '../git/commit.js';
-import { canonicalKey, ConfigSyntaxError, GitConfig, parseBoolean } from '../git/config.js';
-import { readConfigFile } from '../git/config-file.js';
+import type { GitConfig } from '../git/config.js';
+import type { Person } from '../git/person.js';
+import { platform } from '../platform/current.js';
 
 export interface Signature {
   name: string;
@@ -18,8 +17,12 @@ export interface Signature {
 
 export const DEFAULT_SIGNATURE: Signature = { name: 'gitmodel', email: 'gitmodel@localhost' };
 
-/** The environment identities are read from (process.env by default). */
+/** The environment identities are read from (the platform's: process.env on Node). */
 export type Environment = Readonly<Record<string, string | undefined>>;
+
+function environment(): Environment {
+  return platform().environment?.() ?? {};
+}
 
 /** Who commits are by when the caller names nobody. */
 export interface DefaultIdentity {
@@ -27,43 +30,6 @@ export interface DefaultIdentity {
   committer: Signature;
   /** GIT_COMMITTER_NAME / GIT_COMMITTER_EMAIL, which make the committer even when the caller names the author */
   committerEnv: { name?: string; email?: string };
-}
-
-/**
- * The config files git reads, lowest precedence first: the system's (GIT_CONFIG_SYSTEM, else
- * /etc/gitconfig; none with GIT_CONFIG_NOSYSTEM), the user's (GIT_CONFIG_GLOBAL, else
- * $XDG_CONFIG_HOME/git/config or ~/.config/git/config, then ~/.gitconfig), the repository's, then
- * GIT_CONFIG_COUNT's from the environment. `include` directives are not followed.
- */
-export async function gitConfigLevels(repository: GitConfig, env: Environment = process.env): Promise<GitConfig> {
-  const files: string[] = [];
-  if (!parseBoolean(env.GIT_CONFIG_NOSYSTEM ?? 'false')) files.push(env.GIT_CONFIG_SYSTEM || '/etc/gitconfig');
-  if (env.GIT_CONFIG_GLOBAL !== undefined) {
-    if (env.GIT_CONFIG_GLOBAL) files.push(env.GIT_CONFIG_GLOBAL);
-  } else {
-    if (env.XDG_CONFIG_HOME) files.push(join(env.XDG_CONFIG_HOME, 'git', 'config'));
-    else if (env.HOME) files.push(join(env.HOME, '.config', 'git', 'config'));
-    if (env.HOME) files.push(join(env.HOME, '.gitconfig'));
-  }
-  let config = new GitConfig();
-  for (const file of files) {
-    try {
-      config = config.concat(await readConfigFile(file));
-    } catch (error) {
-      // a user or system config this process may not read is skipped, as git skips it
-      if ((error as NodeJS.ErrnoException).code === 'EACCES') continue;
-      if (!(error instanceof ConfigSyntaxError)) throw error;
-      throw new ConfigurationError(`${error.message}; git cannot read it either: fix the file`);
-    }
-  }
-  config = config.concat(repository);
-  const count = Number(env.GIT_CONFIG_COUNT ?? 0);
-  const fromEnv: { key: string; value: string }[] = [];
-  for (let i = 0; i < count; i++) {
-    const key = env[`GIT_CONFIG_KEY_${i}`];
-    if (key) fromEnv.push({ key: canonicalKey(key), value: env[`GIT_CONFIG_VALUE_${i}`] ?? '' });
-  }
-  return config.concat(new GitConfig(fromEnv));
 }
 
 /** git's "crud" around a name or email: spaces and control characters, and , : ; < > " \ ' */
@@ -85,7 +51,7 @@ export function withoutCrud(value: string): string {
  * (GIT_COMMITTER_NAME), then author.name (committer.name) and user.name in the merged config, then
  * for the email EMAIL; gitmodel's own identity only where git would find nothing.
  */
-export function defaultIdentity(config: GitConfig, env: Environment = process.env): DefaultIdentity {
+export function defaultIdentity(config: GitConfig, env: Environment = environment()): DefaultIdentity {
   const setting = (key: string): string | undefined => {
     const value = config.get(key);
     if (value === null) throw new ConfigurationError(`the git config key ${key} has no value (a line without "="), which git refuses too`);
@@ -111,9 +77,12 @@ export function defaultIdentity(config: GitConfig, env: Environment = process.en
   };
 }
 
-/** The identity git would use for a repository, from the environment and every config level. */
-export async function configuredIdentity(repository: GitConfig, env: Environment = process.env): Promise<DefaultIdentity> {
-  return defaultIdentity(await gitConfigLevels(repository, env), env);
+/**
+ * The identity git would use for a repository, from the environment and the config git would use
+ * there (every level: Repository.config()).
+ */
+export async function configuredIdentity(config: GitConfig, env: Environment = environment()): Promise<DefaultIdentity> {
+  return defaultIdentity(config, env);
 }
 
 /**

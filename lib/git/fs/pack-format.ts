@@ -1,7 +1,8 @@
 // Git's packfile format (Documentation/gitformat-pack.txt): object entry headers, offset-delta
 // encoding, and applying a delta to its base. Shared by the pack writer and reader.
-import { CorruptObjectError } from '../errors.js';
-import type { ObjectType } from './object-store.js';
+import { CorruptObjectError } from '../../errors.js';
+import { toHex } from '../../util/bytes.js';
+import type { ObjectType } from '../object.js';
 
 export const TYPE_CODE: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
 export const CODE_TYPE: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
@@ -19,7 +20,7 @@ export function encodeEntryHeader(type: number, size: number): Uint8Array {
     size = Math.floor(size / 128);
   }
   bytes.push(byte);
-  return Buffer.from(bytes);
+  return new Uint8Array(bytes);
 }
 
 export interface EntryHeader {
@@ -33,8 +34,7 @@ export interface EntryHeader {
   baseOid?: string;
 }
 
-export function decodeEntryHeader(bytes: Uint8Array, where: string): EntryHeader {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export function decodeEntryHeader(buf: Uint8Array, where: string): EntryHeader {
   let at = 0;
   let byte = buf[at++];
   const type = (byte >> 4) & 7;
@@ -56,12 +56,12 @@ export function decodeEntryHeader(bytes: Uint8Array, where: string): EntryHeader
     return { type, size, length: at, baseDistance: distance };
   }
   if (type === REF_DELTA) {
-    return { type, size, length: at + 20, baseOid: buf.toString('hex', at, at + 20) };
+    return { type, size, length: at + 20, baseOid: toHex(buf, at, at + 20) };
   }
   return { type, size, length: at };
 }
 
-function readVarint(delta: Buffer, at: number): [number, number] {
+function readVarint(delta: Uint8Array, at: number): [number, number] {
   let value = 0;
   let shift = 0;
   let byte;
@@ -74,13 +74,12 @@ function readVarint(delta: Buffer, at: number): [number, number] {
 }
 
 /** Rebuilds an object from its base and a git delta (copy and insert instructions). */
-export function applyDelta(base: Uint8Array, deltaBytes: Uint8Array, where: string): Uint8Array {
-  const delta = Buffer.from(deltaBytes.buffer, deltaBytes.byteOffset, deltaBytes.byteLength);
+export function applyDelta(base: Uint8Array, delta: Uint8Array, where: string): Uint8Array {
   let [baseSize, at] = readVarint(delta, 0);
   let resultSize;
   [resultSize, at] = readVarint(delta, at);
   if (baseSize !== base.length) throw new CorruptObjectError({ path: where, reason: 'delta base has the wrong size' });
-  const out = Buffer.allocUnsafe(resultSize);
+  const out = new Uint8Array(resultSize);
   let written = 0;
   while (at < delta.length) {
     const op = delta[at++];
@@ -97,7 +96,7 @@ export function applyDelta(base: Uint8Array, deltaBytes: Uint8Array, where: stri
       written += size;
     } else if (op > 0) {
       if (written + op > resultSize) throw new CorruptObjectError({ path: where, reason: 'delta inserts past its end' });
-      delta.copy(out, written, at, at + op);
+      out.set(delta.subarray(at, at + op), written);
       at += op;
       written += op;
     } else {

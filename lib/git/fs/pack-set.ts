@@ -1,32 +1,26 @@
 // All packs of a repository: found by listing objects/pack (again whenever the directory changes,
 // so packs written by git or another process appear), searched newest first.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import type { GitObject } from './object-store.js';
-import { PackFile } from './pack-reader.js';
+import { fromHex } from '../../util/bytes.js';
+import type { GitObject } from '../object.js';
+import type { FileSystem } from '../ports.js';
+import { PackFile, PackGoneError } from './pack-reader.js';
+import { join } from './paths.js';
 
 export class PackSet {
   private packs: PackFile[] = [];
   private seen = -1;
 
-  constructor(readonly dir: string) {}
+  constructor(
+    private readonly fs: FileSystem,
+    readonly dir: string,
+  ) {}
 
   /** Re-lists the pack directory if it changed since the last look. */
-  refresh(force = false): void {
-    let mtime: number;
-    try {
-      mtime = statSync(this.dir).mtimeMs;
-    } catch {
-      mtime = 0;
-    }
+  async refresh(force = false): Promise<void> {
+    const mtime = (await this.fs.stat(this.dir))?.mtimeMs ?? 0;
     if (!force && mtime === this.seen) return;
     this.seen = mtime;
-    let names: string[] = [];
-    try {
-      names = readdirSync(this.dir).filter((n) => n.endsWith('.idx'));
-    } catch {
-      // no pack directory yet
-    }
+    const names = (await this.fs.list(this.dir)).map((e) => e.name).filter((n) => n.endsWith('.idx'));
     const bases = new Set(names.map((n) => join(this.dir, n.slice(0, -4))));
     const kept = this.packs.filter((p) => bases.has(p.base));
     for (const p of this.packs) if (!bases.has(p.base)) p.close();
@@ -34,7 +28,7 @@ export class PackSet {
     for (const base of bases) {
       if (known.has(base)) continue;
       try {
-        const pack = PackFile.load(base);
+        const pack = await PackFile.load(this.fs, base);
         if (pack) kept.unshift(pack);
       } catch {
         // an index being written or removed right now: the next refresh sees it settled
@@ -43,16 +37,22 @@ export class PackSet {
     this.packs = kept;
   }
 
-  get all(): readonly PackFile[] {
-    this.refresh();
+  /** Every pack, the directory looked at again first. */
+  async all(): Promise<readonly PackFile[]> {
+    await this.refresh();
     return this.packs;
   }
 
-  locate(oid: string): { pack: PackFile; offset: number } | undefined {
-    const raw = Buffer.from(oid, 'hex');
+  /** The packs as last listed. */
+  get known(): readonly PackFile[] {
+    return this.packs;
+  }
+
+  async locate(oid: string): Promise<{ pack: PackFile; offset: number } | undefined> {
+    const raw = fromHex(oid);
     // the packs already known first; the directory is looked at again only on a miss
     for (let attempt = 0; attempt < 2; attempt++) {
-      if (attempt === 1) this.refresh();
+      if (attempt === 1) await this.refresh();
       for (const pack of this.packs) {
         const offset = pack.find(raw);
         if (offset !== undefined) return { pack, offset };
@@ -66,24 +66,31 @@ export class PackSet {
    * process repacked meanwhile, the index we hold names a pack file that is gone: the directory is
    * listed again and `use` runs once more where the object is now.
    */
-  withEntry<T>(oid: string, use: (pack: PackFile, offset: number) => T): T | undefined {
-    const hit = this.locate(oid);
+  async withEntry<T>(oid: string, use: (pack: PackFile, offset: number) => Promise<T>): Promise<T | undefined> {
+    const hit = await this.locate(oid);
     if (!hit) return undefined;
     try {
-      return use(hit.pack, hit.offset);
+      return await use(hit.pack, hit.offset);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      this.refresh(true);
-      const again = this.locate(oid);
+      if (!(error instanceof PackGoneError)) throw error;
+      await this.refresh(true);
+      const again = await this.locate(oid);
       return again && use(again.pack, again.offset);
     }
   }
 
-  read(oid: string): GitObject | undefined {
+  read(oid: string): Promise<GitObject | undefined> {
     return this.withEntry(oid, (pack, offset) => pack.read(offset, (base) => this.read(base)));
   }
 
-  has(oid: string): boolean {
-    return this.locate(oid) !== undefined;
+  async has(oid: string): Promise<boolean> {
+    return (await this.locate(oid)) !== undefined;
+  }
+
+  /** The oids in any pack that start with `prefix`. */
+  async withPrefix(prefix: string): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const pack of await this.all()) for (const oid of pack.withPrefix(prefix)) found.add(oid);
+    return found;
   }
 }

@@ -1,0 +1,84 @@
+// A repository's storage as git keeps it: a git directory (objects/, refs/, packed-refs, config)
+// on a file system, behind the RepositoryBackend port. discover.ts finds or creates one.
+import { platform } from '../../platform/current.js';
+import type { Environment } from '../../platform/platform.js';
+import { fromUtf8 } from '../../util/bytes.js';
+import type { GitConfig } from '../config.js';
+import type { Durability, FileSystem, RepositoryBackend } from '../ports.js';
+import { configLevels, repositoryConfig } from './config-files.js';
+import { FsObjectDatabase } from './object-database.js';
+import { dirname, join } from './paths.js';
+import { FsRefStore } from './ref-store.js';
+
+export interface GitDirLocation {
+  /** where HEAD lives (a linked worktree's own directory) */
+  readonly gitdir: string;
+  /** where objects, refs and config live: the gitdir, or the main repository's for a linked worktree */
+  readonly commondir: string;
+  /** the working tree, for a repository with a checkout */
+  readonly workdir?: string;
+}
+
+export class GitDirBackend implements RepositoryBackend {
+  readonly objects: FsObjectDatabase;
+  readonly refs: FsRefStore;
+  readonly gitdir: string;
+  readonly commondir: string;
+  readonly workdir: string | undefined;
+
+  constructor(
+    readonly fs: FileSystem,
+    where: GitDirLocation,
+    readonly durability: Durability = 'fsync',
+    /** the environment config levels are read with (default: the platform's, at each read) */
+    private readonly env?: Environment,
+  ) {
+    this.gitdir = where.gitdir;
+    this.commondir = where.commondir;
+    this.workdir = where.workdir;
+    this.objects = new FsObjectDatabase(fs, join(this.commondir, 'objects'), durability);
+    // git keeps reflogs in repositories with a working tree (core.logAllRefUpdates)
+    this.refs = new FsRefStore(fs, this.gitdir, this.commondir, this.workdir !== undefined, durability);
+  }
+
+  get describe(): string {
+    return this.workdir ?? this.gitdir;
+  }
+
+  /** The repository's own config file (the shared one, in the common dir). */
+  repositoryConfig(): Promise<GitConfig> {
+    return repositoryConfig(this.fs, this.commondir, this.describe);
+  }
+
+  async config(): Promise<GitConfig> {
+    return configLevels(this.fs, await this.repositoryConfig(), this.env ?? platform().environment?.() ?? {});
+  }
+
+  /** Branches checked out in a working tree (the main one's and every linked worktree's), with its path. */
+  async checkedOut(): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    const mainWorkdir = this.commondir === this.gitdir ? this.workdir : await this.mainWorkdir();
+    if (mainWorkdir) {
+      const head = await this.readText(join(this.commondir, 'HEAD'));
+      if (head.startsWith('ref: ')) result.set(head.slice(5).trim(), mainWorkdir);
+    }
+    const worktrees = join(this.commondir, 'worktrees');
+    for (const { name } of await this.fs.list(worktrees)) {
+      const head = await this.readText(join(worktrees, name, 'HEAD'));
+      const where = (await this.readText(join(worktrees, name, 'gitdir'))) || name;
+      if (head.startsWith('ref: ')) result.set(head.slice(5).trim(), dirname(where.trim()));
+    }
+    return result;
+  }
+
+  private async readText(path: string): Promise<string> {
+    const bytes = await this.fs.readFile(path);
+    return bytes ? fromUtf8(bytes) : '';
+  }
+
+  /** The main working tree of the repository a linked worktree belongs to (none if it is bare). */
+  private async mainWorkdir(): Promise<string | undefined> {
+    const config = await repositoryConfig(this.fs, this.commondir, this.commondir);
+    return config.getBoolean('core.bare') === true ? undefined : dirname(this.commondir);
+  }
+}

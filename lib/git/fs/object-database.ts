@@ -1,0 +1,76 @@
+// The object database of a git directory: objects read from packs (our own index lookup,
+// pack-reader.ts) or loose files; a batch written as one pack, a lone object as a loose file.
+// No cache of its own: Repository keeps recently used objects above the seam, for every backend.
+import type { PendingObject } from '../object.js';
+import type { Durability, FileSystem, MaintenanceResult, ObjectDatabase } from '../ports.js';
+import type { TreeEntry } from '../tree.js';
+import { looseWithPrefix, loosePath, readLoose, writeLoose } from './loose.js';
+import { AUTO_PACK_LIMIT, maintain } from './maintenance.js';
+import { PackSet } from './pack-set.js';
+import { packEntry, writePack } from './pack-writer.js';
+import { join } from './paths.js';
+
+export class FsObjectDatabase implements ObjectDatabase {
+  readonly packs: PackSet;
+
+  constructor(
+    private readonly fs: FileSystem,
+    readonly objectsDir: string,
+    private readonly durability: Durability = 'fsync',
+  ) {
+    this.packs = new PackSet(fs, join(objectsDir, 'pack'));
+  }
+
+  async read(oid: string) {
+    return (await this.packs.read(oid)) ?? (await readLoose(this.fs, loosePath(this.objectsDir, oid), oid));
+  }
+
+  async has(oid: string): Promise<boolean> {
+    return (await this.packs.has(oid)) || (await this.fs.stat(loosePath(this.objectsDir, oid))) !== undefined;
+  }
+
+  /**
+   * One entry of a tree, by name, when the tree is packed uncompressed (a large folder): scanned
+   * block by block from the pack file, up to where the name sorts. Undefined for any other tree.
+   */
+  async readTreeEntry(tree: string, name: string): Promise<{ entry?: TreeEntry } | undefined> {
+    return (await this.packs.withEntry(tree, (pack, offset) => pack.scanStoredTree(offset, name))) ?? undefined;
+  }
+
+  /** The one object whose oid starts with `prefix`: the packs' indexes searched from their fan-out, then the loose folder. */
+  async expand(prefix: string): Promise<string | undefined> {
+    const p = prefix.toLowerCase();
+    if (!/^[0-9a-f]{4,40}$/.test(p)) return undefined;
+    const found = await this.packs.withPrefix(p);
+    for (const oid of await looseWithPrefix(this.fs, this.objectsDir, p)) found.add(oid);
+    return found.size === 1 ? [...found][0] : undefined;
+  }
+
+  /**
+   * Writes a batch of objects durably: as one pack (one file and its index, flushed and renamed
+   * into place), or a lone object as a loose file. Nothing is visible before it is complete.
+   */
+  async write(all: readonly PendingObject[]): Promise<void> {
+    // one entry per oid: git verify-pack rejects a pack holding an object twice (two blob fields
+    // with the same bytes give the same blob)
+    const seen = new Set<string>();
+    const objects = all.filter((object) => !seen.has(object.oid) && seen.add(object.oid));
+    if (objects.length === 0) return;
+    if (objects.length === 1) await writeLoose(this.fs, this.objectsDir, objects[0], this.durability);
+    else {
+      await this.fs.mkdirp(this.packs.dir);
+      // entries are compressed one at a time as the pack file is written
+      await writePack(this.fs, this.packs.dir, objects.length, (function* () {
+        for (const object of objects) yield packEntry(object);
+      })(), this.durability);
+    }
+    // housekeeping: the objects are written, so a failed merge must not fail the commit; the next
+    // commit tries again
+    if ((await this.packs.all()).length > AUTO_PACK_LIMIT) await this.maintain().catch(() => {});
+  }
+
+  /** Merges small packs (all packs and loose objects with `full`), keeping every object. */
+  maintain(options: { full?: boolean } = {}): Promise<MaintenanceResult> {
+    return maintain(this.fs, this.packs, this.objectsDir, options.full ?? false, this.durability);
+  }
+}

@@ -1,0 +1,180 @@
+// The refs of a git directory: loose ref files and packed-refs, read as git reads them, and updated
+// as compare-and-swap with git's own lock-file protocol (lockfile.ts), so gitmodel and the git CLI
+// can update the same repository without losing each other's commits.
+import { InvalidRefNameError, RefNotFoundError, StaleBranchError } from '../../errors.js';
+import { fromUtf8, utf8 } from '../../util/bytes.js';
+import { formatPerson } from '../person.js';
+import type { Durability, FileSystem, RefLogEntry, RefStore } from '../ports.js';
+import { acquireLock, lockAge, replaceLocked, STALE_LOCK_MS, swapLocked } from './lockfile.js';
+import { dirname, join } from './paths.js';
+
+export class FsRefStore implements RefStore {
+  constructor(
+    private readonly fs: FileSystem,
+    /** where HEAD lives (a linked worktree has its own) */
+    private readonly gitdir: string,
+    /** where refs/ and packed-refs live */
+    private readonly commondir: string,
+    /** whether updates are logged (git keeps reflogs in repositories with a working tree) */
+    private readonly reflog: boolean,
+    private readonly durability: Durability = 'fsync',
+  ) {}
+
+  private refPath(name: string): string {
+    return name === 'HEAD' ? join(this.gitdir, 'HEAD') : join(this.commondir, name);
+  }
+
+  private async readText(path: string): Promise<string | undefined> {
+    const bytes = await this.fs.readFile(path);
+    return bytes && fromUtf8(bytes);
+  }
+
+  private async readLoose(name: string): Promise<string | undefined> {
+    return (await this.readText(this.refPath(name)))?.trim();
+  }
+
+  private async readPacked(): Promise<Map<string, string>> {
+    const refs = new Map<string, string>();
+    const text = (await this.readText(join(this.commondir, 'packed-refs'))) ?? '';
+    for (const line of text.split('\n')) {
+      if (!line || line.startsWith('#') || line.startsWith('^')) continue;
+      const space = line.indexOf(' ');
+      refs.set(line.slice(space + 1), line.slice(0, space));
+    }
+    return refs;
+  }
+
+  async symbolicTarget(name: string): Promise<string | undefined> {
+    const value = await this.readLoose(name);
+    return value?.startsWith('ref: ') ? value.slice(5).trim() : undefined;
+  }
+
+  async read(name: string, depth = 5): Promise<string | null> {
+    const loose = await this.readLoose(name);
+    if (loose !== undefined) {
+      if (loose.startsWith('ref: ')) {
+        if (depth === 0) throw new RefNotFoundError({ ref: name }, 'symbolic ref loop');
+        return this.read(loose.slice(5).trim(), depth - 1);
+      }
+      return loose;
+    }
+    return (await this.readPacked()).get(name) ?? null;
+  }
+
+  /** Full names of the refs under a prefix such as `refs/heads/`, loose and packed (and their lock files, if asked). */
+  async list(prefix: string, locks = false): Promise<string[]> {
+    const names = new Set<string>();
+    for (const name of (await this.readPacked()).keys()) if (name.startsWith(prefix)) names.add(name);
+    const walk = async (rel: string): Promise<void> => {
+      for (const entry of await this.fs.list(join(this.commondir, rel))) {
+        const child = `${rel}${entry.name}`;
+        if (entry.isDirectory) await walk(`${child}/`);
+        else if (locks || !entry.name.endsWith('.lock')) names.add(child);
+      }
+    };
+    await walk(prefix);
+    return [...names].sort();
+  }
+
+  /**
+   * Moves `name` from `expected` (null: must not exist) to `next`, or throws StaleBranchError when
+   * someone else moved it first. The new value is flushed before it is renamed into place.
+   */
+  async update(name: string, next: string, expected: string | null, log?: RefLogEntry): Promise<void> {
+    if (expected === null) await this.assertNoClash(name);
+    const path = this.refPath(name);
+    await this.fs.mkdirp(dirname(path));
+    await swapLocked(this.fs, this.commondir, path, name, utf8(`${next}\n`), () => this.check(name, expected), this.durability);
+    if (this.reflog && log) await this.appendReflog(name, expected, next, log);
+  }
+
+  async assertNoClash(name: string): Promise<void> {
+    const parts = name.split('/');
+    for (let n = 3; n < parts.length; n++) {
+      const above = parts.slice(0, n).join('/');
+      if ((await this.read(above)) !== null) throw clash(name, above);
+    }
+    const below = await this.list(`${name}/`);
+    if (below.length) throw clash(name, below[0]);
+  }
+
+  /**
+   * Deletes `name` if it still points at `expected` (else StaleBranchError), as git does: under
+   * `<ref>.lock`, first out of packed-refs (rewritten under packed-refs.lock), then the loose file
+   * and the ref's reflog, so no older packed value can show through.
+   */
+  async delete(name: string, expected: string): Promise<void> {
+    const path = this.refPath(name);
+    await this.fs.mkdirp(dirname(path));
+    const lock = await acquireLock(this.fs, path, name);
+    try {
+      await this.check(name, expected);
+      if ((await this.readPacked()).has(name)) await this.removePacked(name);
+      await this.fs.remove(path);
+      await this.fs.remove(join(this.commondir, 'logs', name));
+    } finally {
+      await lock.abort();
+      await this.removeEmptyParents(name);
+    }
+  }
+
+  private async check(name: string, expected: string | null): Promise<void> {
+    const actual = await this.read(name);
+    if (actual !== expected) throw new StaleBranchError({ branch: name.replace(/^refs\/heads\//, ''), expected, actual });
+  }
+
+  /** Rewrites packed-refs without `name` (and its peeled `^` line), under git's packed-refs.lock. */
+  private async removePacked(name: string): Promise<void> {
+    const path = join(this.commondir, 'packed-refs');
+    await replaceLocked(this.fs, path, 'packed-refs', async () => {
+      const kept: string[] = [];
+      let dropping = false;
+      for (const line of ((await this.readText(path)) ?? '').split('\n')) {
+        if (dropping && line.startsWith('^')) continue;
+        dropping = !line.startsWith('#') && !line.startsWith('^') && line.slice(line.indexOf(' ') + 1) === name;
+        if (!dropping) kept.push(line);
+      }
+      return utf8(kept.join('\n'));
+    }, this.durability);
+  }
+
+  /** Removes directories a deleted ref leaves empty, below its namespace (`refs/heads/a/b` → `refs/heads/a`). */
+  private async removeEmptyParents(name: string): Promise<void> {
+    const parts = name.split('/');
+    for (let n = parts.length - 1; n > 2; n--) {
+      if (!(await this.fs.removeDirectory(join(this.commondir, ...parts.slice(0, n))))) return;
+      await this.fs.removeDirectory(join(this.commondir, 'logs', ...parts.slice(0, n)));
+    }
+  }
+
+  /**
+   * Removes the lock files of refs (`<ref>.lock` under refs/, and `packed-refs.lock`) older than `olderThanMs`,
+   * left by writers that died; returns them, relative to the repository. A younger lock may
+   * belong to a live writer and is left alone.
+   */
+  async clearStaleLocks(olderThanMs = STALE_LOCK_MS): Promise<string[]> {
+    const locks = (await this.list('refs/', true)).filter((name) => name.endsWith('.lock'));
+    const removed: string[] = [];
+    for (const name of ['packed-refs.lock', ...locks]) {
+      const age = await lockAge(this.fs, join(this.commondir, name));
+      if (age === undefined || age < olderThanMs) continue;
+      await this.fs.remove(join(this.commondir, name));
+      removed.push(name);
+    }
+    return removed;
+  }
+
+  private async appendReflog(name: string, from: string | null, to: string, log: RefLogEntry): Promise<void> {
+    const path = join(this.commondir, 'logs', name);
+    const line = `${from ?? '0'.repeat(40)} ${to} ${formatPerson(log.who)}\t${log.message.split('\n')[0]}\n`;
+    await this.fs.mkdirp(dirname(path));
+    await this.fs.append(path, utf8(line));
+  }
+}
+
+function clash(name: string, existing: string): InvalidRefNameError {
+  return new InvalidRefNameError({
+    name,
+    reason: `it clashes with the existing ref ${existing}: git keeps refs as files, so a name cannot also be a folder of others`,
+  });
+}

@@ -1,0 +1,145 @@
+// A repository kept in memory (dulwich's MemoryObjectStore and DictRefsContainer): for tests, for
+// short-lived work, and as the second implementation that keeps the storage seam honest. Objects
+// are copied on the way in and on the way out, so no caller shares bytes with the store; refs
+// move by compare-and-swap as on disk; there is no working tree and no reflog.
+import { InvalidRefNameError, RefNotFoundError, StaleBranchError } from '../../errors.js';
+import { GitConfig, canonicalKey } from '../config.js';
+import { isOid, type GitObject, type PendingObject } from '../object.js';
+import type { ObjectDatabase, RefStore, RepositoryBackend } from '../ports.js';
+import { findEntry } from '../tree-entry.js';
+import type { TreeEntry } from '../tree.js';
+
+export class MemoryObjectDatabase implements ObjectDatabase {
+  private readonly objects = new Map<string, GitObject>();
+
+  async read(oid: string): Promise<GitObject | undefined> {
+    const object = this.objects.get(oid);
+    return object && { type: object.type, content: object.content.slice() };
+  }
+
+  async has(oid: string): Promise<boolean> {
+    return this.objects.has(oid);
+  }
+
+  async write(objects: readonly PendingObject[]): Promise<void> {
+    // copied and checked first, stored after: all or nothing
+    const copies = objects.map((o) => {
+      if (!isOid(o.oid)) throw new TypeError(`${JSON.stringify(o.oid)} is not an oid`);
+      return [o.oid, { type: o.type, content: o.content.slice() }] as const;
+    });
+    for (const [oid, object] of copies) if (!this.objects.has(oid)) this.objects.set(oid, object);
+  }
+
+  async expand(prefix: string): Promise<string | undefined> {
+    const p = prefix.toLowerCase();
+    if (!/^[0-9a-f]{4,40}$/.test(p)) return undefined;
+    let found: string | undefined;
+    for (const oid of this.objects.keys()) {
+      if (!oid.startsWith(p)) continue;
+      if (found !== undefined) return undefined;
+      found = oid;
+    }
+    return found;
+  }
+
+  /** Searched in the stored bytes, which are never handed out. */
+  async readTreeEntry(tree: string, name: string): Promise<{ entry?: TreeEntry } | undefined> {
+    const object = this.objects.get(tree);
+    if (!object || object.type !== 'tree') return undefined;
+    return { entry: findEntry(object.content, name, tree) };
+  }
+
+  /** How many objects are stored. */
+  get size(): number {
+    return this.objects.size;
+  }
+}
+
+type RefValue = { oid: string } | { symbolic: string };
+
+export class MemoryRefStore implements RefStore {
+  private readonly refs = new Map<string, RefValue>();
+
+  constructor(initialBranch = 'main') {
+    this.refs.set('HEAD', { symbolic: `refs/heads/${initialBranch}` });
+  }
+
+  async read(name: string): Promise<string | null> {
+    let value = this.refs.get(name);
+    for (let depth = 0; value && 'symbolic' in value; depth++) {
+      if (depth === 5) throw new RefNotFoundError({ ref: name }, 'symbolic ref loop');
+      value = this.refs.get(value.symbolic);
+    }
+    return value ? value.oid : null;
+  }
+
+  async symbolicTarget(name: string): Promise<string | undefined> {
+    const value = this.refs.get(name);
+    return value && 'symbolic' in value ? value.symbolic : undefined;
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    return [...this.refs.keys()].filter((name) => name.startsWith(prefix)).sort();
+  }
+
+  async update(name: string, next: string, expected: string | null): Promise<void> {
+    if (expected === null) await this.assertNoClash(name);
+    this.check(name, expected, await this.read(name));
+    // as on disk, the ref named is written: HEAD itself is detached, never the branch it names
+    this.refs.set(name, { oid: next });
+  }
+
+  async delete(name: string, expected: string): Promise<void> {
+    this.check(name, expected, await this.read(name));
+    this.refs.delete(name);
+  }
+
+  async assertNoClash(name: string): Promise<void> {
+    const parts = name.split('/');
+    for (let n = 3; n < parts.length; n++) {
+      const above = parts.slice(0, n).join('/');
+      if (this.refs.has(above)) throw clash(name, above);
+    }
+    const below = await this.list(`${name}/`);
+    if (below.length) throw clash(name, below[0]);
+  }
+
+  private check(name: string, expected: string | null, actual: string | null): void {
+    if (actual !== expected) throw new StaleBranchError({ branch: name.replace(/^refs\/heads\//, ''), expected, actual });
+  }
+}
+
+function clash(name: string, existing: string): InvalidRefNameError {
+  return new InvalidRefNameError({
+    name,
+    reason: `it clashes with the existing ref ${existing}: git keeps refs as files, so a name cannot also be a folder of others`,
+  });
+}
+
+export interface MemoryBackendOptions {
+  /** the branch HEAD names (default 'main') */
+  initialBranch?: string;
+  /** config entries, `section.key` or `section.sub.key` → value: `{ 'user.name': 'Ada' }` */
+  config?: Readonly<Record<string, string>>;
+}
+
+/** A repository in memory: objects, refs and config, nothing on disk. */
+export class MemoryBackend implements RepositoryBackend {
+  readonly objects = new MemoryObjectDatabase();
+  readonly refs: MemoryRefStore;
+  readonly describe = 'a repository in memory';
+  private readonly settings: GitConfig;
+
+  constructor(options: MemoryBackendOptions = {}) {
+    this.refs = new MemoryRefStore(options.initialBranch);
+    this.settings = new GitConfig(Object.entries(options.config ?? {}).map(([key, value]) => ({ key: canonicalKey(key), value })));
+  }
+
+  async config(): Promise<GitConfig> {
+    return this.settings;
+  }
+
+  async checkedOut(): Promise<ReadonlyMap<string, string>> {
+    return new Map();
+  }
+}

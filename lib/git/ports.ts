@@ -1,0 +1,172 @@
+// The storage seam: what the rest of the library asks of wherever a repository lives. An object
+// database, a ref store with compare-and-swap, the config, and the branches checked out in working
+// trees (libgit2's odb backend and refdb, dulwich's BaseObjectStore and RefsContainer). The git
+// directory on a file system (git/fs/) and memory (git/memory/) implement it, and one contract
+// suite (test/backend-contract.test.ts) holds both to it. The file system a git directory lives on
+// is a port of its own, so that a browser's (OPFS, IndexedDB) can stand in for Node's.
+import type { GitConfig } from './config.js';
+import type { GitObject, PendingObject } from './object.js';
+import type { Person } from './person.js';
+import type { TreeEntry } from './tree.js';
+
+/**
+ * How hard writes try to survive a crash. Both write to a temporary name and rename, so a killed
+ * process never leaves a torn file. 'fsync' (the default) also flushes each file before it is
+ * renamed and the directory after, so a commit that returned survives a power cut. 'atomic' leaves
+ * flushing to the operating system, as git does by default for loose objects and refs: much
+ * faster, but a power cut can lose the last commits.
+ */
+export type Durability = 'fsync' | 'atomic';
+
+/** What merging packs did (ObjectDatabase.maintain). */
+export interface MaintenanceResult {
+  packsMerged: number;
+  looseObjectsPacked: number;
+  packs: number;
+}
+
+/**
+ * Where objects live. Implementations share nothing with their callers: they copy what they keep
+ * and hand out objects of the caller's own (or data nobody else holds).
+ */
+export interface ObjectDatabase {
+  /** the object, or undefined when this database does not hold it */
+  read(oid: string): Promise<GitObject | undefined>;
+  has(oid: string): Promise<boolean>;
+  /**
+   * Stores the objects, all or nothing: no object is visible before every one is stored (durably,
+   * where that applies). Objects already stored, or given twice, are harmless.
+   */
+  write(objects: readonly PendingObject[]): Promise<void>;
+  /** the one oid starting with this 4–39 digit prefix; undefined when there is none, or several */
+  expand(prefix: string): Promise<string | undefined>;
+  /**
+   * A fast path: one entry of a stored tree found without reading the tree whole (a large tree
+   * kept uncompressed in a pack). `{ entry }` is the answer (no entry: the tree has no such name);
+   * undefined means "not here": the caller reads the tree.
+   */
+  readTreeEntry?(tree: string, name: string): Promise<{ entry?: TreeEntry } | undefined>;
+  /** Housekeeping: merges small packs (every pack and loose object with `full`), keeping every object. */
+  maintain?(options: { full: boolean }): Promise<MaintenanceResult>;
+}
+
+/** What a ref update records in the ref's log, where the store keeps one. */
+export interface RefLogEntry {
+  readonly who: Person;
+  readonly message: string;
+}
+
+/** References with compare-and-swap. Names are full (`refs/heads/main`, `HEAD`). */
+export interface RefStore {
+  /** the oid a ref points at, following symbolic refs; null when it does not exist */
+  read(name: string): Promise<string | null>;
+  /** the full name a symbolic ref (HEAD) points to; undefined when it is detached or absent */
+  symbolicTarget(name: string): Promise<string | undefined>;
+  /** full names of the refs under a prefix such as `refs/heads/`, sorted */
+  list(prefix: string): Promise<string[]>;
+  /**
+   * Moves `name` from `expected` (null: it must not exist) to `next`, or throws StaleBranchError
+   * (carrying the actual value) when it points elsewhere. A new name must not clash (assertNoClash).
+   */
+  update(name: string, next: string, expected: string | null, log?: RefLogEntry): Promise<void>;
+  /** Deletes `name` if it still points at `expected` (else StaleBranchError). */
+  delete(name: string, expected: string): Promise<void>;
+  /**
+   * Refuses (InvalidRefNameError) a new name git could not store beside the existing ones:
+   * `refs/heads/a` and `refs/heads/a/b` cannot both exist.
+   */
+  assertNoClash(name: string): Promise<void>;
+  /** Removes locks left by writers that died, older than `olderThanMs`; returns their names. */
+  clearStaleLocks?(olderThanMs?: number): Promise<string[]>;
+}
+
+/** One repository's storage. */
+export interface RepositoryBackend {
+  readonly objects: ObjectDatabase;
+  readonly refs: RefStore;
+  /** the working tree of a repository with a checkout (gitmodel never writes it); undefined when bare */
+  readonly workdir?: string;
+  /** names the repository in messages: its path, or what kind of store it is */
+  readonly describe: string;
+  /**
+   * The config git would use in this repository: every level it has (system, user, repository,
+   * environment for a git directory on Node), lowest first, so that `get` gives the winning value.
+   */
+  config(): Promise<GitConfig>;
+  /** branches checked out in a working tree (full ref name → the tree's path); empty without worktrees */
+  checkedOut(): Promise<ReadonlyMap<string, string>>;
+}
+
+/** How Repository.open makes a repository at a path. */
+export interface OpenRepositoryOptions {
+  /** create a bare repository when none is there (default true) */
+  create?: boolean;
+  /** whether writes are flushed to disk before they count (default 'fsync') */
+  durability?: Durability;
+  /** the branch HEAD names in a repository created here */
+  initialBranch?: string;
+}
+
+// ---- the file system a git directory lives on ----
+
+export interface FileStat {
+  readonly isDirectory: boolean;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export interface DirEntry {
+  readonly name: string;
+  readonly isDirectory: boolean;
+}
+
+/** A file open for positional reads (packs). Synchronous: Node's readSync, OPFS's sync access handle. */
+export interface RandomAccessFile {
+  /** `length` bytes from `position`, fewer at the end of the file; the bytes are the caller's */
+  read(position: number, length: number): Uint8Array;
+  size(): number;
+  close(): void;
+}
+
+/** A file being written; appends are synchronous (a pack streams through many of them). */
+export interface NewFile {
+  write(bytes: Uint8Array): void;
+  /** closes the file, flushing it to disk first when `durable` */
+  close(durable: boolean): Promise<void>;
+  /** closes the file and removes it */
+  abort(): Promise<void>;
+}
+
+/**
+ * A file system: Node's (git/fs/node-fs.ts), or a browser's. Paths are absolute, separated by
+ * '/'. Absent files are answered (undefined, [], false), not thrown; other failures throw.
+ */
+export interface FileSystem {
+  /** an absolute path for `paths` joined (relative ones against the process's directory) */
+  resolve(...paths: string[]): string;
+  /** the file's bytes, or undefined when there is no such file */
+  readFile(path: string): Promise<Uint8Array | undefined>;
+  /** the file opened for positional reads, or undefined when there is none */
+  open(path: string): Promise<RandomAccessFile | undefined>;
+  stat(path: string): Promise<FileStat | undefined>;
+  /** the entries of a directory; [] when there is none */
+  list(dir: string): Promise<DirEntry[]>;
+  mkdirp(dir: string): Promise<void>;
+  /** creates `path` for writing, only if nothing is there (undefined when something is) */
+  createFile(path: string, options?: { readOnly?: boolean }): Promise<NewFile | undefined>;
+  /**
+   * Makes `to` a second name of the finished file `from`, only if nothing is at `to` (false when
+   * something is): a file that appears whole, exclusively (a lock file with its content).
+   */
+  link(from: string, to: string): Promise<boolean>;
+  /** renames over whatever is at `to` */
+  rename(from: string, to: string): Promise<void>;
+  /** flushes a directory, so the names renamed into it survive a power cut */
+  syncDirectory(dir: string): Promise<void>;
+  /** appends to a file, creating it if needed (reflogs) */
+  append(path: string, bytes: Uint8Array): Promise<void>;
+  /** removes a file; nothing when there is none */
+  remove(path: string): Promise<void>;
+  /** removes a directory: only an empty one (false otherwise, or when absent), or everything in it with `recursive` */
+  removeDirectory(path: string, options?: { recursive?: boolean }): Promise<boolean>;
+}
