@@ -169,21 +169,20 @@ export const KINDS: { readonly [K in ScalarKind | 'ref']: KindCodec } = {
 };
 
 /** An array kind: each operation applied to every item with the element kind's codec. */
-function arrayCodec(of: FieldKind): KindCodec {
+function arrayCodec(item: KindCodec): KindCodec {
   return {
     check: (value) => {
       if (!Array.isArray(value)) return 'must be an array';
       for (let i = 0; i < value.length; i++) {
-        const problem = typeProblem(of, value[i]);
+        const problem = item.check(value[i]);
         if (problem) return `[${i}] ${problem}`;
       }
       return undefined;
     },
-    copy: (value, stored) => (value as unknown[]).map((item) => copyValue(of, item, stored)),
-    encode: (value) => (value as unknown[]).map((item) => encodeValue(of, item)),
+    copy: (value, stored) => (value as unknown[]).map((x) => copyWith(item, x, stored)),
+    encode: (value) => (value as unknown[]).map((x) => encodeWith(item, x)),
     decode: (json) => {
       if (!Array.isArray(json)) fail('must be an array');
-      const item = codecOf(of);
       return (json as unknown[]).map((value, i) => {
         try {
           return item.decode(value);
@@ -192,7 +191,7 @@ function arrayCodec(of: FieldKind): KindCodec {
         }
       });
     },
-    equals: (a, b) => Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(of, x, b[i])),
+    equals: (a, b) => Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameWith(item, x, b[i])),
   };
 }
 
@@ -202,8 +201,22 @@ const arrays = new WeakMap<FieldKind, KindCodec>();
 export function codecOf(type: FieldKind): KindCodec {
   if (type.kind !== 'array') return KINDS[type.kind];
   let codec = arrays.get(type);
-  if (!codec) arrays.set(type, (codec = arrayCodec(type.of)));
+  if (!codec) arrays.set(type, (codec = arrayCodec(codecOf(type.of))));
   return codec;
+}
+
+function copyWith(codec: KindCodec, value: unknown, stored: boolean): unknown {
+  return value === null || value === undefined ? value : codec.copy(value, stored);
+}
+
+function encodeWith(codec: KindCodec, value: unknown): unknown {
+  return value === null ? null : codec.encode(value);
+}
+
+function sameWith(codec: KindCodec, a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || a === undefined || b === null || b === undefined) return false;
+  return codec.equals(a, b);
 }
 
 /** Why a value does not fit a field's kind, or undefined when it does. */
@@ -217,16 +230,14 @@ export function typeProblem(type: FieldKind, value: unknown): string | undefined
  * decoding the saved bytes gives back (JSON keys sorted, -0 as 0).
  */
 export function copyValue(type: FieldKind, value: unknown, stored = false): unknown {
-  return value === null || value === undefined ? value : codecOf(type).copy(value, stored);
+  return copyWith(codecOf(type), value, stored);
 }
 
 export function encodeValue(type: FieldKind, value: unknown): unknown {
-  return value === null ? null : codecOf(type).encode(value);
+  return encodeWith(codecOf(type), value);
 }
 
 /** Whether two values of a field are the same (null and undefined are only themselves). */
 export function sameValue(type: FieldKind, a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || a === undefined || b === null || b === undefined) return false;
-  return codecOf(type).equals(a, b);
+  return sameWith(codecOf(type), a, b);
 }
