@@ -419,8 +419,29 @@ describe('pushing with receive-pack', () => {
       })
       .catch((e) => e);
     expect(err).toBeInstanceOf(PushRejectedError);
-    expect(err.data.refs.map((x: { ref: string }) => x.ref)).toEqual(['refs/heads/main', 'refs/heads/other']);
+    // git's receive-pack names no staleness: the whole transaction failed
+    expect(err.data.refs).toEqual([
+      { ref: 'refs/heads/main', reason: 'atomic transaction failed' },
+      { ref: 'refs/heads/other', reason: 'atomic transaction failed' },
+    ]);
     expect(lsRemote(bare)).toEqual(before);
+
+    // without atomic: the stale one refused, the other made
+    const partial = await r
+      .sendPack({
+        advertisement: adv,
+        updates: [
+          { ref: 'refs/heads/main', old: stale, new: head },
+          { ref: 'refs/heads/other', old: ZERO_OID, new: head },
+        ],
+        pack: [packFor(work, [head, `^${before.get('refs/heads/main')}`])],
+      })
+      .catch((e) => e);
+    expect(partial).toBeInstanceOf(PushRejectedError);
+    expect(partial.data.refs).toEqual([{ ref: 'refs/heads/main', reason: 'failed to update ref' }]); // git's words for a stale old value
+    expect(partial.data.accepted).toEqual(['refs/heads/other']);
+    expect(lsRemote(bare).get('refs/heads/main')).toBe(before.get('refs/heads/main'));
+    expect(lsRemote(bare).get('refs/heads/other')).toBe(head);
   });
 
   it('a receive-pack that fails with 500 is RemoteUnreachableError (send) and changes nothing', async () => {

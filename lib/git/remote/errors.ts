@@ -97,7 +97,8 @@ export class PushRejectedError extends RemoteError<{ url: string; refs: { ref: s
   readonly code = 'PUSH_REJECTED' as const;
   constructor(data: { url: string; refs: { ref: string; reason: string }[]; accepted: string[] }) {
     const list = data.refs.map((r) => `${r.ref} (${r.reason})`).join(', ');
-    super(`${redactUrl(data.url)} rejected the push of ${list}: fetch and merge first, or push with force`, data);
+    const moved = data.refs.some((r) => /non-fast-forward|fetch first|stale|failed to update ref|atomic/.test(r.reason));
+    super(`${redactUrl(data.url)} rejected the push of ${list}${moved ? ': fetch and merge first, or push with force' : ''}`, data);
   }
 }
 
