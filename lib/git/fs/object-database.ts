@@ -1,7 +1,7 @@
 // The object database of a git directory: objects read from packs (our own index lookup,
 // pack-reader.ts) or loose files; a batch written as one pack, a lone object as a loose file.
 // No cache of its own: Repository keeps recently used objects above the seam, for every backend.
-import type { PendingObject } from '../object.js';
+import { isOid, type PendingObject } from '../object.js';
 import type { Durability, FileSystem, MaintenanceResult, ObjectDatabase } from '../ports.js';
 import type { TreeEntry } from '../tree.js';
 import { looseWithPrefix, loosePath, readLoose, writeLoose } from './loose.js';
@@ -55,6 +55,8 @@ export class FsObjectDatabase implements ObjectDatabase {
     // with the same bytes give the same blob)
     const seen = new Set<string>();
     const objects = all.filter((object) => !seen.has(object.oid) && seen.add(object.oid));
+    // checked before anything is written: a bad batch writes nothing
+    for (const object of objects) if (!isOid(object.oid)) throw new TypeError(`${JSON.stringify(object.oid)} is not an oid`);
     if (objects.length === 0) return;
     if (objects.length === 1) await writeLoose(this.fs, this.objectsDir, objects[0], this.durability);
     else {
