@@ -17,7 +17,8 @@ import {
 import type { HttpClient } from '../lib/git/remote/http-client.js';
 import { nodeHttpClient, type NodeHttpClient } from '../lib/git/remote/node-http.js';
 import { receivePack, type PackSink, type ReceivedPack } from '../lib/git/remote/pack-receive.js';
-import { SmartHttpRemote, ZERO_OID, type RemoteProgress, type SmartHttpOptions } from '../lib/git/remote/smart-http.js';
+import { ZERO_OID } from '../lib/git/remote/advertisement.js';
+import { SmartHttpRemote, type RemoteProgress, type SmartHttpOptions } from '../lib/git/remote/smart-http.js';
 import { startGitServer, type GitServer } from './git-server.js';
 import { GIT_ENV, expectFsckClean, git, tempDir } from './helpers.js';
 

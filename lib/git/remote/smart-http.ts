@@ -4,8 +4,8 @@
 // handed out as a stream, the pack to push is taken as one. Credentials come from the URL's
 // user:password or from onAuth when the server answers 401, and are kept for the next requests
 // of this remote. Wire formats: design/sync-merge.md, "Wire formats".
+import { OID, parseAdvertisement, ZERO_OID, type Advertisement, type Service } from './advertisement.js';
 import {
-  PushRejectedError,
   RemoteAuthError,
   RemoteNotFoundError,
   RemoteProtocolError,
@@ -23,27 +23,11 @@ import {
   type HttpClient,
 } from './http-client.js';
 import { FLUSH_PKT, PacketReader, PktLineDecoder, lostConnection, packetText, pktLine, sideBand, type Packet } from './pkt-line.js';
+import { readPushReport, type RefUpdate } from './push-report.js';
 
 /** gitmodel's version as it introduces itself to servers (agent=…). Keep in step with package.json. */
 export const GITMODEL_VERSION = '0.1.0';
 export const AGENT = `gitmodel/${GITMODEL_VERSION}`;
-/** The oid of "no object": `old` of a ref to create, `new` of a ref to delete. */
-export const ZERO_OID = '0000000000000000000000000000000000000000';
-
-export type Service = 'git-upload-pack' | 'git-receive-pack';
-
-/** What a server advertises at discovery. */
-export interface Advertisement {
-  service: Service;
-  /** ref name → oid, in the server's order; HEAD when the server shows it; empty for an empty repository */
-  refs: Map<string, string>;
-  /** annotated tag → the object it peels to (the `<tag>^{}` lines) */
-  peeled: Map<string, string>;
-  /** capability name → its value ('' for a flag); `symref` values are in `symrefs` */
-  capabilities: Map<string, string>;
-  /** symbolic refs the server names: HEAD → refs/heads/main */
-  symrefs: Map<string, string>;
-}
 
 export interface RemoteProgress {
   phase: 'discover' | 'receive' | 'send';
@@ -69,23 +53,12 @@ export interface SmartHttpOptions {
   signal?: AbortSignal;
 }
 
-/** One ref update of a push. */
-export interface RefUpdate {
-  ref: string;
-  /** the value the server must still have (ZERO_OID: the ref must not exist) */
-  old: string;
-  /** the value to set (ZERO_OID: delete the ref) */
-  new: string;
-}
-
 export interface FetchResponse {
   /** the commits the server said we have in common (at most one: multi_ack is not asked for) */
   acks: string[];
   /** the pack's bytes as they arrive (views: copy what you keep). Iterate it to the end, once. */
   pack: AsyncIterable<Uint8Array>;
 }
-
-const OID = /^[0-9a-f]{40}$/;
 
 /** One repository on a smart-HTTP server. */
 export class SmartHttpRemote {
@@ -203,7 +176,7 @@ export class SmartHttpRemote {
     await this.expectOk(res, 'send', 'application/x-git-receive-pack-result');
     const reader = this.reader(res, 'send');
     const lines = caps.has('side-band-64k') ? await this.sideBandLines(reader) : await plainLines(reader);
-    return this.readReport(lines, updates);
+    return readPushReport(lines, updates, this.url);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -313,87 +286,6 @@ export class SmartHttpRemote {
     await reader.close();
     if (inner.partial) throw new RemoteProtocolError({ url: this.url, reason: 'report-status', detail: 'the report ends inside a pkt-line' });
     return lines;
-  }
-
-  /** "unpack ok", then "ok <ref>" or "ng <ref> <reason>" per update, then a flush. */
-  private readReport(lines: Packet[], updates: readonly RefUpdate[]): RefUpdate[] {
-    const text = lines.map((p) => (typeof p === 'string' ? p : packetText(p)));
-    const bad = (detail: string) => new RemoteProtocolError({ url: this.url, reason: 'report-status', detail });
-    if (text.length === 0 || !text[0].startsWith('unpack ')) throw bad(`expected "unpack …", got ${JSON.stringify(text[0] ?? 'nothing')}`);
-    if (text[text.length - 1] !== 'flush') throw bad('the report has no closing flush');
-    const unpack = text[0].slice('unpack '.length);
-    const status = new Map<string, string | null>();
-    for (const line of text.slice(1, -1)) {
-      if (line.startsWith('ok ')) status.set(line.slice(3), null);
-      else if (line.startsWith('ng ')) {
-        const space = line.indexOf(' ', 3);
-        status.set(space < 0 ? line.slice(3) : line.slice(3, space), space < 0 ? 'rejected' : line.slice(space + 1));
-      } else throw bad(`unexpected line ${JSON.stringify(line.slice(0, 80))}`);
-    }
-    if (unpack !== 'ok') throw new RemoteProtocolError({ url: this.url, reason: 'unpack-failed', detail: unpack });
-    const rejected: { ref: string; reason: string }[] = [];
-    const accepted: RefUpdate[] = [];
-    for (const u of updates) {
-      const s = status.get(u.ref);
-      if (s === undefined) rejected.push({ ref: u.ref, reason: 'not reported' });
-      else if (s === null) accepted.push(u);
-      else rejected.push({ ref: u.ref, reason: s });
-    }
-    if (rejected.length > 0) throw new PushRejectedError({ url: this.url, refs: rejected, accepted: accepted.map((u) => u.ref) });
-    return accepted;
-  }
-}
-
-/** The advertisement: an optional "# service=" block, an optional "version 1", then ref lines up to a flush. */
-async function parseAdvertisement(reader: PacketReader, service: Service, url: string): Promise<Advertisement> {
-  const bad = (detail: string) => new RemoteProtocolError({ url, reason: 'unexpected', detail });
-  const out: Advertisement = { service, refs: new Map(), peeled: new Map(), capabilities: new Map(), symrefs: new Map() };
-  let packet = await reader.expect('the advertisement');
-  if (typeof packet !== 'string' && packetText(packet).startsWith('# service=')) {
-    if (packetText(packet) !== `# service=${service}`) throw bad(`announced ${JSON.stringify(packetText(packet))}`);
-    do packet = await reader.expect('the end of the service line');
-    while (packet !== 'flush');
-    packet = await reader.expect('the ref list');
-  }
-  if (typeof packet !== 'string' && packetText(packet) === 'version 1') packet = await reader.expect('the ref list');
-  let first = true;
-  while (packet !== 'flush') {
-    if (typeof packet === 'string') throw bad(`unexpected ${packet} packet in the ref list`);
-    const line = packetText(packet);
-    if (line.startsWith('ERR ')) throw new RemoteProtocolError({ url, reason: 'server-error', detail: line.slice(4) });
-    if (line.startsWith('version ')) {
-      throw new RemoteProtocolError({ url, reason: 'unsupported', detail: `protocol ${line} was not asked for` });
-    }
-    const nul = line.indexOf('\0');
-    const refPart = nul < 0 ? line : line.slice(0, nul);
-    if (first && nul >= 0) parseCapabilities(line.slice(nul + 1), out, url);
-    first = false;
-    const oid = refPart.slice(0, 40);
-    const name = refPart.slice(41);
-    if (!OID.test(oid) || refPart[40] !== ' ' || name === '') throw bad(`bad ref line ${JSON.stringify(refPart.slice(0, 100))}`);
-    if (name === 'capabilities^{}') {
-      // an empty repository: only capabilities
-    } else if (name.endsWith('^{}')) out.peeled.set(name.slice(0, -3), oid);
-    else if (!line.startsWith('shallow ')) out.refs.set(name, oid);
-    packet = await reader.expect('the end of the ref list');
-  }
-  return out;
-}
-
-function parseCapabilities(text: string, out: Advertisement, url: string): void {
-  for (const token of text.split(' ')) {
-    if (token === '') continue;
-    const eq = token.indexOf('=');
-    const name = eq < 0 ? token : token.slice(0, eq);
-    const value = eq < 0 ? '' : token.slice(eq + 1);
-    if (name === 'symref') {
-      const colon = value.indexOf(':');
-      if (colon > 0) out.symrefs.set(value.slice(0, colon), value.slice(colon + 1));
-    } else out.capabilities.set(name, value);
-  }
-  const format = out.capabilities.get('object-format');
-  if (format !== undefined && format !== 'sha1') {
-    throw new RemoteProtocolError({ url, reason: 'unsupported', detail: `the repository uses ${format} object ids; gitmodel reads sha1 repositories` });
   }
 }
 
