@@ -26,6 +26,11 @@ export type ErrorCode =
   | 'UNMERGED_BRANCH'
   | 'UNSAFE_PATH'
   | 'FILE_NOT_FOUND'
+  | 'REMOTE_NOT_FOUND'
+  | 'REMOTE_UNREACHABLE'
+  | 'REMOTE_AUTH'
+  | 'REMOTE_PROTOCOL'
+  | 'PUSH_REJECTED'
   | 'UNSUPPORTED_REPOSITORY';
 
 /** The longest id, name or value an error message quotes whole; `data` always holds it whole. */

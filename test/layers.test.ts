@@ -40,15 +40,16 @@ const MAY_IMPORT: Record<string, string[]> = {
   git: ['errors', 'util', 'platform'],
   'git/memory': ['errors', 'util', 'platform', 'git'],
   'git/fs': ['errors', 'util', 'platform', 'git'],
+  'git/remote': ['errors', 'util', 'platform', 'git'],
   history: ['errors', 'util', 'platform', 'git'],
   merge: ['errors', 'util', 'platform', 'git'],
-  workspace: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'history', 'merge'],
+  workspace: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'git/remote', 'history', 'merge'],
   model: ['errors', 'util', 'platform', 'git', 'history', 'merge', 'workspace', 'metadata'],
-  entry: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'history', 'merge', 'workspace', 'model', 'metadata'],
+  entry: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'git/remote', 'history', 'merge', 'workspace', 'model', 'metadata'],
 };
 
-/** The only files that may import Node's built-ins: the Node platform and the Node file system. */
-const NODE_ALLOWED = ['platform/node.ts', 'git/fs/node-fs.ts'];
+/** The only files that may import Node's built-ins: the Node platform, file system and HTTP client. */
+const NODE_ALLOWED = ['platform/node.ts', 'git/fs/node-fs.ts', 'git/remote/node-http.ts'];
 
 const graph = new Map<string, { internal: string[]; external: string[] }>();
 for (const file of files(lib)) {

@@ -1,7 +1,6 @@
 // The typed errors of talking to a git server (design/sync-merge.md §4.2): a remote that is not
 // there, not reachable, refuses our credentials, does not speak the protocol, or refuses a push.
-// Each leaves the repository and workspace unchanged. They live here until lib/errors.ts's
-// ErrorCode lists their codes; then they move there and `RemoteErrorBase` becomes GitModelError.
+// Each leaves the repository and workspace unchanged. Their codes are in lib/errors.ts's ErrorCode.
 import { GitModelError, quote } from '../../errors.js';
 
 export type RemoteErrorCode = 'REMOTE_NOT_FOUND' | 'REMOTE_UNREACHABLE' | 'REMOTE_AUTH' | 'REMOTE_PROTOCOL' | 'PUSH_REJECTED';
@@ -9,18 +8,8 @@ export type RemoteErrorCode = 'REMOTE_NOT_FOUND' | 'REMOTE_UNREACHABLE' | 'REMOT
 /** Which step of a remote call failed. */
 export type RemotePhase = 'discover' | 'negotiate' | 'receive' | 'send';
 
-/**
- * GitModelError with a `code` outside lib/errors.ts's ErrorCode union (the one cast of this
- * layer; it goes away when the codes are added there). At run time it is GitModelError itself, so
- * `instanceof GitModelError` holds.
- */
-const RemoteErrorBase = GitModelError as unknown as abstract new <D extends object>(
-  message: string,
-  data: D,
-) => Omit<GitModelError<D>, 'code'>;
-
-abstract class RemoteError<D extends object> extends RemoteErrorBase<D> {
-  abstract readonly code: RemoteErrorCode;
+abstract class RemoteError<D extends object> extends GitModelError<D> {
+  abstract override readonly code: RemoteErrorCode;
   constructor(message: string, data: D, cause?: unknown) {
     super(message, data);
     if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
