@@ -2,6 +2,7 @@
 // and not one case in each of several switches; arrays compose over their element kind.
 import { validate as isUuid } from 'uuid';
 import type { FieldKind, ScalarKind } from '../metadata/schema.js';
+import { equalBytes } from '../util/bytes.js';
 import { canonicalJson, jsonProblem, plainJson } from './json.js';
 
 /** What gitmodel does with the values of one field kind. Values given are never null or undefined. */
@@ -69,12 +70,6 @@ function sameJson(a: unknown, b: unknown): boolean {
     return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && sameJson(a[k], b[k]));
   }
   return false;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** A reference as the id it stores: an id, or a Ref or model object, which has one. */
@@ -153,7 +148,7 @@ export const KINDS: { readonly [K in ScalarKind | 'ref']: KindCodec } = {
     copy: (value) => (value as Uint8Array).slice(),
     encode: (value) => value,
     decode: () => fail('is a blob'),
-    equals: (a, b) => a instanceof Uint8Array && b instanceof Uint8Array && sameBytes(a, b),
+    equals: (a, b) => a instanceof Uint8Array && b instanceof Uint8Array && equalBytes(a, b),
   },
   // held as a Ref (or a model object, or an id), stored as the id
   ref: {

@@ -1,8 +1,9 @@
 // Where a model's objects live in the tree. A template such as `{model}/{id}/data.json` is split
 // into segments; exactly one holds {id} (maybe with a fixed prefix or suffix, as in `{id}.json`).
 // A sharded layout has a `{shard}` folder before it: the first hex digits of sha1(id).
-import { createHash } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
+import { platform } from '../platform/current.js';
+import { utf8 } from '../util/bytes.js';
 import type { TreeReader } from '../workspace/snapshot.js';
 import { idProblem } from './id.js';
 
@@ -54,7 +55,7 @@ export class Layout {
   }
 
   shardOf(id: string): string {
-    return createHash('sha1').update(id).digest('hex').slice(0, this.shard);
+    return platform().sha1(utf8(id)).slice(0, this.shard);
   }
 
   /** The folders leading to an object's id segment, with its shard filled in. */

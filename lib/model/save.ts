@@ -2,7 +2,7 @@
 // canonical data file), then staged under the index lock (no duplicate id, no case twin, a changed
 // id moves the object).
 import { CorruptObjectError, DuplicateIdError, type FieldFailure, UnsafeIdError, ValidationError } from '../errors.js';
-import { hashObject } from '../git/object-store.js';
+import { hashObject } from '../git/object.js';
 import type { FieldDef, Schema } from '../metadata/schema.js';
 import type { ModelHost } from '../workspace/model-host.js';
 import type { StageOp } from '../workspace/staged-tree.js';
