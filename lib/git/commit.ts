@@ -4,12 +4,6 @@ import { CorruptObjectError } from '../errors.js';
 import { utf8 } from '../util/bytes.js';
 import { normalizeMessage, parseHeaders } from './message.js';
 import { formatPerson, parsePerson, type Person } from './person.js';
-import { parseTag } from './tag.js';
-
-// re-exported while callers move to person.ts, message.ts and tag.ts
-export { formatPerson, type Person } from './person.js';
-export { displayMessage, normalizeMessage } from './message.js';
-export { parseTag, serializeTag, type TagData } from './tag.js';
 
 export interface CommitData {
   readonly tree: string;
@@ -45,7 +39,3 @@ export function parseCommit(oid: string, content: Uint8Array): Commit {
   return commit as Commit;
 }
 
-/** The object an annotated tag points at (kept while repository.ts moves to rev-parse.ts). */
-export function parseTagTarget(oid: string, content: Uint8Array): { object: string; type: string } {
-  return parseTag(oid, content);
-}

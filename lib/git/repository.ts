@@ -6,7 +6,6 @@ import { CorruptObjectError } from '../errors.js';
 import { Lru } from '../util/lru.js';
 import { type Commit, type CommitData, parseCommit, serializeCommit } from './commit.js';
 import type { GitConfig } from './config.js';
-import { legacyObjects, legacyRefs, type LegacyObjects, type LegacyRefs } from './legacy.js';
 import { type GitObject, hashObject, type PendingObject } from './object.js';
 import type { MaintenanceResult, ObjectDatabase, OpenRepositoryOptions, RefStore, RepositoryBackend } from './ports.js';
 import { resolveRevision } from './rev-parse.js';
@@ -40,7 +39,6 @@ export class Repository {
   /** Objects recently read or written, up to 32 MiB of content: reads after writes cost nothing.
    *  Shared with callers of readObject and readBlob, who copy before handing bytes further. */
   private readonly recent = new Lru<string, GitObject>(32 << 20, (o) => o.content.length + 100);
-  private legacy?: { objects: LegacyObjects; refs: LegacyRefs };
 
   constructor(readonly backend: RepositoryBackend) {}
 
@@ -57,23 +55,16 @@ export class Repository {
     return new Repository(await pathOpener(path, options));
   }
 
-  /** While callers move to the methods below: the old object-store calls (read throws on a miss). */
-  get objects(): LegacyObjects {
-    return (this.legacy ??= { objects: legacyObjects(this), refs: legacyRefs(this.backend.refs) }).objects;
-  }
-
-  /** While callers move to RefStore's update(name, next, expected, { who, message }). */
-  get refs(): LegacyRefs {
-    return (this.legacy ??= { objects: legacyObjects(this), refs: legacyRefs(this.backend.refs) }).refs;
-  }
-
-  /** The object database port itself. */
-  get objectDatabase(): ObjectDatabase {
+  /**
+   * The backend's object database, uncached: reads through it are not kept for later ones, and
+   * writes through it not either (writeObjects, readObject and hasObject go through the cache).
+   */
+  get objects(): ObjectDatabase {
     return this.backend.objects;
   }
 
-  /** The ref store port itself. */
-  get refStore(): RefStore {
+  /** The backend's refs. */
+  get refs(): RefStore {
     return this.backend.refs;
   }
 

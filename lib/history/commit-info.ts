@@ -1,5 +1,7 @@
 // Commits as the public API shows them: identities with Dates instead of git's raw seconds.
-import { type Commit, displayMessage, type Person } from '../git/commit.js';
+import type { Commit } from '../git/commit.js';
+import { displayMessage } from '../git/message.js';
+import type { Person } from '../git/person.js';
 
 export interface Identity {
   name: string;

@@ -1,6 +1,7 @@
 // Commit walking with filters, for ws.walk(): by path (git's history simplification, as
 // `git log -- <path>`), author, message and committer time.
-import { type Commit, displayMessage } from '../git/commit.js';
+import type { Commit } from '../git/commit.js';
+import { displayMessage } from '../git/message.js';
 import { walkCommits } from '../git/log.js';
 import type { Repository } from '../git/repository.js';
 import { olderThan, walkPath } from './path-walk.js';

@@ -3,6 +3,7 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { NotFoundError } from '../errors.js';
 import { storedEntry } from '../git/tree-entry.js';
+import { fromUtf8 } from '../util/bytes.js';
 import type { ObjectSource } from './object-source.js';
 import { entryAt } from './tree-path.js';
 import { changedFields, type FieldChange } from './values.js';
@@ -30,7 +31,7 @@ export async function diffObject<T>(
     const { tree } = await repo.readCommit(oid);
     const entry = await entryAt(storedEntry(repo), tree, path);
     if (!entry) return { oid: undefined, text: '', object: null };
-    const text = Buffer.from(await repo.readBlob(entry.oid, path)).toString('utf8');
+    const text = fromUtf8(await repo.readBlob(entry.oid, path));
     return { oid: entry.oid, text, object: await source.read(tree, id, oid) };
   };
   const [a, b] = await Promise.all([version(from), version(to)]);

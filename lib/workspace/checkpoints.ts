@@ -3,8 +3,7 @@
 // stay clean. Making one moves no branch and keeps the staged changes staged. Read one with
 // `{ at: 'checkpoints/<name>' }` (or just the name), compare with ws.diff(name, 'HEAD').
 import { ConfigurationError, RefExistsError } from '../errors.js';
-import { displayMessage, normalizeMessage, serializeCommit } from '../git/commit.js';
-import { hashObject } from '../git/object-store.js';
+import { displayMessage, normalizeMessage } from '../git/message.js';
 import { assertAbsent, assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
 
 export interface CheckpointInfo {
@@ -51,9 +50,7 @@ export class Checkpoints {
     for (let n = 1; ; n++) {
       const candidate = n === 1 ? base : `${base}-${n}`;
       const message = options.message ?? `checkpoint ${candidate}`;
-      const content = serializeCommit({ tree, parents: parent ? [parent] : [], author: who, committer: who, message });
-      const oid = hashObject('commit', content);
-      await repo.objects.write([{ type: 'commit', oid, content }]);
+      const oid = await repo.writeCommit({ tree, parents: parent ? [parent] : [], author: who, committer: who, message });
       try {
         await createRef(repo, PREFIX + candidate, oid);
         return { name: candidate, ref: PREFIX + candidate, oid, date: new Date(who.timestamp * 1000), message: displayMessage(normalizeMessage(message)) };

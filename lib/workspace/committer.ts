@@ -2,9 +2,7 @@
 // changes when another writer moved it (or a ConflictError), and the guards every move of a
 // branch needs (a tag never moves; a checked-out branch is not moved under its working tree).
 import { BranchCheckedOutError, ConfigurationError, ReadOnlyRefError, StaleBranchError } from '../errors.js';
-import type { Person } from '../git/commit.js';
-import { serializeCommit } from '../git/commit.js';
-import { hashObject } from '../git/object-store.js';
+import type { Person } from '../git/person.js';
 import type { Repository } from '../git/repository.js';
 import type { Position } from './position.js';
 import { type ObjectOf, rebaseIndex } from './rebase.js';
@@ -82,11 +80,9 @@ export async function commitStaged(session: Session, { author, committer }: Who,
     }
     const tree = index.treeOid();
     const parent = session.position.head;
-    const content = serializeCommit({ tree, parents: parent ? [parent] : [], author, committer, message });
-    const oid = hashObject('commit', content);
-    await repo.objects.write([...index.newObjects(), { type: 'commit', oid, content }]);
+    const oid = await repo.writeCommit({ tree, parents: parent ? [parent] : [], author, committer, message }, index.newObjects());
     try {
-      await repo.refs.update(ref, oid, parent, committer, `commit: ${message}`);
+      await repo.refs.update(ref, oid, parent, { who: committer, message: `commit: ${message}` });
     } catch (error) {
       // moved between the read and the update: this attempt's objects stay unreferenced (git
       // fsck calls them dangling, git gc prunes them), and the next attempt catches up

@@ -1,7 +1,7 @@
 // What branches, tags and checkpoints share: checked names, and refs created or deleted as
 // compare-and-swap, with "exists" and "missing" as typed errors.
 import { InvalidRefNameError, RefExistsError, RefNotFoundError, StaleBranchError } from '../errors.js';
-import type { Person } from '../git/commit.js';
+import type { Person } from '../git/person.js';
 import { refNameProblem } from '../git/ref-names.js';
 import type { Repository } from '../git/repository.js';
 
@@ -30,7 +30,7 @@ export async function assertAbsent(repo: Repository, ref: string): Promise<void>
 /** Creates a ref that must not exist yet (RefExistsError when it does, even if made meanwhile). */
 export async function createRef(repo: Repository, ref: string, oid: string, who?: Person, message?: string): Promise<void> {
   try {
-    await repo.refs.update(ref, oid, null, who, message);
+    await repo.refs.update(ref, oid, null, who && { who, message: message ?? '' });
   } catch (error) {
     if (error instanceof StaleBranchError && error.data.actual) throw new RefExistsError({ ref, oid: error.data.actual });
     throw error;

@@ -1,6 +1,6 @@
 // What Workspace.open takes, checked before anything is read or created.
 import { ConfigurationError } from '../errors.js';
-import type { Durability } from '../git/durable-write.js';
+import type { Durability } from '../git/ports.js';
 import { branchNameProblem } from '../git/ref-names.js';
 import { assertRefName } from './named-refs.js';
 import { type Signature, toPerson } from './signature.js';

@@ -1,6 +1,6 @@
 // Where a workspace stands: a branch (maybe not yet born) or, read-only, a tag; and its head.
 import { RefNotFoundError } from '../errors.js';
-import type { Person } from '../git/commit.js';
+import type { Person } from '../git/person.js';
 import { EMPTY_TREE } from '../git/object.js';
 import type { Repository } from '../git/repository.js';
 
@@ -66,7 +66,7 @@ export async function openPosition(repo: Repository, name: string, options: Open
         throw error;
       });
       // null as the expected value: created only if nobody made it meanwhile (else it opens what they made)
-      await repo.refs.update(branch, at, null, options.who(), `branch: Created from ${options.from ?? 'HEAD'}`).catch(async (error) => {
+      await repo.refs.update(branch, at, null, { who: options.who(), message: `branch: Created from ${options.from ?? 'HEAD'}` }).catch(async (error) => {
         if ((await repo.refs.read(branch)) === null) throw error;
       });
     } else if (options.named && branches.length && !options.orphan) {

@@ -2,7 +2,7 @@
 // Directories load lazily by oid; a change marks only the directories on its path dirty, so a
 // commit hashes and writes just those, and every untouched subtree keeps its oid. A savepoint
 // records what each change overwrote, so a failed batch or transaction is undone exactly.
-import { hashObject, type PendingObject } from '../git/object-store.js';
+import { hashObject, type PendingObject } from '../git/object.js';
 import type { Repository, Tree } from '../git/repository.js';
 import { FILE_MODE, isTreeMode, parseTree, patchTree, serializeTree, TREE_MODE, type EntryMode, type TreeEntry } from '../git/tree.js';
 import { CorruptObjectError } from '../errors.js';
@@ -167,9 +167,9 @@ export class StagedTree {
   /** Reads a directory's bytes (not parsing them); a directory made here has its entries already. */
   private async load(dir: DirNode, where: string): Promise<void> {
     if (dir.entries || dir.raw) return;
-    const object = await this.repo.objects.read(dir.oid!);
+    const object = await this.repo.readObject(dir.oid!);
     if (object.type !== 'tree') throw new CorruptObjectError({ path: where || '/', reason: `expected a tree, found a ${object.type}` });
-    dir.raw = Buffer.from(object.content.buffer, object.content.byteOffset, object.content.byteLength);
+    dir.raw = object.content;
   }
 
   /** Loads and parses a directory: for changes and listings, which need every entry. */

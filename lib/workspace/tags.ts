@@ -1,8 +1,8 @@
 // Tags: names for commits that never move. Lightweight by default, annotated (a tag object with a
 // tagger and a message, as `git tag -a`) when given a message. A workspace opened on a tag reads
 // it and refuses every write.
-import { displayMessage, parseTag, serializeTag } from '../git/commit.js';
-import { hashObject } from '../git/object-store.js';
+import { displayMessage, normalizeMessage } from '../git/message.js';
+import { parseTag } from '../git/tag.js';
 import { assertAbsent, assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
 
 export interface TagInfo {
@@ -29,18 +29,16 @@ export class Tags {
       await createRef(this.ws.repo, PREFIX + name, commit);
       return { name, commit };
     }
-    const content = serializeTag({ object: commit, type: 'commit', tag: name, tagger: this.ws.who(), message: options.message });
-    const object = hashObject('tag', content);
-    await this.ws.repo.objects.write([{ type: 'tag', oid: object, content }]);
+    const object = await this.ws.repo.writeTag({ object: commit, type: 'commit', tag: name, tagger: this.ws.who(), message: options.message });
     await createRef(this.ws.repo, PREFIX + name, object);
-    return { name, commit, object, message: displayMessage(parseTag(object, content).message) };
+    return { name, commit, object, message: displayMessage(normalizeMessage(options.message)) };
   }
 
   async list(): Promise<TagInfo[]> {
     const { repo } = this.ws;
     const tags: TagInfo[] = [];
     for (const { name, ref, oid } of await listRefs(repo, PREFIX)) {
-      const object = await repo.objects.read(oid);
+      const object = await repo.readObject(oid);
       const commit = await repo.resolve(ref);
       tags.push(object.type === 'tag' ? { name, commit, object: oid, message: displayMessage(parseTag(oid, object.content).message) } : { name, commit });
     }

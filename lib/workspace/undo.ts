@@ -4,7 +4,7 @@
 // is the redo stack: redo moves the branch to the commit on it whose parent is the branch head.
 // A new commit on the branch clears the stack.
 import { NothingToRedoError, NothingToUndoError } from '../errors.js';
-import type { Person } from '../git/commit.js';
+import type { Person } from '../git/person.js';
 import type { Repository } from '../git/repository.js';
 
 export function redoRef(branch: string): string {
@@ -31,7 +31,7 @@ export async function undoCommit(repo: Repository, branch: string, head: string 
   const push = top !== head && !(top && (await childOf(repo, top, head)));
   if (push) await repo.refs.update(stack, head, top);
   try {
-    await repo.refs.update(`refs/heads/${branch}`, parent, head, who, `undo: moving to ${parent}`);
+    await repo.refs.update(`refs/heads/${branch}`, parent, head, { who, message: `undo: moving to ${parent}` });
   } catch (error) {
     // the branch did not move (moved by another writer, or locked): the stack goes back as it was
     if (push) await (top ? repo.refs.update(stack, top, head) : repo.refs.delete(stack, head)).catch(() => {});
@@ -46,7 +46,7 @@ export async function redoCommit(repo: Repository, branch: string, head: string 
   const top = await repo.refs.read(stack);
   const next = top && head ? await childOf(repo, top, head) : undefined;
   if (!top || !next) throw new NothingToRedoError({ branch });
-  await repo.refs.update(`refs/heads/${branch}`, next, head, who, `redo: moving to ${next}`);
+  await repo.refs.update(`refs/heads/${branch}`, next, head, { who, message: `redo: moving to ${next}` });
   if (next === top) await repo.refs.delete(stack, top);
   return next;
 }

@@ -98,7 +98,7 @@ export class Workspace implements ModelHost {
     this.checkpoints = new Checkpoints(context, () =>
       this.mutex.run(async () => {
         const tree = this.index.treeOid();
-        await this.repo.objects.write(this.index.newObjects());
+        await this.repo.writeObjects(this.index.newObjects());
         this.index.markStored();
         return { tree, parent: this.head };
       }),
@@ -245,7 +245,7 @@ export class Workspace implements ModelHost {
    * in the repository. Lower the age only when no other writer can be running.
    */
   clearStaleLocks(options: { olderThanMs?: number } = {}): Promise<string[]> {
-    return this.repo.refs.clearStaleLocks(options.olderThanMs);
+    return this.repo.clearStaleLocks(options.olderThanMs);
   }
 
   /**
@@ -262,7 +262,7 @@ export class Workspace implements ModelHost {
    * become one pack. Commits already merge small packs automatically past 16 packs.
    */
   maintain(): Promise<{ packsMerged: number; looseObjectsPacked: number; packs: number }> {
-    return this.mutex.run(() => this.repo.objects.maintain({ full: true }));
+    return this.mutex.run(() => this.repo.maintain({ full: true }));
   }
 
   /** Drops every staged change, and reads the branch as it is now (another writer may have moved it). */
@@ -354,7 +354,7 @@ export class Workspace implements ModelHost {
 
   /** Whether an object with this oid exists: in the repository, or staged and not yet written. */
   async hasObject(oid: string): Promise<boolean> {
-    return (await this.repo.objects.has(oid)) || this.index.newObjects().some((o) => o.oid === oid);
+    return (await this.repo.hasObject(oid)) || this.index.newObjects().some((o) => o.oid === oid);
   }
 
   /** The staged index as a reader: what reads without `at` see. */

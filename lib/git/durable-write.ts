@@ -1,2 +1,0 @@
-// Re-exports while callers move to ports.ts (removed after).
-export type { Durability } from './ports.js';
