@@ -4,7 +4,6 @@
 // opening, moving between positions, transactions, and the reads and diffs over them; committing
 // (committer.ts), the bound models (model-catalog.ts), branches, tags, checkpoints, plain files,
 // undo and restore live in their own files.
-import { resolve } from 'node:path';
 import {
   ConfigurationError,
   ConflictError,
@@ -107,8 +106,10 @@ export class Workspace implements ModelHost {
 
   static async open(path: string, options: OpenOptions = {}): Promise<Workspace> {
     const { maxFileSize } = checkOpenOptions(options);
+    let where = path;
     try {
       const repo = await Repository.open(path, { create: options.create, initialBranch: options.branch, durability: options.durability });
+      where = repo.backend.describe;
       const headTarget = await repo.refs.symbolicTarget('HEAD');
       const name =
         options.branch ?? (headTarget?.startsWith('refs/heads/') ? headTarget.slice('refs/heads/'.length) : 'main');
@@ -128,9 +129,10 @@ export class Workspace implements ModelHost {
       });
       return new Workspace(repo, position, identity, maxFileSize, options.autoCommit ?? false);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      // the git directory refuses an unreadable repository at open; a part of it unreadable later too
+      const code = (error as { code?: string }).code;
       if (code !== 'EACCES' && code !== 'EPERM') throw error;
-      throw new RepositoryNotFoundError({ path: resolve(path), reason: `it cannot be read (${code}: permission denied)` });
+      throw new RepositoryNotFoundError({ path: where, reason: `it cannot be read (${code}: permission denied)` });
     }
   }
 

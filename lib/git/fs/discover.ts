@@ -40,6 +40,19 @@ async function initBare(fs: FileSystem, path: string, branch: string): Promise<v
  */
 export async function openGitDir(fs: FileSystem, path: string, options: OpenRepositoryOptions = {}): Promise<GitDirBackend> {
   const abs = fs.resolve(path);
+  try {
+    const backend = await find(fs, abs, options);
+    // what every read needs is readable: refused now, with the repository's path, not at the first read
+    await fs.list(backend.objects.objectsDir);
+    return backend;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'EACCES' && code !== 'EPERM') throw error;
+    throw new RepositoryNotFoundError({ path: abs, reason: `it cannot be read (${code}: permission denied)` });
+  }
+}
+
+async function find(fs: FileSystem, abs: string, options: OpenRepositoryOptions): Promise<GitDirBackend> {
   const create = options.create ?? true;
   const durability = options.durability ?? 'fsync';
   const what = await kind(fs, abs);
