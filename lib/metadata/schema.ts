@@ -5,6 +5,7 @@ import { ConfigurationError } from '../errors.js';
 import { ownSlot, ownSlotValue } from '../util/class-slot.js';
 import { MISSING_METADATA_FIX } from './design-type.js';
 import { FIELDS, type FieldOptions, type FieldRecord, type TypeSpec } from './field.js';
+import { checkFieldRule, checkModelRules, type DeletePolicy, type FieldMergeRule, type ObjectMergeFunction } from './merge-rules.js';
 import { inheritedOption, ownModelOptions } from './model-options.js';
 
 export type ScalarKind = 'string' | 'number' | 'boolean' | 'date' | 'bigint' | 'json' | 'decimal' | 'uuid' | 'blob' | 'time' | 'oid';
@@ -22,6 +23,8 @@ export interface FieldDef {
   nullable: boolean;
   /** produces the default for a new object, when there is one */
   makeDefault?: () => unknown;
+  /** how ws.merge() settles the field when both sides changed it (undefined: 'conflict') */
+  merge?: FieldMergeRule;
 }
 
 export interface Schema {
@@ -35,6 +38,10 @@ export interface Schema {
   path: string;
   /** hex digits of sha1(id) naming an object's shard folder; 0 when not sharded */
   shard: number;
+  /** ws.merge(): the model's whole-object merge, its delete policy and lww clock field */
+  merge?: ObjectMergeFunction;
+  onDelete: DeletePolicy;
+  clock?: string;
 }
 
 export const DEFAULT_PATH = '{model}/{id}/data.json';
@@ -80,7 +87,8 @@ function kindOf(model: string, record: FieldRecord): FieldKind {
   if (record.designType === undefined) {
     throw new ConfigurationError(`${model}.${record.name}: its type is unknown: ${MISSING_METADATA_FIX}`, where);
   }
-  if (record.designType === Buffer) return { kind: 'blob' };
+  // Node's Buffer (a Uint8Array) where the host has one; looked up, not named, so browsers load this
+  if (record.designType !== undefined && record.designType === (globalThis as { Buffer?: Function }).Buffer) return { kind: 'blob' };
   // TypeScript records what it cannot name as Object or Array: such a field would take any JSON
   // (stock: 'lots' into a number | null), so its type must be said. `type: Object` still means JSON.
   if (record.designType === Object) {
@@ -137,6 +145,7 @@ function resolve(cls: Function): Schema {
         required: record.options.required ?? true,
         nullable: record.options.nullable ?? false,
         makeDefault: defaultMaker(record.options, type),
+        merge: record.options.merge,
       };
       const at = fields.findIndex((f) => f.name === def.name);
       if (at >= 0) fields[at] = def; // a subclass redeclaring a field refines it in place
@@ -183,7 +192,10 @@ function resolve(cls: Function): Schema {
       { model: name },
     );
   }
-  return { cls, name, abstract: own.abstract === true, fields, id, autoId, path, shard };
+  for (const field of fields) checkFieldRule(name, field, field.merge);
+  const rules = { merge: inheritedOption(cls, 'merge'), onDelete: inheritedOption(cls, 'onDelete'), clock: inheritedOption(cls, 'clock') };
+  checkModelRules(name, rules, fields);
+  return { cls, name, abstract: own.abstract === true, fields, id, autoId, path, shard, merge: rules.merge, onDelete: rules.onDelete ?? 'conflict', clock: rules.clock };
 }
 
 /** The schema of a model class, resolved on first use. */

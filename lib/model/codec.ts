@@ -1,6 +1,7 @@
 // Instances ⇄ canonical bytes: an object's fields in declared order as two-space JSON with a
 // trailing newline (docs/FORMAT.md), each field by its kind's codec (kinds.ts). Equal objects
 // give equal bytes, hence equal blob oids.
+import { fromUtf8, utf8 } from '../util/bytes.js';
 import { CorruptObjectError } from '../errors.js';
 import type { FieldDef, Schema } from '../metadata/schema.js';
 import { canonicalJson, jsonProblem } from './json.js';
@@ -34,7 +35,7 @@ export function encodeObject(
     if (value !== undefined) out[field.name] = encodeValue(field.type, value);
   }
   for (const key of Object.keys(extra ?? {}).sort()) if (!(key in out)) out[key] = canonicalJson(extra![key]);
-  return Buffer.from(`${JSON.stringify(out, null, 2)}\n`);
+  return utf8(`${JSON.stringify(out, null, 2)}\n`);
 }
 
 function decodeBlob(field: FieldDef, json: unknown): BlobInfo {
@@ -60,7 +61,7 @@ export interface Decoded {
 export function decodeObject(schema: Schema, bytes: Uint8Array, path: string): Decoded {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    parsed = JSON.parse(fromUtf8(bytes));
   } catch (error) {
     throw new CorruptObjectError({ path, reason: `not JSON (${(error as Error).message})` });
   }

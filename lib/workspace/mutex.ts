@@ -4,7 +4,8 @@
 // A task run with { reentrant: true } (a transaction) holds the lock for its whole async call
 // chain: the saves, deletes and commits it makes run at once instead of waiting for the lock they
 // are inside of, serialized among themselves by a mutex of the holder's own.
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { platform } from '../platform/current.js';
+import type { AsyncContext } from '../platform/platform.js';
 
 interface Hold {
   mutex: Mutex;
@@ -16,10 +17,10 @@ interface Hold {
   outer?: Hold;
 }
 
-/** Created by the first re-entrant task: on Node 20 async context tracking slows every promise, so
- *  a process that never uses a transaction never pays for it. One for all mutexes: each instance
- *  would stay registered with Node for good. */
-let context: AsyncLocalStorage<Hold> | undefined;
+/** Created by the first re-entrant task (the platform's AsyncLocalStorage on Node): on Node 20 async
+ *  context tracking slows every promise, so a process that never uses a transaction never pays for
+ *  it. One for all mutexes: each instance would stay registered with Node for good. */
+let context: AsyncContext<Hold> | undefined;
 
 export class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
@@ -29,7 +30,11 @@ export class Mutex {
     if (held) return held.inner.run(task, options);
     const start = async () => {
       if (!options.reentrant) return task();
-      context ??= new AsyncLocalStorage();
+      context ??= platform().asyncContext?.<Hold>();
+      // a host without async context (a browser) cannot tell a nested call from a concurrent one:
+      // the task runs holding the lock, and a call it makes itself would wait for it (Part 2 of
+      // the platform work gives transactions an explicit handle there)
+      if (!context) return task();
       const hold: Hold = { mutex: this, inner: new Mutex(), active: true, outer: context.getStore() };
       try {
         return await context.run(hold, task);

@@ -14,6 +14,7 @@ import {
   StaleBranchError,
 } from '../errors.js';
 import { branchNameProblem } from '../git/ref-names.js';
+import type { RepositoryBackend } from '../git/ports.js';
 import { Repository } from '../git/repository.js';
 import { diffTrees } from '../git/tree-diff.js';
 import { commitInfo, type CommitInfo } from '../history/commit-info.js';
@@ -104,11 +105,19 @@ export class Workspace implements ModelHost {
     );
   }
 
-  static async open(path: string, options: OpenOptions = {}): Promise<Workspace> {
+  /**
+   * A workspace on a repository: a path (a git directory, or a repository with a checkout, on
+   * this host's file system; created when absent unless `create: false`), or any storage backend
+   * (`new MemoryBackend()`, a GitDirBackend over another FileSystem).
+   */
+  static async open(target: string | RepositoryBackend, options: OpenOptions = {}): Promise<Workspace> {
     const { maxFileSize } = checkOpenOptions(options);
-    let where = path;
+    let where = typeof target === 'string' ? target : target.describe;
     try {
-      const repo = await Repository.open(path, { create: options.create, initialBranch: options.branch, durability: options.durability });
+      const repo =
+        typeof target === 'string'
+          ? await Repository.open(target, { create: options.create, initialBranch: options.branch, durability: options.durability })
+          : Repository.over(target);
       where = repo.backend.describe;
       const headTarget = await repo.refs.symbolicTarget('HEAD');
       const name =
