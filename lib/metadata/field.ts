@@ -3,6 +3,7 @@
 import { ownSlot } from '../util/class-slot.js';
 import { designType } from './design-type.js';
 import { assertFactoryCalled, assertLegacyDecorator } from './legacy-decorators.js';
+import type { FieldMergeRule } from './merge-rules.js';
 
 /** How a field's value is stored. Arrays nest: `[String]`, `[[Number]]`, `[Date]`. */
 export type TypeSpec =
@@ -29,6 +30,13 @@ export interface FieldOptions {
   nullable?: boolean;
   /** the stored type, for tools that do not emit design:type (tsx, esbuild, swc) */
   type?: TypeSpec;
+  /**
+   * How ws.merge() settles this field when both sides changed it differently (default
+   * 'conflict'): 'ours' | 'theirs' | 'lww' (the side changed last) | 'counter' (number, bigint:
+   * base + both deltas) | 'union' (arrays) | 'max' | 'min' | 'deep' (JSON, key by key) | 'text'
+   * (strings, line-level three-way) | a function ({ base, ours, theirs, ... }) => value | Merge.conflict
+   */
+  merge?: FieldMergeRule;
 }
 
 export interface FieldRecord {

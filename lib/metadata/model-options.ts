@@ -2,6 +2,7 @@
 import { ConfigurationError } from '../errors.js';
 import { ownSlotValue, setOwnSlot } from '../util/class-slot.js';
 import { assertFactoryCalled, assertLegacyDecorator } from './legacy-decorators.js';
+import type { DeletePolicy, ObjectMergeFunction } from './merge-rules.js';
 
 export interface ModelOptions {
   /** the model's folder name (default: the class name in kebab-case, `BlogPost` → `blog-post`) */
@@ -14,6 +15,13 @@ export interface ModelOptions {
   shard?: number;
   /** a base class of other models, never saved itself */
   abstract?: boolean;
+  /** ws.merge(): a whole-object merge run before the field rules, (objects) => merged | Merge.conflict
+   *  (Merge.conflict: merge field by field instead) */
+  merge?: ObjectMergeFunction;
+  /** ws.merge(): a delete met by a change on the other side (default 'conflict') */
+  onDelete?: DeletePolicy;
+  /** ws.merge(): the field (a Date, number or bigint) 'lww' compares, instead of commit times */
+  clock?: string;
 }
 
 export const MODEL_OPTIONS = Symbol('gitmodel.model');
@@ -39,7 +47,7 @@ export function ownModelOptions(cls: Function): ModelOptions {
 }
 
 /** The nearest value of a layout option given on this class or an ancestor. */
-export function inheritedOption<K extends 'path' | 'shard'>(cls: Function, key: K): ModelOptions[K] | undefined {
+export function inheritedOption<K extends 'path' | 'shard' | 'merge' | 'onDelete' | 'clock'>(cls: Function, key: K): ModelOptions[K] | undefined {
   for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
     const own = ownModelOptions(c);
     if (own[key] !== undefined) return own[key];
