@@ -31,7 +31,11 @@ export type ErrorCode =
   | 'REMOTE_AUTH'
   | 'REMOTE_PROTOCOL'
   | 'PUSH_REJECTED'
-  | 'UNSUPPORTED_REPOSITORY';
+  | 'UNSUPPORTED_REPOSITORY'
+  | 'MERGE_IN_PROGRESS'
+  | 'UNRESOLVED_CONFLICTS'
+  | 'UNRELATED_HISTORIES'
+  | 'FAST_FORWARD_IMPOSSIBLE';
 
 /** The longest id, name or value an error message quotes whole; `data` always holds it whole. */
 const QUOTE_LIMIT = 80;
@@ -325,5 +329,45 @@ export class UnsupportedRepositoryError extends GitModelError<{ path: string; ex
   constructor(data: { path: string; extension?: string; value?: string; reason: string }) {
     const what = data.extension === undefined ? '' : ` uses extensions.${data.extension}${data.value === undefined ? '' : ` = ${quote(data.value)}`}, which gitmodel does not support`;
     super(`the repository at ${quote(data.path)}${what}: ${data.reason}; it was left untouched`, data);
+  }
+}
+
+/** A merge is in progress (ws.merging): merge, switch, undo, redo and committing transactions wait until it is committed or discarded. */
+export class MergeInProgressError extends GitModelError<{ branch: string; theirs: string; action: string }> {
+  readonly code = 'MERGE_IN_PROGRESS' as const;
+  constructor(data: { branch: string; theirs: string; action: string }) {
+    super(
+      `cannot ${data.action}: ${data.branch} is merging ${data.theirs}; settle its conflicts (ws.resolveConflict, ws.resolveAll) ` +
+        'and ws.commit() the merge, or ws.discard() to abort it',
+      data,
+    );
+  }
+}
+
+/** ws.commit() of a merge while conflicts are left (`data.conflicts` counts them). */
+export class UnresolvedConflictsError extends GitModelError<{ branch: string; conflicts: number }> {
+  readonly code = 'UNRESOLVED_CONFLICTS' as const;
+  constructor(data: { branch: string; conflicts: number }) {
+    super(
+      `cannot commit the merge on ${data.branch}: ${data.conflicts} conflict${data.conflicts === 1 ? ' is' : 's are'} left ` +
+        '(ws.merging.conflicts); settle them with ws.resolveConflict() or ws.resolveAll(), or ws.discard() the merge',
+      data,
+    );
+  }
+}
+
+/** ws.merge() of a commit that shares no history with the branch, without `allowUnrelated`. */
+export class UnrelatedHistoriesError extends GitModelError<{ branch: string; theirs: string }> {
+  readonly code = 'UNRELATED_HISTORIES' as const;
+  constructor(data: { branch: string; theirs: string }) {
+    super(`${data.theirs} shares no history with ${data.branch}; merge it with { allowUnrelated: true } if that is meant (as git merge --allow-unrelated-histories)`, data);
+  }
+}
+
+/** ws.merge(rev, { ff: 'only' }) when the branch has commits the other side lacks. */
+export class FastForwardImpossibleError extends GitModelError<{ branch: string; ours: string; theirs: string }> {
+  readonly code = 'FAST_FORWARD_IMPOSSIBLE' as const;
+  constructor(data: { branch: string; ours: string; theirs: string }) {
+    super(`${data.branch} (at ${data.ours}) has commits that ${data.theirs} does not: it cannot fast-forward; merge without ff: 'only' to make a merge commit`, data);
   }
 }

@@ -16,6 +16,17 @@ export type { BranchInfo } from './workspace/branches.js';
 export type { TagInfo } from './workspace/tags.js';
 export type { CheckpointInfo } from './workspace/checkpoints.js';
 export type { Files, FileWriteOptions } from './workspace/files.js';
+export type { MergeOptions, MergeResult, MergingInfo, OnConflict } from './workspace/merge.js';
+export type {
+  DeleteModifyConflict,
+  FieldConflict,
+  FileConflict,
+  InvalidConflict,
+  MergeChoice,
+  MergeConflict,
+  RenameConflict,
+  ResolvedConflict,
+} from './workspace/merge-hooks.js';
 export type { CommitInfo, Identity } from './history/commit-info.js';
 export type { Version, HistoryOptions } from './history/object-history.js';
 export type { ObjectDiff } from './history/object-diff.js';
@@ -51,4 +62,6 @@ export { ModelSet } from './model/results.js';
 export { Field } from './metadata/field.js';
 export type { FieldOptions, TypeSpec } from './metadata/field.js';
 export type { ModelOptions } from './metadata/model-options.js';
+export { Merge } from './metadata/merge-rules.js';
+export type { DeletePolicy, FieldMergeFunction, FieldMergeRule, FieldMergeSides, ObjectMergeFunction, ObjectMergeSides } from './metadata/merge-rules.js';
 export * from './errors.js';

@@ -10,6 +10,7 @@ import { BIND, type ModelBinding, type ModelHost } from '../workspace/model-host
 import { bindingOf } from './binding.js';
 import { countingProxy, PROBE, protectInit, targetOf } from './construct.js';
 import { blameOf, diffOf, historyOf, type HistoryReadOptions } from './history-source.js';
+import { mergeHooks } from './object-merge.js';
 import { allObjects, getObject, objectExists, type ReadOptions } from './load.js';
 import type { Ref } from './ref.js';
 import { refFromId } from './references.js';
@@ -115,7 +116,7 @@ class ModelBase<Self extends object = any> {
 
   /** Hook for `ws.register()`: binds the class and tells the workspace where its files live. */
   static [BIND](this: Function, host: ModelHost): ModelBinding {
-    return bindingOf(this, host);
+    return { ...bindingOf(this, host), merge: mergeHooks(this, host) };
   }
 
   /** The object with this id; NotFoundError when there is none. Reads staged changes unless `at` is given. */

@@ -36,7 +36,7 @@ function oidsOf(type: FieldDef['type'], value: unknown, out: string[]): void {
  * staged in the workspace index and not yet written, or written by this very save (the blobs of
  * its blob fields, hashed only when an oid is not found otherwise).
  */
-async function missingOids(host: ModelHost, schema: Schema, self: Values): Promise<FieldFailure[]> {
+export async function missingOids(host: ModelHost, schema: Schema, self: Values): Promise<FieldFailure[]> {
   const failures: FieldFailure[] = [];
   let saved: Set<string> | undefined;
   for (const field of schema.fields) {

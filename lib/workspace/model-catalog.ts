@@ -1,6 +1,7 @@
 // The model classes bound to one workspace, and what their layouts say about paths: which model
 // (and object) a path belongs to, and which paths an object scope covers.
 import { ConfigurationError, UnknownModelError } from '../errors.js';
+import type { ModelMergeHooks } from './merge-hooks.js';
 import { BIND, type Bindable, type ModelBinding, type ModelHost } from './model-host.js';
 import type { ObjectOf } from './rebase.js';
 
@@ -94,6 +95,16 @@ export class ModelCatalog {
     const { binding } = this.entryOf(scope.model);
     if (scope.id !== undefined) return { path: binding.root(scope.id) };
     return { path: binding.folder, keep: (path) => binding.locate(path) !== undefined };
+  }
+
+  /** How ws.merge() merges a registered model's objects (undefined: not registered, or no hooks). */
+  mergeHooks(name: string): ModelMergeHooks | undefined {
+    return this.models.get(name)?.binding.merge;
+  }
+
+  /** The registered name of a model class (or the name itself); UnknownModelError when none. */
+  nameOf(model: Function | string): string {
+    return this.entryOf(model).binding.name;
   }
 
   private entryOf(model: Function | string): Entry {

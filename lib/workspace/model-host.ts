@@ -2,6 +2,7 @@
 // ObjectSource. Model classes see their workspace only through ModelHost, so the workspace's own
 // machinery (index, committer, refs) can change without touching lib/model.
 import type { Repository } from '../git/repository.js';
+import type { ModelMergeHooks } from './merge-hooks.js';
 import type { Signature } from './signature.js';
 import type { TreeReader } from './snapshot.js';
 import type { StageOp } from './staged-tree.js';
@@ -17,6 +18,8 @@ export interface ModelBinding {
   locate(path: string): { id: string; data: boolean } | undefined;
   /** Binds the class to the workspace; called only once every class given to register() checked out. */
   attach(): void;
+  /** How ws.merge() merges the model's objects (field rules, validation, canonical encoding). */
+  readonly merge?: ModelMergeHooks;
 }
 
 /** Model classes implement this static hook; `ws.register()` calls it. */

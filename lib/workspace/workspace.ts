@@ -24,6 +24,8 @@ import { Branches } from './branches.js';
 import { Checkpoints } from './checkpoints.js';
 import { assertMovable, assertWritable, type CommitOptions, commitStaged, type Session, whoCommits } from './committer.js';
 import { Files } from './files.js';
+import type { MergeChoice, MergeConflict } from './merge-hooks.js';
+import { type MergeOptions, type MergeResult, Merges, type MergingInfo } from './merge.js';
 import { ModelCatalog, type ObjectScope } from './model-catalog.js';
 import type { ModelHost } from './model-host.js';
 import { Mutex } from './mutex.js';
@@ -63,6 +65,8 @@ export class Workspace implements ModelHost {
   readonly checkpoints: Checkpoints;
   /** plain files outside every model's folder, staged and committed with the objects */
   readonly files: Files;
+  /** ws.merge() and the merging state */
+  private readonly merges: Merges;
 
   private constructor(
     readonly repo: Repository,
@@ -95,6 +99,15 @@ export class Workspace implements ModelHost {
     });
     this.branches = new Branches(context);
     this.tags = new Tags(context);
+    this.merges = new Merges({
+      session: this.session,
+      objectOf: this.catalog.objectOf,
+      owner: (path) => this.catalog.owner(path),
+      mergeHooks: (model) => this.catalog.mergeHooks(model),
+      nameOf: (model) => this.catalog.nameOf(model),
+      resolve: (rev) => this.resolve(rev),
+      who: (options) => this.checkCommit(options),
+    });
     this.checkpoints = new Checkpoints(context, () =>
       this.mutex.run(async () => {
         const tree = this.index.treeOid();
@@ -204,11 +217,42 @@ export class Workspace implements ModelHost {
    * workspace read it; otherwise the staged changes are re-applied on the new head, or a
    * ConflictError leaves them staged. Returns the commit oid, or null if nothing changed. Inside
    * ws.transaction() it returns null at once: the transaction commits when it ends.
+   * While merging (ws.merging), it makes the merge commit, parents [ours, theirs] (`message`
+   * optional: git's "Merge branch 'x'" by default); UnresolvedConflictsError while conflicts are left.
    */
-  async commit(options: CommitOptions): Promise<string | null> {
+  async commit(options: Partial<CommitOptions> = {}): Promise<string | null> {
+    if (this.merges.merging && !this.mutex.held()) return this.mutex.run(() => this.merges.commit(options));
     const who = this.checkCommit(options);
     if (this.mutex.held()) return null;
-    return this.mutex.run(() => commitStaged(this.session, who, options.message, this.catalog.objectOf));
+    return this.mutex.run(() => commitStaged(this.session, who, options.message!, this.catalog.objectOf));
+  }
+
+  /**
+   * Merges a revision (a branch, tag, checkpoint, commit) into this workspace's branch: an
+   * up-to-date or fast-forward result moves at most the ref; otherwise a merge commit with parents
+   * [head, rev], or conflicts left in the merging state (ws.merging). See docs/MERGE.md.
+   */
+  merge(rev: string, options: MergeOptions = {}): Promise<MergeResult> {
+    this.assertNoTransaction('ws.merge()');
+    return this.mutex.run(() => this.merges.merge(rev, options));
+  }
+
+  /** The merge in progress: its other side, merge bases and the conflicts left; null when not merging. */
+  get merging(): MergingInfo | null {
+    return this.merges.merging;
+  }
+
+  /**
+   * Settles one conflict of the merge in progress in the index (not `resolve`, which turns a
+   * revision into a commit oid); returns the conflicts left (an `invalid` one may have appeared).
+   */
+  resolveConflict(conflict: MergeConflict, choice: MergeChoice): Promise<MergeConflict[]> {
+    return this.mutex.run(() => this.merges.resolveConflict(conflict, choice));
+  }
+
+  /** Settles every conflict left (or one model's) the same way; returns the conflicts left. */
+  resolveAll(choice: MergeChoice, options: { model?: Function | string } = {}): Promise<MergeConflict[]> {
+    return this.mutex.run(() => this.merges.resolveAll(choice, options));
   }
 
   /**
@@ -223,6 +267,7 @@ export class Workspace implements ModelHost {
     const message = options.message ?? 'Transaction';
     const who = this.checkCommit({ ...options, message });
     const nested = this.mutex.held();
+    if (!nested) this.merges.assertNotMerging('commit a transaction (or a save with { commit: true }); saves stage meanwhile, ws.commit() makes the merge commit');
     return this.mutex.run(
       async () => {
         const position = this.position;
@@ -276,15 +321,19 @@ export class Workspace implements ModelHost {
     return this.mutex.run(() => this.repo.maintain({ full: true }));
   }
 
-  /** Drops every staged change, and reads the branch as it is now (another writer may have moved it). */
+  /** Drops every staged change, and reads the branch as it is now (another writer may have moved it); aborts a merge in progress. */
   discard(): Promise<void> {
-    return this.mutex.run(async () => this.moveTo(await reread(this.repo, this.position)));
+    return this.mutex.run(async () => {
+      this.merges.abort();
+      this.moveTo(await reread(this.repo, this.position));
+    });
   }
 
   /** Moves this workspace to another existing branch (or, read-only, a tag); staged changes must be committed or discarded. */
   async switch(name: string, options: { discard?: boolean } = {}): Promise<void> {
     assertRefName(name, branchNameProblem);
     this.assertNoTransaction('ws.switch()');
+    this.merges.assertNotMerging(`switch to ${name}`);
     return this.mutex.run(async () => {
       if (this.hasChanges() && !options.discard) throw new StagedChangesError({ branch: this.branch, action: `switch to ${name}` });
       this.moveTo(await positionOf(this.repo, name, true));
@@ -304,6 +353,7 @@ export class Workspace implements ModelHost {
   private moveBranch(action: string, move: typeof undoCommit): Promise<string> {
     this.assertNoTransaction(`ws.${action}()`);
     return this.mutex.run(async () => {
+      this.merges.assertNotMerging(action);
       if (this.hasChanges()) throw new StagedChangesError({ branch: this.branch, action });
       await assertMovable(this.session);
       const oid = await move(this.repo, this.branch, this.head, toPerson(this.identity.committer));
