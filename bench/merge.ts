@@ -3,7 +3,7 @@
 // fields), merged with a merge commit. Prints the merge's time next to `git merge-tree
 // --write-tree` on the same commits, and checks that both trees agree.
 //   npm run build && node dist/bench/merge.js [--n 10000] [--changed 1000] [--overlap 100] [--shard 0]
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     await ws.switch('main');
     await ws.transaction(async () => {
       for (let k = 0; k < CHANGED; k++) await edit(2 * k * step, { title: `ours ${k}` });
-      for (let k = 0; k < OVERLAP; k++) await edit((2 * CHANGED + k) * step, { body: 'ours' });
+      for (let k = 0; k < OVERLAP; k++) await edit((2 * CHANGED + k) * step, { title: 'ours' });
     }, { message: 'ours' });
     const ours = ws.head!;
 
@@ -65,7 +65,8 @@ async function main(): Promise<void> {
     const result = await ws.merge('feature');
     const ms = performance.now() - t0;
     const g0 = performance.now();
-    const gitTree = execFileSync('git', ['--git-dir', path, 'merge-tree', '--write-tree', ours, theirs], { encoding: 'utf8' }).split('\n')[0];
+    // (title and views are not adjacent lines: git's text merge is clean too; exit 1 would mean conflicts)
+    const gitTree = spawnSync('git', ['--git-dir', path, 'merge-tree', '--write-tree', ours, theirs], { encoding: 'utf8' }).stdout.split('\n')[0];
     const gitMs = performance.now() - g0;
     const tree = execFileSync('git', ['--git-dir', path, 'rev-parse', `${result.commit}^{tree}`], { encoding: 'utf8' }).trim();
     console.log(

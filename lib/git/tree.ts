@@ -119,8 +119,10 @@ export function patchTree(raw: Uint8Array, changes: Map<string, TreeEntry | null
     .filter((change): change is [string, TreeEntry] => change[1] !== null)
     .map(([name, entry]) => ({ key: sortKey(name, entry.mode), bytes: entryBytes(name, entry) }))
     .sort((a, b) => compareBytes(a.key, b.key));
-  const changedNames = [...changes.keys()].map((name) => utf8(name));
-  const lengths = new Set(changedNames.map((n) => n.length));
+  // the changed names' bytes as latin1 strings (one char per byte): a set lookup per entry of the
+  // right length, not a comparison with every changed name (a merge changes 1,000 of 10,000)
+  const changedNames = new Set([...changes.keys()].map((name) => fromLatin1(utf8(name))));
+  const lengths = new Set([...changedNames].map((n) => n.length));
   const out: Uint8Array[] = [];
   let spanStart = 0;
   let at = 0;
@@ -136,7 +138,7 @@ export function patchTree(raw: Uint8Array, changes: Map<string, TreeEntry | null
         spanStart = at;
       }
     }
-    if (lengths.has(nul - space - 1) && changedNames.some((n) => compareBytes(n, raw, 0, n.length, space + 1, nul) === 0)) {
+    if (lengths.has(nul - space - 1) && changedNames.has(fromLatin1(raw, space + 1, nul))) {
       out.push(raw.subarray(spanStart, at)); // the old entry is dropped; its replacement is in `pending`
       spanStart = end;
     }
