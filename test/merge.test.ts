@@ -413,6 +413,96 @@ describe('ws.merge: conflicts and the merging state', () => {
   });
 });
 
+describe('ws.merge: moves, plain files, blobs', () => {
+  it('an object moved on one side and changed on the other merges at the new id', async () => {
+    const { path, ws } = await setup();
+    await onBranch(ws, 'feature', () => setTitle('a', 'A feature'));
+    const a = await Page.get('a');
+    a.slug = 'a2';
+    await a.save();
+    await ws.commit({ message: 'move a' });
+    const result = await ws.merge('feature');
+    expect(result.status).toBe('merged');
+    expect(result.resolved).toEqual([expect.objectContaining({ kind: 'delete-modify', how: 'move' })]);
+    const files = git(path, 'ls-tree', '-r', '--name-only', 'main');
+    expect(files).not.toContain('page/a/');
+    expect(show(path, 'main', 'page/a2/data.json')).toEqual({ slug: 'a2', title: 'A feature', content: '', views: 0 });
+    expectFsckClean(path);
+  });
+
+  it('moves to two ids are a rename conflict; theirs keeps their copy only', async () => {
+    const { path, ws } = await setup();
+    await onBranch(ws, 'feature', async () => {
+      const a = await Page.get('a');
+      a.slug = 'theirs-a';
+      await a.save();
+    });
+    const a = await Page.get('a');
+    a.slug = 'ours-a';
+    await a.save();
+    await ws.commit({ message: 'move a' });
+    const { conflicts } = await ws.merge('feature');
+    expect(conflicts).toEqual([{ kind: 'rename', reason: 'moved-apart', model: 'page', id: 'a', path: 'page/a', ours: 'ours-a', theirs: 'theirs-a' }]);
+    expect((await Page.all()).map((p) => p.slug)).toEqual(['b', 'c', 'ours-a', 'theirs-a']);
+    await ws.resolveConflict(conflicts[0], 'theirs');
+    await ws.commit();
+    expect(git(path, 'ls-tree', '-d', '--name-only', 'main:page').trim().split('\n')).toEqual(['b', 'c', 'theirs-a']);
+  });
+
+  it('a plain file changed on both sides is a file conflict (oids), settled by a side or bytes', async () => {
+    const { path, ws } = await setup();
+    await ws.files.write('site/robots.txt', 'base\n', { commit: true, message: 'robots' });
+    await ws.branches.create('files', { from: 'main' });
+    await onBranch(ws, 'files', () => ws.files.write('site/robots.txt', 'theirs\n'));
+    await ws.files.write('site/robots.txt', 'ours\n', { commit: true, message: 'ours robots' });
+    const { conflicts } = await ws.merge('files');
+    expect(conflicts).toEqual([
+      {
+        kind: 'file',
+        reason: 'changed',
+        path: 'site/robots.txt',
+        base: git(path, 'rev-parse', 'files~1:site/robots.txt').trim(),
+        ours: git(path, 'rev-parse', 'main:site/robots.txt').trim(),
+        theirs: git(path, 'rev-parse', 'files:site/robots.txt').trim(),
+      },
+    ]);
+    await ws.resolveConflict(conflicts[0], { value: 'both\n' });
+    await ws.commit();
+    expect(git(path, 'show', 'main:site/robots.txt')).toBe('both\n');
+  });
+
+  it("blob fields conflict by oid, with the bytes as values; onConflict 'lww' takes the later side", async () => {
+    class Pic extends Model<Pic> {
+      @Field({ id: true }) name!: string;
+      @Field.blob({ nullable: true }) data: Uint8Array | null = null;
+    }
+    const path = newRepoPath();
+    const ws = await Workspace.open(path, { author: AUTHOR });
+    ws.register(Pic);
+    await new Pic({ name: 'p', data: new Uint8Array([1]) }).save();
+    await ws.commit({ message: 'base' });
+    await ws.branches.create('feature');
+    const at = (s: number) => ({ ...AUTHOR, date: new Date(Date.UTC(2026, 0, 1, 0, 0, s)) });
+    await ws.switch('feature');
+    const t = await Pic.get('p');
+    t.data = new Uint8Array([2]);
+    await t.save();
+    await ws.commit({ message: 'theirs', committer: at(20), author: at(20) });
+    await ws.switch('main');
+    const o = await Pic.get('p');
+    o.data = new Uint8Array([3]);
+    await o.save();
+    await ws.commit({ message: 'ours', committer: at(10), author: at(10) });
+    const dry = await ws.merge('feature', { dryRun: true });
+    expect(dry.conflicts).toEqual([expect.objectContaining({ kind: 'field', field: 'data', base: new Uint8Array([1]), ours: new Uint8Array([3]), theirs: new Uint8Array([2]) })]);
+    const result = await ws.merge('feature', { onConflict: 'lww' });
+    expect(result.status).toBe('merged');
+    expect([...(await Pic.get('p')).data!]).toEqual([2]);
+    expect(git(path, 'show', 'main:pic/p/data')).toBe('\u0002');
+    expectFsckClean(path);
+  });
+});
+
 describe('ws.merge: criss-cross, symmetry, history', () => {
   it('criss-cross merges use a virtual base of the two merge bases', async () => {
     const { path, ws } = await setup(['a', 'b', 'c', 'd']);
