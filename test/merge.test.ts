@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import {
   Field,
   FastForwardImpossibleError,
+  MemoryBackend,
+  StaleBranchError,
   MergeInProgressError,
   Model,
   type MergeConflict,
@@ -500,6 +502,60 @@ describe('ws.merge: moves, plain files, blobs', () => {
     expect([...(await Pic.get('p')).data!]).toEqual([2]);
     expect(git(path, 'show', 'main:pic/p/data')).toBe('\u0002');
     expectFsckClean(path);
+  });
+});
+
+describe('ws.merge: other writers', () => {
+  it('is computed from the branch head as it is now, when another writer moved it', async () => {
+    const { path, ws } = await setup();
+    const f = await onBranch(ws, 'feature', () => setTitle('a', 'A feature'));
+    const seen = ws.head;
+    // another writer (the git CLI) commits to main behind the workspace's back
+    const other = await Workspace.open(path, { author: AUTHOR });
+    other.register(Page);
+    await setTitle('c', 'C by another writer');
+    const moved = (await other.commit({ message: 'other writer' }))!;
+    ws.register(Page, Span);
+    expect(ws.head).toBe(seen);
+    const result = await ws.merge('feature');
+    expect(result.ours).toBe(moved);
+    expect(parents(path)).toEqual([moved, f]);
+    expect(show(path, 'main', 'page/c/data.json')).toMatchObject({ title: 'C by another writer' });
+    expect(show(path, 'main', 'page/a/data.json')).toMatchObject({ title: 'A feature' });
+  });
+
+  it('committing a merge after the branch moved is a StaleBranchError; the merging state stays', async () => {
+    const { path, ws } = await setup();
+    await onBranch(ws, 'feature', () => setTitle('a', 'A feature'));
+    await setTitle('a', 'A main');
+    await ws.commit({ message: 'main' });
+    const { conflicts } = await ws.merge('feature');
+    await ws.resolveConflict(conflicts[0], 'ours');
+    const other = await Workspace.open(path, { author: AUTHOR });
+    other.register(Page);
+    await setTitle('b', 'B by another writer');
+    await other.commit({ message: 'other writer' });
+    ws.register(Page, Span);
+    await expect(ws.commit()).rejects.toBeInstanceOf(StaleBranchError);
+    expect(ws.merging).not.toBeNull();
+    await ws.discard();
+    const again = await ws.merge('feature', { onConflict: 'ours' });
+    expect(again.status).toBe('merged');
+    expectFsckClean(path);
+  });
+
+  it('works on the in-memory backend', async () => {
+    const ws = await Workspace.open(new MemoryBackend(), { author: AUTHOR });
+    ws.register(Page);
+    await new Page({ slug: 'a', title: 'A' }).save({ commit: true, message: 'base' });
+    await ws.branches.create('feature');
+    const f = await onBranch(ws, 'feature', () => setTitle('a', 'A', { views: 2 }));
+    await setTitle('a', 'A main');
+    const m = await ws.commit({ message: 'main' });
+    const result = await ws.merge('feature');
+    expect(result.status).toBe('merged');
+    expect((await ws.repo.readCommit(result.commit!)).parents).toEqual([m, f]);
+    expect(await Page.get('a')).toMatchObject({ title: 'A main', views: 2 });
   });
 });
 
