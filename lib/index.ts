@@ -5,14 +5,30 @@ import { gitDirOpener } from './git/fs/discover.js';
 import { nodeFileSystem } from './git/fs/node-fs.js';
 import { installPathOpener } from './git/repository.js';
 import { installPlatform } from './platform/current.js';
+import { installDefaultHttpClient } from './git/remote/default-http.js';
+import { nodeHttpClient } from './git/remote/node-http.js';
 import { nodePlatform } from './platform/node.js';
 
 installPlatform(nodePlatform);
 installPathOpener(gitDirOpener(nodeFileSystem));
+installDefaultHttpClient(() => {
+  const client = nodeHttpClient();
+  return { client, release: () => client.close() };
+});
 
 export { Workspace, EMPTY_TREE } from './workspace/workspace.js';
 export type { OpenOptions, CommitOptions, StagedChange, ObjectScope, WalkOptions } from './workspace/workspace.js';
 export type { BranchInfo } from './workspace/branches.js';
+export type { RemoteInfo, AddRemoteOptions, RemoteCallOptions, FetchOptions, FetchResult, PushOptions, PushResult, RefMove, Remotes } from './workspace/remotes.js';
+export {
+  PushRejectedError,
+  RemoteAuthError,
+  RemoteNotFoundError,
+  RemoteProtocolError,
+  RemoteUnreachableError,
+} from './git/remote/errors.js';
+export type { HttpClient, AuthCallback, GitAuth, GitHttpRequest, GitHttpResponse } from './git/remote/http-client.js';
+export type { RemoteProgress } from './git/remote/smart-http.js';
 export type { TagInfo } from './workspace/tags.js';
 export type { CheckpointInfo } from './workspace/checkpoints.js';
 export type { Files, FileWriteOptions } from './workspace/files.js';

@@ -95,6 +95,18 @@ export interface RepositoryBackend {
   config(): Promise<GitConfig>;
   /** branches checked out in a working tree (full ref name → the tree's path); empty without worktrees */
   checkedOut(): Promise<ReadonlyMap<string, string>>;
+  /**
+   * Edits the repository's own config (remotes): each section replaced or removed, the rest kept.
+   * A git directory rewrites its `config` under `config.lock`, as git does. Absent: read-only config.
+   */
+  editConfig?(edits: readonly ConfigEdit[]): Promise<void>;
+}
+
+/** One edit of a repository's config: a section's entries replaced (in order), or the section removed (null). */
+export interface ConfigEdit {
+  readonly section: string;
+  readonly subsection?: string;
+  readonly entries: readonly (readonly [string, string])[] | null;
 }
 
 /** How Repository.open makes a repository at a path. */

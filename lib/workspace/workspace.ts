@@ -37,6 +37,7 @@ import { committerFor, configuredIdentity, type DefaultIdentity, toPerson } from
 import { CommitSnapshot, type TreeReader } from './snapshot.js';
 import { type StageOp, StagedTree } from './staged-tree.js';
 import { Tags } from './tags.js';
+import { fetchRemote, pushRemote, Remotes, type FetchOptions, type FetchResult, type PushOptions, type PushResult } from './remotes.js';
 import { redoCommit, undoCommit } from './undo.js';
 
 export { EMPTY_TREE };
@@ -451,5 +452,23 @@ export class Workspace implements ModelHost {
    */
   caseTwin(path: string): Promise<string | undefined> {
     return this.index.caseTwin(path);
+  }
+
+  /** The remotes in the repository's config (`git remote -v` sees the same). */
+  get remotes(): Remotes {
+    return new Remotes(this.repo);
+  }
+
+  /**
+   * Fetches from a remote (smart HTTP, a local path or file://): objects verified and stored
+   * first, then each remote-tracking ref moved by compare-and-swap. Nothing else changes.
+   */
+  fetch(options: FetchOptions = {}): Promise<FetchResult> {
+    return fetchRemote(this.repo, options);
+  }
+
+  /** Pushes the branch (or `refs`) to a remote; the server applies each update only if its ref did not move. */
+  push(options: PushOptions = {}): Promise<PushResult> {
+    return pushRemote(this.repo, this.ref, options);
   }
 }

@@ -2,9 +2,11 @@
 // on a file system, behind the RepositoryBackend port. discover.ts finds or creates one.
 import { platform } from '../../platform/current.js';
 import type { Environment } from '../../platform/platform.js';
-import { fromUtf8 } from '../../util/bytes.js';
+import { fromUtf8, utf8 } from '../../util/bytes.js';
 import type { GitConfig } from '../config.js';
-import type { Durability, FileSystem, RepositoryBackend } from '../ports.js';
+import { applyConfigEdits } from '../config-edit.js';
+import type { ConfigEdit, Durability, FileSystem, RepositoryBackend } from '../ports.js';
+import { replaceLocked } from './lockfile.js';
 import { configLevels, repositoryConfig } from './config-files.js';
 import { FsObjectDatabase } from './object-database.js';
 import { dirname, join } from './paths.js';
@@ -52,6 +54,12 @@ export class GitDirBackend implements RepositoryBackend {
 
   async config(): Promise<GitConfig> {
     return configLevels(this.fs, await this.repositoryConfig(), this.env ?? platform().environment?.() ?? {});
+  }
+
+  /** Rewrites the repository's config file under config.lock (created exclusively, flushed, renamed). */
+  async editConfig(edits: readonly ConfigEdit[]): Promise<void> {
+    const path = join(this.commondir, 'config');
+    await replaceLocked(this.fs, path, 'config', async () => utf8(applyConfigEdits(await this.readText(path), edits)), this.durability);
   }
 
   /** Branches checked out in a working tree (the main one's and every linked worktree's), with its path. */

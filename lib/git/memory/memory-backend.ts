@@ -5,7 +5,7 @@
 import { InvalidRefNameError, RefNotFoundError, StaleBranchError } from '../../errors.js';
 import { GitConfig, canonicalKey } from '../config.js';
 import { isOid, type GitObject, type PendingObject } from '../object.js';
-import type { ObjectDatabase, RefStore, RepositoryBackend } from '../ports.js';
+import type { ConfigEdit, ObjectDatabase, RefStore, RepositoryBackend } from '../ports.js';
 import { findEntry } from '../tree-entry.js';
 import type { TreeEntry } from '../tree.js';
 
@@ -128,7 +128,7 @@ export class MemoryBackend implements RepositoryBackend {
   readonly objects = new MemoryObjectDatabase();
   readonly refs: MemoryRefStore;
   readonly describe = 'a repository in memory';
-  private readonly settings: GitConfig;
+  private settings: GitConfig;
 
   constructor(options: MemoryBackendOptions = {}) {
     this.refs = new MemoryRefStore(options.initialBranch);
@@ -141,5 +141,16 @@ export class MemoryBackend implements RepositoryBackend {
 
   async checkedOut(): Promise<ReadonlyMap<string, string>> {
     return new Map();
+  }
+
+  /** Replaces or removes config sections in the map. */
+  async editConfig(edits: readonly ConfigEdit[]): Promise<void> {
+    let entries = [...this.settings.entries];
+    for (const edit of edits) {
+      const prefix = canonicalKey(`${edit.section}.${edit.subsection === undefined ? '' : `${edit.subsection}.`}x`).slice(0, -1);
+      entries = entries.filter((e) => !(e.key.startsWith(prefix) && !e.key.slice(prefix.length).includes('.')));
+      for (const [key, value] of edit.entries ?? []) entries.push({ key: canonicalKey(`${prefix}${key}`), value });
+    }
+    this.settings = new GitConfig(entries);
   }
 }

@@ -1,0 +1,120 @@
+// Reading a whole pack received from another repository (a fetch): every entry inflated, its
+// deltas resolved (OFS_DELTA within the pack, REF_DELTA within it or against objects we already
+// hold), every object hashed, the count checked against the header and the entries against the
+// end of the pack. The objects are then stored like any batch (ObjectDatabase.write: one pack and
+// its index, renamed into place), so nothing of a damaged pack is ever visible.
+import { CorruptObjectError } from '../../errors.js';
+import { platform } from '../../platform/current.js';
+import { readUInt32BE } from '../../util/bytes.js';
+import { pendingObject, type GitObject, type PendingObject } from '../object.js';
+import { applyDelta, CODE_TYPE, decodeEntryHeader, OFS_DELTA, REF_DELTA } from './pack-format.js';
+
+interface Entry {
+  type: number;
+  data: Uint8Array;
+  baseOffset?: number;
+  baseOid?: string;
+  object?: PendingObject;
+}
+
+function adler32(data: Uint8Array): number {
+  let a = 1;
+  let b = 0;
+  const MOD = 65521;
+  for (let i = 0; i < data.length; ) {
+    const end = Math.min(i + 3800, data.length);
+    for (; i < end; i++) {
+      a += data[i];
+      b += a;
+    }
+    a %= MOD;
+    b %= MOD;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+/**
+ * Where the zlib stream starting at `start` ends: after the Adler-32 of its output, at the first
+ * place where the bytes up to it inflate whole (an earlier match inside the data does not).
+ */
+function streamEnd(pack: Uint8Array, start: number, data: Uint8Array, limit: number, where: string): number {
+  const sum = adler32(data);
+  const s0 = sum >>> 24, s1 = (sum >>> 16) & 0xff, s2 = (sum >>> 8) & 0xff, s3 = sum & 0xff;
+  for (let p = start + 2; p + 4 <= limit; p++) {
+    if (pack[p] !== s0 || pack[p + 1] !== s1 || pack[p + 2] !== s2 || pack[p + 3] !== s3) continue;
+    try {
+      const again = platform().inflate(pack.subarray(start, p + 4), data.length);
+      if (again.length === data.length) return p + 4;
+    } catch {
+      // a match inside the compressed data: the stream is cut there
+    }
+  }
+  throw new CorruptObjectError({ path: where, reason: 'entry has no end' });
+}
+
+/**
+ * Every object of a pack (header, entries, 20-byte trailer already checked by receivePack), as
+ * PendingObjects with oids computed from their content. `external` finds a REF_DELTA base the
+ * pack does not hold. Throws CorruptObjectError for anything malformed.
+ */
+export async function parsePack(pack: Uint8Array, external: (oid: string) => Promise<GitObject | undefined>, name = 'received pack'): Promise<PendingObject[]> {
+  if (pack.length < 32) throw new CorruptObjectError({ path: name, reason: 'too short to be a pack' });
+  const count = readUInt32BE(pack, 8);
+  const limit = pack.length - 20;
+  const entries = new Map<number, Entry>();
+  const order: number[] = [];
+  let at = 12;
+  for (let i = 0; i < count; i++) {
+    if (at >= limit) throw new CorruptObjectError({ path: name, reason: `the pack announces ${count} objects and holds ${i}` });
+    const where = `${name}@${at}`;
+    const header = decodeEntryHeader(pack.subarray(at, Math.min(at + 32, limit)), where);
+    const start = at + header.length;
+    let data: Uint8Array;
+    try {
+      data = platform().inflate(pack.subarray(start, limit), header.size);
+    } catch (error) {
+      throw new CorruptObjectError({ path: where, reason: `entry does not inflate (${(error as Error).message})` });
+    }
+    if (data.length !== header.size) throw new CorruptObjectError({ path: where, reason: 'entry has the wrong size' });
+    const entry: Entry = { type: header.type, data };
+    if (header.type === OFS_DELTA) entry.baseOffset = at - header.baseDistance!;
+    else if (header.type === REF_DELTA) entry.baseOid = header.baseOid;
+    else if (!CODE_TYPE[header.type]) throw new CorruptObjectError({ path: where, reason: `unknown entry type ${header.type}` });
+    entries.set(at, entry);
+    order.push(at);
+    at = streamEnd(pack, start, data, limit, where);
+  }
+  if (at !== limit) throw new CorruptObjectError({ path: name, reason: `${limit - at} bytes after the last of ${count} entries` });
+
+  const byOid = new Map<string, Entry>();
+  const resolve = async (offset: number, depth: number): Promise<PendingObject> => {
+    const entry = entries.get(offset);
+    if (!entry) throw new CorruptObjectError({ path: `${name}@${offset}`, reason: 'delta base is not an entry' });
+    if (entry.object) return entry.object;
+    if (depth > 10_000) throw new CorruptObjectError({ path: `${name}@${offset}`, reason: 'delta chain too long' });
+    let object: PendingObject;
+    if (entry.type !== OFS_DELTA && entry.type !== REF_DELTA) object = pendingObject(CODE_TYPE[entry.type], entry.data);
+    else {
+      let base: GitObject | undefined;
+      if (entry.baseOffset !== undefined) base = await resolve(entry.baseOffset, depth + 1);
+      else {
+        const inPack = byOid.get(entry.baseOid!);
+        const baseAt = inPack ? order.find((o) => entries.get(o) === inPack) : undefined;
+        base = baseAt !== undefined ? await resolve(baseAt, depth + 1) : await external(entry.baseOid!);
+      }
+      if (!base) throw new CorruptObjectError({ path: `${name}@${offset}`, reason: `delta base ${entry.baseOid ?? ''} is missing` });
+      object = pendingObject(base.type, applyDelta(base.content, entry.data, `${name}@${offset}`));
+    }
+    entry.object = object;
+    byOid.set(object.oid, entry);
+    return object;
+  };
+  // non-deltas first, so REF_DELTA bases inside the pack are known by oid
+  for (const offset of order) if (entries.get(offset)!.type < OFS_DELTA) await resolve(offset, 0);
+  const out: PendingObject[] = [];
+  for (const offset of order) {
+    out.push(await resolve(offset, 0));
+    entries.get(offset)!.data = new Uint8Array(0);
+  }
+  return out;
+}

@@ -1,0 +1,487 @@
+// Remotes, fetch and push (design/sync-merge.md §4.1, §4.2). Remotes live in the repository's
+// config as git writes them (`git remote -v` sees them). A fetch over smart HTTP verifies the
+// pack's trailer (receivePack), parses every entry, hashes every object, checks the count and that
+// every object it names is there (connectivity), stores it as one batch, and only then moves each
+// remote-tracking ref by compare-and-swap. A local path or file:// URL is opened as a repository
+// and the missing objects copied (hashed again on the way). A push sends each ref's advertised
+// value as `old`, so the server applies it only if the ref has not moved meanwhile.
+import { StaleBranchError } from '../errors.js';
+import { parseCommit } from '../git/commit.js';
+import { parsePack } from '../git/fs/pack-parse.js';
+import { packEntry } from '../git/fs/pack-writer.js';
+import { pendingObject, type PendingObject } from '../git/object.js';
+import type { Repository } from '../git/repository.js';
+import { Repository as RepositoryClass } from '../git/repository.js';
+import { isTreeMode, parseTree } from '../git/tree.js';
+import { ZERO_OID, type Advertisement } from '../git/remote/advertisement.js';
+import { defaultHttpClient } from '../git/remote/default-http.js';
+import { PushRejectedError, RemoteNotFoundError, RemoteProtocolError } from '../git/remote/errors.js';
+import type { AuthCallback, HttpClient } from '../git/remote/http-client.js';
+import { receivePack } from '../git/remote/pack-receive.js';
+import { mapFetch, mapPush, parseRefspec } from '../git/remote/refspec.js';
+import { SmartHttpRemote, type RemoteProgress } from '../git/remote/smart-http.js';
+import { isAncestor } from '../merge/merge-base.js';
+import { platform } from '../platform/current.js';
+import { concatBytes, uint32BE, utf8 } from '../util/bytes.js';
+
+export interface RemoteInfo {
+  name: string;
+  url: string;
+  pushUrl?: string;
+  fetch: string[];
+  push: string[];
+}
+
+export interface AddRemoteOptions {
+  /** fetch refspecs (default `+refs/heads/*:refs/remotes/<name>/*`) */
+  fetch?: string[];
+  push?: string[];
+  /** allow `user:password@` in the URL (it is written to config in clear); default false */
+  allowCredentialsInUrl?: boolean;
+}
+
+export interface RemoteCallOptions {
+  /** the remote's name (default 'origin') */
+  remote?: string;
+  /** credentials when the server asks (never written anywhere) */
+  onAuth?: AuthCallback;
+  /** headers sent with every request (a bearer token) */
+  headers?: Record<string, string>;
+  onProgress?: (progress: RemoteProgress) => void;
+  signal?: AbortSignal;
+  /** the HTTP client (isomorphic-git's shape); default: the entry's (Node: node:http/https) */
+  http?: HttpClient;
+}
+
+export interface FetchOptions extends RemoteCallOptions {
+  /** refspecs; default: the remote's `fetch` lines */
+  refs?: string[];
+}
+
+export interface RefMove {
+  ref: string;
+  old: string | null;
+  new: string;
+}
+
+export interface FetchResult {
+  remote: string;
+  url: string;
+  updated: RefMove[];
+  /** objects received (HTTP) or copied (local) */
+  objects: number;
+  /** pack bytes received (0 for a local path) */
+  bytes: number;
+}
+
+export interface PushOptions extends RemoteCallOptions {
+  /** refspecs (`main`, `refs/heads/a:refs/heads/b`); default: the workspace's branch to the same name */
+  refs?: string[];
+  /** true: overwrite whatever the remote has; 'with-lease': only if it is still at our remote-tracking value */
+  force?: boolean | 'with-lease';
+}
+
+export interface PushResult {
+  updated: RefMove[];
+  /** remote refs that already had the value pushed */
+  upToDate: string[];
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** `ws.remotes`: the remotes in the repository's config. */
+export class Remotes {
+  constructor(private readonly repo: Repository) {}
+
+  async list(): Promise<RemoteInfo[]> {
+    const config = await this.repo.config();
+    const names = new Set<string>();
+    for (const key of config.keys()) {
+      const m = /^remote\.(.+)\.url$/.exec(key);
+      if (m) names.add(m[1]);
+    }
+    return [...names].map((name) => ({
+      name,
+      url: config.getString(`remote.${name}.url`) ?? '',
+      ...(config.getString(`remote.${name}.pushurl`) ? { pushUrl: config.getString(`remote.${name}.pushurl`) } : {}),
+      fetch: config.getAll(`remote.${name}.fetch`).filter((v): v is string => v !== null),
+      push: config.getAll(`remote.${name}.push`).filter((v): v is string => v !== null),
+    }));
+  }
+
+  async get(name: string): Promise<RemoteInfo> {
+    const found = (await this.list()).find((r) => r.name === name);
+    if (!found) throw new RemoteNotFoundError({ remote: name });
+    return found;
+  }
+
+  async add(name: string, url: string, options: AddRemoteOptions = {}): Promise<RemoteInfo> {
+    if (!NAME.test(name)) throw new TypeError(`${JSON.stringify(name)} is not a valid remote name`);
+    checkUrl(url, options.allowCredentialsInUrl ?? false);
+    if ((await this.list()).some((r) => r.name === name)) throw new TypeError(`remote ${JSON.stringify(name)} already exists`);
+    const fetch = options.fetch ?? [`+refs/heads/*:refs/remotes/${name}/*`];
+    const push = options.push ?? [];
+    for (const spec of [...fetch, ...push]) parseRefspec(spec);
+    await this.edit(name, [['url', url], ...fetch.map((f) => ['fetch', f] as [string, string]), ...push.map((p) => ['push', p] as [string, string])]);
+    return { name, url, fetch, push };
+  }
+
+  async setUrl(name: string, url: string, options: { allowCredentialsInUrl?: boolean } = {}): Promise<void> {
+    checkUrl(url, options.allowCredentialsInUrl ?? false);
+    const remote = await this.get(name);
+    await this.edit(name, [
+      ['url', url],
+      ...(remote.pushUrl ? [['pushurl', remote.pushUrl] as [string, string]] : []),
+      ...remote.fetch.map((f) => ['fetch', f] as [string, string]),
+      ...remote.push.map((p) => ['push', p] as [string, string]),
+    ]);
+  }
+
+  /** Removes the remote's section and its remote-tracking refs (refs/remotes/<name>/*). */
+  async remove(name: string): Promise<void> {
+    await this.get(name);
+    await this.edit(name, null);
+    for (const ref of await this.repo.refs.list(`refs/remotes/${name}/`)) {
+      const oid = await this.repo.refs.read(ref);
+      if (oid) await this.repo.refs.delete(ref, oid);
+    }
+  }
+
+  private async edit(name: string, entries: [string, string][] | null): Promise<void> {
+    const backend = this.repo.backend;
+    if (!backend.editConfig) throw new TypeError(`${backend.describe} has no editable config`);
+    await backend.editConfig([{ section: 'remote', subsection: name, entries }]);
+  }
+}
+
+function checkUrl(url: string, allowCredentials: boolean): void {
+  if (url.length === 0 || /[\0\n]/.test(url)) throw new TypeError(`${JSON.stringify(url)} is not a remote URL`);
+  if (!allowCredentials && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(url)) {
+    throw new TypeError('the URL holds a password, which would be written to the repository config in clear: pass onAuth or headers per call, or { allowCredentialsInUrl: true }');
+  }
+}
+
+function isHttp(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+/** A local path for a path or file:// URL. */
+function localPath(url: string): string {
+  if (/^file:\/\//i.test(url)) return decodeURIComponent(url.replace(/^file:\/\/(localhost)?/i, ''));
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new RemoteProtocolError({ url, reason: 'unsupported', detail: 'only http(s), file:// and local paths are supported' });
+  return url;
+}
+
+async function openLocal(url: string): Promise<Repository> {
+  try {
+    return await RepositoryClass.open(localPath(url), { create: false });
+  } catch (error) {
+    throw Object.assign(new RemoteNotFoundError({ url }), { cause: error });
+  }
+}
+
+async function remoteOf(repo: Repository, name: string): Promise<RemoteInfo> {
+  return new Remotes(repo).get(name);
+}
+
+function smartRemote(url: string, options: RemoteCallOptions): { remote: SmartHttpRemote; release(): void } {
+  const made = options.http ? { client: options.http, release() {} } : defaultHttpClient();
+  const remote = new SmartHttpRemote({ url, http: made.client, onAuth: options.onAuth, headers: options.headers, onProgress: options.onProgress, signal: options.signal });
+  return { remote, release: () => made.release() };
+}
+
+const readNode = (repo: Repository) => async (oid: string) => {
+  const c = await repo.readCommit(oid);
+  return { parents: c.parents, time: c.committer.timestamp };
+};
+
+/**
+ * The objects reachable from `tips` that `has` says the other side lacks: commits newest first
+ * down to ones it has, their trees (subtrees it has skipped), blobs it lacks.
+ */
+async function missingObjects(from: Repository, tips: readonly string[], has: (oid: string) => Promise<boolean>): Promise<PendingObject[]> {
+  const out: PendingObject[] = [];
+  const seen = new Set<string>();
+  const commits = [...tips];
+  const trees: string[] = [];
+  while (commits.length) {
+    const oid = commits.pop()!;
+    if (seen.has(oid)) continue;
+    seen.add(oid);
+    if (await has(oid)) continue;
+    const object = await from.readObject(oid);
+    out.push({ oid, type: object.type, content: object.content.slice() });
+    if (object.type === 'tag') {
+      const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
+      if (target) commits.push(target[1]);
+      continue;
+    }
+    if (object.type !== 'commit') continue;
+    const commit = parseCommit(oid, object.content);
+    trees.push(commit.tree);
+    commits.push(...commit.parents);
+  }
+  while (trees.length) {
+    const oid = trees.pop()!;
+    if (seen.has(oid)) continue;
+    seen.add(oid);
+    if (await has(oid)) continue;
+    const object = await from.readObject(oid);
+    out.push({ oid, type: object.type, content: object.content.slice() });
+    if (object.type !== 'tree') continue;
+    for (const entry of parseTree(object.content, oid).values()) {
+      if (entry.mode === '160000') continue;
+      if (isTreeMode(entry.mode)) trees.push(entry.oid);
+      else if (!seen.has(entry.oid)) {
+        seen.add(entry.oid);
+        if (await has(entry.oid)) continue;
+        const blob = await from.readObject(entry.oid);
+        out.push({ oid: entry.oid, type: blob.type, content: blob.content.slice() });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Connectivity of a received batch: every wanted oid, and every object a received commit, tag or
+ * tree names, is in the batch or already stored. RemoteProtocolError 'unexpected' otherwise.
+ */
+async function checkConnected(repo: Repository, objects: readonly PendingObject[], wants: readonly string[], url: string): Promise<void> {
+  const inBatch = new Set(objects.map((o) => o.oid));
+  const present = async (oid: string) => inBatch.has(oid) || (await repo.hasObject(oid));
+  const missing = (oid: string, what: string) => new RemoteProtocolError({ url, reason: 'unexpected', detail: `the pack lacks ${oid} (${what})` });
+  for (const want of wants) if (!(await present(want))) throw missing(want, 'a wanted object');
+  for (const object of objects) {
+    if (object.type === 'commit') {
+      const commit = parseCommit(object.oid, object.content);
+      if (!(await present(commit.tree))) throw missing(commit.tree, `tree of ${object.oid}`);
+      for (const p of commit.parents) if (!(await present(p))) throw missing(p, `parent of ${object.oid}`);
+    } else if (object.type === 'tree') {
+      for (const entry of parseTree(object.content, object.oid).values()) {
+        if (entry.mode !== '160000' && !(await present(entry.oid))) throw missing(entry.oid, `in tree ${object.oid}`);
+      }
+    }
+  }
+}
+
+/** Moves a remote-tracking ref to `next` by compare-and-swap; one moved meanwhile to a descendant of ours is kept. */
+async function moveTracking(repo: Repository, ref: string, next: string, who: string): Promise<RefMove | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const old = await repo.refs.read(ref);
+    if (old === next) return undefined;
+    try {
+      await repo.refs.update(ref, next, old, { who: { name: 'gitmodel', email: 'gitmodel@localhost', timestamp: Math.floor(Date.now() / 1000), tzOffset: 0 }, message: who });
+      return { ref, old, new: next };
+    } catch (error) {
+      if (!(error instanceof StaleBranchError)) throw error;
+      const now = await repo.refs.read(ref);
+      if (now && (await repo.hasObject(now)) && (await isAncestor(readNode(repo), next, now).catch(() => false))) return undefined;
+    }
+  }
+  throw new StaleBranchError({ branch: ref, expected: null, actual: await repo.refs.read(ref) });
+}
+
+/** The refs of a local repository, as an advertisement would list them. */
+async function localRefs(repo: Repository): Promise<Map<string, string>> {
+  const refs = new Map<string, string>();
+  const head = await repo.refs.read('HEAD').catch(() => null);
+  if (head) refs.set('HEAD', head);
+  for (const name of await repo.refs.list('refs/')) {
+    const oid = await repo.refs.read(name);
+    if (oid) refs.set(name, oid);
+  }
+  return refs;
+}
+
+export async function fetchRemote(repo: Repository, options: FetchOptions = {}): Promise<FetchResult> {
+  const name = options.remote ?? 'origin';
+  const info = await remoteOf(repo, name);
+  const refspecs = options.refs ?? info.fetch;
+  let objects = 0;
+  let bytes = 0;
+  let advertised: Map<string, string>;
+  const targets: { dst: string; oid: string; force: boolean }[] = [];
+  const plan = (refs: Map<string, string>) => {
+    for (const m of mapFetch(refspecs, refs.keys())) if (m.dst) targets.push({ dst: m.dst, oid: refs.get(m.src)!, force: m.force });
+  };
+  if (isHttp(info.url)) {
+    const { remote, release } = smartRemote(info.url, options);
+    try {
+      const adv = await remote.discover('git-upload-pack');
+      advertised = adv.refs;
+      plan(advertised);
+      const wants: string[] = [];
+      for (const t of targets) if (!wants.includes(t.oid) && !(await repo.hasObject(t.oid))) wants.push(t.oid);
+      if (wants.length > 0) {
+        const haves: string[] = [];
+        for (const [, oid] of await localRefs(repo)) if (!haves.includes(oid) && (await repo.hasObject(oid))) haves.push(oid);
+        const response = await remote.fetchPack({ advertisement: adv, wants, haves: haves.slice(0, 256) });
+        const chunks: Uint8Array[] = [];
+        const received = await receivePack(response.pack, {
+          write: (chunk) => void chunks.push(chunk.slice()),
+          close: () => {},
+          abort: () => void (chunks.length = 0),
+        }, { hasher: () => platform().sha1Hasher(), url: remote.url });
+        const pack = concatBytes(chunks);
+        chunks.length = 0;
+        let parsed: PendingObject[];
+        try {
+          parsed = await parsePack(pack, (oid) => repo.tryReadObject(oid), `pack from ${remote.url}`);
+        } catch (error) {
+          throw Object.assign(new RemoteProtocolError({ url: remote.url, reason: 'unexpected', detail: (error as Error).message }), { cause: error });
+        }
+        if (parsed.length !== received.objects) throw new RemoteProtocolError({ url: remote.url, reason: 'unexpected', detail: `${parsed.length} objects, ${received.objects} announced` });
+        await checkConnected(repo, parsed, wants, remote.url);
+        await repo.writeObjects(parsed);
+        objects = parsed.length;
+        bytes = received.bytes;
+      }
+    } finally {
+      release();
+    }
+  } else {
+    const other = await openLocal(info.url);
+    advertised = await localRefs(other);
+    plan(advertised);
+    const copied = await missingObjects(other, targets.map((t) => t.oid), (oid) => repo.hasObject(oid));
+    const verified = copied.map((o) => {
+      const again = pendingObject(o.type, o.content);
+      if (again.oid !== o.oid) throw new RemoteProtocolError({ url: info.url, reason: 'unexpected', detail: `object ${o.oid} hashes to ${again.oid}` });
+      return again;
+    });
+    await repo.writeObjects(verified);
+    objects = verified.length;
+  }
+  const updated: RefMove[] = [];
+  for (const t of targets) {
+    const old = await repo.refs.read(t.dst);
+    if (old === t.oid) continue;
+    if (old && !t.force && !(await isAncestor(readNode(repo), old, t.oid).catch(() => false))) continue; // not a fast-forward: git refuses it too
+    const moved = await moveTracking(repo, t.dst, t.oid, `fetch ${name}`);
+    if (moved) updated.push(moved);
+  }
+  return { remote: name, url: info.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1'), updated, objects, bytes };
+}
+
+/** A pack of these objects, undeltified (no delta can name a base the server lacks). */
+export function buildPack(objects: readonly PendingObject[]): Uint8Array[] {
+  const parts: Uint8Array[] = [concatBytes([utf8('PACK'), uint32BE(2), uint32BE(objects.length)])];
+  const hash = platform().sha1Hasher();
+  hash.update(parts[0]);
+  for (const object of objects) {
+    const entry = packEntry(object).bytes;
+    hash.update(entry);
+    parts.push(entry);
+  }
+  parts.push(hash.digest());
+  return parts;
+}
+
+export async function pushRemote(repo: Repository, branchRef: string, options: PushOptions = {}): Promise<PushResult> {
+  const name = options.remote ?? 'origin';
+  const info = await remoteOf(repo, name);
+  const refspecs = options.refs ?? (info.push.length ? info.push : [`${branchRef}:${branchRef}`]);
+  const local = await localRefs(repo);
+  local.delete('HEAD');
+  const mappings = mapPush(refspecs, local.keys()).filter((m) => m.src !== '');
+  const tracking = (dst: string) => (dst.startsWith('refs/heads/') ? `refs/remotes/${name}/${dst.slice('refs/heads/'.length)}` : undefined);
+
+  let remoteRefs: Map<string, string>;
+  let http: { remote: SmartHttpRemote; release(): void; adv: Advertisement } | undefined;
+  let other: Repository | undefined;
+  if (isHttp(info.url)) {
+    const made = smartRemote(info.url, options);
+    try {
+      const adv = await made.remote.discover('git-receive-pack');
+      http = { ...made, adv };
+    } catch (error) {
+      made.release();
+      throw error;
+    }
+    remoteRefs = http.adv.refs;
+  } else {
+    other = await openLocal(info.url);
+    remoteRefs = await localRefs(other);
+  }
+  try {
+    const updates: { ref: string; old: string; new: string }[] = [];
+    const upToDate: string[] = [];
+    const rejected: { ref: string; reason: string }[] = [];
+    for (const m of mappings) {
+      const next = local.get(m.src)!;
+      const theirs = remoteRefs.get(m.dst!) ?? ZERO_OID;
+      if (theirs === next) {
+        upToDate.push(m.dst!);
+        continue;
+      }
+      let old = theirs;
+      if (options.force === 'with-lease') {
+        const lease = tracking(m.dst!) ? await repo.refs.read(tracking(m.dst!)!) : null;
+        if ((lease ?? ZERO_OID) !== theirs) {
+          rejected.push({ ref: m.dst!, reason: 'stale info' });
+          continue;
+        }
+        old = lease ?? ZERO_OID;
+      } else if (options.force !== true && !m.force && theirs !== ZERO_OID) {
+        const known = await repo.hasObject(theirs);
+        if (!known || !(await isAncestor(readNode(repo), theirs, next).catch(() => false))) {
+          rejected.push({ ref: m.dst!, reason: known ? 'non-fast-forward' : 'fetch first' });
+          continue;
+        }
+      }
+      updates.push({ ref: m.dst!, old, new: next });
+    }
+    const url = info.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+    if (rejected.length) throw new PushRejectedError({ url, refs: rejected, accepted: [] });
+    if (updates.length === 0) return { updated: [], upToDate };
+
+    // what the remote has: the commits reachable from its refs we know, and their tips' trees
+    let objects: PendingObject[];
+    if (other) {
+      const dest = other;
+      objects = await missingObjects(repo, updates.map((u) => u.new), (oid) => dest.hasObject(oid));
+      await dest.writeObjects(objects);
+      for (const u of updates) {
+        await dest.refs.update(u.ref, u.new, u.old === ZERO_OID ? null : u.old, { who: { name: 'gitmodel', email: 'gitmodel@localhost', timestamp: Math.floor(Date.now() / 1000), tzOffset: 0 }, message: 'push' });
+      }
+    } else {
+      const known = new Set<string>();
+      const remoteTips = [...new Set(remoteRefs.values())].filter((oid) => oid !== ZERO_OID);
+      const stack: string[] = [];
+      for (const oid of remoteTips) if (await repo.hasObject(oid)) stack.push(oid);
+      const tipTrees: string[] = [];
+      const tipSet = new Set(stack);
+      while (stack.length) {
+        const oid = stack.pop()!;
+        if (known.has(oid)) continue;
+        known.add(oid);
+        const object = await repo.readObject(oid);
+        if (object.type !== 'commit') continue;
+        const commit = parseCommit(oid, object.content);
+        if (tipSet.has(oid)) tipTrees.push(commit.tree);
+        stack.push(...commit.parents);
+      }
+      // every tree and blob of the remote tips' trees
+      while (tipTrees.length) {
+        const oid = tipTrees.pop()!;
+        if (known.has(oid)) continue;
+        known.add(oid);
+        for (const entry of (await repo.readTree(oid)).values()) {
+          if (isTreeMode(entry.mode)) tipTrees.push(entry.oid);
+          else known.add(entry.oid);
+        }
+      }
+      objects = await missingObjects(repo, updates.map((u) => u.new), async (oid) => known.has(oid));
+      await http!.remote.sendPack({ advertisement: http!.adv, updates, pack: buildPack(objects) });
+    }
+    const updated: RefMove[] = updates.map((u) => ({ ref: u.ref, old: u.old === ZERO_OID ? null : u.old, new: u.new }));
+    for (const u of updates) {
+      const t = tracking(u.ref);
+      if (t) await moveTracking(repo, t, u.new, `update by push`).catch(() => undefined);
+    }
+    return { updated, upToDate };
+  } finally {
+    http?.release();
+  }
+}
