@@ -230,11 +230,16 @@ const BAND_ERROR = 3;
  */
 export async function* sideBand(
   reader: PacketReader,
-  options: { url?: string; onMessage?: (text: string) => void } = {},
+  options: { url?: string; onMessage?: (text: string) => void; skipAcks?: boolean } = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
+  let started = false;
   for (;;) {
     const packet = await reader.expect('the end of the side-band stream');
     if (packet === 'flush') return;
+    // more ACK/NAK lines may precede the pack when several haves were common (upload-pack's
+    // stateless answer to `done`); they are negotiation, not bands
+    if (options.skipAcks && !started && typeof packet !== 'string' && /^(ACK [0-9a-f]{40}( \w+)?|NAK)\n?$/.test(fromUtf8(packet))) continue;
+    started = true;
     if (typeof packet === 'string' || packet.length === 0) {
       throw new RemoteProtocolError({ url: options.url, reason: 'side-band', detail: `unexpected ${typeof packet === 'string' ? packet : 'empty'} packet` });
     }

@@ -255,7 +255,7 @@ export class SmartHttpRemote {
   private async *packStream(reader: PacketReader): AsyncGenerator<Uint8Array, void, undefined> {
     let bytes = 0;
     try {
-      for await (const chunk of sideBand(reader, { url: this.url, onMessage: this.options.onMessage })) {
+      for await (const chunk of sideBand(reader, { url: this.url, onMessage: this.options.onMessage, skipAcks: true })) {
         bytes += chunk.length;
         this.options.onProgress?.({ phase: 'receive', loaded: bytes, bytes });
         yield chunk;
