@@ -244,6 +244,48 @@ async function missingObjects(from: Repository, tips: readonly string[], has: (o
 }
 
 /**
+ * What a repository surely has, read from `repo`: the commits reachable from `tips` and every
+ * tree and blob of the tips' own trees. Asking this set instead of the object database once per
+ * object is what makes a walk of 20,000 objects cheap (design: "Local paths and file://").
+ */
+async function knownObjects(repo: Repository, tips: readonly string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  const stack = [...tips];
+  const tipSet = new Set(tips);
+  const trees: string[] = [];
+  while (stack.length) {
+    const oid = stack.pop()!;
+    if (known.has(oid)) continue;
+    const object = await repo.tryReadObject(oid);
+    if (!object) continue;
+    known.add(oid);
+    if (object.type === 'tag') {
+      const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
+      if (target) {
+        tipSet.add(target[1]);
+        stack.push(target[1]);
+      }
+      continue;
+    }
+    if (object.type !== 'commit') continue;
+    const commit = parseCommit(oid, object.content);
+    if (tipSet.has(oid)) trees.push(commit.tree);
+    stack.push(...commit.parents);
+  }
+  while (trees.length) {
+    const oid = trees.pop()!;
+    if (known.has(oid)) continue;
+    known.add(oid);
+    for (const entry of (await repo.readTree(oid)).values()) {
+      if (entry.mode === '160000') continue;
+      if (isTreeMode(entry.mode)) trees.push(entry.oid);
+      else known.add(entry.oid);
+    }
+  }
+  return known;
+}
+
+/**
  * Connectivity of a received batch: every wanted oid, and every object a received commit, tag or
  * tree names, is in the batch or already stored. RemoteProtocolError 'unexpected' otherwise.
  */
@@ -344,7 +386,8 @@ export async function fetchRemote(repo: Repository, options: FetchOptions = {}):
     const other = await openLocal(info.url);
     advertised = await localRefs(other);
     plan(advertised);
-    const copied = await missingObjects(other, targets.map((t) => t.oid), (oid) => repo.hasObject(oid));
+    const known = await knownObjects(repo, [...new Set((await localRefs(repo)).values())]);
+    const copied = await missingObjects(other, targets.map((t) => t.oid), async (oid) => known.has(oid));
     const verified = copied.map((o) => {
       const again = pendingObject(o.type, o.content);
       if (again.oid !== o.oid) throw new RemoteProtocolError({ url: info.url, reason: 'unexpected', detail: `object ${o.oid} hashes to ${again.oid}` });
@@ -440,38 +483,16 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
     let objects: PendingObject[];
     if (other) {
       const dest = other;
-      objects = await missingObjects(repo, updates.map((u) => u.new), (oid) => dest.hasObject(oid));
+      const known = await knownObjects(dest, [...new Set(remoteRefs.values())]);
+      objects = await missingObjects(repo, updates.map((u) => u.new), async (oid) => known.has(oid));
       await dest.writeObjects(objects);
       for (const u of updates) {
         await dest.refs.update(u.ref, u.new, u.old === ZERO_OID ? null : u.old, { who: { name: 'gitmodel', email: 'gitmodel@localhost', timestamp: Math.floor(Date.now() / 1000), tzOffset: 0 }, message: 'push' });
       }
     } else {
-      const known = new Set<string>();
-      const remoteTips = [...new Set(remoteRefs.values())].filter((oid) => oid !== ZERO_OID);
-      const stack: string[] = [];
-      for (const oid of remoteTips) if (await repo.hasObject(oid)) stack.push(oid);
-      const tipTrees: string[] = [];
-      const tipSet = new Set(stack);
-      while (stack.length) {
-        const oid = stack.pop()!;
-        if (known.has(oid)) continue;
-        known.add(oid);
-        const object = await repo.readObject(oid);
-        if (object.type !== 'commit') continue;
-        const commit = parseCommit(oid, object.content);
-        if (tipSet.has(oid)) tipTrees.push(commit.tree);
-        stack.push(...commit.parents);
-      }
-      // every tree and blob of the remote tips' trees
-      while (tipTrees.length) {
-        const oid = tipTrees.pop()!;
-        if (known.has(oid)) continue;
-        known.add(oid);
-        for (const entry of (await repo.readTree(oid)).values()) {
-          if (isTreeMode(entry.mode)) tipTrees.push(entry.oid);
-          else known.add(entry.oid);
-        }
-      }
+      const tips: string[] = [];
+      for (const oid of new Set(remoteRefs.values())) if (oid !== ZERO_OID && (await repo.hasObject(oid))) tips.push(oid);
+      const known = await knownObjects(repo, tips);
       objects = await missingObjects(repo, updates.map((u) => u.new), async (oid) => known.has(oid));
       await http!.remote.sendPack({ advertisement: http!.adv, updates, pack: buildPack(objects) });
     }
