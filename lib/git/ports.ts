@@ -46,6 +46,11 @@ export interface ObjectDatabase {
    * undefined means "not here": the caller reads the tree.
    */
   readTreeEntry?(tree: string, name: string): Promise<{ entry?: TreeEntry } | undefined>;
+  /**
+   * Stores a pack received whole (a fetch) as it is, with an index of its entries (oid, offset,
+   * CRC-32); the caller has verified every entry. Absent: the caller stores the objects with write().
+   */
+  addPack?(pack: Uint8Array, index: readonly { oid: string; offset: number; crc: number }[]): Promise<void>;
   /** Housekeeping: merges small packs (every pack and loose object with `full`), keeping every object. */
   maintain?(options: { full: boolean }): Promise<MaintenanceResult>;
 }

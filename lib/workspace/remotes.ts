@@ -7,7 +7,7 @@
 // value as `old`, so the server applies it only if the ref has not moved meanwhile.
 import { StaleBranchError } from '../errors.js';
 import { parseCommit } from '../git/commit.js';
-import { parsePack } from '../git/fs/pack-parse.js';
+import { indexPack, type IndexedPack } from '../git/fs/pack-parse.js';
 import { packEntry } from '../git/fs/pack-writer.js';
 import { pendingObject, type PendingObject } from '../git/object.js';
 import type { Repository } from '../git/repository.js';
@@ -367,15 +367,19 @@ export async function fetchRemote(repo: Repository, options: FetchOptions = {}):
         }, { hasher: () => platform().sha1Hasher(), url: remote.url });
         const pack = concatBytes(chunks);
         chunks.length = 0;
-        let parsed: PendingObject[];
+        let indexed: IndexedPack;
         try {
-          parsed = await parsePack(pack, (oid) => repo.tryReadObject(oid), `pack from ${remote.url}`);
+          indexed = await indexPack(pack, (oid) => repo.tryReadObject(oid), `pack from ${remote.url}`);
         } catch (error) {
           throw Object.assign(new RemoteProtocolError({ url: remote.url, reason: 'unexpected', detail: (error as Error).message }), { cause: error });
         }
+        const parsed = indexed.objects;
         if (parsed.length !== received.objects) throw new RemoteProtocolError({ url: remote.url, reason: 'unexpected', detail: `${parsed.length} objects, ${received.objects} announced` });
         await checkConnected(repo, parsed, wants, remote.url);
-        await repo.writeObjects(parsed);
+        // the pack as received when it stands alone (no base outside it), else its objects as a new pack
+        const odb = repo.backend.objects;
+        if (odb.addPack && !indexed.thin) await odb.addPack(pack, indexed.index);
+        else await repo.writeObjects(parsed);
         objects = parsed.length;
         bytes = received.bytes;
       }

@@ -7,7 +7,9 @@ import type { TreeEntry } from '../tree.js';
 import { looseWithPrefix, loosePath, readLoose, writeLoose } from './loose.js';
 import { AUTO_PACK_LIMIT, maintain } from './maintenance.js';
 import { PackSet } from './pack-set.js';
-import { packEntry, writePack } from './pack-writer.js';
+import { buildIndex, packEntry, writePack } from './pack-writer.js';
+import { writeAtomic, writeStreamed } from './lockfile.js';
+import { toHex } from '../../util/bytes.js';
 import { join } from './paths.js';
 
 export class FsObjectDatabase implements ObjectDatabase {
@@ -69,6 +71,26 @@ export class FsObjectDatabase implements ObjectDatabase {
     // housekeeping: the objects are written, so a failed merge must not fail the commit; the next
     // commit tries again
     if ((await this.packs.all()).length > AUTO_PACK_LIMIT) await this.maintain().catch(() => {});
+  }
+
+  /**
+   * Stores a pack received whole and already verified (trailer, every entry hashed, connectivity):
+   * written to objects/pack/tmp_pack_*, flushed and renamed, then its index beside it, as
+   * writePack does. `index`: every entry's oid, offset and CRC (pack-parse.ts's indexPack).
+   */
+  async addPack(pack: Uint8Array, index: readonly { oid: string; offset: number; crc: number }[]): Promise<void> {
+    await this.fs.mkdirp(this.packs.dir);
+    const checksum = pack.slice(pack.length - 20);
+    const name = `pack-${toHex(checksum)}`;
+    const temp = await writeStreamed(this.fs, this.packs.dir, 'tmp_pack_');
+    try {
+      for (let at = 0; at < pack.length; at += 1 << 20) temp.file.write(pack.subarray(at, Math.min(pack.length, at + (1 << 20))));
+    } catch (error) {
+      await temp.abort();
+      throw error;
+    }
+    await temp.commit(join(this.packs.dir, `${name}.pack`), this.durability);
+    await writeAtomic(this.fs, join(this.packs.dir, `${name}.idx`), buildIndex([...index], index.map((e) => e.offset), checksum), this.durability);
   }
 
   /** Merges small packs (all packs and loose objects with `full`), keeping every object. */

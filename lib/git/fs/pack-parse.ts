@@ -10,6 +10,7 @@ import { pendingObject, type GitObject, type PendingObject } from '../object.js'
 import { applyDelta, CODE_TYPE, decodeEntryHeader, OFS_DELTA, REF_DELTA } from './pack-format.js';
 
 interface Entry {
+  end: number;
   type: number;
   data: Uint8Array;
   baseOffset?: number;
@@ -52,12 +53,33 @@ function streamEnd(pack: Uint8Array, start: number, data: Uint8Array, limit: num
   throw new CorruptObjectError({ path: where, reason: 'entry has no end' });
 }
 
+/** What a pack index records of one entry. */
+export interface PackIndexEntry {
+  oid: string;
+  offset: number;
+  crc: number;
+}
+
+export interface IndexedPack {
+  /** every object, in pack order, its oid computed from its content */
+  objects: PendingObject[];
+  /** the index of the pack as received (pack-writer's buildIndex writes it) */
+  index: PackIndexEntry[];
+  /** some REF_DELTA base is outside the pack: it cannot be stored as it is */
+  thin: boolean;
+}
+
+/** Every object of a pack; see indexPack. */
+export async function parsePack(pack: Uint8Array, external: (oid: string) => Promise<GitObject | undefined>, name = 'received pack'): Promise<PendingObject[]> {
+  return (await indexPack(pack, external, name)).objects;
+}
+
 /**
  * Every object of a pack (header, entries, 20-byte trailer already checked by receivePack), as
- * PendingObjects with oids computed from their content. `external` finds a REF_DELTA base the
- * pack does not hold. Throws CorruptObjectError for anything malformed.
+ * PendingObjects with oids computed from their content, and the pack's index. `external` finds a
+ * REF_DELTA base the pack does not hold. Throws CorruptObjectError for anything malformed.
  */
-export async function parsePack(pack: Uint8Array, external: (oid: string) => Promise<GitObject | undefined>, name = 'received pack'): Promise<PendingObject[]> {
+export async function indexPack(pack: Uint8Array, external: (oid: string) => Promise<GitObject | undefined>, name = 'received pack'): Promise<IndexedPack> {
   if (pack.length < 32) throw new CorruptObjectError({ path: name, reason: 'too short to be a pack' });
   const count = readUInt32BE(pack, 8);
   const limit = pack.length - 20;
@@ -76,17 +98,19 @@ export async function parsePack(pack: Uint8Array, external: (oid: string) => Pro
       throw new CorruptObjectError({ path: where, reason: `entry does not inflate (${(error as Error).message})` });
     }
     if (data.length !== header.size) throw new CorruptObjectError({ path: where, reason: 'entry has the wrong size' });
-    const entry: Entry = { type: header.type, data };
+    const entry: Entry = { end: 0, type: header.type, data };
     if (header.type === OFS_DELTA) entry.baseOffset = at - header.baseDistance!;
     else if (header.type === REF_DELTA) entry.baseOid = header.baseOid;
     else if (!CODE_TYPE[header.type]) throw new CorruptObjectError({ path: where, reason: `unknown entry type ${header.type}` });
     entries.set(at, entry);
     order.push(at);
     at = streamEnd(pack, start, data, limit, where);
+    entry.end = at;
   }
   if (at !== limit) throw new CorruptObjectError({ path: name, reason: `${limit - at} bytes after the last of ${count} entries` });
 
   const byOid = new Map<string, Entry>();
+  let thin = false;
   const resolve = async (offset: number, depth: number): Promise<PendingObject> => {
     const entry = entries.get(offset);
     if (!entry) throw new CorruptObjectError({ path: `${name}@${offset}`, reason: 'delta base is not an entry' });
@@ -100,6 +124,7 @@ export async function parsePack(pack: Uint8Array, external: (oid: string) => Pro
       else {
         const inPack = byOid.get(entry.baseOid!);
         const baseAt = inPack ? order.find((o) => entries.get(o) === inPack) : undefined;
+        if (baseAt === undefined) thin = true;
         base = baseAt !== undefined ? await resolve(baseAt, depth + 1) : await external(entry.baseOid!);
       }
       if (!base) throw new CorruptObjectError({ path: `${name}@${offset}`, reason: `delta base ${entry.baseOid ?? ''} is missing` });
@@ -112,9 +137,16 @@ export async function parsePack(pack: Uint8Array, external: (oid: string) => Pro
   // non-deltas first, so REF_DELTA bases inside the pack are known by oid
   for (const offset of order) if (entries.get(offset)!.type < OFS_DELTA) await resolve(offset, 0);
   const out: PendingObject[] = [];
+  const index: PackIndexEntry[] = [];
+  const seen = new Set<string>();
   for (const offset of order) {
-    out.push(await resolve(offset, 0));
-    entries.get(offset)!.data = new Uint8Array(0);
+    const object = await resolve(offset, 0);
+    if (seen.has(object.oid)) throw new CorruptObjectError({ path: name, reason: `object ${object.oid} is in the pack twice` });
+    seen.add(object.oid);
+    out.push(object);
+    const entry = entries.get(offset)!;
+    index.push({ oid: object.oid, offset, crc: platform().crc32(pack.subarray(offset, entry.end)) });
+    entry.data = new Uint8Array(0);
   }
-  return out;
+  return { objects: out, index, thin };
 }

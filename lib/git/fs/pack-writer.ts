@@ -28,13 +28,13 @@ export function packEntry(object: PendingObject): RawEntry {
 }
 
 /** What the index records of one entry. */
-interface IndexedEntry {
+export interface IndexedEntry {
   oid: string;
   crc: number;
 }
 
 /** The index (.idx, version 2) for entries laid out in a pack at the given offsets. */
-function buildIndex(entries: IndexedEntry[], offsets: number[], packChecksum: Uint8Array): Uint8Array {
+export function buildIndex(entries: IndexedEntry[], offsets: number[], packChecksum: Uint8Array): Uint8Array {
   const order = entries.map((_, i) => i).sort((a, b) => (entries[a].oid < entries[b].oid ? -1 : 1));
   const fanout = new Uint8Array(256 * 4);
   const counts = new Array<number>(256).fill(0);
