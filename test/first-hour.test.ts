@@ -245,7 +245,7 @@ describe('the README', () => {
   it('lists every error class the library exports, with its code', async () => {
     const { readFileSync } = await import('node:fs');
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const source = readFileSync(new URL('../lib/errors.ts', import.meta.url), 'utf8');
+    const source = ['../lib/errors.ts', '../lib/git/remote/errors.ts'].map((f) => readFileSync(new URL(f, import.meta.url), 'utf8')).join('\n');
     const api = await import('../lib/index.js');
     const errors = Object.entries(api).filter(
       ([, value]) => typeof value === 'function' && value.prototype instanceof api.GitModelError,

@@ -244,3 +244,24 @@ describe('push', () => {
     expect((await reader.fetch({ remote: 'backup' })).objects).toBe(0);
   }, 60_000);
 });
+
+describe('on the in-memory backend', () => {
+  it('fetches over HTTP (objects parsed and stored) and pushes to a local bare repository', async () => {
+    const { root, bare } = serverRepo();
+    const server = await serve(root);
+    const ws = await Workspace.open(new MemoryBackend(), { author: AUTHOR });
+    ws.register(Note);
+    await ws.remotes.add('origin', `${server.url}/server.git`);
+    const fetched = await ws.fetch();
+    expect(fetched.updated.map((u) => [u.ref, u.new])).toEqual(
+      expect.arrayContaining([['refs/remotes/origin/main', git(bare, 'rev-parse', 'main').trim()]]),
+    );
+    await new Note({ name: 'm', text: 'from memory' }).save({ commit: true });
+    const dir = tempDir();
+    git(dir, 'init', '-q', '--bare', '-b', 'main', 'dest.git');
+    await ws.remotes.add('dest', join(dir, 'dest.git'));
+    await ws.push({ remote: 'dest' });
+    expect(git(join(dir, 'dest.git'), 'rev-parse', 'main').trim()).toBe(ws.head);
+    expectFsckClean(join(dir, 'dest.git'));
+  }, 30_000);
+});

@@ -16,7 +16,7 @@ import { isTreeMode, parseTree } from '../git/tree.js';
 import { ZERO_OID, type Advertisement } from '../git/remote/advertisement.js';
 import { defaultHttpClient } from '../git/remote/default-http.js';
 import { PushRejectedError, RemoteNotFoundError, RemoteProtocolError } from '../git/remote/errors.js';
-import type { AuthCallback, HttpClient } from '../git/remote/http-client.js';
+import type { AbortSignalLike, AuthCallback, HttpClient } from '../git/remote/http-client.js';
 import { receivePack } from '../git/remote/pack-receive.js';
 import { mapFetch, mapPush, parseRefspec } from '../git/remote/refspec.js';
 import { SmartHttpRemote, type RemoteProgress } from '../git/remote/smart-http.js';
@@ -48,7 +48,7 @@ export interface RemoteCallOptions {
   /** headers sent with every request (a bearer token) */
   headers?: Record<string, string>;
   onProgress?: (progress: RemoteProgress) => void;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** the HTTP client (isomorphic-git's shape); default: the entry's (Node: node:http/https) */
   http?: HttpClient;
 }

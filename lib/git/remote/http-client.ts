@@ -9,7 +9,23 @@ export interface GitHttpRequest {
   method?: string;
   headers?: Record<string, string>;
   body?: AsyncIterable<Uint8Array> | Uint8Array[];
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
+}
+
+/**
+ * What the protocol reads of an AbortSignal (a real one fits): declared here so that the types
+ * gitmodel publishes need neither the DOM nor Node's lib.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+}
+
+/** What redirectAllowed reads of a URL (a WHATWG URL fits). */
+export interface UrlParts {
+  readonly origin: string;
+  readonly protocol: string;
+  readonly hostname: string;
 }
 
 export interface GitHttpResponse {
@@ -54,7 +70,7 @@ export function basicAuthorization(username: string, password: string): string {
  * Whether a redirect from `from` to `to` may be followed (and credentials sent on): the same
  * origin, or http upgraded to https on the same host; never to another host, never https → http.
  */
-export function redirectAllowed(from: URL, to: URL): boolean {
+export function redirectAllowed(from: UrlParts, to: UrlParts): boolean {
   if (to.origin === from.origin) return true;
   return from.protocol === 'http:' && to.protocol === 'https:' && to.hostname === from.hostname;
 }

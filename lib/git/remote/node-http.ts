@@ -43,7 +43,7 @@ export function nodeHttpClient(options: NodeHttpOptions = {}): NodeHttpClient {
     if (Array.isArray(body)) headers['content-length'] = String(body.reduce((n, chunk) => n + chunk.length, 0));
     let url = first;
     for (let redirects = 0; ; redirects++) {
-      const res = await send(url, method, headers, body, req.signal);
+      const res = await send(url, method, headers, body, req.signal as AbortSignal | undefined);
       const location = res.headers.location;
       if (REDIRECTS.has(res.statusCode ?? 0) && location && (method === 'GET' || method === 'HEAD') && redirects < maxRedirects) {
         const next = new URL(location, url);
@@ -59,7 +59,7 @@ export function nodeHttpClient(options: NodeHttpOptions = {}): NodeHttpClient {
         statusCode: res.statusCode ?? 0,
         statusMessage: res.statusMessage ?? '',
         headers: flatHeaders(res.headers),
-        body: plainChunks(res, req.signal),
+        body: plainChunks(res, req.signal as AbortSignal | undefined),
       };
     }
   }

@@ -3,6 +3,7 @@
 // together), and the side-band-64k demultiplexer that separates pack data from progress text and
 // fatal errors. Payloads are handed out as views of the received chunks where a packet lies
 // inside one chunk, so a pack streams through without being copied twice.
+import type { AbortSignalLike } from './http-client.js';
 import { fromUtf8, utf8 } from '../../util/bytes.js';
 import { GitModelError } from '../../errors.js';
 import { RemoteProtocolError, RemoteUnreachableError, type RemotePhase } from './errors.js';
@@ -155,7 +156,7 @@ export class PacketReader {
 
   constructor(
     body: AsyncIterable<Uint8Array>,
-    private readonly where: { url: string; phase: RemotePhase; signal?: AbortSignal },
+    private readonly where: { url: string; phase: RemotePhase; signal?: AbortSignalLike },
   ) {
     this.iterator = body[Symbol.asyncIterator]();
   }
@@ -210,7 +211,7 @@ export class PacketReader {
  * remote being unreachable; an abort is rethrown as the signal's reason; anything else (our typed
  * errors, a failing request body) passes through as it is.
  */
-export function lostConnection(error: unknown, where: { url: string; phase: RemotePhase; signal?: AbortSignal }): unknown {
+export function lostConnection(error: unknown, where: { url: string; phase: RemotePhase; signal?: AbortSignalLike }): unknown {
   if (where.signal?.aborted) return where.signal.reason;
   if (error instanceof GitModelError || !(error instanceof Error) || error.name === 'AbortError') return error;
   const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;

@@ -18,6 +18,7 @@ import {
   discardBody,
   header,
   redirectAllowed,
+  type AbortSignalLike,
   type AuthCallback,
   type GitHttpResponse,
   type HttpClient,
@@ -50,7 +51,7 @@ export interface SmartHttpOptions {
   onProgress?: (progress: RemoteProgress) => void;
   /** text the server sends for a human (side-band 2: hook output, "remote: …" lines) */
   onMessage?: (text: string) => void;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 export interface FetchResponse {
