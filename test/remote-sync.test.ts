@@ -14,6 +14,8 @@ import {
   RemoteUnreachableError,
   Workspace,
 } from '../lib/index.js';
+import type { HttpClient } from '../lib/git/remote/http-client.js';
+import { nodeHttpClient } from '../lib/git/remote/node-http.js';
 import { startGitServer, type GitServer } from './git-server.js';
 import { expectFsckClean, git, tempDir } from './helpers.js';
 
@@ -264,4 +266,50 @@ describe('on the in-memory backend', () => {
     expect(git(join(dir, 'dest.git'), 'rev-parse', 'main').trim()).toBe(ws.head);
     expectFsckClean(join(dir, 'dest.git'));
   }, 30_000);
+});
+
+describe('edge cases', () => {
+  it('a push whose report was lost after the server moved its ref is up to date on the next push', async () => {
+    const root = tempDir();
+    git(root, 'init', '-q', '--bare', '-b', 'main', 'server.git');
+    const ws = await workspace(join(tempDir(), 'data.git'));
+    const server = await serve(root);
+    await ws.remotes.add('origin', `${server.url}/server.git`);
+    await new Note({ name: 'a', text: 'a' }).save({ commit: true });
+    // the report's connection breaks after a few bytes: receive-pack has run, the answer is lost
+    const inner = nodeHttpClient();
+    const lossy: HttpClient = {
+      async request(req) {
+        const res = await inner.request(req);
+        if (!req.url.endsWith('/git-receive-pack')) return res;
+        const body = res.body!;
+        return {
+          ...res,
+          body: (async function* () {
+            for await (const chunk of body) {
+              yield chunk.subarray(0, 6);
+              throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+            }
+          })(),
+        };
+      },
+    };
+    try {
+      await expect(ws.push({ http: lossy })).rejects.toBeInstanceOf(RemoteUnreachableError);
+    } finally {
+      inner.close();
+    }
+    expect(git(join(root, 'server.git'), 'rev-parse', 'main').trim()).toBe(ws.head);
+    expect(await ws.push()).toEqual({ updated: [], upToDate: ['refs/heads/main'] });
+    expectFsckClean(join(root, 'server.git'));
+  }, 30_000);
+
+  it('remote names and URLs git reads back exactly: quotes, spaces and comment characters', async () => {
+    const path = join(tempDir(), 'data.git');
+    const ws = await workspace(path);
+    await ws.remotes.add('odd', '/srv/a dir/#1;x.git');
+    expect(git(path, 'config', 'remote.odd.url')).toBe('/srv/a dir/#1;x.git\n');
+    expect((await ws.remotes.get('odd')).url).toBe('/srv/a dir/#1;x.git');
+    await expect(ws.remotes.add('bad name', '/x')).rejects.toThrow(/not a valid remote name/);
+  });
 });
