@@ -312,4 +312,18 @@ describe('edge cases', () => {
     expect((await ws.remotes.get('odd')).url).toBe('/srv/a dir/#1;x.git');
     await expect(ws.remotes.add('bad name', '/x')).rejects.toThrow(/not a valid remote name/);
   });
+
+  it('a local push does not move a branch checked out in a working tree (git refuses it too)', async () => {
+    const dir = tempDir();
+    git(dir, 'init', '-q', '-b', 'main', 'checkout');
+    const target = join(dir, 'checkout');
+    git(target, 'commit', '-q', '--allow-empty', '-m', 'theirs');
+    const before = git(target, 'rev-parse', 'main').trim();
+    const ws = await workspace(join(tempDir(), 'data.git'));
+    await ws.remotes.add('co', target);
+    await new Note({ name: 'a' }).save({ commit: true });
+    const err = await ws.push({ remote: 'co', force: true }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PushRejectedError);
+    expect(git(target, 'rev-parse', 'main').trim()).toBe(before);
+  });
 });

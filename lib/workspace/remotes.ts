@@ -488,10 +488,22 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
     if (other) {
       const dest = other;
       const known = await knownObjects(dest, [...new Set(remoteRefs.values())]);
+      // git's receive.denyCurrentBranch: a branch checked out in a working tree is not moved under it
+      const checkedOut = await dest.checkedOut();
+      const busy = updates.filter((u) => checkedOut.has(u.ref));
+      if (busy.length) throw new PushRejectedError({ url, refs: busy.map((u) => ({ ref: u.ref, reason: 'branch is currently checked out' })), accepted: [] });
       objects = await missingObjects(repo, updates.map((u) => u.new), async (oid) => known.has(oid));
       await dest.writeObjects(objects);
+      const accepted: string[] = [];
       for (const u of updates) {
-        await dest.refs.update(u.ref, u.new, u.old === ZERO_OID ? null : u.old, { who: { name: 'gitmodel', email: 'gitmodel@localhost', timestamp: Math.floor(Date.now() / 1000), tzOffset: 0 }, message: 'push' });
+        try {
+          await dest.refs.update(u.ref, u.new, u.old === ZERO_OID ? null : u.old, { who: { name: 'gitmodel', email: 'gitmodel@localhost', timestamp: Math.floor(Date.now() / 1000), tzOffset: 0 }, message: 'push' });
+          accepted.push(u.ref);
+        } catch (error) {
+          if (!(error instanceof StaleBranchError)) throw error;
+          // moved since we looked: compare-and-swap refused it, as receive-pack would
+          throw new PushRejectedError({ url, refs: [{ ref: u.ref, reason: 'failed to update ref (it moved)' }], accepted });
+        }
       }
     } else {
       const tips: string[] = [];
