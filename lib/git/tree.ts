@@ -50,12 +50,12 @@ export function parseTree(content: Uint8Array, where = 'tree'): Map<string, Tree
 }
 
 /** Git sorts tree entries by name, comparing a subtree's name as if it ended in '/'. */
-function sortKey(name: string, mode: string): Uint8Array {
+export function sortKey(name: string, mode: string): Uint8Array {
   return utf8(isTreeMode(mode) ? `${name}/` : name);
 }
 
 /** One entry's bytes: `<mode> <name>\0<20-byte oid>`. */
-function entryBytes(name: string, entry: TreeEntry): Uint8Array {
+export function entryBytes(name: string, entry: TreeEntry): Uint8Array {
   const head = utf8(`${entry.mode} ${name}\0`);
   const out = new Uint8Array(head.length + 20);
   out.set(head);

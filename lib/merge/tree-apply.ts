@@ -4,8 +4,8 @@
 // with a few changes is copied as whole spans of its old bytes, as lib/git/tree.ts patchTree does.
 // The workspace applies the same changes to its own index instead (lib/workspace/staged-tree.ts).
 import { hashObject, type PendingObject } from '../git/object.js';
-import { isTreeMode, type TreeEntry } from '../git/tree.js';
-import { compareBytes, concatBytes, hexInto, utf8 } from '../util/bytes.js';
+import { entryBytes, isTreeMode, sortKey, type TreeEntry } from '../git/tree.js';
+import { compareBytes, concatBytes, utf8 } from '../util/bytes.js';
 import type { ObjectFile, ReadTreeBytes, TreeChange } from './merge-types.js';
 import { compareNameTo, TreeCursor } from './tree-cursor.js';
 
@@ -70,15 +70,6 @@ function fileEntry(file: ObjectFile, objects: Map<string, PendingObject>): TreeE
   return { mode: file.mode ?? '100644', oid };
 }
 
-/** `name`'s entry as tree bytes: `<mode> <name>\0<20-byte oid>`. */
-function entryBytes(name: string, entry: TreeEntry): Uint8Array {
-  const head = utf8(`${entry.mode} ${name}\0`);
-  const out = new Uint8Array(head.length + 20);
-  out.set(head);
-  hexInto(entry.oid, out, head.length);
-  return out;
-}
-
 /** The entry `existing` becomes under `edit`; folders below are rebuilt first. */
 async function rebuild(read: ReadTreeBytes, existing: TreeEntry | null, edit: Edit, where: string, objects: Map<string, PendingObject>): Promise<TreeEntry | null> {
   const start = edit.set !== undefined ? edit.set : existing;
@@ -107,9 +98,7 @@ async function rebuild(read: ReadTreeBytes, existing: TreeEntry | null, edit: Ed
   for (const [name, below] of edit.below) {
     const entry = await rebuild(read, old.get(name) ?? null, below, `${where}${name}/`, objects);
     if (!entry) continue;
-    const tree = isTreeMode(entry.mode);
-    const bytes = utf8(name);
-    inserts.push({ key: tree ? utf8(`${name}/`) : bytes, name: bytes, tree, bytes: entryBytes(name, entry) });
+    inserts.push({ key: sortKey(name, entry.mode), name: utf8(name), tree: isTreeMode(entry.mode), bytes: entryBytes(name, entry) });
   }
   inserts.sort((a, b) => compareBytes(a.key, b.key));
   const out: Uint8Array[] = [];
