@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HttpClient } from '../lib/git/remote/http-client.js';
 import { GIT_ENV } from './helpers.js';
 
 const script = join(dirname(fileURLToPath(import.meta.url)), 'servers', 'git-http-backend.mjs');
@@ -51,5 +52,29 @@ export async function startGitServer(root: string, options: GitServerOptions = {
         child.once('exit', () => resolve());
         child.kill();
       }),
+  };
+}
+
+/**
+ * An HTTP client whose git-receive-pack replies break after 6 bytes (ECONNRESET): the server has
+ * run receive-pack, the report is lost. (The server's own failReceive: 'after' may still deliver
+ * a report written before it closes; this loses it every time.)
+ */
+export function losingReceivePackReports(inner: HttpClient): HttpClient {
+  return {
+    async request(req) {
+      const res = await inner.request(req);
+      if (!req.url.endsWith('/git-receive-pack')) return res;
+      const body = res.body!;
+      return {
+        ...res,
+        body: (async function* () {
+          for await (const chunk of body) {
+            yield chunk.subarray(0, 6);
+            throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+          }
+        })(),
+      };
+    },
   };
 }

@@ -19,7 +19,7 @@ import { nodeHttpClient, type NodeHttpClient } from '../lib/git/remote/node-http
 import { receivePack, type PackSink, type ReceivedPack } from '../lib/git/remote/pack-receive.js';
 import { ZERO_OID } from '../lib/git/remote/advertisement.js';
 import { SmartHttpRemote, type RemoteProgress, type SmartHttpOptions } from '../lib/git/remote/smart-http.js';
-import { startGitServer, type GitServer } from './git-server.js';
+import { losingReceivePackReports, startGitServer, type GitServer } from './git-server.js';
 import { GIT_ENV, expectFsckClean, git, tempDir } from './helpers.js';
 
 const sha1 = () => {
@@ -465,25 +465,8 @@ describe('pushing with receive-pack', () => {
     const head = git(work, 'rev-parse', 'HEAD').trim();
     const old = lsRemote(bare).get('refs/heads/main')!;
     const server = await serve(root);
-    // the report's connection breaks after a few bytes (the harness's failReceive: 'after' may
-    // still deliver a report written before it closes; this loses it every time)
     const inner = http();
-    const lossy: HttpClient = {
-      async request(req) {
-        const res = await inner.request(req);
-        if (!req.url.endsWith('/git-receive-pack')) return res;
-        const body = res.body!;
-        return {
-          ...res,
-          body: (async function* () {
-            for await (const chunk of body) {
-              yield chunk.subarray(0, 6);
-              throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
-            }
-          })(),
-        };
-      },
-    };
+    const lossy = losingReceivePackReports(inner);
     const r = remote(`${server.url}/remote.git`, { http: lossy });
     const adv = await r.discover('git-receive-pack');
     const err = await r.sendPack({ advertisement: adv, updates: [{ ref: 'refs/heads/main', old, new: head }], pack: [packFor(work, [head, `^${old}`])] }).catch((e) => e);

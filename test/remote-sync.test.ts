@@ -14,9 +14,8 @@ import {
   RemoteUnreachableError,
   Workspace,
 } from '../lib/index.js';
-import type { HttpClient } from '../lib/git/remote/http-client.js';
 import { nodeHttpClient } from '../lib/git/remote/node-http.js';
-import { startGitServer, type GitServer } from './git-server.js';
+import { losingReceivePackReports, startGitServer, type GitServer } from './git-server.js';
 import { expectFsckClean, git, tempDir } from './helpers.js';
 
 class Note extends Model<Note> {
@@ -278,22 +277,7 @@ describe('edge cases', () => {
     await new Note({ name: 'a', text: 'a' }).save({ commit: true });
     // the report's connection breaks after a few bytes: receive-pack has run, the answer is lost
     const inner = nodeHttpClient();
-    const lossy: HttpClient = {
-      async request(req) {
-        const res = await inner.request(req);
-        if (!req.url.endsWith('/git-receive-pack')) return res;
-        const body = res.body!;
-        return {
-          ...res,
-          body: (async function* () {
-            for await (const chunk of body) {
-              yield chunk.subarray(0, 6);
-              throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
-            }
-          })(),
-        };
-      },
-    };
+    const lossy = losingReceivePackReports(inner);
     try {
       await expect(ws.push({ http: lossy })).rejects.toBeInstanceOf(RemoteUnreachableError);
     } finally {
