@@ -89,3 +89,23 @@ export function cliRepoWithCheckout(): string {
   git(dir, 'commit', '-q', '--allow-empty', '-m', 'initial');
   return dir;
 }
+
+/** What a synchronous call throws (a test failure when it does not throw). */
+export function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+/** What a promise rejects with (a test failure when it resolves). */
+export async function rejected(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}

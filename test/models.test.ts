@@ -16,7 +16,7 @@ import {
   Workspace,
 } from '../lib/index.js';
 import { Author, Page } from '../models-example/models.js';
-import { cliRepoWithCheckout, expectFsckClean, git, gitBytes, newRepoPath, snapshot } from './helpers.js';
+import { caught, cliRepoWithCheckout, expectFsckClean, git, gitBytes, newRepoPath, rejected, snapshot } from './helpers.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -52,23 +52,7 @@ function seedRepo(files: Record<string, string>): string {
   return gitdir;
 }
 
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
-async function rejected(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function failureFields(error: ValidationError): string[] {
   return error.data.failures.map((f) => f.field).sort();

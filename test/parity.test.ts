@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, CorruptObjectError, Field, Model, ValidationError, Workspace } from '../lib/index.js';
-import { cliRepoWithCheckout, expectFsckClean, git, gitWith, newRepoPath } from './helpers.js';
+import { caught, cliRepoWithCheckout, expectFsckClean, git, gitWith, newRepoPath, rejected } from './helpers.js';
 
 async function open(...classes: Function[]): Promise<{ gitdir: string; ws: Workspace }> {
   const gitdir = newRepoPath();
@@ -13,23 +13,7 @@ async function open(...classes: Function[]): Promise<{ gitdir: string; ws: Works
   return { gitdir, ws };
 }
 
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
-async function rejected(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A repository with a checkout whose `main` holds these files, committed with the git CLI. */
 function repoWith(files: Record<string, string>): string {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, Field, Model, Ref, ValidationError, Workspace } from '../lib/index.js';
-import { expectFsckClean, git, newRepoPath, tempDir } from './helpers.js';
+import { caught, expectFsckClean, git, newRepoPath, tempDir } from './helpers.js';
 
 async function open(...classes: Function[]): Promise<{ gitdir: string; ws: Workspace }> {
   const gitdir = newRepoPath();
@@ -17,14 +17,6 @@ async function open(...classes: Function[]): Promise<{ gitdir: string; ws: Works
   return { gitdir, ws };
 }
 
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 class Writer extends Model<Writer> {
   @Field({ id: true }) handle!: string;
