@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, expect } from 'vitest';
+import { Workspace } from '../lib/index.js';
 
 const made: string[] = [];
 
@@ -108,4 +109,12 @@ export async function rejected(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected a rejection');
+}
+
+/** A workspace on a new bare repository, with these model classes registered. */
+export async function openWith(...classes: Function[]): Promise<{ gitdir: string; ws: Workspace }> {
+  const gitdir = newRepoPath();
+  const ws = await Workspace.open(gitdir);
+  ws.register(...classes);
+  return { gitdir, ws };
 }

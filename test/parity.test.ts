@@ -4,14 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, CorruptObjectError, Field, Model, ValidationError, Workspace } from '../lib/index.js';
-import { caught, cliRepoWithCheckout, expectFsckClean, git, gitWith, newRepoPath, rejected } from './helpers.js';
+import { caught, cliRepoWithCheckout, expectFsckClean, git, gitWith, newRepoPath, openWith, rejected } from './helpers.js';
 
-async function open(...classes: Function[]): Promise<{ gitdir: string; ws: Workspace }> {
-  const gitdir = newRepoPath();
-  const ws = await Workspace.open(gitdir);
-  ws.register(...classes);
-  return { gitdir, ws };
-}
 
 
 
@@ -35,7 +29,7 @@ describe('obj.oid', () => {
   }
 
   it('is the data file\'s blob oid as last saved or read: null before, and after delete', async () => {
-    const { gitdir, ws } = await open(Memo);
+    const { gitdir, ws } = await openWith(Memo);
     const memo = new Memo({ key: 'm', text: 'one' });
     expect(memo.oid).toBeNull();
 
@@ -62,7 +56,7 @@ describe('obj.oid', () => {
   });
 
   it('equal objects have equal oids; a save that fails to commit leaves the oid as it was', async () => {
-    const { gitdir } = await open(Memo);
+    const { gitdir } = await openWith(Memo);
     const a = new Memo({ key: 'a', text: 'same' });
     await a.save({ commit: true });
     const b = await Memo.get('a');
@@ -107,7 +101,7 @@ describe('Field.time()', () => {
   }
 
   it('stores HH:MM, HH:MM:SS and HH:MM:SS.mmm as the string, and reads them back', async () => {
-    const { gitdir } = await open(Shift);
+    const { gitdir } = await openWith(Shift);
     const times = ['00:00', '23:59', '09:30:15', '12:00:00.000', '23:59:59.999'];
     for (const [i, start] of times.entries()) await new Shift({ key: `s${i}`, start }).save();
     await new Shift({ key: 'late', start: '22:00', end: '23:30' }).save({ commit: true, message: 'shifts' });
@@ -118,7 +112,7 @@ describe('Field.time()', () => {
   });
 
   it('anything else is a ValidationError on save, and nothing is written', async () => {
-    const { ws } = await open(Shift);
+    const { ws } = await openWith(Shift);
     for (const bad of ['24:00', '7:00', '07:60', '07:00:60', '07:00:00.5', '07:00:00.1234', '07:00:', 'noon', '', '07h00', ' 07:00']) {
       const error = (await rejected(new Shift({ key: 'x', start: bad }).save())) as ValidationError;
       expect(error, bad).toBeInstanceOf(ValidationError);
@@ -149,7 +143,7 @@ describe('Field.oid()', () => {
   }
 
   it('holds the oid of an object in the repository: committed, staged and unwritten, or a blob of the same save', async () => {
-    const { gitdir, ws } = await open(Snapshot);
+    const { gitdir, ws } = await openWith(Snapshot);
     const first = new Snapshot({ key: 'first' });
     await first.save({ commit: true });
     const committed = git(gitdir, 'rev-parse', 'main:snapshot/first/data.json').trim();
@@ -173,7 +167,7 @@ describe('Field.oid()', () => {
   });
 
   it('an oid of no object is a ValidationError on save, and nothing is written', async () => {
-    const { ws } = await open(Snapshot);
+    const { ws } = await openWith(Snapshot);
     const missing = 'f'.repeat(40);
     const error = (await rejected(new Snapshot({ key: 'x', target: missing }).save({ commit: true }))) as ValidationError;
     expect(error).toBeInstanceOf(ValidationError);
@@ -183,7 +177,7 @@ describe('Field.oid()', () => {
   });
 
   it('a value that is not 40 lowercase hex digits is a ValidationError on save', async () => {
-    const { ws } = await open(Snapshot);
+    const { ws } = await openWith(Snapshot);
     for (const bad of ['abc', 'F'.repeat(40), 'g'.repeat(40), 'a'.repeat(41), 'a'.repeat(39), '']) {
       const error = (await rejected(new Snapshot({ key: 'x', target: bad }).save())) as ValidationError;
       expect(error, bad).toBeInstanceOf(ValidationError);

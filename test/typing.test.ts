@@ -8,14 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, Field, Model, Ref, ValidationError, Workspace } from '../lib/index.js';
-import { caught, expectFsckClean, git, newRepoPath, tempDir } from './helpers.js';
+import { caught, expectFsckClean, git, newRepoPath, openWith, tempDir } from './helpers.js';
 
-async function open(...classes: Function[]): Promise<{ gitdir: string; ws: Workspace }> {
-  const gitdir = newRepoPath();
-  const ws = await Workspace.open(gitdir);
-  ws.register(...classes);
-  return { gitdir, ws };
-}
 
 
 class Writer extends Model<Writer> {
@@ -85,7 +79,7 @@ describe('fields TypeScript records as Object or Array are refused unless their 
       @Field({ type: [String] }) tags: string[] = [];
       @Field({ type: Object }) extra: unknown = { any: ['json'] };
     }
-    const { gitdir } = await open(Product);
+    const { gitdir } = await openWith(Product);
     const bad = new Product({ sku: 'a' });
     (bad as unknown as { stock: unknown }).stock = 'lots';
     const error = (await bad.save().catch((e: unknown) => e)) as ValidationError;
@@ -120,7 +114,7 @@ describe('the typed constructor', () => {
 // ---------------------------------------------------------------------------------------------
 describe('every way of assigning a reference gives a working Ref at once', () => {
   async function setup() {
-    const { gitdir, ws } = await open(Writer, Post);
+    const { gitdir, ws } = await openWith(Writer, Post);
     const ada = new Writer({ handle: 'ada', name: 'Ada' });
     await ada.save();
     return { gitdir, ws, ada };
@@ -169,7 +163,7 @@ describe('every way of assigning a reference gives a working Ref at once', () =>
       @Field({ id: true }) key!: string;
       @Field.ref('writer') by!: Ref<Writer>;
     }
-    const { gitdir } = await open(Writer, Note);
+    const { gitdir } = await openWith(Writer, Note);
     await new Writer({ handle: 'bo', name: 'Bo' }).save();
     const note = new Note({ key: 'n', by: 'bo' });
     expect((await note.by.load()).name).toBe('Bo');
