@@ -65,12 +65,6 @@ type UndoStep =
   | { dir: DirNode; name: string; entry: Node | undefined; oid?: string; bytes?: Uint8Array; raw?: Uint8Array; changed?: Set<string>; had: boolean }
   | { root: DirNode; pending: Map<string, DirNode> };
 
-/** The form two names share when a case-insensitive, normalization-insensitive disk (macOS, Windows) takes them for one. */
-/** The oid a file's bytes get in the index (and in git): for callers that need it before staging. */
-export function blobOid(data: Uint8Array): string {
-  return hashObject('blob', data);
-}
-
 /** A name as a case-insensitive, normalizing disk (macOS, Windows) sees it. */
 export function fold(name: string): string {
   return name.normalize('NFC').toLowerCase();
