@@ -34,6 +34,7 @@ export type { CheckpointInfo } from './workspace/checkpoints.js';
 export type { Files, FileWriteOptions } from './workspace/files.js';
 export type { MergeOptions, MergeResult, MergingInfo, OnConflict } from './workspace/merge.js';
 export type {
+  DanglingRef,
   DeleteModifyConflict,
   FieldConflict,
   FileConflict,

@@ -105,6 +105,8 @@ export class Workspace implements ModelHost {
       objectOf: this.catalog.objectOf,
       owner: (path) => this.catalog.owner(path),
       mergeHooks: (model) => this.catalog.mergeHooks(model),
+      models: () => this.catalog.names(),
+      scope: (scope) => this.catalog.scope(scope),
       nameOf: (model) => this.catalog.nameOf(model),
       resolve: (rev) => this.resolve(rev),
       who: (options) => this.checkCommit(options),
