@@ -80,6 +80,16 @@ async function machine(url: string, options: { upstream?: boolean } = {}): Promi
   };
 }
 
+/** Two machines on `url` that share one commit (t1 titled 'one'). */
+async function pair(url: string): Promise<[Machine, Machine]> {
+  const a = await machine(url);
+  const b = await machine(url);
+  await a.save('t1', { title: 'one' });
+  await a.ws.sync();
+  await b.ws.sync();
+  return [a, b];
+}
+
 /** An HTTP client that counts requests by method and can run something before a request. */
 function counting(before?: (url: string, method: string) => Promise<void> | void): HttpClient & { counts: { GET: number; POST: number }; down: boolean } {
   const inner = nodeHttpClient();
@@ -141,6 +151,10 @@ describe('upstream config and prune', () => {
     await a.ws.remotes.setUpstream('origin');
     expect(git(a.path, 'config', 'branch.main.description')).toBe('the data\n');
     expect(git(a.path, 'config', 'branch.main.remote')).toBe('origin\n');
+    // removing the remote unsets the upstreams on it (git remote remove), other keys stay
+    await a.ws.remotes.remove('origin');
+    expect(await a.ws.remotes.upstream()).toBeNull();
+    expect(git(a.path, 'config', '--get-regexp', '^branch\\.')).toBe('branch.main.description the data\n');
     expectFsckClean(a.path);
   }, 60_000);
 
@@ -218,11 +232,7 @@ describe('sync through a git http-backend', () => {
 
   it('a concurrent pusher between fetch and push: the push is refused, sync fetches, merges and pushes again, and converges', async () => {
     const { url, bare } = await served();
-    const a = await machine(url);
-    const b = await machine(url);
-    await a.save('t1', { title: 'one' });
-    await a.ws.sync();
-    await b.ws.sync();
+    const [a, b] = await pair(url);
     await a.save('t1', { title: 'mine' });
     let raced = 0;
     const http = counting(async (requestUrl) => {
@@ -245,11 +255,7 @@ describe('sync through a git http-backend', () => {
 
   it('another writer that keeps winning: StaleRemoteError after `retries`, local commits and staged changes intact', async () => {
     const { url, bare } = await served();
-    const a = await machine(url);
-    const b = await machine(url);
-    await a.save('t1', { title: 'one' });
-    await a.ws.sync();
-    await b.ws.sync();
+    const [a, b] = await pair(url);
     await a.save('t1', { title: 'mine' });
     const mine = a.ws.head!;
     await a.save('t9', { title: 'staged' }, false);
@@ -275,11 +281,7 @@ describe('sync through a git http-backend', () => {
 
   it("onConflict 'stop': MergeConflictError changes nothing but remote-tracking refs; ws.merge settles it, sync pushes", async () => {
     const { url, bare } = await served();
-    const a = await machine(url);
-    const b = await machine(url);
-    await a.save('t1', { title: 'one' });
-    await a.ws.sync();
-    await b.ws.sync();
+    const [a, b] = await pair(url);
     await b.save('t1', { title: 'from b' });
     await b.ws.sync();
     await a.save('t1', { title: 'from a' });
@@ -328,11 +330,7 @@ describe('sync through a git http-backend', () => {
 describe('pull', () => {
   it('a concurrent local writer during the pull: the merge is made on its commit, staged changes re-applied (or kept when they overlap)', async () => {
     const { url } = await served();
-    const a = await machine(url);
-    const b = await machine(url);
-    await a.save('t1', { title: 'one' });
-    await a.ws.sync();
-    await b.ws.sync();
+    const [a, b] = await pair(url);
     await b.save('t1', { status: 'done' });
     await b.ws.sync();
 
@@ -378,11 +376,7 @@ describe('pull', () => {
 
   it('conflicts leave the workspace merging (as git pull); with staged changes StagedChangesError; while merging MergeInProgressError', async () => {
     const { url } = await served();
-    const a = await machine(url);
-    const b = await machine(url);
-    await a.save('t1', { title: 'one' });
-    await a.ws.sync();
-    await b.ws.sync();
+    const [a, b] = await pair(url);
     await b.save('t1', { title: 'from b' });
     await b.ws.sync();
     await a.save('t1', { title: 'from a' });
@@ -531,11 +525,7 @@ describe('syncLive', () => {
 
   it("a conflict pauses it (onConflict 'stop') until resume()", async () => {
     const shared = bareRepo();
-    const a = await machine(shared);
-    const b = await machine(shared);
-    await a.save('t1', { title: 'one' });
-    await a.ws.sync();
-    await b.ws.sync();
+    const [a, b] = await pair(shared);
     await a.save('t1', { title: 'from a' });
     await a.ws.sync();
     await b.save('t1', { title: 'from b' });

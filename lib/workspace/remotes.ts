@@ -23,7 +23,7 @@ import { SmartHttpRemote, type RemoteProgress } from '../git/remote/smart-http.j
 import { isAncestor } from '../merge/merge-base.js';
 import { platform } from '../platform/current.js';
 import { concatBytes, uint32BE, utf8 } from '../util/bytes.js';
-import { readUpstream, writeUpstream, type Upstream } from './upstream.js';
+import { branchesTracking, readUpstream, writeUpstream, type Upstream } from './upstream.js';
 
 export interface RemoteInfo {
   name: string;
@@ -167,10 +167,11 @@ export class Remotes {
     ]);
   }
 
-  /** Removes the remote's section and its remote-tracking refs (refs/remotes/<name>/*). */
+  /** Removes the remote's section, the upstreams on it (as `git remote remove`), and its remote-tracking refs (refs/remotes/<name>/*). */
   async remove(name: string): Promise<void> {
     await this.get(name);
     await this.edit(name, null);
+    for (const branch of await branchesTracking(this.repo, name)) await writeUpstream(this.repo, branch, null);
     for (const ref of await this.repo.refs.list(`refs/remotes/${name}/`)) {
       const oid = await this.repo.refs.read(ref);
       if (oid) await this.repo.refs.delete(ref, oid);

@@ -20,8 +20,8 @@ export async function readUpstream(repo: Repository, branch: string): Promise<Up
   return remote && merge ? { remote, merge } : null;
 }
 
-/** Writes the branch's upstream, keeping any other key of its `[branch "<name>"]` section. */
-export async function writeUpstream(repo: Repository, branch: string, upstream: Upstream): Promise<void> {
+/** Writes the branch's upstream (null: removes it), keeping any other key of its `[branch "<name>"]` section. */
+export async function writeUpstream(repo: Repository, branch: string, upstream: Upstream | null): Promise<void> {
   const backend = repo.backend;
   if (!backend.editConfig) throw new TypeError(`${backend.describe} has no editable config`);
   const config = await repo.config();
@@ -31,7 +31,19 @@ export async function writeUpstream(repo: Repository, branch: string, upstream: 
     const name = key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
     if (name !== undefined && !name.includes('.') && name !== 'remote' && name !== 'merge' && value !== null) kept.push([name, value]);
   }
-  await backend.editConfig([{ section: 'branch', subsection: branch, entries: [...kept, ['remote', upstream.remote], ['merge', upstream.merge]] }]);
+  const entries: [string, string][] = upstream ? [...kept, ['remote', upstream.remote], ['merge', upstream.merge]] : kept;
+  await backend.editConfig([{ section: 'branch', subsection: branch, entries: entries.length ? entries : null }]);
+}
+
+/** The branches whose upstream is on `remote` (what `git remote remove` unsets). */
+export async function branchesTracking(repo: Repository, remote: string): Promise<string[]> {
+  const config = await repo.config();
+  const out: string[] = [];
+  for (const key of config.keys()) {
+    const m = /^branch\.(.+)\.remote$/.exec(key);
+    if (m && config.getString(key) === remote) out.push(m[1]);
+  }
+  return out;
 }
 
 /**
