@@ -426,6 +426,37 @@ describe('sync through a local path remote', () => {
   }, 60_000);
 });
 
+describe('a concurrent writer during the merge itself', () => {
+  it('the branch moved by the git CLI between the merge and its commit: the merge is made again on the new head, staged changes re-applied', async () => {
+    const shared = bareRepo();
+    const [a, b] = await pair(shared);
+    await b.save('t1', { title: 'from b' });
+    await b.ws.sync();
+    await a.save('t1', { title: 'from a' });
+    await a.save('t9', { title: 'staged' }, false);
+    let cli: string | undefined;
+    const result = await a.ws.sync({
+      onConflict: () => {
+        // called inside the merge, before its commit: another writer commits to main first
+        if (!cli) {
+          const old = rev(a.path, 'main');
+          cli = git(a.path, 'commit-tree', `${old}^{tree}`, '-p', old, '-m', 'by the git CLI').trim();
+          git(a.path, 'update-ref', 'refs/heads/main', cli, old);
+        }
+        return 'ours';
+      },
+    });
+    expect(result.merge?.status).toBe('merged');
+    expect(git(a.path, 'rev-list', '--parents', '-n', '1', 'main').trim().split(' ')).toEqual([result.merge!.commit, cli, b.ws.head]);
+    expect(result.staged).toBe('reapplied');
+    expect(a.ws.head).toBe(result.merge!.commit);
+    expect((await a.ws.diff()).map((c) => c.id)).toEqual(['t9']);
+    expect(rev(shared, 'main')).toBe(a.ws.head);
+    expect(await a.get('t1')).toMatchObject({ title: 'from a' });
+    for (const path of [a.path, shared]) expectFsckClean(path);
+  }, 60_000);
+});
+
 describe('syncLive', () => {
   it('events on trigger, an interval and pushOnCommit (debounced); stop() leaves no timer', async () => {
     const shared = bareRepo();

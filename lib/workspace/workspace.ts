@@ -248,7 +248,8 @@ export class Workspace implements ModelHost {
   }
 
   private committed<T extends string | null>(oid: T): T {
-    if (oid !== null) for (const listener of [...this.commitListeners]) listener(oid);
+    // after the commit has returned, so a listener that throws cannot make it look failed
+    if (oid !== null) for (const listener of [...this.commitListeners]) queueMicrotask(() => listener(oid));
     return oid;
   }
 
