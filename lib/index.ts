@@ -22,7 +22,7 @@ export type { BranchInfo } from './workspace/branches.js';
 export type { RemoteInfo, AddRemoteOptions, RemoteCallOptions, FetchOptions, FetchResult, PushOptions, PushResult, RefMove, Remotes } from './workspace/remotes.js';
 export type { PullOptions, PullResult, StagedOutcomeOfPull, SyncOptions, SyncResult } from './workspace/sync.js';
 export type { Upstream } from './workspace/upstream.js';
-export { LiveSync, SyncEvent, type LiveSyncOptions, type LiveSyncRetry, type LiveSyncState, type OfflineDetail } from './workspace/sync-live.js';
+export { LiveSync, SyncEvent, type LiveSyncEventType, type LiveSyncOptions, type LiveSyncRetry, type LiveSyncState, type OfflineDetail, type SyncEventTarget } from './workspace/sync-live.js';
 export {
   PushRejectedError,
   RemoteAuthError,

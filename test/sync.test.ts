@@ -13,6 +13,8 @@ import {
   RemoteUnreachableError,
   StagedChangesError,
   StaleRemoteError,
+  type LiveSync,
+  type LiveSyncEventType,
   type SyncEvent,
   Workspace,
 } from '../lib/index.js';
@@ -112,8 +114,8 @@ function rev(gitdir: string, what: string): string {
   return git(gitdir, 'rev-parse', what).trim();
 }
 
-function next(target: EventTarget, type: string): Promise<SyncEvent> {
-  return new Promise((resolve) => target.addEventListener(type, (e) => resolve(e as SyncEvent), { once: true }));
+function next(target: LiveSync, type: LiveSyncEventType): Promise<SyncEvent> {
+  return new Promise((resolve) => target.addEventListener(type, resolve, { once: true }));
 }
 
 describe('upstream config and prune', () => {
@@ -467,7 +469,7 @@ describe('syncLive', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const live = b.ws.syncLive({ interval: 60_000, pushOnCommit: { debounceMs: 50 } });
     const seen: string[] = [];
-    for (const type of ['start', 'fetched', 'merged', 'pushed', 'conflict', 'offline', 'online', 'error', 'complete']) {
+    for (const type of ['start', 'fetched', 'merged', 'pushed', 'conflict', 'offline', 'online', 'error', 'complete'] as const) {
       live.addEventListener(type, () => seen.push(type));
     }
     await next(live, 'complete'); // the first round, at once

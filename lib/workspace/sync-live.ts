@@ -27,8 +27,28 @@ export interface LiveSyncOptions extends SyncOptions {
 
 export type LiveSyncState = 'idle' | 'running' | 'paused' | 'stopped';
 
+/** What a live sync's events are, declared here (as http-client.ts does for AbortSignal) so that the published types need neither the DOM nor Node's lib. */
+export interface EventLike {
+  readonly type: string;
+}
+
+type Listener = ((event: SyncEvent) => void) | { handleEvent(event: SyncEvent): void };
+
+/** The EventTarget a LiveSync is, as far as its users need to know. */
+export interface SyncEventTarget {
+  addEventListener(type: LiveSyncEventType, listener: Listener | null, options?: boolean | { once?: boolean }): void;
+  removeEventListener(type: LiveSyncEventType, listener: Listener | null, options?: boolean): void;
+  dispatchEvent(event: EventLike): boolean;
+}
+
+export type LiveSyncEventType = 'start' | 'fetched' | 'merged' | 'pushed' | 'conflict' | 'offline' | 'online' | 'error' | 'complete';
+
+// the host's own Event and EventTarget (Node ≥ 15, every browser and worker)
+const EventBase = (globalThis as unknown as { Event: new (type: string) => EventLike }).Event;
+const EventTargetBase = (globalThis as unknown as { EventTarget: new () => SyncEventTarget }).EventTarget;
+
 /** An event of a live sync; `detail` carries what the event is about. */
-export class SyncEvent<T = unknown> extends Event {
+export class SyncEvent<T = unknown> extends EventBase {
   constructor(
     type: string,
     readonly detail: T,
@@ -64,7 +84,7 @@ function checkDelay(name: string, value: number | undefined): void {
  * with exponential backoff), `online` (the first round that worked after being offline), `error`
  * (any other error; the schedule goes on), `complete` (SyncResult).
  */
-export class LiveSync extends EventTarget {
+export class LiveSync extends EventTargetBase {
   private status: LiveSyncState = 'idle';
   private running: Promise<void> | null = null;
   private again = false;
@@ -172,7 +192,7 @@ export class LiveSync extends EventTarget {
     }, ms);
   }
 
-  private emit(type: string, detail: unknown): void {
+  private emit(type: LiveSyncEventType, detail: unknown): void {
     this.dispatchEvent(new SyncEvent(type, detail));
   }
 
