@@ -67,6 +67,34 @@ function status(out: Output, s: string): string {
   return out.paint(style, s);
 }
 
+/** branch, tag and checkpoint: list, create, delete (refs.ts). */
+function refs(kind: 'branch' | 'tag' | 'checkpoint', usage: string, summary: string, options: Record<string, OptionSpec>): Command {
+  return {
+    usage,
+    summary,
+    options,
+    async run(ctx, args, values) {
+      const { refCommand } = await import('./refs.js');
+      return refCommand(ctx, kind, args, values, usage);
+    },
+  };
+}
+
+/** undo and redo: ws.undo() / ws.redo(), N times; prints the new head. */
+function branchMove(action: 'undo' | 'redo', summary: string): Command {
+  return {
+    usage: `${action} [-n N]`,
+    summary,
+    options: { 'max-count': { type: 'string', short: 'n' } },
+    async run(ctx, args, values) {
+      arity(args, 0, 0, this.usage);
+      const { moveBranch } = await import('./writes.js');
+      const r = await moveBranch(ctx, action, count(values['max-count'], '-n') ?? 1);
+      await ctx.out.value(r, () => `head ${r.head}`);
+    },
+  };
+}
+
 export const COMMANDS: Record<string, Command> = {
   models: {
     usage: 'models [<rev>]',
@@ -251,59 +279,21 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 
-  branch: {
-    usage: 'branch [list | create <name> [<rev>] | delete <name> [--force]]',
-    summary: 'list, create or delete branches (compare-and-swap through the library)',
-    options: { force: { type: 'boolean' } },
-    async run(ctx, args, values) {
-      const { refCommand } = await import('./refs.js');
-      return refCommand(ctx, 'branch', args, values, this.usage);
-    },
-  },
+  branch: refs('branch', 'branch [list | create <name> [<rev>] | delete <name> [--force]]', 'list, create or delete branches (compare-and-swap through the library)', {
+    force: { type: 'boolean' },
+  }),
+  tag: refs('tag', 'tag [list | create <name> [<rev>] [-m <message>] | delete <name>]', 'list, create (annotated with -m) or delete tags', {
+    message: { type: 'string', short: 'm' },
+  }),
+  checkpoint: refs(
+    'checkpoint',
+    'checkpoint [list | create [<name>] [-m <message>] | delete <name> | restore <name>]',
+    'list, create, delete checkpoints, or restore every object as a checkpoint has it (one new commit)',
+    { message: { type: 'string', short: 'm' } },
+  ),
 
-  tag: {
-    usage: 'tag [list | create <name> [<rev>] [-m <message>] | delete <name>]',
-    summary: 'list, create (annotated with -m) or delete tags',
-    options: { message: { type: 'string', short: 'm' } },
-    async run(ctx, args, values) {
-      const { refCommand } = await import('./refs.js');
-      return refCommand(ctx, 'tag', args, values, this.usage);
-    },
-  },
-
-  checkpoint: {
-    usage: 'checkpoint [list | create [<name>] [-m <message>] | delete <name> | restore <name>]',
-    summary: 'list, create, delete checkpoints, or restore every object as a checkpoint has it (one new commit)',
-    options: { message: { type: 'string', short: 'm' } },
-    async run(ctx, args, values) {
-      const { refCommand } = await import('./refs.js');
-      return refCommand(ctx, 'checkpoint', args, values, this.usage);
-    },
-  },
-
-  undo: {
-    usage: 'undo [-n N]',
-    summary: "move the branch back to its head's first parent (N times); redo moves it forward again",
-    options: { 'max-count': { type: 'string', short: 'n' } },
-    async run(ctx, args, values) {
-      arity(args, 0, 0, this.usage);
-      const { undo } = await import('./writes.js');
-      const r = await undo(ctx, count(values['max-count'], '-n') ?? 1);
-      await ctx.out.value(r, () => `head ${r.head}`);
-    },
-  },
-
-  redo: {
-    usage: 'redo [-n N]',
-    summary: 'move the branch forward to the commit undone last (N times)',
-    options: { 'max-count': { type: 'string', short: 'n' } },
-    async run(ctx, args, values) {
-      arity(args, 0, 0, this.usage);
-      const { redo } = await import('./writes.js');
-      const r = await redo(ctx, count(values['max-count'], '-n') ?? 1);
-      await ctx.out.value(r, () => `head ${r.head}`);
-    },
-  },
+  undo: branchMove('undo', "move the branch back to its head's first parent (N times); redo moves it forward again"),
+  redo: branchMove('redo', 'move the branch forward to the commit undone last (N times)'),
 
   restore: {
     usage: 'restore <model>/<id> --from <rev> [-m <message>]',

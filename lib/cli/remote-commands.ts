@@ -5,7 +5,6 @@ import { nodeHttpClient } from '../git/remote/node-http.js';
 import type { OnConflict } from '../workspace/merge.js';
 import type { Context } from './context.js';
 import { oneLine } from './output.js';
-import { bindModels } from './writes.js';
 
 function installHttp(): void {
   installDefaultHttpClient(() => {
@@ -45,8 +44,8 @@ export async function push(ctx: Context, remote: string | undefined, force: bool
  * settles them all (ours, theirs, lww).
  */
 export async function merge(ctx: Context, rev: string, message: string | undefined, strategy: OnConflict = 'stop'): Promise<number> {
+  // no model bindings: without classes there are no field rules, so the merge is git's, file by file
   const ws = await ctx.workspace();
-  await bindModels(ctx, ws);
   const r = await ws.merge(rev, { message, onConflict: strategy });
   const conflicts = r.conflicts.map((c) => ({ ...c }));
   await ctx.out.value({ ...r, conflicts }, () =>

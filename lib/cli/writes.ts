@@ -36,16 +36,10 @@ export async function restoreObject(ctx: Context, ref: ObjectRef, from: string, 
   return { commit, changes };
 }
 
-export async function undo(ctx: Context, times: number): Promise<{ head: string; undone: number }> {
+/** Undoes or redoes `times` commits on the branch (NothingToUndoError / NothingToRedoError past the end). */
+export async function moveBranch(ctx: Context, action: 'undo' | 'redo', times: number): Promise<{ head: string; moves: number }> {
   const ws = await ctx.workspace();
   let head = ws.head!;
-  for (let i = 0; i < times; i++) head = await ws.undo();
-  return { head, undone: times };
-}
-
-export async function redo(ctx: Context, times: number): Promise<{ head: string; redone: number }> {
-  const ws = await ctx.workspace();
-  let head = ws.head!;
-  for (let i = 0; i < times; i++) head = await ws.redo();
-  return { head, redone: times };
+  for (let i = 0; i < times; i++) head = await ws[action]();
+  return { head, moves: times };
 }
