@@ -2,7 +2,7 @@
 // here): arguments and environment, the standard streams, gitmodel.json, and the HTTP server of
 // `serve`. The rest of lib/cli/ sees only these small interfaces.
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs, styleText } from 'node:util';
 import { gitDirOpener } from '../git/fs/discover.js';
@@ -83,7 +83,9 @@ export interface HttpAnswer {
 }
 
 /** Serves answers from `handle` on host:port; resolves with the URL once listening. */
-export function listen(host: string, port: number, handle: (request: HttpRequest) => Promise<HttpAnswer>): Promise<{ url: string; close(): void }> {
+export async function listen(host: string, port: number, handle: (request: HttpRequest) => Promise<HttpAnswer>): Promise<{ url: string; close(): void }> {
+  // loaded here: only `serve` needs an HTTP server, and every other command starts faster without it
+  const { createServer } = await import('node:http');
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     handle({ method: req.method ?? 'GET', url: req.url ?? '/' }).then(
       (answer) => {
