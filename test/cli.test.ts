@@ -384,6 +384,33 @@ describe('writing commands go through the library', () => {
   });
 });
 
+describe('remotes', () => {
+  it('push the branch to a remote, fetch what another writer pushed there; the refs git sees', () => {
+    const repo = copyOf(lib.gitdir);
+    const remote = join(scratch, 'remote.git');
+    git(scratch, 'init', '-q', '--bare', '-b', 'main', remote);
+    git(repo, 'remote', 'add', 'hub', remote);
+    const pushed = json(repo, 'push', 'hub');
+    expect(pushed.updated).toEqual([{ ref: 'refs/heads/main', old: null, new: git(repo, 'rev-parse', 'main').trim() }]);
+    expect(git(remote, 'rev-parse', 'main').trim()).toBe(git(repo, 'rev-parse', 'main').trim());
+    expectFsckClean(remote);
+    // another writer moves the remote's main
+    const other = join(scratch, 'other-work');
+    git(scratch, 'clone', '-q', remote, other);
+    writeFileSync(join(other, 'page', 'about', 'data.json'), `${JSON.stringify({ ...JSON.parse(readFileSync(join(other, 'page', 'about', 'data.json'), 'utf8')), title: 'Remote title' }, null, 2)}\n`);
+    git(other, 'commit', '-qam', 'Remote edit');
+    git(other, 'push', '-q', 'origin', 'main');
+    const fetched = json(repo, 'fetch', 'hub');
+    expect(fetched.updated.map((m: any) => [m.ref, m.new])).toEqual([['refs/remotes/hub/main', git(remote, 'rev-parse', 'main').trim()]]);
+    expect(json(repo, 'show', 'hub/main:page/about').title).toBe('Remote title');
+    expect(json(repo, 'merge', 'hub/main').status).toBe('fast-forward');
+    expect(json(repo, 'show', 'page/about').title).toBe('Remote title');
+    // nothing new: up to date
+    expect(json(repo, 'push', 'hub').upToDate).toEqual(['refs/heads/main']);
+    expect(cli(repo, 'fetch', 'nowhere').code).toBe(3);
+  });
+});
+
 describe('conventions', () => {
   it('exit codes and errors: 2 no repository, 3 not found, 64 usage; JSON errors with the library code', () => {
     const none = cli(join(scratch, 'nothing-here'), 'models', '--json');
