@@ -421,6 +421,9 @@ describe('conventions', () => {
     expect(JSON.parse(missing.stderr)).toEqual({ error: { code: 'NOT_FOUND', message: 'page "nobody" not found at "HEAD"', model: 'page', id: 'nobody', at: 'HEAD' } });
     expect(cli(lib.gitdir, 'show', 'nope:page/about').code).toBe(3);
     expect(cli(lib.gitdir, 'show', 'page').code).toBe(64);
+    const unsafe = cli(lib.gitdir, 'show', 'page/..', '--json');
+    expect(unsafe.code).toBe(64);
+    expect(JSON.parse(unsafe.stderr).error).toMatchObject({ code: 'UNSAFE_ID', id: '..' });
     expect(cli(lib.gitdir, 'show', 'page/about', '--bogus').code).toBe(64);
     expect(cli(lib.gitdir, 'frobnicate').code).toBe(64);
     const plain = cli(lib.gitdir, 'show', 'page/nobody');

@@ -1,7 +1,8 @@
 // What every command starts from: the repository (found without creating one), the layouts the
 // user named, revisions resolved as a workspace resolves them, and the `[rev:]model/id` syntax.
-import { ConfigurationError, RepositoryNotFoundError } from '../errors.js';
+import { ConfigurationError, UnsafeIdError } from '../errors.js';
 import { Repository } from '../git/repository.js';
+import { idProblem } from '../model/id.js';
 import { resolveAt } from '../workspace/resolve.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { absolute, readTextIfExists } from './node-io.js';
@@ -39,7 +40,11 @@ export function parseObjectRef(text: string): ObjectRef {
   if (!rev || slash <= 0 || slash === rest.length - 1 || rest.indexOf('/', slash + 1) >= 0) {
     throw new UsageError(`"${text}" is not an object reference: write [<rev>:]<model>/<id>, as v1:page/about`);
   }
-  return { rev, model: rest.slice(0, slash), id: rest.slice(slash + 1) };
+  const ref = { rev, model: rest.slice(0, slash), id: rest.slice(slash + 1) };
+  // an id that could not have been saved is refused as the library refuses it (exit 64), not looked up
+  const problem = idProblem(ref.id);
+  if (problem) throw new UnsafeIdError({ model: ref.model, id: ref.id, reason: problem });
+  return ref;
 }
 
 /** gitmodel.json's layouts: `{ "layouts": { "page": "content/{id}/page.json" | { "path", "shard" } } }`. */
@@ -101,8 +106,4 @@ export class Context {
     const { Workspace } = await import('../workspace/workspace.js');
     return Workspace.open(absolute(this.globals.repo), { create: false, branch: this.globals.branch });
   }
-}
-
-export function notARepository(error: unknown): boolean {
-  return error instanceof RepositoryNotFoundError;
 }
