@@ -459,16 +459,23 @@ describe('conventions', () => {
     const register = join(scratch, 'register.mjs');
     writeFileSync(hook, `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const r = await next(specifier, context);\n  appendFileSync(${JSON.stringify(log)}, r.url + '\\n');\n  return r;\n}\n`);
     writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hook}`)});\n`);
-    for (const args of [['show', 'page/about'], ['blame', 'page/about'], ['log', 'page/about']]) {
+    for (const [args, own] of [
+      [['show', 'page/about'], '/lib/cli/reads.js'],
+      [['blame', 'page/about'], '/lib/cli/history-reads.js'],
+      [['log', 'page/about'], '/lib/cli/history-reads.js'],
+    ] as const) {
       rmSync(log, { force: true });
       const r = runCli(build.main, ['-C', lib.gitdir, ...args], { nodeArgs: ['--import', register] });
+      expect(r.stdout).not.toBe('');
       expect(r.code, r.stderr).toBe(0);
       const loaded = lines(readFileSync(log, 'utf8'));
       // the hook saw the CLI's own modules: the check below is about a real import graph
-      expect(loaded.some((u) => u.endsWith('/lib/cli/reads.js'))).toBe(true);
+      expect(loaded.some((u) => u.endsWith(own))).toBe(true);
       expect(loaded.some((u) => u.endsWith('/lib/git/fs/pack-reader.js'))).toBe(true);
       const heavy = loaded.filter((u) => /class-validator|reflect-metadata|isomorphic-git|\/node_modules\/diff\/|\/node_modules\/uuid\/|\/lib\/index\.js$|\/lib\/workspace\/workspace\.js$|\/lib\/model\/model\.js$/.test(u));
       expect(heavy, args.join(' ')).toEqual([]);
+      // show reads one object: no history code either
+      if (args[0] === 'show') expect(loaded.filter((u) => u.includes('/lib/history/'))).toEqual([]);
     }
   });
 });

@@ -1,10 +1,9 @@
-// The command table: each command's usage, options (node:util parseArgs) and what it runs. Reads
-// render what reads.ts returns; diff, verify, serve and every writing command load their modules
-// only when run, so `show` and `blame` start with git core, history and the Node file system.
+// The command table: each command's usage, options (node:util parseArgs) and what it runs. Each
+// loads what it uses when run (reads.ts, history-reads.ts, diffs, verify, serve, the workspace for
+// writes), so `show` starts with git core and the Node file system only, `blame` adds history.
 import type { CommitInfo } from '../history/commit-info.js';
 import { type Context, type ObjectRef, parseObjectRef, UsageError, type Values } from './context.js';
 import { day, oneLine, type Output, shown } from './output.js';
-import * as reads from './reads.js';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
 
@@ -17,6 +16,10 @@ export interface Command {
   /** false: runs without a repository (none yet) */
   run(ctx: Context, args: string[], values: Values): Promise<number | void>;
 }
+
+// loaded by the commands that use them: `show` reads no history, `log` lists no models
+const objects = () => import('./reads.js');
+const history = () => import('./history-reads.js');
 
 const str = (v: Values[string]) => (typeof v === 'string' ? v : undefined);
 
@@ -101,7 +104,7 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'the models at a revision: name, layout, object count',
     async run(ctx, args) {
       arity(args, 0, 1, this.usage);
-      const rows = await reads.listModels(ctx, args[0]);
+      const rows = await (await objects()).listModels(ctx, args[0]);
       await ctx.out.list(rows, {
         columns: [
           { title: 'MODEL', cell: (r) => r.name },
@@ -125,7 +128,7 @@ export const COMMANDS: Record<string, Command> = {
         if (at <= 0) throw new UsageError(`--where wants field=value, not "${w}"`);
         return [w.slice(0, at), w.slice(at + 1)];
       });
-      const rows = reads.listObjects(ctx, args[0], args[1], { fields, where, limit: count(values['max-count'], '-n') });
+      const rows = (await objects()).listObjects(ctx, args[0], args[1], { fields, where, limit: count(values['max-count'], '-n') });
       type Row = Record<string, unknown> & { id: string };
       const columns = [{ title: 'ID', cell: (r: Row) => oneLine(r.id, 80) }, ...fields.map((f) => ({ title: f.toUpperCase(), cell: (r: Row) => shown(r[f], 40) }))];
       await ctx.out.list<Row>(rows, fields.length ? { columns } : { line: (r) => r.id });
@@ -139,7 +142,7 @@ export const COMMANDS: Record<string, Command> = {
     options: { raw: { type: 'boolean' } },
     async run(ctx, args, values) {
       arity(args, 1, 1, this.usage);
-      const found = await reads.showObject(ctx, parseObjectRef(args[0]));
+      const found = await (await objects()).showObject(ctx, parseObjectRef(args[0]));
       if (values.raw) return void (await ctx.out.bytes(found.bytes));
       const width = Math.max(0, ...Object.keys(found.object).map((k) => k.length));
       await ctx.out.value(found.object, () =>
@@ -160,8 +163,8 @@ export const COMMANDS: Record<string, Command> = {
       // more than one slash: a path (v1:page/about/data.json), not model/id
       const bytes =
         rest.split('/').length > 2
-          ? await reads.readPath(ctx, colon < 0 ? 'HEAD' : args[0].slice(0, colon), rest)
-          : await reads.catObject(ctx, parseObjectRef(args[0]), args[1]);
+          ? await (await objects()).readPath(ctx, colon < 0 ? 'HEAD' : args[0].slice(0, colon), rest)
+          : await (await objects()).catObject(ctx, parseObjectRef(args[0]), args[1]);
       await ctx.out.bytes(bytes);
     },
   },
@@ -186,12 +189,12 @@ export const COMMANDS: Record<string, Command> = {
         const ref = parseObjectRef(what);
         if (rev !== undefined) ref.rev = rev;
         if (filter.author || filter.grep) throw new UsageError('--author and --grep filter commits: use them without an object');
-        await ctx.out.list(reads.objectVersions(ctx, ref, filter), {
+        await ctx.out.list((await history()).objectVersions(ctx, ref, filter), {
           line: (v) => `${status(ctx.out, v.status.padEnd(8))}  ${commitLine(ctx.out, v.commit)}${v.movedFrom !== undefined ? `  (from ${v.movedFrom})` : ''}`,
         });
         return;
       }
-      await ctx.out.list(reads.commitLog(ctx, rev, what, filter), { line: (c) => commitLine(ctx.out, c) });
+      await ctx.out.list((await history()).commitLog(ctx, rev, what, filter), { line: (c) => commitLine(ctx.out, c) });
     },
   },
 
@@ -248,7 +251,7 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'per field: the commit that last changed it, its author, date and value',
     async run(ctx, args) {
       arity(args, 1, 1, this.usage);
-      const rows = await reads.blame(ctx, parseObjectRef(args[0]));
+      const rows = await (await history()).blame(ctx, parseObjectRef(args[0]));
       await ctx.out.list(rows, {
         columns: [
           { title: 'FIELD', cell: (r) => r.field },

@@ -1,14 +1,10 @@
 // The reads behind the commands and the web view's JSON routes (one function each, called
-// in-process by both): models, objects, one object, its history and blame, commits.
+// in-process by both): models, objects, one object, files. History reads: history-reads.ts.
 import { FileNotFoundError, NotFoundError } from '../errors.js';
 import { isTreeMode } from '../git/tree.js';
-import { blameObject } from '../history/blame.js';
-import { type CommitInfo, commitInfo } from '../history/commit-info.js';
-import { walkFiltered } from '../history/commit-walk.js';
-import { objectHistory, type Version } from '../history/object-history.js';
 import { CommitSnapshot } from '../workspace/snapshot.js';
 import type { Context, ObjectRef } from './context.js';
-import { parseObject, type RawObject, rawSource } from './raw-models.js';
+import { parseObject, type RawObject } from './raw-models.js';
 
 export interface ModelRow {
   name: string;
@@ -92,54 +88,4 @@ export async function catObject(ctx: Context, ref: ObjectRef, field?: string): P
   if (typeof value?.file !== 'string') throw new FileNotFoundError({ path: `${shown.path} (field ${field}: not a blob field)`, at: ref.rev });
   const m = await ctx.models.get((await ctx.treeAt(ref.rev)).tree, ref.model, ref.id);
   return readPath(ctx, ref.rev, `${m.layout.folder(ref.id)}/${value.file}`);
-}
-
-export interface VersionRow {
-  commit: CommitInfo;
-  id: string;
-  status: Version<unknown>['status'];
-  movedFrom?: string;
-  object: RawObject | null;
-}
-
-export interface HistoryFilter {
-  since?: Date;
-  until?: Date;
-  limit?: number;
-}
-
-/** The versions of one object, newest first (moves followed), as ObjectHistory reads them. */
-export async function* objectVersions(ctx: Context, ref: ObjectRef, filter: HistoryFilter = {}): AsyncGenerator<VersionRow> {
-  const m = await ctx.model(ref.rev, ref.model, ref.id);
-  yield* objectHistory(rawSource(ctx.repo, m), m.commit, ref.id, filter);
-}
-
-export interface BlameRow {
-  field: string;
-  /** null with `unset` when the newest version has no such key (an older one had it) */
-  value: unknown;
-  unset?: true;
-  commit: CommitInfo;
-}
-
-export async function blame(ctx: Context, ref: ObjectRef): Promise<BlameRow[]> {
-  const m = await ctx.model(ref.rev, ref.model, ref.id);
-  const rows = await blameObject(rawSource(ctx.repo, m), m.commit, ref.id);
-  return rows.map(({ field, value, commit }) => ({ field, value: value ?? null, ...(value === undefined && { unset: true as const }), commit }));
-}
-
-export interface LogFilter extends HistoryFilter {
-  author?: string;
-  grep?: string;
-}
-
-/** Commits from a revision, newest first; only those touching a model's folder when one is named. */
-export async function* commitLog(ctx: Context, rev = 'HEAD', model?: string, filter: LogFilter = {}): AsyncGenerator<CommitInfo> {
-  const start = await ctx.resolve(rev);
-  const path = model === undefined ? undefined : (await ctx.model(rev, model)).layout.sharedFolder();
-  let n = 0;
-  for await (const c of walkFiltered(ctx.repo, start, { path, since: filter.since, until: filter.until, author: filter.author, message: filter.grep })) {
-    if (n++ >= (filter.limit ?? Infinity)) return;
-    yield commitInfo(c);
-  }
 }

@@ -4,7 +4,8 @@
 import type { Context } from './context.js';
 import { diffVersion } from './diffs.js';
 import { type HttpAnswer, listen } from './node-io.js';
-import { blame, listModels, listObjects, objectVersions } from './reads.js';
+import { blame, objectVersions } from './history-reads.js';
+import { listModels, listObjects } from './reads.js';
 import { PAGE } from './serve-page.js';
 import { errorInfo } from './errors.js';
 
