@@ -8,7 +8,6 @@ import {
   ConfigurationError,
   ConflictError,
   FileTooLargeError,
-  RefNotFoundError,
   RepositoryNotFoundError,
   StagedChangesError,
   StaleBranchError,
@@ -32,6 +31,7 @@ import { Mutex } from './mutex.js';
 import { assertRefName, type RefContext } from './named-refs.js';
 import { checkOpenOptions, type OpenOptions } from './open-options.js';
 import { EMPTY_TREE, openPosition, type Position, positionOf, reread } from './position.js';
+import { resolveAt } from './resolve.js';
 import { restoreOps } from './restore.js';
 import { committerFor, configuredIdentity, type DefaultIdentity, toPerson } from './signature.js';
 import { CommitSnapshot, type TreeReader } from './snapshot.js';
@@ -425,13 +425,8 @@ export class Workspace implements ModelHost {
    * A commit oid for a revision; `HEAD` is this workspace's branch. A checkpoint may be named
    * without its namespace, after every branch, tag and oid.
    */
-  async resolve(at: string): Promise<string> {
-    try {
-      return await this.repo.resolve(at, this.ref);
-    } catch (error) {
-      if (!(error instanceof RefNotFoundError)) throw error;
-      return this.repo.resolve(`checkpoints/${at}`).catch(() => Promise.reject(error));
-    }
+  resolve(at: string): Promise<string> {
+    return resolveAt(this.repo, at, this.ref);
   }
 
   private async treeAt(at: string): Promise<string> {
