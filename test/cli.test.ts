@@ -408,6 +408,26 @@ describe('remotes', () => {
     // nothing new: up to date
     expect(json(repo, 'push', 'hub').upToDate).toEqual(['refs/heads/main']);
     expect(cli(repo, 'fetch', 'nowhere').code).toBe(3);
+
+    // pull: the remote moved again; sync: both moved, merged and pushed back
+    writeFileSync(join(other, 'page', 'about', 'data.json'), `${JSON.stringify({ ...JSON.parse(readFileSync(join(other, 'page', 'about', 'data.json'), 'utf8')), title: 'Second' }, null, 2)}\n`);
+    git(other, 'commit', '-qam', 'Second edit');
+    git(other, 'push', '-q', 'origin', 'main');
+    git(repo, 'config', 'branch.main.remote', 'hub');
+    git(repo, 'config', 'branch.main.merge', 'refs/heads/main');
+    expect(json(repo, 'pull').status).toBe('fast-forward');
+    expect(json(repo, 'show', 'page/about').title).toBe('Second');
+    git(other, 'commit', '-q', '--allow-empty', '-m', 'Remote side');
+    git(other, 'push', '-q', 'origin', 'main');
+    const tree = git(repo, 'rev-parse', 'main^{tree}').trim();
+    const local = git(repo, 'commit-tree', tree, '-p', 'main', '-m', 'Local side').trim();
+    git(repo, 'update-ref', 'refs/heads/main', local);
+    const synced = json(repo, 'sync');
+    expect(synced.merge.status).toBe('merged');
+    expect(synced.pushed.updated.map((m: any) => m.ref)).toEqual(['refs/heads/main']);
+    expect(git(remote, 'rev-parse', 'main').trim()).toBe(git(repo, 'rev-parse', 'main').trim());
+    expect(git(remote, 'log', '-1', '--format=%P', 'main').trim().split(' ')).toEqual([local, git(other, 'rev-parse', 'main').trim()]);
+    expectFsckClean(remote);
   });
 });
 
@@ -438,7 +458,7 @@ describe('conventions', () => {
     expect(lines(r.stdout)).toEqual(['about', 'older']);
     const help = runCli(build.main, ['--help']);
     expect(help.code).toBe(0);
-    for (const name of ['models', 'ls', 'show', 'cat', 'log', 'diff', 'blame', 'status', 'branch', 'tag', 'checkpoint', 'undo', 'redo', 'restore', 'verify', 'maintain', 'clear-locks', 'fetch', 'push', 'merge', 'serve']) {
+    for (const name of ['models', 'ls', 'show', 'cat', 'log', 'diff', 'blame', 'status', 'branch', 'tag', 'checkpoint', 'undo', 'redo', 'restore', 'verify', 'maintain', 'clear-locks', 'fetch', 'push', 'pull', 'sync', 'merge', 'serve']) {
       expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
       const one = runCli(build.main, [name, '--help']);
       expect(one.code, name).toBe(0);

@@ -384,16 +384,36 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 
+  pull: {
+    usage: 'pull [<remote>] [--strategy ours|theirs|lww]',
+    summary: "fetch, then merge the branch's upstream (default origin's branch of the same name); conflicts are listed and nothing is committed",
+    options: { strategy: { type: 'string' } },
+    async run(ctx, args, values) {
+      arity(args, 0, 1, this.usage);
+      const { pull } = await import('./remote-commands.js');
+      return pull(ctx, args[0], strategyOf(values.strategy));
+    },
+  },
+
+  sync: {
+    usage: 'sync [<remote>] [--strategy ours|theirs|lww] [--retries 5]',
+    summary: 'pull, then push the branch; a push the remote refuses because it moved starts another round',
+    options: { strategy: { type: 'string' }, retries: { type: 'string' } },
+    async run(ctx, args, values) {
+      arity(args, 0, 1, this.usage);
+      const { sync } = await import('./remote-commands.js');
+      await sync(ctx, args[0], strategyOf(values.strategy), count(values.retries, '--retries'));
+    },
+  },
+
   merge: {
     usage: 'merge <rev> [-m <message>] [--strategy ours|theirs|lww]',
     summary: 'merge a revision into the branch; conflicts are listed and nothing is committed',
     options: { message: { type: 'string', short: 'm' }, strategy: { type: 'string' } },
     async run(ctx, args, values) {
       arity(args, 1, 1, this.usage);
-      const strategy = str(values.strategy) ?? 'stop';
-      if (!['stop', 'ours', 'theirs', 'lww'].includes(strategy)) throw new UsageError(`--strategy is ours, theirs or lww, not "${strategy}"`);
       const { merge } = await import('./remote-commands.js');
-      return merge(ctx, args[0], str(values.message), strategy as 'stop');
+      return merge(ctx, args[0], str(values.message), strategyOf(values.strategy));
     },
   },
 
@@ -408,5 +428,12 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** --strategy: how merge, pull and sync settle the conflicts the rules leave ('stop': list them). */
+function strategyOf(value: string | boolean | string[] | undefined): 'stop' | 'ours' | 'theirs' | 'lww' {
+  const strategy = str(value) ?? 'stop';
+  if (!['stop', 'ours', 'theirs', 'lww'].includes(strategy)) throw new UsageError(`--strategy is ours, theirs or lww, not "${strategy}"`);
+  return strategy as 'stop';
+}
 
 export type { ObjectRef };

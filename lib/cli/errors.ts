@@ -16,6 +16,7 @@ const EXIT: Record<string, number> = {
   // another writer holds or moved the ref: running again may succeed
   REF_LOCKED: 75,
   STALE_BRANCH: 75,
+  STALE_REMOTE: 75,
 };
 
 export function errorInfo(error: unknown): { code: string; message: string; data: object; exit: number } {
