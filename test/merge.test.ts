@@ -2,6 +2,8 @@
 // state (resolveConflict, resolveAll, commit, discard), refusals, criss-cross merges through a
 // virtual base, symmetry, and history/blame across the merge — each judged with the git CLI.
 import { Validate, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   Field,
@@ -17,7 +19,8 @@ import {
   UnresolvedConflictsError,
   Workspace,
 } from '../lib/index.js';
-import { expectFsckClean, git, newRepoPath, snapshot } from './helpers.js';
+import { BIND, type ModelBinding } from '../lib/workspace/model-host.js';
+import { expectFsckClean, git, newRepoPath, snapshot, tempDir } from './helpers.js';
 
 class Page extends Model<Page> {
   @Field({ id: true }) slug!: string;
@@ -690,5 +693,48 @@ describe('ws.merge: danglingRefs', () => {
     await ws.merge('feature');
     const clean = await ws.merge('edits');
     expect(clean.danglingRefs).toEqual([]);
+  });
+});
+
+describe('ws.merge: a model bound without merge hooks', () => {
+  it("merges its objects by root: onConflict 'theirs' takes their folder whole (a folder entry, not a file)", async () => {
+    const root = tempDir();
+    const work = join(root, 'work');
+    git(root, 'init', '-q', '-b', 'main', work);
+    const write = (title: string) => writeFileSync(join(work, 'note', 'a', 'data.json'), `${JSON.stringify({ id: 'a', title }, null, 2)}\n`);
+    mkdirSync(join(work, 'note', 'a'), { recursive: true });
+    write('base');
+    git(work, 'add', '.');
+    git(work, 'commit', '-q', '-m', 'base');
+    git(work, 'checkout', '-q', '-b', 'side');
+    write('theirs');
+    git(work, 'commit', '-q', '-am', 'theirs');
+    git(work, 'checkout', '-q', 'main');
+    write('ours');
+    git(work, 'commit', '-q', '-am', 'ours');
+    git(root, 'clone', '-q', '--bare', work, 'data.git');
+    const gitdir = join(root, 'data.git');
+    // a binding as a tool without the classes makes (the command line's): layout only, no merge hooks
+    const Raw = {
+      name: 'Raw',
+      [BIND]: (): ModelBinding => ({
+        name: 'note',
+        folder: 'note',
+        root: (id) => `note/${id}`,
+        locate: (path) => {
+          const m = /^note\/([^/]+)(\/.*)?$/.exec(path);
+          return m ? { id: m[1], data: m[2] === '/data.json' } : undefined;
+        },
+        attach: () => {},
+      }),
+    } as unknown as Function;
+    const ws = await Workspace.open(gitdir, { author: AUTHOR });
+    ws.register(Raw);
+    const result = await ws.merge('side', { onConflict: 'theirs' });
+    expect(result.status).toBe('merged');
+    expect(result.resolved.map((c) => [c.kind, c.path, c.how])).toEqual([['file', 'note/a', 'onConflict:theirs']]);
+    expect(JSON.parse(git(gitdir, 'show', 'main:note/a/data.json')).title).toBe('theirs');
+    expect(git(gitdir, 'cat-file', '-t', 'main:note/a').trim()).toBe('tree');
+    expectFsckClean(gitdir);
   });
 });

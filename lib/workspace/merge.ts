@@ -105,7 +105,7 @@ export interface MergeHost extends DanglingHost {
 type Internal =
   | { kind: 'tree'; tree: TreeConflict }
   | { kind: 'object'; pending: PendingObjectMerge; request: ObjectMergeRequest }
-  | { kind: 'inner-file' };
+  | { kind: 'inner-file'; modes?: { base?: string; ours: string; theirs: string } };
 
 interface MergeState {
   rev: string;
@@ -250,9 +250,12 @@ export class Merges {
     const overlay = new Map<string, GitObject>();
     const reads = this.reads(ours, theirs, bases, overlay);
     const pendings = new Map<string, { pending: PendingObjectMerge; request: ObjectMergeRequest }>();
+    const unmerged = new Map<string, { base?: string; ours: string; theirs: string }>();
     const resolve: ResolveObject<MergeConflict> = async (request) => {
       const hooks = this.host.mergeHooks(request.model);
       if (!hooks) {
+        // a model without merge hooks merges by root: its entries may be folders, kept with their modes
+        unmerged.set(request.path, { base: request.base?.mode, ours: request.ours.mode, theirs: request.theirs.mode });
         return { take: 'ours', conflicts: [{ kind: 'file', reason: 'changed', path: request.path, base: request.base?.oid, ours: request.ours.oid, theirs: request.theirs.oid }] };
       }
       const outcome = await hooks.resolve(request, reads);
@@ -289,7 +292,7 @@ export class Merges {
         state.conflicts.push(conflict);
         if ('entries' in raw) state.internal.set(conflict, { kind: 'tree', tree: raw });
         else if (conflict.kind === 'field' || conflict.kind === 'invalid') state.internal.set(conflict, { kind: 'object', ...pendings.get(conflict.path)! });
-        else state.internal.set(conflict, { kind: 'inner-file' });
+        else state.internal.set(conflict, { kind: 'inner-file', modes: unmerged.get(conflict.path) });
       }
       await this.applyOnConflict(state, options.onConflict ?? 'stop');
       const changes = await groupChanges(diffTrees(index.readTree, treeOrNull(position.tree), treeOrNull(index.treeOid())), this.host.owner);
@@ -471,7 +474,8 @@ export class Merges {
       if (typeof choice === 'object') await index.apply([{ path: conflict.path, data: toBytes(choice.value) }]);
       else if (choice !== 'keep') {
         const oid = choice === 'delete' ? undefined : conflict[choice];
-        await graft(conflict.path, oid === undefined ? undefined : { mode: FILE_MODE, oid });
+        const mode = (choice !== 'delete' && internal.modes?.[choice]) || FILE_MODE;
+        await graft(conflict.path, oid === undefined ? undefined : { mode: mode as TreeEntry['mode'], oid });
       }
     } else if (internal.kind === 'tree') {
       const tree = internal.tree;
