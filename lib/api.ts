@@ -2,7 +2,7 @@
 // lib/browser.ts for browsers), each adding only what its host alone has. Importing it installs
 // nothing: an entry installs its platform first.
 export { Workspace, EMPTY_TREE } from './workspace/workspace.js';
-export type { OpenOptions, CommitOptions, StagedChange, ObjectScope, WalkOptions } from './workspace/workspace.js';
+export type { OpenOptions, CommitOptions, StagedChange, ObjectScope, WalkOptions, Transaction, InTransaction } from './workspace/workspace.js';
 export type { BranchInfo } from './workspace/branches.js';
 export type { RemoteInfo, AddRemoteOptions, RemoteCallOptions, FetchOptions, FetchResult, PushOptions, PushResult, RefMove, Remotes } from './workspace/remotes.js';
 export {

@@ -35,7 +35,8 @@ export type ErrorCode =
   | 'MERGE_IN_PROGRESS'
   | 'UNRESOLVED_CONFLICTS'
   | 'UNRELATED_HISTORIES'
-  | 'FAST_FORWARD_IMPOSSIBLE';
+  | 'FAST_FORWARD_IMPOSSIBLE'
+  | 'TRANSACTION_HANDLE';
 
 /** The longest id, name or value an error message quotes whole; `data` always holds it whole. */
 const QUOTE_LIMIT = 80;
@@ -369,5 +370,20 @@ export class FastForwardImpossibleError extends GitModelError<{ branch: string; 
   readonly code = 'FAST_FORWARD_IMPOSSIBLE' as const;
   constructor(data: { branch: string; ours: string; theirs: string }) {
     super(`${data.branch} (at ${data.ours}) has commits that ${data.theirs} does not: it cannot fast-forward; merge without ff: 'only' to make a merge commit`, data);
+  }
+}
+
+/**
+ * A write to a workspace while its ws.transaction() runs, without the transaction's handle, on a
+ * host with no async context (a browser): a call made inside the transaction would wait for the
+ * transaction forever, and one made elsewhere cannot be told apart from it, so both are refused.
+ */
+export class TransactionHandleError extends GitModelError<{ action: string }> {
+  readonly code = 'TRANSACTION_HANDLE' as const;
+  constructor(data: { action: string }) {
+    super(
+      `${data.action} while ws.transaction() runs, without its handle: this host has no async context (a browser), so inside the transaction pass the handle it gives, ws.transaction(async (tx) => { await page.save({ tx }) }); outside it, wait for the transaction to end`,
+      data,
+    );
   }
 }
