@@ -55,6 +55,10 @@ export type { GitConfig } from './git/config.js';
 export { MemoryBackend, MemoryObjectDatabase, MemoryRefStore, type MemoryBackendOptions } from './git/memory/memory-backend.js';
 export { GitDirBackend, type GitDirLocation } from './git/fs/git-dir-backend.js';
 export { openGitDir } from './git/fs/discover.js';
+// the browser's file systems: any host may name them (one set of types for both entries); they
+// touch the browser's globals only when opened
+export { IndexedDbFileSystem } from './git/fs/idb-fs.js';
+export { OpfsFileSystem } from './git/fs/opfs-fs.js';
 export { Model, workspaceOf } from './model/model.js';
 export type { ReadOptions, WriteOptions, HistoryReadOptions, RestoreOptions, ModelInit } from './model/model.js';
 export { Ref } from './model/ref.js';

@@ -10,5 +10,3 @@ import { webPlatform } from './platform/web.js';
 installPlatform(webPlatform);
 
 export * from './api.js';
-export { IndexedDbFileSystem } from './git/fs/idb-fs.js';
-export { OpfsFileSystem } from './git/fs/opfs-fs.js';

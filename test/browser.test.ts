@@ -64,6 +64,17 @@ function run<T>(store: Store, step: string): Promise<T> {
   return page.evaluate(([s, st]) => (globalThis as unknown as { gitmodelTest: { run(a: string, b: string): Promise<unknown> } }).gitmodelTest.run(s, st), [store, step]) as Promise<T>;
 }
 
+/** The store's git directory, every file read back through the browser's FileSystem, written to disk. */
+async function exported(store: Store): Promise<{ gitdir: string; files: Record<string, string> }> {
+  const files = await run<Record<string, string>>(store, 'export');
+  const gitdir = join(tempDir(), 'notes.git');
+  for (const [path, data] of Object.entries(files)) {
+    mkdirSync(dirname(join(gitdir, path)), { recursive: true });
+    writeFileSync(join(gitdir, path), Buffer.from(data, 'base64'));
+  }
+  return { gitdir, files };
+}
+
 beforeAll(async () => {
   expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`).toBe(true);
   // kept for the whole file (tempDir() folders go after each test)
@@ -127,18 +138,23 @@ describe.each(STORES)('in Chromium, on %s', (store) => {
     const again = await run<{ head: string; slugs: string[]; log: string[] }>(store, 'reopen');
     expect(again.slugs).toEqual(['a', 'b', 'c', 'f']);
     expect(again.log).toEqual(['feature note', 'transaction', 'edit a', 'two notes']);
-    const files = await run<Record<string, string>>(store, 'export');
-    const gitdir = join(tempDir(), 'notes.git');
-    for (const [path, data] of Object.entries(files)) {
-      mkdirSync(dirname(join(gitdir, path)), { recursive: true });
-      writeFileSync(join(gitdir, path), Buffer.from(data, 'base64'));
-    }
+    const { gitdir, files } = await exported(store);
     expect(Object.keys(files)).toEqual(expect.arrayContaining(['HEAD', 'config', 'refs/heads/main', 'refs/heads/feature']));
     expectFsckClean(gitdir);
     expect(git(gitdir, 'log', '--format=%s', 'main').trim().split('\n')).toEqual(again.log);
     expect(git(gitdir, 'rev-parse', 'main').trim()).toBe(again.head);
     expect(git(gitdir, 'show', 'main:README.md')).toBe('# notes\n');
     expect(JSON.parse(git(gitdir, 'show', 'main:note/a/data.json'))).toMatchObject({ title: 'First, edited', tags: ['x'] });
+  });
+
+  it('two writers commit to one branch at once: every commit lands, and git fsck still passes', async () => {
+    const raced = await run<{ files: string[]; raceCommits: number }>(store, 'race');
+    const names = ['p', 'q'].flatMap((w) => Array.from({ length: 8 }, (_, i) => `race/${w}${i}.txt`));
+    expect(raced.files).toEqual(names.sort());
+    expect(raced.raceCommits).toBe(16);
+    const { gitdir } = await exported(store);
+    expectFsckClean(gitdir);
+    expect(git(gitdir, 'ls-tree', '-r', '--name-only', 'main', 'race').trim().split('\n')).toEqual(names);
   });
 });
 

@@ -22,16 +22,16 @@ class Note extends Model {
 }
 
 export type Store = 'memory' | 'idb' | 'opfs';
-export type Step = 'scenario' | 'reopen' | 'export' | 'bench';
+export type Step = 'scenario' | 'reopen' | 'export' | 'bench' | 'race' | 'raced' | `writer:${string}`;
 
 const GITDIR = '/repos/notes.git';
 let memory: MemoryBackend | undefined;
-let fileSystem: FileSystem | undefined;
+const fileSystems = new Map<Store, FileSystem>();
 
 async function fsOf(store: Store): Promise<FileSystem | undefined> {
   if (store === 'memory') return undefined;
-  fileSystem ??= store === 'idb' ? await IndexedDbFileSystem.open('gitmodel-test') : await OpfsFileSystem.open();
-  return fileSystem;
+  if (!fileSystems.has(store)) fileSystems.set(store, store === 'idb' ? await IndexedDbFileSystem.open('gitmodel-test') : await OpfsFileSystem.open());
+  return fileSystems.get(store);
 }
 
 async function backend(store: Store): Promise<RepositoryBackend> {
@@ -155,8 +155,37 @@ async function bench(store: Store) {
   return { n, read, saveMsEach: saveMs / n, commitMs, smallCommitMs, readMsEach: readMs };
 }
 
+/** Commits 8 plain files one by one on main, through a workspace and backend of its own. */
+async function writer(store: Store, prefix: string) {
+  const ws = await Workspace.open(await backend(store), { author: { name: prefix, email: `${prefix}@example.com` } });
+  for (let i = 0; i < 8; i++) await ws.files.write(`race/${prefix}${i}.txt`, `${prefix}${i}\n`, { commit: true });
+  return ws.head;
+}
+
+/**
+ * Two writers committing to one branch at once: two workers on OPFS (their ref locks meet in
+ * Web Locks), two workspaces on one page for IndexedDB (in its transactions). Every commit lands.
+ */
+async function race(store: Store) {
+  if (store !== 'opfs') {
+    await Promise.all([writer(store, 'p'), writer(store, 'q')]);
+    return raced(store);
+  }
+  await Promise.all([inWorker(store, 'writer:p', 1), inWorker(store, 'writer:q', 2)]);
+  return inWorker(store, 'raced');
+}
+
+/** What the race left on main. */
+async function raced(store: Store) {
+  const ws = await open(store);
+  const log = await messages(ws);
+  return { files: await ws.files.list('race'), raceCommits: log.filter((m) => m.startsWith('Write race/')).length };
+}
+
 export async function run(store: Store, step: Step): Promise<unknown> {
+  if (step === 'race' && 'document' in globalThis) return race(store);
   if (store === 'opfs' && 'document' in globalThis) return inWorker(store, step);
+  if (step.startsWith('writer:')) return writer(store, step.slice('writer:'.length));
   switch (step) {
     case 'scenario':
       return scenario(store);
@@ -166,19 +195,25 @@ export async function run(store: Store, step: Step): Promise<unknown> {
       return exportFiles(store);
     case 'bench':
       return bench(store);
+    case 'raced':
+      return raced(store);
+    default:
+      throw new Error(`unknown step ${step}`);
   }
 }
 
 // ---- the page forwards OPFS steps to a dedicated worker running this same script ----
 
-let worker: { postMessage(m: unknown): void; onmessage: ((e: { data: { id: number; ok: boolean; value: unknown } }) => void) | null } | undefined;
+type WorkerLike = { postMessage(m: unknown): void; onmessage: ((e: { data: { id: number; ok: boolean; value: unknown } }) => void) | null };
+/** worker 0 runs the scenario steps; 1 and 2 are the race's second and third writers */
+const workers: WorkerLike[] = [];
 const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 let nextId = 0;
 
-function inWorker(store: Store, step: Step): Promise<unknown> {
-  if (!worker) {
-    const Worker = (globalThis as unknown as { Worker: new (url: string, options: { type: 'module' }) => NonNullable<typeof worker> }).Worker;
-    worker = new Worker(new URL('./scenario.js', import.meta.url).href, { type: 'module' });
+function inWorker(store: Store, step: Step, which = 0): Promise<unknown> {
+  if (!workers[which]) {
+    const Worker = (globalThis as unknown as { Worker: new (url: string, options: { type: 'module' }) => WorkerLike }).Worker;
+    const worker = (workers[which] = new Worker(new URL('./scenario.js', import.meta.url).href, { type: 'module' }));
     worker.onmessage = ({ data }) => {
       const p = pending.get(data.id)!;
       pending.delete(data.id);
@@ -189,7 +224,7 @@ function inWorker(store: Store, step: Step): Promise<unknown> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    worker!.postMessage({ id, store, step });
+    workers[which].postMessage({ id, store, step });
   });
 }
 
