@@ -89,6 +89,9 @@ class OpfsFile implements RandomAccessFile {
 }
 
 export class OpfsFileSystem implements FileSystem {
+  /** files another worker held open when they were removed: removed again at the next remove() */
+  private readonly held = new Set<string>();
+
   private constructor(private readonly root: DirectoryHandle) {}
 
   /** The origin's private file system (in a dedicated worker: sync access handles exist only there). */
@@ -249,8 +252,26 @@ export class OpfsFileSystem implements FileSystem {
   }
 
   async remove(path: string): Promise<void> {
+    for (const held of [...this.held]) if (await this.tryRemove(held)) this.held.delete(held);
+    if (!(await this.tryRemove(path))) this.held.add(resolvePath(path));
+  }
+
+  /**
+   * Removes a file; false when another worker holds it open (a pack it reads, with its sync access
+   * handle: OPFS, unlike POSIX, cannot unlink an open file). Such a file is removed by a later
+   * remove() of this file system, once the other side closed it (its pack set lets go of a pack
+   * whose index is gone): maintenance removes a pack's index first, so no reader finds the pack.
+   */
+  private async tryRemove(path: string): Promise<boolean> {
     const at = await this.parent(path);
-    if (at) await orUndefined(at.dir.removeEntry(at.name));
+    try {
+      if (at) await at.dir.removeEntry(at.name);
+      return true;
+    } catch (error) {
+      if (absent(error)) return true;
+      if ((error as { name?: string }).name === 'NoModificationAllowedError') return false;
+      throw error;
+    }
   }
 
   async removeDirectory(path: string, options: { recursive?: boolean } = {}): Promise<boolean> {
