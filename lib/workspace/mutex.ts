@@ -58,12 +58,12 @@ export class Mutex {
   run<T>(task: (tx: Transaction | undefined) => Promise<T>, options: RunOptions = {}): Promise<T> {
     const held = this.hold(options.tx);
     if (held) return held.inner.run(task, options);
-    const store = asyncContext();
     // without async context a call made while a transaction runs may be one the transaction made
     // and is awaiting: waiting would never end, so it is refused at once
-    if (!store && this.holder?.active) return Promise.reject(new TransactionHandleError({ action: options.action ?? 'a write' }));
+    if (!platform().asyncContext && this.holder?.active) return Promise.reject(new TransactionHandleError({ action: options.action ?? 'a write' }));
     const start = async () => {
       if (!options.reentrant) return task(undefined);
+      const store = asyncContext();
       const hold = new Hold(this, asHold(options.tx) ?? store?.getStore());
       this.holder = hold;
       try {
