@@ -37,7 +37,8 @@ export type ErrorCode =
   | 'UNRELATED_HISTORIES'
   | 'FAST_FORWARD_IMPOSSIBLE'
   | 'MERGE_CONFLICT'
-  | 'STALE_REMOTE';
+  | 'STALE_REMOTE'
+  | 'TRANSACTION_HANDLE';
 
 /** The longest id, name or value an error message quotes whole; `data` always holds it whole. */
 const QUOTE_LIMIT = 80;
@@ -402,6 +403,21 @@ export class StaleRemoteError extends GitModelError<{ remote: string; ref: strin
     super(
       `${data.remote} kept moving ${data.ref}: the push was refused (${data.reasons.join(', ')}) after ${data.attempts} rounds of fetch, merge and push; ` +
         'the local commits are kept: sync again later, or with more retries',
+      data,
+    );
+  }
+}
+
+/**
+ * A write to a workspace while its ws.transaction() runs, without the transaction's handle, on a
+ * host with no async context (a browser): a call made inside the transaction would wait for the
+ * transaction forever, and one made elsewhere cannot be told apart from it, so both are refused.
+ */
+export class TransactionHandleError extends GitModelError<{ action: string }> {
+  readonly code = 'TRANSACTION_HANDLE' as const;
+  constructor(data: { action: string }) {
+    super(
+      `${data.action} while ws.transaction() runs, without its handle: this host has no async context (a browser), so inside the transaction pass the handle it gives, ws.transaction(async (tx) => { await page.save({ tx }) }); outside it, wait for the transaction to end`,
       data,
     );
   }

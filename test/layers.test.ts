@@ -26,7 +26,7 @@ function specifiers(source: string): string[] {
 /** Where a file sits: its folder under lib/ ('' for lib/ itself; git/fs and git/memory count apart). */
 function area(file: string): string {
   const rel = relative(lib, file).split('/');
-  if (rel.length === 1) return rel[0] === 'errors.ts' ? 'errors' : rel[0] === 'index.ts' || rel[0] === 'browser.ts' ? 'entry' : 'util';
+  if (rel.length === 1) return rel[0] === 'errors.ts' ? 'errors' : rel[0] === 'index.ts' || rel[0] === 'browser.ts' || rel[0] === 'api.ts' ? 'entry' : 'util';
   if (rel[0] === 'git' && rel.length > 2) return `git/${rel[1]}`;
   return rel[0];
 }

@@ -121,7 +121,7 @@ async function assertNoCaseTwin(host: ModelHost, model: string, layout: Layout, 
 }
 
 /** Stages a planned save with no other write in between: a new id must be free, a changed one moves the object. */
-async function stageSave(host: ModelHost, schema: Schema, layout: Layout, state: InstanceState, id: string, plan: SavePlan): Promise<void> {
+async function stageSave(host: ModelHost, schema: Schema, layout: Layout, state: InstanceState, id: string, plan: SavePlan, tx: WriteOptions['tx']): Promise<void> {
   const { ops } = plan;
   await host.exclusive(async (stage) => {
     const reader = await host.reader();
@@ -136,7 +136,7 @@ async function stageSave(host: ModelHost, schema: Schema, layout: Layout, state:
     await stage(ops);
     state.storedId = id;
     state.oid = plan.oid;
-  });
+  }, tx);
 }
 
 /**
@@ -154,7 +154,7 @@ export async function saveObject(instance: object & { save(options?: WriteOption
     const message = options.message ?? defaultMessage('Save', schema.name, id);
     const { storedId, oid } = state;
     try {
-      return await commitAlone(host, () => instance.save({ ...options, commit: false }), message, options);
+      return await commitAlone(host, (tx) => instance.save({ ...options, commit: false, tx }), message, options);
     } catch (error) {
       // the save was undone with the failed commit
       state.storedId = storedId;
@@ -162,6 +162,6 @@ export async function saveObject(instance: object & { save(options?: WriteOption
       throw error;
     }
   }
-  await stageSave(host, schema, layout, state, id, planSave(cls, schema, layout, instance, id));
+  await stageSave(host, schema, layout, state, id, planSave(cls, schema, layout, instance, id), options.tx);
   return null;
 }

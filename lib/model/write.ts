@@ -3,6 +3,7 @@
 import { NotFoundError } from '../errors.js';
 import { schemaOf } from '../metadata/schema.js';
 import type { ModelHost } from '../workspace/model-host.js';
+import type { Transaction } from '../workspace/mutex.js';
 import type { Signature } from '../workspace/signature.js';
 import { hostOf, objectOf } from './binding.js';
 import { stateOf } from './state.js';
@@ -12,6 +13,9 @@ export interface WriteOptions {
   commit?: boolean;
   message?: string;
   author?: Signature;
+  /** the transaction this write is made in: the handle ws.transaction(fn) gives fn (needed where
+   *  the host has no async context: browsers) */
+  tx?: Transaction;
 }
 
 export interface RestoreOptions extends WriteOptions {
@@ -27,8 +31,8 @@ type Deletes = { delete(id: string, options?: WriteOptions): Promise<string | nu
  * out branch, a lock), the staged change is undone too, so a rejected write leaves the index as
  * it was. Inside ws.transaction() it only stages; the transaction commits.
  */
-export function commitAlone(host: ModelHost, stage: () => Promise<unknown>, message: string, options: WriteOptions): Promise<string | null> {
-  return host.transaction(stage, { message, author: options.author });
+export function commitAlone(host: ModelHost, stage: (tx: Transaction) => Promise<unknown>, message: string, options: WriteOptions): Promise<string | null> {
+  return host.transaction(stage, { message, author: options.author, tx: options.tx });
 }
 
 /** Whether a write commits: when asked, else as the workspace was opened. */
@@ -45,12 +49,12 @@ export async function deleteObject(cls: Function, id: string, options: WriteOpti
   const { schema, layout } = objectOf(cls, id);
   const host = hostOf(cls);
   const message = options.message ?? defaultMessage('Delete', schema.name, id);
-  if (commits(host, options)) return commitAlone(host, () => (cls as unknown as Deletes).delete(id, { ...options, commit: false }), message, options);
+  if (commits(host, options)) return commitAlone(host, (tx) => (cls as unknown as Deletes).delete(id, { ...options, commit: false, tx }), message, options);
   await host.exclusive(async (stage) => {
     const stat = await (await host.reader()).stat(layout.dataPath(id));
     if (!stat || stat === 'dir') throw new NotFoundError({ model: schema.name, id });
     await stage([{ path: layout.root(id), remove: true }]);
-  });
+  }, options.tx);
   return null;
 }
 
@@ -70,7 +74,7 @@ export async function restoreObject(cls: Function, id: string, options: RestoreO
   const { schema } = objectOf(cls, id);
   const host = hostOf(cls);
   const message = options.message ?? defaultMessage('Restore', schema.name, id);
-  if (commits(host, options)) return commitAlone(host, () => host.restore({ from: options.from, model: cls, id }), message, options);
-  await host.restore({ from: options.from, model: cls, id });
+  if (commits(host, options)) return commitAlone(host, (tx) => host.restore({ from: options.from, model: cls, id, tx }), message, options);
+  await host.restore({ from: options.from, model: cls, id, tx: options.tx });
   return null;
 }

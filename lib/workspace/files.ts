@@ -3,6 +3,7 @@
 // inside one is refused.
 import { FileNotFoundError, UnsafePathError } from '../errors.js';
 import { pathProblem } from '../git/path-names.js';
+import type { Transaction } from './mutex.js';
 import type { TreeReader } from './snapshot.js';
 import type { StageOp } from './staged-tree.js';
 
@@ -14,8 +15,8 @@ export interface FilesHost {
   /** whether a folder is the folder all of one model's objects live in */
   isModelFolder(path: string): boolean;
   reader(at?: string): Promise<TreeReader>;
-  exclusive<T>(task: (stage: (ops: StageOp[]) => Promise<void>) => Promise<T>): Promise<T>;
-  transaction(fn: () => unknown, options: { message: string; author?: FileWriteOptions['author'] }): Promise<string | null>;
+  exclusive<T>(task: (stage: (ops: StageOp[]) => Promise<void>) => Promise<T>, tx?: Transaction): Promise<T>;
+  transaction(fn: (tx: Transaction) => unknown, options: { message: string; author?: FileWriteOptions['author']; tx?: Transaction }): Promise<string | null>;
 }
 
 export interface FileWriteOptions {
@@ -23,6 +24,8 @@ export interface FileWriteOptions {
   commit?: boolean;
   message?: string;
   author?: { name: string; email: string; date?: Date; tzOffset?: number };
+  /** the transaction this write is made in (needed where the host has no async context: browsers) */
+  tx?: Transaction;
 }
 
 export class Files {
@@ -38,9 +41,10 @@ export class Files {
     // while this write waits for the index
     const data = typeof content === 'string' ? new TextEncoder().encode(content) : new Uint8Array(content);
     if (options.commit ?? this.host.autoCommit) {
-      return this.host.transaction(() => this.write(path, data, { ...options, commit: false }), {
+      return this.host.transaction((tx) => this.write(path, data, { ...options, commit: false, tx }), {
         message: options.message ?? `Write ${path}`,
         author: options.author,
+        tx: options.tx,
       });
     }
     await this.host.exclusive(async (stage) => {
@@ -54,7 +58,7 @@ export class Files {
         if (stat !== 'dir') throw new UnsafePathError({ path, reason: `${above} is a file, not a folder` });
       }
       await stage([{ path, data }]);
-    });
+    }, options.tx);
     return null;
   }
 
@@ -82,16 +86,17 @@ export class Files {
   async remove(path: string, options: FileWriteOptions = {}): Promise<string | null> {
     this.assertPlain(path);
     if (options.commit ?? this.host.autoCommit) {
-      return this.host.transaction(() => this.remove(path, { ...options, commit: false }), {
+      return this.host.transaction((tx) => this.remove(path, { ...options, commit: false, tx }), {
         message: options.message ?? `Remove ${path}`,
         author: options.author,
+        tx: options.tx,
       });
     }
     await this.host.exclusive(async (stage) => {
       const stat = await (await this.host.reader()).stat(path);
       if (!stat || stat === 'dir') throw new FileNotFoundError({ path });
       await stage([{ path, remove: true }]);
-    });
+    }, options.tx);
     return null;
   }
 

@@ -2,6 +2,7 @@
 // ObjectSource. Model classes see their workspace only through ModelHost, so the workspace's own
 // machinery (index, committer, refs) can change without touching lib/model.
 import type { Repository } from '../git/repository.js';
+import type { Transaction } from './mutex.js';
 import type { ModelMergeHooks } from './merge-hooks.js';
 import type { Signature } from './signature.js';
 import type { TreeReader } from './snapshot.js';
@@ -42,9 +43,10 @@ export interface ModelHost {
   /** files of one stored tree */
   snapshot(tree: string): TreeReader;
   /** a read-check-stage step with no other save, delete or commit in between */
-  exclusive<T>(task: (stage: (ops: StageOp[]) => Promise<void>) => Promise<T>): Promise<T>;
-  /** runs fn and commits what it staged as one commit (a save's `{ commit: true }` goes through here) */
-  transaction(fn: () => unknown, options?: { message?: string; author?: Signature }): Promise<string | null>;
+  exclusive<T>(task: (stage: (ops: StageOp[]) => Promise<void>) => Promise<T>, tx?: Transaction): Promise<T>;
+  /** runs fn and commits what it staged as one commit (a save's `{ commit: true }` goes through here);
+   *  `tx` is the transaction the call is made in, `fn` gets its own handle */
+  transaction(fn: (tx: Transaction) => unknown, options?: { message?: string; author?: Signature; tx?: Transaction }): Promise<string | null>;
   /** a revision to a commit oid; `HEAD` is the workspace's branch */
   resolve(rev: string): Promise<string>;
   /** a name beside the path a case- or normalization-insensitive disk would confuse with it */
@@ -52,7 +54,7 @@ export interface ModelHost {
   /** the class registered under a model name (UnknownModelError when none) */
   model(name: string): Function;
   /** stages objects as they were at `from` */
-  restore(options: { from: string; model?: Function | string; id?: string }): Promise<unknown>;
+  restore(options: { from: string; model?: Function | string; id?: string; tx?: Transaction }): Promise<unknown>;
   /** whether an object with this oid exists: stored, or staged and not yet written */
   hasObject(oid: string): Promise<boolean>;
 }

@@ -27,7 +27,7 @@ import type { MergeChoice, MergeConflict } from './merge-hooks.js';
 import { type MergeOptions, type MergeResult, Merges, type MergingInfo } from './merge.js';
 import { ModelCatalog, type ObjectScope } from './model-catalog.js';
 import type { ModelHost } from './model-host.js';
-import { Mutex } from './mutex.js';
+import { Mutex, type Transaction } from './mutex.js';
 import { assertRefName, type RefContext } from './named-refs.js';
 import { checkOpenOptions, type OpenOptions } from './open-options.js';
 import { EMPTY_TREE, openPosition, type Position, positionOf, reread } from './position.js';
@@ -47,6 +47,12 @@ export { BIND, type Bindable, type ModelBinding, type ModelHost } from './model-
 export type { CommitOptions } from './committer.js';
 export type { ObjectScope } from './model-catalog.js';
 export type { OpenOptions } from './open-options.js';
+export type { Transaction } from './mutex.js';
+
+/** Where a call is made: inside the transaction whose handle it passes (needed where the host has no async context: browsers). */
+export interface InTransaction {
+  tx?: Transaction;
+}
 
 export interface WalkOptions extends ObjectScope, Omit<CommitFilter, 'path'> {
   /** where to start (default: the workspace head) */
@@ -99,7 +105,7 @@ export class Workspace implements ModelHost {
       modelAt: (path) => this.catalog.modelAt(path),
       isModelFolder: (path) => this.catalog.isModelFolder(path),
       reader: (at) => this.reader(at),
-      exclusive: (task) => this.exclusive(task),
+      exclusive: (task, tx) => this.exclusive(task, tx),
       transaction: (fn, options) => this.transaction(fn, options),
     });
     this.branches = new Branches(context);
@@ -232,11 +238,12 @@ export class Workspace implements ModelHost {
    * While merging (ws.merging), it makes the merge commit, parents [ours, theirs] (`message`
    * optional: git's "Merge branch 'x'" by default); UnresolvedConflictsError while conflicts are left.
    */
-  async commit(options: Partial<CommitOptions> = {}): Promise<string | null> {
-    if (this.merges.merging && !this.mutex.held()) return this.committed(await this.mutex.run(() => this.merges.commit(options)));
+  async commit(options: Partial<CommitOptions> & InTransaction = {}): Promise<string | null> {
+    const inside = this.mutex.held(options.tx);
+    if (this.merges.merging && !inside) return this.committed(await this.mutex.run(() => this.merges.commit(options), { action: 'ws.commit()' }));
     const who = this.checkCommit(options);
-    if (this.mutex.held()) return null;
-    return this.committed(await this.mutex.run(() => commitStaged(this.session, who, options.message!, this.catalog.objectOf)));
+    if (inside) return null;
+    return this.committed(await this.mutex.run(() => commitStaged(this.session, who, options.message!, this.catalog.objectOf), { action: 'ws.commit()' }));
   }
 
   /**
@@ -292,18 +299,23 @@ export class Workspace implements ModelHost {
    * committed. Saves, deletes and commits made by `fn` only stage (a save's `{ commit: true }`
    * included); a transaction inside `fn` joins this one, and its own failure undoes only its
    * changes. The workspace's other writers wait until the transaction ends.
+   *
+   * `fn` is given the transaction's handle. On a host without async context (a browser) the calls
+   * `fn` makes on this workspace must pass it (`page.save({ tx })`, `ws.files.write(p, d, { tx })`,
+   * `ws.transaction(f, { tx })`); one that does not is refused with TransactionHandleError, as is
+   * any other write while the transaction runs. On Node they find it on their own.
    */
-  async transaction(fn: () => unknown, options: Partial<CommitOptions> = {}): Promise<string | null> {
+  async transaction(fn: (tx: Transaction) => unknown, options: Partial<CommitOptions> & InTransaction = {}): Promise<string | null> {
     const message = options.message ?? 'Transaction';
     const who = this.checkCommit({ ...options, message });
-    const nested = this.mutex.held();
+    const nested = this.mutex.held(options.tx);
     if (!nested) this.merges.assertNotMerging('commit a transaction (or a save with { commit: true }); saves stage meanwhile, ws.commit() makes the merge commit');
     return this.mutex.run(
-      async () => {
+      async (tx) => {
         const position = this.position;
         const savepoint = this.index.savepoint();
         try {
-          await fn();
+          await fn(tx!);
           const oid = nested ? null : await commitStaged(this.session, who, message, this.catalog.objectOf);
           savepoint.release();
           return this.committed(oid);
@@ -316,7 +328,7 @@ export class Workspace implements ModelHost {
           throw error;
         }
       },
-      { reentrant: true },
+      { reentrant: true, tx: options.tx, action: 'ws.transaction()' },
     );
   }
 
@@ -402,7 +414,7 @@ export class Workspace implements ModelHost {
    * tag or checkpoint — as a new change: objects absent then are staged as deleted. Returns what
    * it staged, object by object.
    */
-  async restore(options: ObjectScope & { from: string }): Promise<StagedChange[]> {
+  async restore(options: ObjectScope & { from: string } & InTransaction): Promise<StagedChange[]> {
     assertWritable(this.position);
     const from = await this.treeAt(options.from);
     const { path, keep } = this.catalog.scope(options);
@@ -410,7 +422,7 @@ export class Workspace implements ModelHost {
       const { ops, changes } = await restoreOps(this.repo, this.index.readTree, this.index.treeOid(), from, path, keep);
       await stage(ops);
       return groupChanges(changes, (p) => this.catalog.owner(p));
-    });
+    }, options.tx);
   }
 
   /** Commits newest first, from the head (or `at`), filtered by object, author, message and time. */
@@ -455,7 +467,7 @@ export class Workspace implements ModelHost {
   }
 
   /** Runs a read-check-write step on the index with no other save, delete or commit in between. */
-  exclusive<T>(task: (stage: (ops: StageOp[]) => Promise<void>) => Promise<T>): Promise<T> {
+  exclusive<T>(task: (stage: (ops: StageOp[]) => Promise<void>) => Promise<T>, tx?: Transaction): Promise<T> {
     return this.mutex.run(() => {
       assertWritable(this.position);
       return task((ops) => {
@@ -466,7 +478,7 @@ export class Workspace implements ModelHost {
         }
         return this.index.apply(ops);
       });
-    });
+    }, { tx, action: 'a save, delete, restore or file write' });
   }
 
   /**
