@@ -39,6 +39,7 @@ import { type StageOp, StagedTree } from './staged-tree.js';
 import { Tags } from './tags.js';
 import { fetchRemote, pushRemote, Remotes, type FetchOptions, type FetchResult, type PushOptions, type PushResult } from './remotes.js';
 import { redoCommit, undoCommit } from './undo.js';
+import { REMOTE_NAMESPACES } from './remote-namespaces.js';
 
 export { EMPTY_TREE };
 export { BIND, type Bindable, type ModelBinding, type ModelHost } from './model-host.js';
@@ -394,14 +395,19 @@ export class Workspace implements ModelHost {
 
   /**
    * A commit oid for a revision; `HEAD` is this workspace's branch. A checkpoint may be named
-   * without its namespace, after every branch, tag and oid.
+   * without its namespace, after every branch, tag and oid; a fetched checkpoint or stream as
+   * `<remote>/checkpoints/<name>` or `<remote>/streams/<machine>/<branch>` (refs/gitmodel/remotes/,
+   * after a remote branch of that name).
    */
   async resolve(at: string): Promise<string> {
     try {
       return await this.repo.resolve(at, this.ref);
     } catch (error) {
       if (!(error instanceof RefNotFoundError)) throw error;
-      return this.repo.resolve(`checkpoints/${at}`).catch(() => Promise.reject(error));
+      return this.repo
+        .resolve(`checkpoints/${at}`)
+        .catch(() => this.repo.resolve(`${REMOTE_NAMESPACES}${at}`))
+        .catch(() => Promise.reject(error));
     }
   }
 
