@@ -5,7 +5,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Field, Model, PushRejectedError, Workspace } from '../lib/index.js';
+import { Field, InvalidRefNameError, Model, PushRejectedError, RefNotFoundError, Workspace } from '../lib/index.js';
+import { makeMachineName } from '../lib/workspace/streams.js';
 import { startGitServer, type GitServer } from './git-server.js';
 import { expectFsckClean, git, tempDir } from './helpers.js';
 
@@ -154,4 +155,151 @@ describe('checkpoints on a remote', () => {
     expectFsckClean(bare);
     expectFsckClean(aPath);
   }, 60_000);
+});
+
+describe('streams', () => {
+  it('gitmodel.machine: made once from the host name and 4 hex digits, a valid ref component; a configured one is kept', async () => {
+    expect(makeMachineName("Ada's MacBook Pro.local", '3f9c')).toBe('ada-s-macbook-pro-3f9c');
+    expect(makeMachineName(undefined, '0a0b')).toBe('machine-0a0b');
+    expect(makeMachineName('..//..', '0a0b')).toBe('machine-0a0b');
+    const path = join(tempDir(), 'a.git');
+    const ws = await workspace(path);
+    git(path, 'config', 'gitmodel.other', 'kept');
+    const name = await ws.streams.machine();
+    expect(name).toMatch(/^[a-z0-9_-]+-[0-9a-f]{4}$/);
+    expect(git(path, 'config', 'gitmodel.machine').trim()).toBe(name);
+    expect(git(path, 'config', 'gitmodel.other').trim()).toBe('kept');
+    git(path, 'check-ref-format', `refs/gitmodel/streams/${name}/main`);
+    expect(await ws.streams.machine()).toBe(name);
+    git(path, 'config', 'gitmodel.machine', 'a/b');
+    await expect(ws.streams.machine()).rejects.toBeInstanceOf(InvalidRefNameError);
+  });
+
+  it('two machines publish through one server, each merges the other stream (a two-parent merge, then a fast-forward): they converge', async () => {
+    const root = tempDir();
+    const bare = bareRepo(root);
+    const server = await serve(root);
+    const url = `${server.url}/server.git`;
+    const aPath = join(root, 'a.git');
+    const bPath = join(root, 'b.git');
+    const a = await workspace(aPath);
+    const b = await workspace(bPath);
+    git(bPath, 'config', 'gitmodel.machine', 'bob-0001');
+    const ma = await a.streams.machine();
+    await a.remotes.add('origin', url);
+    await b.remotes.add('origin', url);
+    await expect(b.streams.publish()).rejects.toBeInstanceOf(RefNotFoundError);
+
+    a.register(Note);
+    await new Note({ name: 'n1', text: 'base' }).save({ commit: true });
+    const base = a.head!;
+    await a.streams.publish();
+    expect(refsOf(bare)).toEqual(new Map([[`refs/gitmodel/streams/${ma}/main`, base]]));
+    await b.streams.fetch();
+    const first = await b.streams.merge(); // b's branch is unborn: a fast-forward
+    expect(first.merged.map((m) => [m.machine, m.result.status])).toEqual([[ma, 'fast-forward']]);
+    expect(b.head).toBe(base);
+
+    b.register(Note); // Note reads and writes in the workspace registered last
+    expect((await Note.get('n1')).text).toBe('base');
+    const nb = await Note.get('n1');
+    nb.stars = 5;
+    await nb.save({ commit: true });
+    await b.streams.publish();
+    a.register(Note);
+    const na = await Note.get('n1');
+    na.text = 'edited on a';
+    await na.save({ commit: true });
+    await a.streams.publish();
+
+    await a.streams.fetch();
+    const listed = await a.streams.list();
+    expect(listed.map((s) => [s.machine, s.branch, s.ahead, s.behind])).toEqual([
+      [ma, 'main', 0, 0],
+      ['bob-0001', 'main', 1, 1],
+    ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))));
+    expect(listed.find((s) => s.machine === 'bob-0001')!.ref).toBe('refs/gitmodel/remotes/origin/streams/bob-0001/main');
+    const merged = await a.streams.merge();
+    expect(merged.merged.map((m) => [m.machine, m.result.status])).toEqual([['bob-0001', 'merged']]);
+    const m = a.head!;
+    expect(git(aPath, 'rev-list', '--parents', '-1', m).trim().split(' ')).toHaveLength(3);
+    expect(git(aPath, 'log', '-1', '--format=%s', m).trim()).toBe("Merge stream 'bob-0001/main'");
+    await a.streams.publish();
+
+    await b.streams.fetch();
+    b.register(Note);
+    expect((await b.streams.merge()).merged.map((x) => x.result.status)).toEqual(['fast-forward']);
+    expect(b.head).toBe(m);
+    await b.streams.publish();
+    const onB = await Note.get('n1');
+    expect([onB.text, onB.stars]).toEqual(['edited on a', 5]);
+    expect(refsOf(bare)).toEqual(new Map([[`refs/gitmodel/streams/${ma}/main`, m], ['refs/gitmodel/streams/bob-0001/main', m]]));
+    // a second round changes nothing
+    await a.streams.fetch();
+    expect((await a.streams.merge()).merged.map((x) => x.result.status)).toEqual(['up-to-date']);
+    for (const p of [bare, aPath, bPath]) expectFsckClean(p);
+
+    // another repository claiming a's machine name is refused by the lease (it never fetched a's stream)
+    const cPath = join(root, 'c.git');
+    const c = await workspace(cPath);
+    git(cPath, 'config', 'gitmodel.machine', ma);
+    await c.remotes.add('origin', url);
+    await new Note({ name: 'other' }).save({ commit: true });
+    const err = await c.streams.publish().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PushRejectedError);
+    expect((err as PushRejectedError).data.refs).toEqual([{ ref: `refs/gitmodel/streams/${ma}/main`, reason: 'stale info' }]);
+    expect(git(bare, 'rev-parse', `refs/gitmodel/streams/${ma}/main`).trim()).toBe(m);
+  }, 90_000);
+
+  it('squash: one commit over the head before, with every stream merged; a conflict undoes the merges made', async () => {
+    const root = tempDir();
+    bareRepo(root);
+    const remote = join(root, 'server.git');
+    const paths = ['a', 'b', 'c'].map((n) => join(root, `${n}.git`));
+    const [a, b, c] = await Promise.all(paths.map((p) => workspace(p)));
+    for (const [i, p] of paths.entries()) git(p, 'config', 'gitmodel.machine', `m${i}`);
+    for (const ws of [a, b, c]) await ws.remotes.add('origin', remote);
+    a.register(Note);
+    await new Note({ name: 'n1', text: 'base' }).save({ commit: true });
+    await new Note({ name: 'n2', text: 'base' }).save({ commit: true });
+    await a.streams.publish();
+    for (const ws of [b, c]) {
+      await ws.streams.fetch();
+      await ws.streams.merge();
+    }
+    const base = a.head!;
+    b.register(Note);
+    await edit('n1', 'b');
+    await b.commit({ message: 'b' });
+    await b.streams.publish();
+    c.register(Note);
+    await edit('n2', 'c');
+    await c.commit({ message: 'c' });
+    await c.streams.publish();
+    a.register(Note);
+    const n1 = await Note.get('n1');
+    n1.stars = 1;
+    await n1.save({ commit: true });
+    const before = a.head!;
+    await a.streams.fetch();
+    const squashed = await a.streams.merge({ squash: true });
+    expect(squashed.merged.map((m) => [m.machine, m.result.status])).toEqual([['m1', 'merged'], ['m2', 'merged']]);
+    expect(squashed.commit).toBe(a.head);
+    expect(git(paths[0], 'rev-list', '--parents', '-1', a.head!).trim()).toBe(`${a.head} ${before}`);
+    expect(git(paths[0], 'log', '-1', '--format=%s').trim()).toBe('Squash streams of m1, m2');
+    expect([(await Note.get('n1')).text, (await Note.get('n1')).stars, (await Note.get('n2')).text]).toEqual(['b', 1, 'c']);
+    expectFsckClean(paths[0]);
+    expect(base).not.toBe(before);
+
+    // a conflict (both edit n2's text) in a squash: nothing is left merged, the branch is back
+    await edit('n2', 'a');
+    await a.commit({ message: 'a' });
+    const head = a.head;
+    const err = await a.streams.merge({ squash: true });
+    expect(err.conflicts?.machine).toBe('m2');
+    expect(a.head).toBe(head);
+    expect(a.merging).toBeNull();
+    expect(git(paths[0], 'rev-parse', 'main').trim()).toBe(head);
+    expectFsckClean(paths[0]);
+  }, 90_000);
 });

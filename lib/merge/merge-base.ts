@@ -144,3 +144,38 @@ export async function mergeBases(read: ReadCommitNode, a: string, b: string): Pr
   }
   return best.sort();
 }
+
+/**
+ * How many commits `a` has that `b` has not, and the reverse (`git rev-list --left-right --count
+ * a...b`); `b` null: every commit of `a`. The same paint as merge bases: the walk stops when every
+ * commit left is reached from both sides, so it reads the commits since the fork.
+ */
+export async function aheadBehind(read: ReadCommitNode, a: string, b: string | null): Promise<{ ahead: number; behind: number }> {
+  const flags = new Map<string, number>();
+  const queue = new Queue();
+  const nodes = new Map<string, CommitNode>();
+  const visit = async (oid: string, flag: number) => {
+    const node = nodes.get(oid) ?? (await read(oid));
+    nodes.set(oid, node);
+    flags.set(oid, (flags.get(oid) ?? 0) | flag);
+    queue.push(oid, node.time);
+  };
+  await visit(a, ONE);
+  if (b !== null) await visit(b, TWO);
+  const live = () => queue.all().some((oid) => flags.get(oid) !== (ONE | TWO));
+  while (queue.size && live()) {
+    const oid = queue.pop();
+    const flag = flags.get(oid)!;
+    for (const parent of nodes.get(oid)!.parents) {
+      if (((flags.get(parent) ?? 0) & flag) === flag) continue;
+      await visit(parent, flag);
+    }
+  }
+  let ahead = 0;
+  let behind = 0;
+  for (const flag of flags.values()) {
+    if (flag === ONE) ahead++;
+    else if (flag === TWO) behind++;
+  }
+  return { ahead, behind };
+}

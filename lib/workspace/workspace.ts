@@ -40,6 +40,7 @@ import { Tags } from './tags.js';
 import { fetchRemote, pushRemote, Remotes, type FetchOptions, type FetchResult, type PushOptions, type PushResult } from './remotes.js';
 import { redoCommit, undoCommit } from './undo.js';
 import { REMOTE_NAMESPACES } from './remote-namespaces.js';
+import { Streams } from './streams.js';
 
 export { EMPTY_TREE };
 export { BIND, type Bindable, type ModelBinding, type ModelHost } from './model-host.js';
@@ -471,6 +472,11 @@ export class Workspace implements ModelHost {
    */
   fetch(options: FetchOptions = {}): Promise<FetchResult> {
     return fetchRemote(this.repo, options);
+  }
+
+  /** This machine's stream of the branch on a remote, and the other machines' (git-pulsar): publish, fetch, list, merge. */
+  get streams(): Streams {
+    return new Streams(this);
   }
 
   /** Pushes the branch (or `refs`) to a remote; the server applies each update only if its ref did not move. */
