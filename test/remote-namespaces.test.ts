@@ -2,10 +2,22 @@
 // checkpoints.ts, streams.ts, mirror.ts; docs/SYNC.md "Namespaces"), against the real
 // `git http-backend` (test/git-server.ts) and local bare repositories, judged by the git CLI on
 // both ends (fsck --strict, for-each-ref, show-ref).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Field, InvalidRefNameError, Model, PushRejectedError, RefNotFoundError, Workspace } from '../lib/index.js';
+import {
+  Field,
+  InvalidRefNameError,
+  Model,
+  PushRejectedError,
+  RefLockedError,
+  RefNotFoundError,
+  RemoteUnreachableError,
+  StagedChangesError,
+  Workspace,
+} from '../lib/index.js';
+import type { HttpClient } from '../lib/git/remote/http-client.js';
+import { nodeHttpClient } from '../lib/git/remote/node-http.js';
 import { makeMachineName } from '../lib/workspace/streams.js';
 import { startGitServer, type GitServer } from './git-server.js';
 import { expectFsckClean, git, tempDir } from './helpers.js';
@@ -301,5 +313,170 @@ describe('streams', () => {
     expect(a.merging).toBeNull();
     expect(git(paths[0], 'rev-parse', 'main').trim()).toBe(head);
     expectFsckClean(paths[0]);
+  }, 90_000);
+});
+
+/** A workspace with every kind of ref: branches, a light and an annotated tag, checkpoints, a redo ref, and remote-tracking refs a mirror leaves out. */
+async function richRepo(path: string): Promise<Workspace> {
+  const ws = await workspace(path);
+  ws.register(Note);
+  await new Note({ name: 'n1', text: 'one' }).save({ commit: true });
+  await ws.branches.create('feature', { from: 'HEAD' });
+  await new Note({ name: 'n2', text: 'two' }).save({ commit: true });
+  await ws.tags.create('v1');
+  git(path, 'tag', '-a', 'v2', '-m', 'annotated', 'main');
+  await ws.checkpoints.create('cp');
+  await new Note({ name: 'n3' }).save({ commit: true });
+  await ws.undo(); // refs/gitmodel/redo/main
+  git(path, 'update-ref', 'refs/remotes/elsewhere/main', 'main');
+  git(path, 'update-ref', 'refs/gitmodel/remotes/elsewhere/checkpoints/cp', 'main');
+  return ws;
+}
+
+/** The refs a mirror copies: all but refs/remotes/, refs/gitmodel/remotes/, refs/gitmodel/redo/. */
+function mirrorRefs(gitdir: string): Map<string, string> {
+  return new Map([...refsOf(gitdir)].filter(([r]) => !/^refs\/(remotes|gitmodel\/remotes|gitmodel\/redo)\//.test(r)));
+}
+
+/** Cuts each git-receive-pack request body after `after` bytes (ECONNRESET): the server gets a truncated push. */
+function cuttingPushes(inner: HttpClient, after: number): HttpClient {
+  return {
+    request(req) {
+      if (!req.url.endsWith('/git-receive-pack') || !req.body) return inner.request(req);
+      const body = req.body;
+      return inner.request({
+        ...req,
+        body: (async function* () {
+          let sent = 0;
+          for await (const chunk of body) {
+            if (sent + chunk.length > after) {
+              yield chunk.subarray(0, after - sent);
+              throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+            }
+            sent += chunk.length;
+            yield chunk;
+          }
+        })(),
+      });
+    },
+  };
+}
+
+describe('mirror backup and restore', () => {
+  it('backup to an empty bare repository, over HTTP and to a local path: git clone --mirror sees the same refs; then only the difference is pushed', async () => {
+    const root = tempDir();
+    const aPath = join(root, 'a.git');
+    const a = await richRepo(aPath);
+    const expected = mirrorRefs(aPath);
+    expect([...expected.keys()]).toEqual(['refs/checkpoints/cp', 'refs/heads/feature', 'refs/heads/main', 'refs/tags/v1', 'refs/tags/v2']);
+    expect(git(aPath, 'cat-file', '-t', 'refs/tags/v2').trim()).toBe('tag');
+    const server = await serve(root);
+    for (const target of [`${server.url}/http.git`, join(root, 'local.git')]) {
+      const bare = bareRepo(root, target.startsWith('http') ? 'http.git' : 'local.git');
+      const dry = await a.remotes.backup(target, { dryRun: true });
+      expect(dry.create.map((c) => c.ref)).toEqual([...expected.keys()]);
+      expect([dry.update, dry.delete]).toEqual([[], []]);
+      expect(refsOf(bare).size).toBe(0);
+      const done = await a.remotes.backup(target);
+      expect(done).toEqual(dry);
+      expect(refsOf(bare)).toEqual(expected);
+      expectFsckClean(bare);
+      const clone = join(root, target.startsWith('http') ? 'clone-http' : 'clone-local');
+      git(root, 'clone', '-q', '--mirror', target.startsWith('http') ? target : bare, clone);
+      expect(mirrorRefs(clone)).toEqual(expected);
+      expect(git(clone, 'cat-file', '-t', 'refs/tags/v2').trim()).toBe('tag');
+      expect(git(clone, 'show', 'refs/checkpoints/cp:note/n2/data.json')).toContain('"two"');
+    }
+    // the local workspace moves on: an update and a delete, in one push; another ref on the remote is deleted too
+    const local = join(root, 'local.git');
+    git(local, 'update-ref', 'refs/heads/stray', 'refs/heads/main');
+    await a.branches.delete('feature');
+    await new Note({ name: 'n4' }).save({ commit: true });
+    const second = await a.remotes.backup(local);
+    expect(second).toEqual({
+      create: [],
+      update: [{ ref: 'refs/heads/main', old: expected.get('refs/heads/main'), new: a.head }],
+      delete: [
+        { ref: 'refs/heads/feature', old: expected.get('refs/heads/feature'), new: null },
+        { ref: 'refs/heads/stray', old: expected.get('refs/heads/main'), new: null },
+      ],
+    });
+    expect(refsOf(local)).toEqual(mirrorRefs(aPath));
+    expect(await a.remotes.backup(local)).toEqual({ create: [], update: [], delete: [] });
+    expectFsckClean(local);
+  }, 90_000);
+
+  it('restore into an empty repository reads the same objects; refused while changes are staged; deletes refs the backup lacks', async () => {
+    const root = tempDir();
+    const aPath = join(root, 'a.git');
+    const a = await richRepo(aPath);
+    const server = await serve(root);
+    bareRepo(root);
+    const url = `${server.url}/server.git`;
+    await a.remotes.backup(url);
+
+    const cPath = join(root, 'c.git');
+    const c = await workspace(cPath);
+    c.register(Note);
+    await new Note({ name: 'local-only' }).save();
+    const refused = await c.remotes.restore(url).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StagedChangesError);
+    expect(refsOf(cPath).size).toBe(0);
+    await c.discard();
+    await new Note({ name: 'local-only' }).save({ commit: true });
+    git(cPath, 'update-ref', 'refs/heads/gone', 'main');
+    const dry = await c.remotes.restore(url, { dryRun: true });
+    expect(dry.delete.map((d) => d.ref)).toEqual(['refs/heads/gone']);
+    expect(dry.update.map((d) => d.ref)).toEqual(['refs/heads/main']);
+    const restored = await c.remotes.restore(url);
+    expect(restored).toEqual(dry);
+    expect(mirrorRefs(cPath)).toEqual(mirrorRefs(aPath));
+    expect(git(cPath, 'cat-file', '-t', 'refs/tags/v2').trim()).toBe('tag');
+    // the workspace reads the restored branch
+    expect(c.head).toBe(a.head);
+    expect((await Note.all()).map((n) => n.name).sort()).toEqual(['n1', 'n2']);
+    expect((await Note.get('n2', { at: 'cp' })).text).toBe('two');
+    expectFsckClean(cPath);
+  }, 90_000);
+
+  it('backup is atomic: a ref the server cannot update, or a connection cut during the push, leaves every remote ref as it was', async () => {
+    const root = tempDir();
+    const aPath = join(root, 'a.git');
+    const a = await richRepo(aPath);
+    const server = await serve(root);
+    const bare = bareRepo(root);
+    const local = bareRepo(root, 'local.git');
+    const url = `${server.url}/server.git`;
+    await a.remotes.backup(url);
+    await a.remotes.backup(local);
+    const before = refsOf(bare);
+    await a.branches.create('new-branch', { from: 'HEAD' });
+    await new Note({ name: 'n5' }).save({ commit: true });
+    await a.checkpoints.create('cp2');
+
+    // the server's main is locked (another writer): receive-pack refuses it, and with atomic all the others
+    for (const target of [bare, local]) writeFileSync(join(target, 'refs', 'heads', 'main.lock'), '');
+    const err = await a.remotes.backup(url).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PushRejectedError);
+    expect(refsOf(bare)).toEqual(before);
+    const localErr = await a.remotes.backup(local).catch((e: unknown) => e);
+    expect(localErr).toBeInstanceOf(RefLockedError);
+    expect(refsOf(local)).toEqual(before);
+    for (const target of [bare, local]) rmSync(join(target, 'refs', 'heads', 'main.lock'));
+
+    // the connection breaks inside the pack
+    const client = nodeHttpClient();
+    try {
+      const cut = await a.remotes.backup(url, { http: cuttingPushes(client, 300) }).catch((e: unknown) => e);
+      expect(cut).toBeInstanceOf(RemoteUnreachableError);
+    } finally {
+      client.close();
+    }
+    expect(refsOf(bare)).toEqual(before);
+    expectFsckClean(bare);
+    // and once the way is clear, the same backup goes through
+    await a.remotes.backup(url);
+    expect(refsOf(bare)).toEqual(mirrorRefs(aPath));
+    expectFsckClean(bare);
   }, 90_000);
 });

@@ -468,10 +468,10 @@ async function applyLocally(dest: Repository, updates: readonly { ref: string; o
       await move(u.ref, u.old, u.new);
       done.push(u);
     } catch (error) {
-      if (!(error instanceof StaleBranchError)) throw error;
-      // moved since we looked: compare-and-swap refused it, as receive-pack would
       if (atomic) for (const d of done.reverse()) await move(d.ref, d.new, d.old).catch(() => undefined);
-      throw refuse(u.ref, atomic ? [] : done.map((d) => d.ref));
+      // moved since we looked: compare-and-swap refused it, as receive-pack would
+      if (error instanceof StaleBranchError) throw refuse(u.ref, atomic ? [] : done.map((d) => d.ref));
+      throw error;
     }
   }
 }

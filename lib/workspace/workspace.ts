@@ -37,10 +37,11 @@ import { committerFor, configuredIdentity, type DefaultIdentity, toPerson } from
 import { CommitSnapshot, type TreeReader } from './snapshot.js';
 import { type StageOp, StagedTree } from './staged-tree.js';
 import { Tags } from './tags.js';
-import { fetchRemote, pushRemote, Remotes, type FetchOptions, type FetchResult, type PushOptions, type PushResult } from './remotes.js';
+import { fetchRemote, pushRemote, type FetchOptions, type FetchResult, type PushOptions, type PushResult } from './remotes.js';
 import { redoCommit, undoCommit } from './undo.js';
 import { REMOTE_NAMESPACES } from './remote-namespaces.js';
 import { Streams } from './streams.js';
+import { MirroringRemotes } from './mirror.js';
 
 export { EMPTY_TREE };
 export { BIND, type Bindable, type ModelBinding, type ModelHost } from './model-host.js';
@@ -461,9 +462,9 @@ export class Workspace implements ModelHost {
     return this.index.caseTwin(path);
   }
 
-  /** The remotes in the repository's config (`git remote -v` sees the same). */
-  get remotes(): Remotes {
-    return new Remotes(this.repo);
+  /** The remotes in the repository's config (`git remote -v` sees the same), and mirror backup / restore. */
+  get remotes(): MirroringRemotes {
+    return new MirroringRemotes(this);
   }
 
   /**
