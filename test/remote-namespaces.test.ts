@@ -18,6 +18,7 @@ import {
 } from '../lib/index.js';
 import type { HttpClient } from '../lib/git/remote/http-client.js';
 import { nodeHttpClient } from '../lib/git/remote/node-http.js';
+import { FLUSH_PKT, pktLine } from '../lib/git/remote/pkt-line.js';
 import { makeMachineName } from '../lib/workspace/streams.js';
 import { startGitServer, type GitServer } from './git-server.js';
 import { expectFsckClean, git, tempDir } from './helpers.js';
@@ -415,6 +416,16 @@ describe('mirror backup and restore', () => {
     const url = `${server.url}/server.git`;
     await a.remotes.backup(url);
 
+    // an empty repository: every ref created, the workspace's unborn branch now the backup's
+    const ePath = join(root, 'e.git');
+    const e = await workspace(ePath);
+    const all = await e.remotes.restore(url);
+    expect([all.create.length, all.update.length, all.delete.length]).toEqual([mirrorRefs(aPath).size, 0, 0]);
+    expect(mirrorRefs(ePath)).toEqual(mirrorRefs(aPath));
+    expect(e.head).toBe(a.head);
+    expect(git(ePath, 'rev-parse', 'main^{tree}')).toBe(git(aPath, 'rev-parse', 'main^{tree}'));
+    expectFsckClean(ePath);
+
     const cPath = join(root, 'c.git');
     const c = await workspace(cPath);
     c.register(Note);
@@ -479,4 +490,73 @@ describe('mirror backup and restore', () => {
     expect(refsOf(bare)).toEqual(mirrorRefs(aPath));
     expectFsckClean(bare);
   }, 90_000);
+});
+
+describe('hostile ref names from a server', () => {
+  /** A server that only advertises: these refs (all at `oid`), no pack ever needed. */
+  function advertising(names: string[], oid: string): HttpClient & { posts: number } {
+    const client = {
+      posts: 0,
+      async request(req: { url: string; method?: string }) {
+        if (req.method === 'POST') client.posts++;
+        const service = /service=(git-[a-z-]+)/.exec(req.url)?.[1] ?? 'git-upload-pack';
+        const lines = [pktLine(`# service=${service}\n`), FLUSH_PKT];
+        names.forEach((name, i) => lines.push(pktLine(`${oid} ${name}${i === 0 ? '\0side-band-64k ofs-delta report-status delete-refs atomic' : ''}\n`)));
+        lines.push(FLUSH_PKT);
+        return {
+          url: req.url,
+          statusCode: 200,
+          statusMessage: 'OK',
+          headers: { 'content-type': `application/x-${service}-advertisement` },
+          body: (async function* () {
+            yield* lines;
+          })(),
+        };
+      },
+    };
+    return client;
+  }
+
+  it('a name that is not a valid git ref (.., control characters, climbing out of refs/) never becomes a ref or a file', async () => {
+    const root = tempDir();
+    const path = join(root, 'data.git');
+    const ws = await workspace(path);
+    ws.register(Note);
+    await new Note({ name: 'n1' }).save({ commit: true });
+    const oid = ws.head!;
+    const hostile = [
+      'refs/heads/../../../escaped',
+      'refs/heads/../../HEAD',
+      'refs/heads/a..b',
+      'refs/heads/ctl\u0001x',
+      'refs/heads/sp ace',
+      'refs/heads/x.lock',
+      'refs/heads/trailing/',
+      'refs/checkpoints/../../config',
+      '../outside',
+    ];
+    const http = advertising(['refs/heads/ok', ...hostile, 'refs/checkpoints/good'], oid);
+    await ws.remotes.add('origin', 'http://hostile.invalid/r.git', { checkpoints: true });
+    const before = readdirSync(path).sort();
+    const result = await ws.fetch({ http });
+    expect(result.updated.map((u) => u.ref).sort()).toEqual(['refs/gitmodel/remotes/origin/checkpoints/good', 'refs/remotes/origin/ok']);
+    expect(http.posts).toBe(0);
+    expect(readdirSync(path).sort()).toEqual(before);
+    expect(existsSync(join(root, 'escaped'))).toBe(false);
+    expect(refsOf(path)).toEqual(
+      new Map([
+        ['refs/gitmodel/remotes/origin/checkpoints/good', oid],
+        ['refs/heads/main', oid],
+        ['refs/remotes/origin/ok', oid],
+      ]),
+    );
+    git(path, 'show-ref');
+    // every namespace's fetch and a mirror restore see only the valid names
+    await ws.checkpoints.fetch({ http });
+    await ws.streams.fetch({ http });
+    const plan = await ws.remotes.restore('origin', { http, dryRun: true });
+    expect([...plan.create, ...plan.update].map((c) => c.ref).sort()).toEqual(['refs/checkpoints/good', 'refs/heads/ok']);
+    expect(readdirSync(path).sort()).toEqual(before);
+    expectFsckClean(path);
+  });
 });
