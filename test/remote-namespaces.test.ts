@@ -4,7 +4,7 @@
 // both ends (fsck --strict, for-each-ref, show-ref).
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Field,
   InvalidRefNameError,
@@ -20,32 +20,20 @@ import type { HttpClient } from '../lib/git/remote/http-client.js';
 import { nodeHttpClient } from '../lib/git/remote/node-http.js';
 import { FLUSH_PKT, pktLine } from '../lib/git/remote/pkt-line.js';
 import { makeMachineName } from '../lib/workspace/streams.js';
-import { startGitServer, type GitServer } from './git-server.js';
+import { serverPerTest } from './git-server.js';
 import { expectFsckClean, git, tempDir } from './helpers.js';
 
+/** A note with two fields two machines can edit apart. */
 class Note extends Model<Note> {
   @Field({ id: true }) name!: string;
-  @Field() text: string = '';
   @Field() stars: number = 0;
+  @Field() text: string = '';
 }
 
-const AUTHOR = { name: 'Ada', email: 'ada@example.com' };
-const servers: GitServer[] = [];
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.stop();
-});
+const serve = serverPerTest();
 
-async function serve(root: string, options: Parameters<typeof startGitServer>[1] = {}): Promise<GitServer> {
-  const server = await startGitServer(root, options);
-  servers.push(server);
-  return server;
-}
-
-async function workspace(path: string): Promise<Workspace> {
-  const ws = await Workspace.open(path, { author: AUTHOR });
-  ws.register(Note);
-  return ws;
-}
+/** A workspace at `path` (created), Note bound to it. */
+const workspace = async (path: string): Promise<Workspace> => (await Workspace.open(path, { author: { name: 'Ada', email: 'ada@example.com' } })).register(Note);
 
 /** Changes a note's text (staged). */
 async function edit(name: string, text: string): Promise<void> {
@@ -363,6 +351,15 @@ function cuttingPushes(inner: HttpClient, after: number): HttpClient {
   };
 }
 
+/** richRepo at root/a.git, and an empty root/server.git served over HTTP at `url`. */
+async function richWithServer(): Promise<{ root: string; aPath: string; a: Workspace; url: string; bare: string }> {
+  const root = tempDir();
+  const aPath = join(root, 'a.git');
+  const a = await richRepo(aPath);
+  const server = await serve(root);
+  return { root, aPath, a, url: `${server.url}/server.git`, bare: bareRepo(root) };
+}
+
 describe('mirror backup and restore', () => {
   it('backup to an empty bare repository, over HTTP and to a local path: git clone --mirror sees the same refs; then only the difference is pushed', async () => {
     const root = tempDir();
@@ -408,12 +405,7 @@ describe('mirror backup and restore', () => {
   }, 90_000);
 
   it('restore into an empty repository reads the same objects; refused while changes are staged; deletes refs the backup lacks', async () => {
-    const root = tempDir();
-    const aPath = join(root, 'a.git');
-    const a = await richRepo(aPath);
-    const server = await serve(root);
-    bareRepo(root);
-    const url = `${server.url}/server.git`;
+    const { root, aPath, a, url } = await richWithServer();
     await a.remotes.backup(url);
 
     // an empty repository: every ref created, the workspace's unborn branch now the backup's
@@ -451,13 +443,8 @@ describe('mirror backup and restore', () => {
   }, 90_000);
 
   it('backup is atomic: a ref the server cannot update, or a connection cut during the push, leaves every remote ref as it was', async () => {
-    const root = tempDir();
-    const aPath = join(root, 'a.git');
-    const a = await richRepo(aPath);
-    const server = await serve(root);
-    const bare = bareRepo(root);
+    const { root, aPath, a, url, bare } = await richWithServer();
     const local = bareRepo(root, 'local.git');
-    const url = `${server.url}/server.git`;
     await a.remotes.backup(url);
     await a.remotes.backup(local);
     const before = refsOf(bare);

@@ -67,8 +67,8 @@ class Queue {
   }
 }
 
-/** Candidates reached from both `a` and `b` (some may be ancestors of others). */
-async function paintDown(read: ReadCommitNode, a: string, others: string[]): Promise<{ candidates: string[]; read: number }> {
+/** A walk newest first that marks each commit with the sides reaching it (flags), commits read once. */
+function painter(read: ReadCommitNode) {
   const flags = new Map<string, number>();
   const nodes = new Map<string, CommitNode>();
   const queue = new Queue();
@@ -78,6 +78,12 @@ async function paintDown(read: ReadCommitNode, a: string, others: string[]): Pro
     flags.set(oid, (flags.get(oid) ?? 0) | flag);
     queue.push(oid, node.time);
   };
+  return { flags, nodes, queue, visit };
+}
+
+/** Candidates reached from both `a` and `b` (some may be ancestors of others). */
+async function paintDown(read: ReadCommitNode, a: string, others: string[]): Promise<{ candidates: string[]; read: number }> {
+  const { flags, nodes, queue, visit } = painter(read);
   await visit(a, ONE);
   for (const b of others) await visit(b, TWO);
   const candidates: string[] = [];
@@ -151,15 +157,7 @@ export async function mergeBases(read: ReadCommitNode, a: string, b: string): Pr
  * commit left is reached from both sides, so it reads the commits since the fork.
  */
 export async function aheadBehind(read: ReadCommitNode, a: string, b: string | null): Promise<{ ahead: number; behind: number }> {
-  const flags = new Map<string, number>();
-  const queue = new Queue();
-  const nodes = new Map<string, CommitNode>();
-  const visit = async (oid: string, flag: number) => {
-    const node = nodes.get(oid) ?? (await read(oid));
-    nodes.set(oid, node);
-    flags.set(oid, (flags.get(oid) ?? 0) | flag);
-    queue.push(oid, node.time);
-  };
+  const { flags, nodes, queue, visit } = painter(read);
   await visit(a, ONE);
   if (b !== null) await visit(b, TWO);
   const live = () => queue.all().some((oid) => flags.get(oid) !== (ONE | TWO));
