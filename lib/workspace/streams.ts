@@ -4,7 +4,7 @@
 // machine's name is `gitmodel.machine` in the repository's config, made once. Fetched streams are
 // kept under refs/gitmodel/remotes/<remote>/streams/ (remote-namespaces.ts says why not
 // refs/remotes/). docs/SYNC.md, "Streams".
-import { InvalidRefNameError, RefNotFoundError, StagedChangesError } from '../errors.js';
+import { InvalidRefNameError, RefNotFoundError } from '../errors.js';
 import { refNameProblem } from '../git/ref-names.js';
 import type { Repository } from '../git/repository.js';
 import { aheadBehind } from '../merge/merge-base.js';
@@ -22,7 +22,6 @@ export interface StreamHost {
   readonly ref: string;
   readonly branch: string;
   readonly head: string | null;
-  hasChanges(): boolean;
   merge(rev: string, options?: MergeOptions): Promise<MergeResult>;
   /** drops staged changes and a merging state, and reads the branch as it is now */
   discard(): Promise<void>;
@@ -141,11 +140,11 @@ export class Streams {
   /**
    * Merges each other machine's stream of this branch into it (ws.merge(): a fast-forward, or a
    * two-parent merge commit per machine), in machine order; stops at the first that leaves
-   * conflicts. With `squash`, the merge commits made are replaced by one commit.
+   * conflicts. With `squash`, the merge commits made are replaced by one commit. Staged changes:
+   * StagedChangesError, as ws.merge() (none when there is nothing to merge).
    */
   async merge(options: StreamMergeOptions = {}): Promise<StreamMergeResult> {
     const ws = this.ws;
-    if (ws.hasChanges()) throw new StagedChangesError({ branch: ws.branch, action: 'merge streams' });
     const me = await this.machine();
     const streams = (await this.list({ remote: options.remote })).filter(
       (s) => s.branch === ws.branch && s.machine !== me && (!options.machines || options.machines.includes(s.machine)),
