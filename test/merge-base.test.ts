@@ -1,7 +1,7 @@
 // Merge bases against `git merge-base --all` on histories made with the git CLI: linear, forked,
 // criss-cross (two bases), unrelated, and a long history where the walk must stay near the fork.
 import { describe, expect, it } from 'vitest';
-import { isAncestor, mergeBases, type ReadCommitNode } from '../lib/merge/merge-base.js';
+import { aheadBehind, isAncestor, mergeBases, type ReadCommitNode } from '../lib/merge/merge-base.js';
 import { git, gitWith, tempDir } from './helpers.js';
 
 let clock = 1_700_000_000;
@@ -72,5 +72,28 @@ describe('merge bases', () => {
     const { read, count } = reader(dir);
     expect(await mergeBases(read, a, b)).toEqual([tip]);
     expect(count()).toBeLessThanOrEqual(3 * 60 + 5); // 150 commits below the fork are never read
+  });
+
+  it('ahead/behind agree with git rev-list --left-right --count, and stop at the fork', async () => {
+    const dir = tempDir();
+    git(dir, 'init', '-q', '--bare');
+    let tip = commit(dir, 'c0');
+    for (let i = 1; i < 100; i++) tip = commit(dir, `c${i}`, tip);
+    const a1 = commit(dir, 'a1', tip);
+    const b1 = commit(dir, 'b1', tip);
+    const a2 = commit(dir, 'a2', a1);
+    const x = commit(dir, 'x', a2, b1);
+    const y = commit(dir, 'y', b1, a1);
+    const lone = commit(dir, 'lone');
+    const { read, count } = reader(dir);
+    for (const [p, q] of [[a2, b1], [x, y], [y, x], [x, a1], [tip, x], [a2, a2], [lone, a1]]) {
+      const [ahead, behind] = git(dir, 'rev-list', '--left-right', '--count', `${p}...${q}`).trim().split(/\s+/).map(Number);
+      expect(await aheadBehind(read, p, q), `${p} ${q}`).toEqual({ ahead, behind });
+    }
+    const fresh = reader(dir);
+    expect(await aheadBehind(fresh.read, x, b1)).toEqual({ ahead: 3, behind: 0 });
+    expect(fresh.count()).toBeLessThan(20); // the 100 commits below the fork are not all read
+    expect(await aheadBehind(read, a1, null)).toEqual({ ahead: 101, behind: 0 });
+    expect(count()).toBeGreaterThan(100);
   });
 });

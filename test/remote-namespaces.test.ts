@@ -302,6 +302,17 @@ describe('streams', () => {
     expect(a.merging).toBeNull();
     expect(git(paths[0], 'rev-parse', 'main').trim()).toBe(head);
     expectFsckClean(paths[0]);
+
+    // without squash the merges stop at the conflicting stream, the workspace merging it
+    const stop = await a.streams.merge();
+    expect(stop.merged.map((m) => [m.machine, m.result.status])).toEqual([['m1', 'merged'], ['m2', 'conflicts']]);
+    expect(stop.conflicts?.machine).toBe('m2');
+    expect(a.merging?.conflicts.map((c) => c.kind)).toEqual(['field']);
+    await a.resolveAll('theirs');
+    await a.commit();
+    expect((await Note.get('n2')).text).toBe('c');
+    expect(git(paths[0], 'rev-list', '--parents', '-1', 'main').trim().split(' ')).toHaveLength(3);
+    expectFsckClean(paths[0]);
   }, 90_000);
 });
 
@@ -440,6 +451,16 @@ describe('mirror backup and restore', () => {
     expect((await Note.all()).map((n) => n.name).sort()).toEqual(['n1', 'n2']);
     expect((await Note.get('n2', { at: 'cp' })).text).toBe('two');
     expectFsckClean(cPath);
+
+    // the same from a local path: a backup there, restored into another empty repository
+    const local = bareRepo(root, 'local.git');
+    await a.remotes.backup(local);
+    const fPath = join(root, 'f.git');
+    const f = await workspace(fPath);
+    await f.remotes.restore(local);
+    expect(mirrorRefs(fPath)).toEqual(mirrorRefs(aPath));
+    expect(f.head).toBe(a.head);
+    expectFsckClean(fPath);
   }, 90_000);
 
   it('backup is atomic: a ref the server cannot update, or a connection cut during the push, leaves every remote ref as it was', async () => {
@@ -545,5 +566,93 @@ describe('hostile ref names from a server', () => {
     expect([...plan.create, ...plan.update].map((c) => c.ref).sort()).toEqual(['refs/checkpoints/good', 'refs/heads/ok']);
     expect(readdirSync(path).sort()).toEqual(before);
     expectFsckClean(path);
+  });
+});
+
+describe('push: deletes and atomic (what backup needs of ws.push)', () => {
+  it('`:ref` deletes a remote ref over HTTP and to a local path (no pack when only deleting), its tracking ref too; a missing one is refused', async () => {
+    const root = tempDir();
+    const server = await serve(root);
+    const aPath = join(root, 'a.git');
+    const a = await workspace(aPath);
+    await new Note({ name: 'n1' }).save({ commit: true });
+    await a.branches.create('old', { from: 'HEAD' });
+    for (const [name, url, bare] of [
+      ['http', `${server.url}/server.git`, bareRepo(root)],
+      ['local', join(root, 'local.git'), bareRepo(root, 'local.git')],
+    ]) {
+      await a.remotes.add(name, url);
+      await a.push({ remote: name, refs: ['refs/heads/*:refs/heads/*'] });
+      expect([...refsOf(bare).keys()]).toEqual(['refs/heads/main', 'refs/heads/old']);
+      expect(git(aPath, 'rev-parse', `refs/remotes/${name}/old`).trim()).toBe(a.head);
+      const client = nodeHttpClient();
+      const bodies: string[] = [];
+      const recording: HttpClient = {
+        async request(req) {
+          if (req.body && req.url.endsWith('/git-receive-pack')) {
+            const chunks: Uint8Array[] = [];
+            for await (const chunk of req.body) chunks.push(chunk);
+            bodies.push(Buffer.concat(chunks).toString('latin1'));
+            return client.request({ ...req, body: chunks });
+          }
+          return client.request(req);
+        },
+      };
+      const result = await a.push({ remote: name, refs: [':refs/heads/old'], http: recording }).finally(() => client.close());
+      if (name === 'http') expect(bodies).toEqual([expect.stringMatching(/^[0-9a-f]{4}[0-9a-f]{40} 0{40} refs\/heads\/old\0[^\n]*\n0000$/)]); // commands, no pack
+      expect(result).toEqual({ updated: [], upToDate: [], deleted: [{ ref: 'refs/heads/old', old: a.head }] });
+      expect([...refsOf(bare).keys()]).toEqual(['refs/heads/main']);
+      expect(refsOf(aPath, `refs/remotes/${name}/`)).toEqual(new Map([[`refs/remotes/${name}/main`, a.head]]));
+      const missing = await a.push({ remote: name, refs: [':refs/heads/old'] }).catch((e: unknown) => e);
+      expect((missing as PushRejectedError).data.refs).toEqual([{ ref: 'refs/heads/old', reason: 'remote ref does not exist' }]);
+      expectFsckClean(bare);
+    }
+    expect((await server.stats()).receivePack).toBe(2);
+  }, 60_000);
+
+  it('atomic: one refused update refuses them all, over HTTP (receive-pack) and to a local path', async () => {
+    const root = tempDir();
+    const server = await serve(root);
+    const aPath = join(root, 'a.git');
+    const a = await workspace(aPath);
+    await new Note({ name: 'n1' }).save({ commit: true });
+    for (const [name, url, bare] of [
+      ['http', `${server.url}/server.git`, bareRepo(root)],
+      ['local', join(root, 'local.git'), bareRepo(root, 'local.git')],
+    ]) {
+      await a.remotes.add(name, url);
+      await a.push({ remote: name });
+      const before = refsOf(bare);
+      await a.branches.create(`${name}-new`, { from: 'HEAD' });
+      writeFileSync(join(bare, 'refs', 'heads', 'main.lock'), '');
+      await new Note({ name: `more-${name}` }).save({ commit: true });
+      const refs = [`refs/heads/${name}-new`, 'refs/heads/main'];
+      const err = await a.push({ remote: name, refs, atomic: true }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(name === 'http' ? PushRejectedError : RefLockedError);
+      expect(refsOf(bare)).toEqual(before);
+      rmSync(join(bare, 'refs', 'heads', 'main.lock'));
+      await a.push({ remote: name, refs, atomic: true });
+      expect(refsOf(bare)).toEqual(new Map([[`refs/heads/${name}-new`, git(aPath, 'rev-parse', `${name}-new`).trim()], ['refs/heads/main', a.head!]]));
+      expectFsckClean(bare);
+    }
+  }, 60_000);
+
+  it('remotes.remove drops the remote-tracking refs of its checkpoints and streams too', async () => {
+    const root = tempDir();
+    const path = join(root, 'a.git');
+    const ws = await workspace(path);
+    await new Note({ name: 'n1' }).save({ commit: true });
+    await ws.checkpoints.create('cp');
+    const remote = join(root, 'r.git');
+    bareRepo(root, 'r.git');
+    await ws.remotes.add('r', remote, { checkpoints: true });
+    await ws.checkpoints.push({ remote: 'r' });
+    await ws.streams.publish({ remote: 'r' });
+    await ws.fetch({ remote: 'r' });
+    await ws.streams.fetch({ remote: 'r' });
+    expect([...refsOf(path, 'refs/gitmodel/remotes/').keys()]).toHaveLength(2);
+    await ws.remotes.remove('r');
+    expect([...refsOf(path).keys()]).toEqual(['refs/checkpoints/cp', 'refs/heads/main']);
+    expect(git(path, 'config', 'gitmodel.machine').trim()).toBe(await ws.streams.machine());
   });
 });
