@@ -20,7 +20,7 @@ import type { HttpClient } from '../lib/git/remote/http-client.js';
 import { nodeHttpClient } from '../lib/git/remote/node-http.js';
 import { FLUSH_PKT, pktLine } from '../lib/git/remote/pkt-line.js';
 import { makeMachineName } from '../lib/workspace/streams.js';
-import { serverPerTest } from './git-server.js';
+import { serverPerTest, type GitServer } from './git-server.js';
 import { expectFsckClean, git, tempDir } from './helpers.js';
 
 /** A note with two fields two machines can edit apart. */
@@ -569,18 +569,25 @@ describe('hostile ref names from a server', () => {
   });
 });
 
+/** A workspace at root/a.git with one commit, and two empty bare targets: over HTTP and a local path. */
+async function twoTargets(): Promise<{ server: GitServer; aPath: string; a: Workspace; targets: [string, string, string][] }> {
+  const root = tempDir();
+  const server = await serve(root);
+  const aPath = join(root, 'a.git');
+  const a = await workspace(aPath);
+  await new Note({ name: 'n1' }).save({ commit: true });
+  const targets: [string, string, string][] = [
+    ['http', `${server.url}/server.git`, bareRepo(root)],
+    ['local', join(root, 'local.git'), bareRepo(root, 'local.git')],
+  ];
+  return { server, aPath, a, targets };
+}
+
 describe('push: deletes and atomic (what backup needs of ws.push)', () => {
   it('`:ref` deletes a remote ref over HTTP and to a local path (no pack when only deleting), its tracking ref too; a missing one is refused', async () => {
-    const root = tempDir();
-    const server = await serve(root);
-    const aPath = join(root, 'a.git');
-    const a = await workspace(aPath);
-    await new Note({ name: 'n1' }).save({ commit: true });
+    const { server, aPath, a, targets } = await twoTargets();
     await a.branches.create('old', { from: 'HEAD' });
-    for (const [name, url, bare] of [
-      ['http', `${server.url}/server.git`, bareRepo(root)],
-      ['local', join(root, 'local.git'), bareRepo(root, 'local.git')],
-    ]) {
+    for (const [name, url, bare] of targets) {
       await a.remotes.add(name, url);
       await a.push({ remote: name, refs: ['refs/heads/*:refs/heads/*'] });
       expect([...refsOf(bare).keys()]).toEqual(['refs/heads/main', 'refs/heads/old']);
@@ -611,15 +618,8 @@ describe('push: deletes and atomic (what backup needs of ws.push)', () => {
   }, 60_000);
 
   it('atomic: one refused update refuses them all, over HTTP (receive-pack) and to a local path', async () => {
-    const root = tempDir();
-    const server = await serve(root);
-    const aPath = join(root, 'a.git');
-    const a = await workspace(aPath);
-    await new Note({ name: 'n1' }).save({ commit: true });
-    for (const [name, url, bare] of [
-      ['http', `${server.url}/server.git`, bareRepo(root)],
-      ['local', join(root, 'local.git'), bareRepo(root, 'local.git')],
-    ]) {
+    const { aPath, a, targets } = await twoTargets();
+    for (const [name, url, bare] of targets) {
       await a.remotes.add(name, url);
       await a.push({ remote: name });
       const before = refsOf(bare);
