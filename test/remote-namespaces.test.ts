@@ -12,6 +12,7 @@ import {
   PushRejectedError,
   RefLockedError,
   RefNotFoundError,
+  RemoteNotFoundError,
   RemoteUnreachableError,
   StagedChangesError,
   Workspace,
@@ -637,7 +638,7 @@ describe('push: deletes and atomic (what backup needs of ws.push)', () => {
     }
   }, 60_000);
 
-  it('remotes.remove drops the remote-tracking refs of its checkpoints and streams too', async () => {
+  it('remotes.remove drops the remote-tracking refs of its checkpoints and streams too; those need a configured remote', async () => {
     const root = tempDir();
     const path = join(root, 'a.git');
     const ws = await workspace(path);
@@ -654,5 +655,9 @@ describe('push: deletes and atomic (what backup needs of ws.push)', () => {
     await ws.remotes.remove('r');
     expect([...refsOf(path).keys()]).toEqual(['refs/checkpoints/cp', 'refs/heads/main']);
     expect(git(path, 'config', 'gitmodel.machine').trim()).toBe(await ws.streams.machine());
+    // a URL or path has no folder of tracking refs: fetched checkpoints and streams need a configured remote
+    await expect(ws.checkpoints.fetch({ remote: remote })).rejects.toBeInstanceOf(RemoteNotFoundError);
+    await expect(ws.streams.fetch({ remote: remote })).rejects.toBeInstanceOf(RemoteNotFoundError);
+    await expect(ws.streams.list({ remote: 'r' })).resolves.toEqual([]);
   });
 });

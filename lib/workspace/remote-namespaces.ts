@@ -4,14 +4,21 @@
 // refs/remotes/<remote>/*`), and a branch named `checkpoints/x` would land on the same ref as the
 // checkpoint `x`. They go under refs/gitmodel/remotes/<remote>/, which no branch refspec reaches.
 import { refNameProblem } from '../git/ref-names.js';
+import { RemoteNotFoundError } from '../git/remote/errors.js';
 
 export const CHECKPOINTS = 'refs/checkpoints/';
 export const STREAMS = 'refs/gitmodel/streams/';
 /** Remote-tracking refs of gitmodel's namespaces: refs/gitmodel/remotes/<remote>/{checkpoints,streams}/… */
 export const REMOTE_NAMESPACES = 'refs/gitmodel/remotes/';
 
-export const remoteCheckpoints = (remote: string): string => `${REMOTE_NAMESPACES}${remote}/checkpoints/`;
-export const remoteStreams = (remote: string): string => `${REMOTE_NAMESPACES}${remote}/streams/`;
+/** A remote's folder of tracking refs: a configured remote's name only (a URL has no place to keep them). */
+function remoteFolder(remote: string): string {
+  if (remote.includes('/') || refNameProblem(remote)) throw new RemoteNotFoundError({ remote });
+  return `${REMOTE_NAMESPACES}${remote}/`;
+}
+
+export const remoteCheckpoints = (remote: string): string => `${remoteFolder(remote)}checkpoints/`;
+export const remoteStreams = (remote: string): string => `${remoteFolder(remote)}streams/`;
 
 /** The fetch refspec of a remote's checkpoints. */
 export const checkpointsFetchSpec = (remote: string): string => `+${CHECKPOINTS}*:${remoteCheckpoints(remote)}*`;
