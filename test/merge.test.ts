@@ -11,6 +11,7 @@ import {
   MergeInProgressError,
   Model,
   type MergeConflict,
+  type Ref,
   StagedChangesError,
   UnrelatedHistoriesError,
   UnresolvedConflictsError,
@@ -633,5 +634,61 @@ describe('ws.merge: criss-cross, symmetry, history', () => {
     expect(graph.split('\n').length).toBeGreaterThanOrEqual(4);
     expect(git(path, 'cat-file', '-p', 'main').match(/^parent /gm)).toHaveLength(2);
     expectFsckClean(path);
+  });
+});
+
+describe('ws.merge: danglingRefs', () => {
+  class Person extends Model<Person> {
+    @Field({ id: true }) handle!: string;
+    @Field() name: string = '';
+  }
+  class Post extends Model<Post> {
+    @Field({ id: true }) slug!: string;
+    @Field.ref(() => Person, { nullable: true }) author: Ref<Person> | null = null;
+    @Field() title: string = '';
+  }
+
+  async function people() {
+    const path = newRepoPath();
+    const ws = await Workspace.open(path, { author: AUTHOR });
+    ws.register(Person, Post);
+    await new Person({ handle: 'ada', name: 'Ada' }).save();
+    await new Person({ handle: 'bob', name: 'Bob' }).save();
+    await new Post({ slug: 'p1', author: 'ada', title: 'one' }).save();
+    await new Post({ slug: 'p2', author: 'bob', title: 'two' }).save();
+    await ws.commit({ message: 'base' });
+    await ws.branches.create('feature');
+    return { path, ws };
+  }
+
+  it('lists a reference nobody edited whose target the other side deleted, and one a side added to an object the merge removed', async () => {
+    const { ws } = await people();
+    // feature deletes ada (p1, untouched on both sides, still points at her)
+    await onBranch(ws, 'feature', async () => (await Person.get('ada')).delete());
+    // main adds a post by bob and one by ada
+    await new Post({ slug: 'p3', author: 'ada', title: 'three' }).save();
+    await new Post({ slug: 'p4', author: 'bob', title: 'four' }).save();
+    await ws.commit({ message: 'more posts' });
+    const result = await ws.merge('feature');
+    expect(result.status).toBe('merged');
+    expect(result.danglingRefs).toEqual([
+      { model: 'post', id: 'p1', field: 'author', target: { model: 'person', id: 'ada' } },
+      { model: 'post', id: 'p3', field: 'author', target: { model: 'person', id: 'ada' } },
+    ]);
+    // the merge is still made: dangling references are reported, not refused
+    expect(await Person.exists('ada')).toBe(false);
+  });
+
+  it('a fast-forward and a dry run report them too; a merge that deletes nothing referenced reports none', async () => {
+    const { ws } = await people();
+    await onBranch(ws, 'feature', async () => (await Person.get('bob')).delete());
+    const dry = await ws.merge('feature', { dryRun: true });
+    expect(dry.status).toBe('fast-forward');
+    expect(dry.danglingRefs).toEqual([{ model: 'post', id: 'p2', field: 'author', target: { model: 'person', id: 'bob' } }]);
+    await ws.branches.create('edits');
+    await onBranch(ws, 'edits', () => new Post({ slug: 'p5', author: 'ada', title: 'five' }).save().then(() => undefined));
+    await ws.merge('feature');
+    const clean = await ws.merge('edits');
+    expect(clean.danglingRefs).toEqual([]);
   });
 });

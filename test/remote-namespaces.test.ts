@@ -99,6 +99,12 @@ describe('checkpoints on a remote', () => {
       ['cp2', cp2.oid],
     ]);
     expect(await b.checkpoints.list()).toEqual([]);
+    // one deleted on the remote goes with prune, from the checkpoints' folder only
+    git(bare, 'update-ref', '-d', 'refs/checkpoints/cp1');
+    expect((await b.checkpoints.fetch({ prune: true })).pruned).toEqual(['refs/gitmodel/remotes/origin/checkpoints/cp1']);
+    git(bare, 'update-ref', 'refs/checkpoints/cp1', cp1.oid);
+    await b.checkpoints.fetch();
+    expect(git(bPath, 'rev-parse', 'refs/remotes/origin/checkpoints/cp1').trim()).toBe(main);
     // `origin/checkpoints/cp2`: no branch of that name, so the fetched checkpoint
     expect((await Note.get('n1', { at: 'origin/checkpoints/cp2' })).text).toBe('second');
     expect((await Note.get('n1', { at: 'refs/gitmodel/remotes/origin/checkpoints/cp1' })).text).toBe('first');

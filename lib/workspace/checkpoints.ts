@@ -99,7 +99,7 @@ export class Checkpoints {
    * Fetches a remote's checkpoints to refs/gitmodel/remotes/<remote>/checkpoints/<name> (never
    * over local ones); read them as `<remote>/checkpoints/<name>`.
    */
-  async fetch(options: RemoteCallOptions = {}): Promise<FetchResult> {
+  async fetch(options: RemoteCallOptions & { prune?: boolean } = {}): Promise<FetchResult> {
     return fetchRemote(this.ws.repo, { ...options, refs: [checkpointsFetchSpec(options.remote ?? 'origin')] });
   }
 

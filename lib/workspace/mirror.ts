@@ -72,7 +72,7 @@ function diff(source: ReadonlyMap<string, string>, target: ReadonlyMap<string, s
 /** `ws.remotes`: the remotes in config, and mirror backups to / restores from any of them (or a URL or path). */
 export class MirroringRemotes extends Remotes {
   constructor(private readonly host: MirrorHost) {
-    super(host.repo);
+    super(host.repo, host.branch);
   }
 
   /**

@@ -115,7 +115,7 @@ export class Streams {
   }
 
   /** Fetches every machine's streams to refs/gitmodel/remotes/<remote>/streams/<machine>/<branch>. */
-  async fetch(options: RemoteCallOptions = {}): Promise<FetchResult> {
+  async fetch(options: RemoteCallOptions & { prune?: boolean } = {}): Promise<FetchResult> {
     return fetchRemote(this.ws.repo, { ...options, refs: [streamsFetchSpec(options.remote ?? 'origin')] });
   }
 
