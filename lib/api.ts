@@ -18,7 +18,9 @@ export {
 export type { HttpClient, AuthCallback, GitAuth, GitHttpRequest, GitHttpResponse } from './git/remote/http-client.js';
 export type { RemoteProgress } from './git/remote/smart-http.js';
 export type { TagInfo } from './workspace/tags.js';
-export type { CheckpointInfo } from './workspace/checkpoints.js';
+export type { CheckpointInfo, CheckpointPushOptions } from './workspace/checkpoints.js';
+export type { Streams, StreamInfo, StreamMergeOptions, StreamMergeResult } from './workspace/streams.js';
+export type { MirroringRemotes, MirrorChange, MirrorDiff, MirrorOptions } from './workspace/mirror.js';
 export type { Files, FileWriteOptions } from './workspace/files.js';
 export type { MergeOptions, MergeResult, MergingInfo, OnConflict } from './workspace/merge.js';
 export type {

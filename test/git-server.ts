@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import type { HttpClient } from '../lib/git/remote/http-client.js';
 import { GIT_ENV } from './helpers.js';
 
@@ -52,6 +53,19 @@ export async function startGitServer(root: string, options: GitServerOptions = {
         child.once('exit', () => resolve());
         child.kill();
       }),
+  };
+}
+
+/** A startGitServer for the tests of one file: each server is stopped after the test that started it. */
+export function serverPerTest(): (root: string, options?: GitServerOptions) => Promise<GitServer> {
+  const servers: GitServer[] = [];
+  afterEach(async () => {
+    while (servers.length) await servers.pop()!.stop();
+  });
+  return async (root, options = {}) => {
+    const server = await startGitServer(root, options);
+    servers.push(server);
+    return server;
   };
 }
 

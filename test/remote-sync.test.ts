@@ -3,7 +3,7 @@
 // `git http-backend` (test/git-server.ts, its own process) and against local bare repositories.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Field,
   MemoryBackend,
@@ -15,7 +15,7 @@ import {
   Workspace,
 } from '../lib/index.js';
 import { nodeHttpClient } from '../lib/git/remote/node-http.js';
-import { losingReceivePackReports, startGitServer, type GitServer } from './git-server.js';
+import { losingReceivePackReports, serverPerTest } from './git-server.js';
 import { expectFsckClean, git, tempDir } from './helpers.js';
 
 class Note extends Model<Note> {
@@ -24,16 +24,7 @@ class Note extends Model<Note> {
 }
 
 const AUTHOR = { name: 'Ada', email: 'ada@example.com' };
-const servers: GitServer[] = [];
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.stop();
-});
-
-async function serve(root: string, options: Parameters<typeof startGitServer>[1] = {}): Promise<GitServer> {
-  const server = await startGitServer(root, options);
-  servers.push(server);
-  return server;
-}
+const serve = serverPerTest();
 
 async function workspace(path: string): Promise<Workspace> {
   const ws = await Workspace.open(path, { author: AUTHOR });

@@ -67,8 +67,8 @@ class Queue {
   }
 }
 
-/** Candidates reached from both `a` and `b` (some may be ancestors of others). */
-async function paintDown(read: ReadCommitNode, a: string, others: string[]): Promise<{ candidates: string[]; read: number }> {
+/** A walk newest first that marks each commit with the sides reaching it (flags), commits read once. */
+function painter(read: ReadCommitNode) {
   const flags = new Map<string, number>();
   const nodes = new Map<string, CommitNode>();
   const queue = new Queue();
@@ -78,6 +78,12 @@ async function paintDown(read: ReadCommitNode, a: string, others: string[]): Pro
     flags.set(oid, (flags.get(oid) ?? 0) | flag);
     queue.push(oid, node.time);
   };
+  return { flags, nodes, queue, visit };
+}
+
+/** Candidates reached from both `a` and `b` (some may be ancestors of others). */
+async function paintDown(read: ReadCommitNode, a: string, others: string[]): Promise<{ candidates: string[]; read: number }> {
+  const { flags, nodes, queue, visit } = painter(read);
   await visit(a, ONE);
   for (const b of others) await visit(b, TWO);
   const candidates: string[] = [];
@@ -143,4 +149,31 @@ export async function mergeBases(read: ReadCommitNode, a: string, b: string): Pr
     if (!redundant) best.push(candidate);
   }
   return best.sort();
+}
+
+/**
+ * How many commits `a` has that `b` has not, and the reverse (`git rev-list --left-right --count
+ * a...b`); `b` null: every commit of `a`. The same paint as merge bases: the walk stops when every
+ * commit left is reached from both sides, so it reads the commits since the fork.
+ */
+export async function aheadBehind(read: ReadCommitNode, a: string, b: string | null): Promise<{ ahead: number; behind: number }> {
+  const { flags, nodes, queue, visit } = painter(read);
+  await visit(a, ONE);
+  if (b !== null) await visit(b, TWO);
+  const live = () => queue.all().some((oid) => flags.get(oid) !== (ONE | TWO));
+  while (queue.size && live()) {
+    const oid = queue.pop();
+    const flag = flags.get(oid)!;
+    for (const parent of nodes.get(oid)!.parents) {
+      if (((flags.get(parent) ?? 0) & flag) === flag) continue;
+      await visit(parent, flag);
+    }
+  }
+  let ahead = 0;
+  let behind = 0;
+  for (const flag of flags.values()) {
+    if (flag === ONE) ahead++;
+    else if (flag === TWO) behind++;
+  }
+  return { ahead, behind };
 }

@@ -4,6 +4,7 @@
 // so no Buffer, whose slice() shares memory, travels further.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { crc32, deflateSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import type { Platform } from './platform.js';
 
@@ -45,4 +46,5 @@ export const nodePlatform: Platform = {
   },
   asyncContext: <T>() => new AsyncLocalStorage<T>(),
   environment: () => process.env,
+  hostname: () => hostname(),
 };

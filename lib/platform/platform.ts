@@ -45,4 +45,6 @@ export interface Platform {
   readonly asyncContext?: <T>() => AsyncContext<T>;
   /** the process environment (Node: process.env), read at each call; absent where there is none */
   environment?(): Environment;
+  /** this host's name (Node: os.hostname()); absent where there is none (a browser) */
+  hostname?(): string;
 }

@@ -5,6 +5,8 @@
 import { ConfigurationError, RefExistsError } from '../errors.js';
 import { displayMessage, normalizeMessage } from '../git/message.js';
 import { assertAbsent, assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
+import { CHECKPOINTS, checkpointsFetchSpec, remoteCheckpoints } from './remote-namespaces.js';
+import { fetchRemote, pushRemote, type FetchResult, type PushResult, type RemoteCallOptions } from './remotes.js';
 
 export interface CheckpointInfo {
   name: string;
@@ -23,7 +25,14 @@ export interface StoredIndex {
   parent: string | null;
 }
 
-const PREFIX = 'refs/checkpoints/';
+const PREFIX = CHECKPOINTS;
+
+export interface CheckpointPushOptions extends RemoteCallOptions {
+  /** which checkpoints (default: every one) */
+  names?: string[];
+  /** replace a remote checkpoint of the same name that holds another commit (default: PushRejectedError 'already exists') */
+  force?: boolean;
+}
 
 /** A time as a ref name: ISO 8601 without the colons git refuses (2026-05-01T120000.123Z). */
 function timeName(date: Date): string {
@@ -60,14 +69,38 @@ export class Checkpoints {
     }
   }
 
-  /** Every checkpoint, oldest first. */
-  async list(): Promise<CheckpointInfo[]> {
+  /**
+   * Every checkpoint, oldest first; with `remote`, those fetched from it (checkpoints.fetch()),
+   * kept under refs/gitmodel/remotes/<remote>/checkpoints/.
+   */
+  async list(options: { remote?: string } = {}): Promise<CheckpointInfo[]> {
     const out: CheckpointInfo[] = [];
-    for (const { name, ref, oid } of await listRefs(this.ws.repo, PREFIX)) {
+    const prefix = options.remote === undefined ? PREFIX : remoteCheckpoints(options.remote);
+    for (const { name, ref, oid } of await listRefs(this.ws.repo, prefix)) {
       const commit = await this.ws.repo.readCommit(oid);
       out.push({ name, ref, oid, date: new Date(commit.committer.timestamp * 1000), message: displayMessage(commit.message) });
     }
     return out.sort((a, b) => a.date.getTime() - b.date.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * Pushes checkpoints (all, or `names`) to the same names on a remote (default 'origin'). A
+   * checkpoint is immutable: one the remote has under the same name with another commit is
+   * refused (PushRejectedError, reason 'already exists') unless `force`; nothing is pushed then.
+   */
+  async push(options: CheckpointPushOptions = {}): Promise<PushResult> {
+    const { names, force, ...call } = options;
+    for (const name of names ?? []) assertRefName(name);
+    const refs = names ? names.map((n) => `${PREFIX}${n}:${PREFIX}${n}`) : [`${PREFIX}*:${PREFIX}*`];
+    return pushRemote(this.ws.repo, this.ws.ref, { ...call, refs, force: force === true });
+  }
+
+  /**
+   * Fetches a remote's checkpoints to refs/gitmodel/remotes/<remote>/checkpoints/<name> (never
+   * over local ones); read them as `<remote>/checkpoints/<name>`.
+   */
+  async fetch(options: RemoteCallOptions & { prune?: boolean } = {}): Promise<FetchResult> {
+    return fetchRemote(this.ws.repo, { ...options, refs: [checkpointsFetchSpec(options.remote ?? 'origin')] });
   }
 
   /** Deletes a checkpoint; returns its commit. */

@@ -23,6 +23,7 @@ import { SmartHttpRemote, type RemoteProgress } from '../git/remote/smart-http.j
 import { isAncestor } from '../merge/merge-base.js';
 import { platform } from '../platform/current.js';
 import { concatBytes, uint32BE, utf8 } from '../util/bytes.js';
+import { acceptableRemoteRef, CHECKPOINTS, checkpointsFetchSpec, REMOTE_NAMESPACES, trackingRef } from './remote-namespaces.js';
 import { branchesTracking, readUpstream, writeUpstream, type Upstream } from './upstream.js';
 
 export interface RemoteInfo {
@@ -39,6 +40,11 @@ export interface AddRemoteOptions {
   push?: string[];
   /** allow `user:password@` in the URL (it is written to config in clear); default false */
   allowCredentialsInUrl?: boolean;
+  /**
+   * also fetch the remote's checkpoints (to refs/gitmodel/remotes/<name>/checkpoints/*) and push
+   * the local ones, with the branch (`push = HEAD`), so `git fetch` / `git push` by hand do the same
+   */
+  checkpoints?: boolean;
   /** make it the workspace branch's upstream (`branch.<name>.remote`/`.merge`, as `git push -u`) */
   upstream?: boolean;
 }
@@ -82,16 +88,20 @@ export interface FetchResult {
 }
 
 export interface PushOptions extends RemoteCallOptions {
-  /** refspecs (`main`, `refs/heads/a:refs/heads/b`); default: the workspace's branch to the same name */
+  /** refspecs (`main`, `refs/heads/a:refs/heads/b`, `:refs/heads/gone` deletes); default: the workspace's branch to the same name */
   refs?: string[];
   /** true: overwrite whatever the remote has; 'with-lease': only if it is still at our remote-tracking value */
   force?: boolean | 'with-lease';
+  /** all updates or none (receive-pack's `atomic`; a local path checks every ref first and undoes a partial update) */
+  atomic?: boolean;
 }
 
 export interface PushResult {
   updated: RefMove[];
   /** remote refs that already had the value pushed */
   upToDate: string[];
+  /** remote refs deleted (`:ref` refspecs), with the value they had; present when there were some */
+  deleted?: { ref: string; old: string }[];
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -127,8 +137,8 @@ export class Remotes {
     if (!NAME.test(name)) throw new TypeError(`${JSON.stringify(name)} is not a valid remote name`);
     checkUrl(url, options.allowCredentialsInUrl ?? false);
     if ((await this.list()).some((r) => r.name === name)) throw new TypeError(`remote ${JSON.stringify(name)} already exists`);
-    const fetch = options.fetch ?? [`+refs/heads/*:refs/remotes/${name}/*`];
-    const push = options.push ?? [];
+    const fetch = [...(options.fetch ?? [`+refs/heads/*:refs/remotes/${name}/*`]), ...(options.checkpoints ? [checkpointsFetchSpec(name)] : [])];
+    const push = [...(options.push ?? (options.checkpoints ? ['HEAD'] : [])), ...(options.checkpoints ? [`${CHECKPOINTS}*:${CHECKPOINTS}*`] : [])];
     for (const spec of [...fetch, ...push]) parseRefspec(spec);
     await this.edit(name, [['url', url], ...fetch.map((f) => ['fetch', f] as [string, string]), ...push.map((p) => ['push', p] as [string, string])]);
     if (options.upstream) await this.setUpstream(name);
@@ -167,12 +177,16 @@ export class Remotes {
     ]);
   }
 
-  /** Removes the remote's section, the upstreams on it (as `git remote remove`), and its remote-tracking refs (refs/remotes/<name>/*). */
+  /**
+   * Removes the remote's section, the upstreams on it (as `git remote remove`), and its
+   * remote-tracking refs (refs/remotes/<name>/*, refs/gitmodel/remotes/<name>/*).
+   */
   async remove(name: string): Promise<void> {
     await this.get(name);
     await this.edit(name, null);
     for (const branch of await branchesTracking(this.repo, name)) await writeUpstream(this.repo, branch, null);
-    for (const ref of await this.repo.refs.list(`refs/remotes/${name}/`)) {
+    const refs = [...(await this.repo.refs.list(`refs/remotes/${name}/`)), ...(await this.repo.refs.list(`${REMOTE_NAMESPACES}${name}/`))];
+    for (const ref of refs) {
       const oid = await this.repo.refs.read(ref);
       if (oid) await this.repo.refs.delete(ref, oid);
     }
@@ -211,8 +225,33 @@ async function openLocal(url: string): Promise<Repository> {
   }
 }
 
-async function remoteOf(repo: Repository, name: string): Promise<RemoteInfo> {
-  return new Remotes(repo).get(name);
+/**
+ * A configured remote, or, as `git fetch <url>` takes one, a URL or path that names no configured
+ * remote (`anonymous`: no refspecs, no remote-tracking refs).
+ */
+async function remoteOf(repo: Repository, name: string): Promise<RemoteInfo & { anonymous?: boolean }> {
+  const found = (await new Remotes(repo).list()).find((r) => r.name === name);
+  if (found) return found;
+  if (!NAME.test(name) && (/^[a-z][a-z0-9+.-]*:\/\//i.test(name) || /[/\\]/.test(name))) return { name, url: name, fetch: [], push: [], anonymous: true };
+  throw new RemoteNotFoundError({ remote: name });
+}
+
+/**
+ * The refs a remote has (`git ls-remote`), names a server sends that are not valid ref names
+ * left out (acceptableRemoteRef).
+ */
+export async function listRemoteRefs(repo: Repository, options: RemoteCallOptions = {}): Promise<Map<string, string>> {
+  const info = await remoteOf(repo, options.remote ?? 'origin');
+  let refs: Map<string, string>;
+  if (isHttp(info.url)) {
+    const { remote, release } = smartRemote(info.url, options);
+    try {
+      refs = (await remote.discover('git-upload-pack')).refs;
+    } finally {
+      release();
+    }
+  } else refs = await localRefs(await openLocal(info.url));
+  return new Map([...refs].filter(([name]) => acceptableRemoteRef(name)));
 }
 
 function smartRemote(url: string, options: RemoteCallOptions): { remote: SmartHttpRemote; release(): void } {
@@ -376,7 +415,9 @@ export async function fetchRemote(repo: Repository, options: FetchOptions = {}):
   let advertised: Map<string, string>;
   const targets: { dst: string; oid: string; force: boolean }[] = [];
   const plan = (refs: Map<string, string>) => {
-    for (const m of mapFetch(refspecs, refs.keys())) if (m.dst) targets.push({ dst: m.dst, oid: refs.get(m.src)!, force: m.force });
+    // a name the server sent that git could not hold never becomes a ref (nor a file path)
+    const names = [...refs.keys()].filter(acceptableRemoteRef);
+    for (const m of mapFetch(refspecs, names)) if (m.dst && acceptableRemoteRef(m.dst)) targets.push({ dst: m.dst, oid: refs.get(m.src)!, force: m.force });
   };
   if (isHttp(info.url)) {
     const { remote, release } = smartRemote(info.url, options);
@@ -473,6 +514,33 @@ async function pruneTracking(repo: Repository, refspecs: readonly string[], adve
   return pruned;
 }
 
+/**
+ * The ref updates of a push to a local repository, each by compare-and-swap as receive-pack
+ * applies them. `atomic`: every ref is checked first, and should one move meanwhile the updates
+ * already made are undone (by compare-and-swap again), so the refs end as they were.
+ */
+async function applyLocally(dest: Repository, updates: readonly { ref: string; old: string; new: string }[], atomic: boolean, url: string): Promise<void> {
+  const log = () => ({ who: { name: 'gitmodel', email: 'gitmodel@localhost', timestamp: Math.floor(Date.now() / 1000), tzOffset: 0 }, message: 'push' });
+  const move = (ref: string, from: string, to: string) =>
+    to === ZERO_OID ? dest.refs.delete(ref, from) : dest.refs.update(ref, to, from === ZERO_OID ? null : from, log());
+  const refuse = (ref: string, accepted: string[]) => new PushRejectedError({ url, refs: [{ ref, reason: 'failed to update ref (it moved)' }], accepted });
+  if (atomic) {
+    for (const u of updates) if (((await dest.refs.read(u.ref)) ?? ZERO_OID) !== u.old) throw refuse(u.ref, []);
+  }
+  const done: (typeof updates)[number][] = [];
+  for (const u of updates) {
+    try {
+      await move(u.ref, u.old, u.new);
+      done.push(u);
+    } catch (error) {
+      if (atomic) for (const d of done.reverse()) await move(d.ref, d.new, d.old).catch(() => undefined);
+      // moved since we looked: compare-and-swap refused it, as receive-pack would
+      if (error instanceof StaleBranchError) throw refuse(u.ref, atomic ? [] : done.map((d) => d.ref));
+      throw error;
+    }
+  }
+}
+
 /** A pack of these objects, undeltified (no delta can name a base the server lacks). */
 export function buildPack(objects: readonly PendingObject[]): Uint8Array[] {
   const parts: Uint8Array[] = [concatBytes([utf8('PACK'), uint32BE(2), uint32BE(objects.length)])];
@@ -490,11 +558,12 @@ export function buildPack(objects: readonly PendingObject[]): Uint8Array[] {
 export async function pushRemote(repo: Repository, branchRef: string, options: PushOptions = {}): Promise<PushResult> {
   const name = options.remote ?? 'origin';
   const info = await remoteOf(repo, name);
-  const refspecs = options.refs ?? (info.push.length ? info.push : [`${branchRef}:${branchRef}`]);
+  // `HEAD` in a push refspec (git's `push = HEAD`) is the workspace's branch
+  const refspecs = (options.refs ?? (info.push.length ? info.push : [`${branchRef}:${branchRef}`])).map((s) => s.replace(/^(\+?)HEAD(?=:|$)/, `$1${branchRef}`));
   const local = await localRefs(repo);
   local.delete('HEAD');
-  const mappings = mapPush(refspecs, local.keys()).filter((m) => m.src !== '');
-  const tracking = (dst: string) => (dst.startsWith('refs/heads/') ? `refs/remotes/${name}/${dst.slice('refs/heads/'.length)}` : undefined);
+  const mappings = mapPush(refspecs, local.keys());
+  const tracking = (dst: string) => (info.anonymous ? undefined : trackingRef(name, dst));
 
   let remoteRefs: Map<string, string>;
   let http: { remote: SmartHttpRemote; release(): void; adv: Advertisement } | undefined;
@@ -518,8 +587,13 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
     const upToDate: string[] = [];
     const rejected: { ref: string; reason: string }[] = [];
     for (const m of mappings) {
-      const next = local.get(m.src)!;
       const theirs = remoteRefs.get(m.dst!) ?? ZERO_OID;
+      if (m.src === '') {
+        if (theirs === ZERO_OID) rejected.push({ ref: m.dst!, reason: 'remote ref does not exist' });
+        else updates.push({ ref: m.dst!, old: theirs, new: ZERO_OID });
+        continue;
+      }
+      const next = local.get(m.src)!;
       if (theirs === next) {
         upToDate.push(m.dst!);
         continue;
@@ -532,6 +606,10 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
           continue;
         }
         old = lease ?? ZERO_OID;
+      } else if (options.force !== true && !m.force && theirs !== ZERO_OID && m.dst!.startsWith(CHECKPOINTS)) {
+        // a checkpoint is immutable once made (as git treats tags): another commit under its name is refused
+        rejected.push({ ref: m.dst!, reason: 'already exists' });
+        continue;
       } else if (options.force !== true && !m.force && theirs !== ZERO_OID) {
         const known = await repo.hasObject(theirs);
         if (!known || !(await isAncestor(readNode(repo), theirs, next).catch(() => false))) {
@@ -544,6 +622,7 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
     const url = info.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
     if (rejected.length) throw new PushRejectedError({ url, refs: rejected, accepted: [] });
     if (updates.length === 0) return { updated: [], upToDate };
+    const sent = updates.filter((u) => u.new !== ZERO_OID).map((u) => u.new);
 
     // what the remote has: the commits reachable from its refs we know, and their tips' trees
     let objects: PendingObject[];
@@ -554,32 +633,28 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
       const checkedOut = await dest.checkedOut();
       const busy = updates.filter((u) => checkedOut.has(u.ref));
       if (busy.length) throw new PushRejectedError({ url, refs: busy.map((u) => ({ ref: u.ref, reason: 'branch is currently checked out' })), accepted: [] });
-      objects = await missingObjects(repo, updates.map((u) => u.new), async (oid) => known.has(oid));
+      objects = await missingObjects(repo, sent, async (oid) => known.has(oid));
       await dest.writeObjects(objects);
-      const accepted: string[] = [];
-      for (const u of updates) {
-        try {
-          await dest.refs.update(u.ref, u.new, u.old === ZERO_OID ? null : u.old, { who: { name: 'gitmodel', email: 'gitmodel@localhost', timestamp: Math.floor(Date.now() / 1000), tzOffset: 0 }, message: 'push' });
-          accepted.push(u.ref);
-        } catch (error) {
-          if (!(error instanceof StaleBranchError)) throw error;
-          // moved since we looked: compare-and-swap refused it, as receive-pack would
-          throw new PushRejectedError({ url, refs: [{ ref: u.ref, reason: 'failed to update ref (it moved)' }], accepted });
-        }
-      }
+      await applyLocally(dest, updates, options.atomic ?? false, url);
     } else {
       const tips: string[] = [];
       for (const oid of new Set(remoteRefs.values())) if (oid !== ZERO_OID && (await repo.hasObject(oid))) tips.push(oid);
       const known = await knownObjects(repo, tips);
-      objects = await missingObjects(repo, updates.map((u) => u.new), async (oid) => known.has(oid));
-      await http!.remote.sendPack({ advertisement: http!.adv, updates, pack: buildPack(objects) });
+      objects = await missingObjects(repo, sent, async (oid) => known.has(oid));
+      await http!.remote.sendPack({ advertisement: http!.adv, updates, pack: sent.length ? buildPack(objects) : undefined, atomic: options.atomic });
     }
-    const updated: RefMove[] = updates.map((u) => ({ ref: u.ref, old: u.old === ZERO_OID ? null : u.old, new: u.new }));
+    const updated: RefMove[] = updates.filter((u) => u.new !== ZERO_OID).map((u) => ({ ref: u.ref, old: u.old === ZERO_OID ? null : u.old, new: u.new }));
+    const deleted = updates.filter((u) => u.new === ZERO_OID).map((u) => ({ ref: u.ref, old: u.old }));
     for (const u of updates) {
       const t = tracking(u.ref);
-      if (t) await moveTracking(repo, t, u.new, `update by push`).catch(() => undefined);
+      if (!t) continue;
+      if (u.new !== ZERO_OID) await moveTracking(repo, t, u.new, `update by push`).catch(() => undefined);
+      else {
+        const had = await repo.refs.read(t);
+        if (had) await repo.refs.delete(t, had).catch(() => undefined);
+      }
     }
-    return { updated, upToDate };
+    return { updated, upToDate, ...(deleted.length ? { deleted } : {}) };
   } finally {
     http?.release();
   }

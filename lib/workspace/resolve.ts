@@ -1,8 +1,10 @@
 // Revisions as a workspace names them: what `git rev-parse` accepts, `HEAD` being the workspace's
-// own ref, and a checkpoint by its bare name after every branch, tag and oid. The CLI resolves
+// own ref, a checkpoint by its bare name after every branch, tag and oid, and a checkpoint or
+// stream fetched from a remote (`origin/checkpoints/x`, kept under refs/gitmodel/remotes/). The CLI resolves
 // revisions through this too, without opening a workspace.
 import { RefNotFoundError } from '../errors.js';
 import type { Repository } from '../git/repository.js';
+import { REMOTE_NAMESPACES } from './remote-namespaces.js';
 
 /** A commit oid for a revision; `head` is the ref `HEAD` stands for (a workspace's branch). */
 export async function resolveAt(repo: Repository, at: string, head?: string): Promise<string> {
@@ -10,6 +12,9 @@ export async function resolveAt(repo: Repository, at: string, head?: string): Pr
     return await repo.resolve(at, head);
   } catch (error) {
     if (!(error instanceof RefNotFoundError)) throw error;
-    return repo.resolve(`checkpoints/${at}`).catch(() => Promise.reject(error));
+    return repo
+      .resolve(`checkpoints/${at}`)
+      .catch(() => repo.resolve(`${REMOTE_NAMESPACES}${at}`))
+      .catch(() => Promise.reject(error));
   }
 }

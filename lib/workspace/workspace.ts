@@ -37,10 +37,13 @@ import { committerFor, configuredIdentity, type DefaultIdentity, toPerson } from
 import { CommitSnapshot, type TreeReader } from './snapshot.js';
 import { type StageOp, StagedTree } from './staged-tree.js';
 import { Tags } from './tags.js';
-import { Remotes, type FetchOptions, type FetchResult, type PushOptions, type PushResult } from './remotes.js';
+import { type FetchOptions, type FetchResult, type PushOptions, type PushResult } from './remotes.js';
 import { fetchFor, pull, pushFor, sync, type PullOptions, type PullResult, type SyncHost, type SyncOptions, type SyncResult } from './sync.js';
 import { LiveSync, type LiveSyncOptions } from './sync-live.js';
 import { redoCommit, undoCommit } from './undo.js';
+import { REMOTE_NAMESPACES } from './remote-namespaces.js';
+import { Streams } from './streams.js';
+import { MirroringRemotes } from './mirror.js';
 
 export { EMPTY_TREE };
 export { BIND, type Bindable, type ModelBinding, type ModelHost } from './model-host.js';
@@ -435,7 +438,9 @@ export class Workspace implements ModelHost {
 
   /**
    * A commit oid for a revision; `HEAD` is this workspace's branch. A checkpoint may be named
-   * without its namespace, after every branch, tag and oid.
+   * without its namespace, after every branch, tag and oid; a fetched checkpoint or stream as
+   * `<remote>/checkpoints/<name>` or `<remote>/streams/<machine>/<branch>` (refs/gitmodel/remotes/,
+   * after a remote branch of that name).
    */
   resolve(at: string): Promise<string> {
     return resolveAt(this.repo, at, this.ref);
@@ -490,9 +495,9 @@ export class Workspace implements ModelHost {
     return this.index.caseTwin(path);
   }
 
-  /** The remotes in the repository's config (`git remote -v` sees the same). */
-  get remotes(): Remotes {
-    return new Remotes(this.repo, this.position.name);
+  /** The remotes in the repository's config (`git remote -v` sees the same), and mirror backup / restore. */
+  get remotes(): MirroringRemotes {
+    return new MirroringRemotes(this);
   }
 
   /**
@@ -502,6 +507,11 @@ export class Workspace implements ModelHost {
    */
   fetch(options: FetchOptions = {}): Promise<FetchResult> {
     return fetchFor(this.syncHost(), options);
+  }
+
+  /** This machine's stream of the branch on a remote, and the other machines' (git-pulsar): publish, fetch, list, merge. */
+  get streams(): Streams {
+    return new Streams(this);
   }
 
   /**

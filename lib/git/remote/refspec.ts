@@ -82,7 +82,8 @@ const ABBREVIATIONS = ['%s', 'refs/%s', 'refs/tags/%s', 'refs/heads/%s', 'refs/r
 
 /** The ref an abbreviated source names among `names` (git's find_ref_by_name_abbrev), or undefined. */
 export function resolveAbbreviation(abbrev: string, names: Iterable<string>): string | undefined {
-  const available = new Set(names);
+  // a Set is used as given: mapFetch/mapPush resolve one per refspec (a mirror has one per ref)
+  const available = names instanceof Set ? (names as Set<string>) : new Set(names);
   for (const rule of ABBREVIATIONS) {
     const candidate = rule.replace('%s', abbrev);
     if (available.has(candidate)) return candidate;
@@ -106,6 +107,7 @@ export function fetchDestination(dst: string): string {
  */
 export function mapFetch(refspecs: readonly (Refspec | string)[], names: Iterable<string>): RefMapping[] {
   const advertised = [...names].filter((n) => !n.endsWith('^{}'));
+  let advertisedSet: Set<string> | undefined;
   const out: RefMapping[] = [];
   const byDst = new Map<string, RefMapping>();
   const add = (m: RefMapping) => {
@@ -133,7 +135,7 @@ export function mapFetch(refspecs: readonly (Refspec | string)[], names: Iterabl
       }
       continue;
     }
-    const src = resolveAbbreviation(spec.src, advertised);
+    const src = resolveAbbreviation(spec.src, (advertisedSet ??= new Set(advertised)));
     if (src === undefined) throw new RefspecError(formatRefspec(spec), `the remote has no ref ${JSON.stringify(spec.src)}`);
     add({ src, dst: spec.dst === undefined ? undefined : fetchDestination(spec.dst), force: spec.force });
   }
@@ -165,6 +167,7 @@ export function sourcesOf(refspecs: readonly (Refspec | string)[], dst: string):
  */
 export function mapPush(refspecs: readonly (Refspec | string)[], names: Iterable<string>): RefMapping[] {
   const local = [...names];
+  let localSet: Set<string> | undefined;
   const out: RefMapping[] = [];
   for (const item of refspecs) {
     const spec = typeof item === 'string' ? parseRefspec(item) : item;
@@ -176,7 +179,7 @@ export function mapPush(refspecs: readonly (Refspec | string)[], names: Iterable
         if (middle !== undefined) out.push({ src: name, dst: expandRef(spec.dst ?? spec.src, middle), force: spec.force });
       }
     } else {
-      const src = resolveAbbreviation(spec.src, local);
+      const src = resolveAbbreviation(spec.src, (localSet ??= new Set(local)));
       if (src === undefined) throw new RefspecError(formatRefspec(spec), `src refspec ${spec.src} does not match any`);
       out.push({ src, dst: pushDestination(src, spec), force: spec.force });
     }
