@@ -62,6 +62,7 @@ export type {
   RefLogEntry,
   RefStore,
   RepositoryBackend,
+  DerivedFiles,
 } from './git/ports.js';
 export type { GitObject, ObjectType, PendingObject } from './git/object.js';
 export type { Person } from './git/person.js';
@@ -75,6 +76,10 @@ export { Model, workspaceOf } from './model/model.js';
 export type { ReadOptions, WriteOptions, HistoryReadOptions, RestoreOptions, ModelInit } from './model/model.js';
 export { Ref } from './model/ref.js';
 export { ModelSet } from './model/results.js';
+export { QuerySet } from './model/query-types.js';
+export type { CountOptions, FindOneOptions, FindOptions, Include, OrderBy, Page, PageOptions, Where } from './model/query-types.js';
+export type { QueryPlan } from './query/run.js';
+export type { IndexCounters, IndexProblem, IndexStatus } from './workspace/model-host.js';
 export { Field } from './metadata/field.js';
 export type { FieldOptions, TypeSpec } from './metadata/field.js';
 export type { ModelOptions } from './metadata/model-options.js';
