@@ -265,6 +265,19 @@ describe('snapshots: staged changes, revisions, upkeep proportional to the chang
     expect(status().rows).toBe(120);
   });
 
+  test('a run of staged saves (each checked for unique titles) indexes each changed object once, not the run so far again', async () => {
+    const ws = await Workspace.open(new MemoryBackend());
+    ws.register(Author, Post);
+    await seed(ws, 100);
+    await Post.count();
+    const rows = () => ws.indexes.status().find((s) => s.model === 'post')!.counters.rowsIndexed;
+    const before = rows();
+    for (let i = 0; i < 50; i++) await new Post({ slug: `extra-${i}`, title: `Extra ${i}` }).save();
+    expect(rows() - before).toBe(49); // the first save's check sees the head; each later one indexes the save before it
+    expect(await Post.count({ where: { title: { startsWith: 'Extra' } } })).toBe(50);
+    expect(rows() - before).toBe(50);
+  });
+
   test('commits by another writer are seen once the workspace catches up', async () => {
     const backend = new MemoryBackend();
     const a = await Workspace.open(backend);

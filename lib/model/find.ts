@@ -81,6 +81,7 @@ async function snapshotOf(cls: Function, host: ModelHost, at: string | undefined
       root,
       readTree: host.readTree,
       values: async (oid, path) => (await decodedAt(cls, host, reader, oid, path)).values,
+      stored: (oid) => host.repo.hasObject(oid),
     },
   };
 }
@@ -244,6 +245,7 @@ export function indexHooks(cls: Function, host: ModelHost): IndexHooks | undefin
     root,
     readTree: host.readTree,
     values: async (oid, path) => (await decodedAt(cls, host, host.staged, oid, path)).values,
+    stored: (oid) => host.repo.hasObject(oid),
   });
   return {
     status: () => index().status(),

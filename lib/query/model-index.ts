@@ -4,12 +4,13 @@
 // the folder's tree oid and a hash of the index definition: a file can only ever describe exactly
 // that tree, and one that is missing, stale or corrupt is rebuilt without a word.
 import type { DerivedFiles } from '../git/ports.js';
-import type { ReadTree } from '../git/tree-diff.js';
-import { diffTrees } from '../git/tree-diff.js';
+import { diffTrees, type ReadTree, type Tree } from '../git/tree-diff.js';
 import { isTreeMode } from '../git/tree.js';
+import { CorruptObjectError } from '../errors.js';
 import type { FieldDef, Schema } from '../metadata/schema.js';
 import { platform } from '../platform/current.js';
 import { fromUtf8, utf8 } from '../util/bytes.js';
+import { Lru } from '../util/lru.js';
 import { Base, type Row } from './segment.js';
 import type { IndexCounters, IndexStatus } from '../workspace/model-host.js';
 import { type Cell, cellOf, keyFromJson, keyToJson } from './values.js';
@@ -28,6 +29,8 @@ export interface TreeState {
   readTree: ReadTree;
   /** a data file's decoded values, by its blob oid (the path for messages and staged bytes) */
   values(oid: string, path: string): Promise<Record<string, unknown>>;
+  /** whether a tree is in the object store (only such trees get index files: a staged tree may never be) */
+  stored(oid: string): Promise<boolean>;
 }
 
 /** What an index needs to know of its model: which paths are its objects', and its indexed fields. */
@@ -59,6 +62,13 @@ export class ModelIndex {
   /** segments by folder tree, most recently used last */
   private readonly segments = new Map<string, Segment>();
   private source: IndexStatus['source'] = 'memory';
+  /**
+   * Trees read by upkeep diffs, by oid. A staged tree exists only until the next change to it, so
+   * the next diff from a segment of the staged state reads that segment's trees here; content
+   * addressing means an entry is never wrong, only possibly evicted (then upkeep starts from an
+   * older segment).
+   */
+  private readonly trees = new Lru<string, Tree>(100_000, (tree) => tree.size + 1);
 
   constructor(readonly model: IndexedModel, private readonly files: DerivedFiles | undefined) {
     this.fields = indexedFields(model.schema);
@@ -102,8 +112,7 @@ export class ModelIndex {
       segment = { tree, base: loaded, delta: new Map() };
       this.source = 'snapshot';
     } else {
-      const from = (await this.readable(state)) ?? (await this.nearestFile());
-      segment = from ? await this.update(from, tree, state) : await this.build(tree, state);
+      segment = await this.derive(tree, state);
     }
     this.remember(key, segment);
     return segment;
@@ -117,7 +126,7 @@ export class ModelIndex {
     for (const [key, segment] of [...this.segments].reverse()) {
       if (!segment.tree) return segment;
       try {
-        await state.readTree(segment.tree);
+        await this.readTree(state)(segment.tree);
         return segment;
       } catch {
         this.segments.delete(key);
@@ -126,10 +135,36 @@ export class ModelIndex {
     return undefined;
   }
 
+  /** The state's trees, through the memo of trees upkeep has read. */
+  private readTree(state: TreeState): ReadTree {
+    return async (oid) => {
+      let tree = this.trees.get(oid);
+      if (!tree) this.trees.set(oid, (tree = await state.readTree(oid)));
+      return tree;
+    };
+  }
+
   private remember(key: string, segment: Segment): void {
     this.segments.delete(key);
     this.segments.set(key, segment);
     while (this.segments.size > KEEP) this.segments.delete(this.segments.keys().next().value!);
+  }
+
+  /** The segment of a tree from the nearest readable one (a diff), or else by a build. */
+  private async derive(tree: string | null, state: TreeState): Promise<Segment> {
+    for (;;) {
+      const held = await this.readable(state);
+      const from = held ?? (await this.nearestFile());
+      if (!from) return this.build(tree, state);
+      try {
+        return await this.update(from, tree, state);
+      } catch (error) {
+        // a subtree of a staged state that is gone: forget that segment and start from another
+        if (!(error instanceof CorruptObjectError)) throw error;
+        if (!held) return this.build(tree, state);
+        this.segments.delete(from.tree ?? '');
+      }
+    }
   }
 
   /** A row for an object's data file. */
@@ -141,10 +176,10 @@ export class ModelIndex {
   }
 
   /** The data files that differ between two folder trees: id → its new data file (null: gone). Reads trees only. */
-  async changes(a: string | null, b: string | null, state: TreeState): Promise<Map<string, { oid: string; path: string } | null>> {
+  async changes(a: string | null, b: string | null, state: TreeState, memo = true): Promise<Map<string, { oid: string; path: string } | null>> {
     const out = new Map<string, { oid: string; path: string } | null>();
     const prefix = this.model.folder ? `${this.model.folder}/` : '';
-    for await (const change of diffTrees(state.readTree, a, b, prefix)) {
+    for await (const change of diffTrees(memo ? this.readTree(state) : state.readTree, a, b, prefix)) {
       const where = this.model.locate(change.path);
       if (!where?.data) continue;
       out.set(where.id, change.after ? { oid: change.after.oid, path: change.path } : null);
@@ -155,10 +190,10 @@ export class ModelIndex {
   private async build(tree: string | null, state: TreeState): Promise<Segment> {
     this.counters.builds++;
     const rows = new Map<string, Row>();
-    for (const [id, file] of await this.changes(null, tree, state)) if (file) rows.set(id, await this.row(state, file.oid, file.path));
+    for (const [id, file] of await this.changes(null, tree, state, false)) if (file) rows.set(id, await this.row(state, file.oid, file.path));
     const base = Base.of(tree, this.fields, rows);
     this.source = 'built';
-    await this.persist(base);
+    await this.persist(base, state);
     return { tree, base, delta: new Map() };
   }
 
@@ -180,7 +215,7 @@ export class ModelIndex {
     const size = from.base.ids.length;
     if (delta.size <= Math.max(1000, size / 100) && (delta.size <= size || delta.size < 64)) return segment;
     const base = compact(segment, this.fields);
-    await this.persist(base);
+    await this.persist(base, state);
     return { tree, base, delta: new Map() };
   }
 
@@ -208,9 +243,10 @@ export class ModelIndex {
 
   // ---- index files ----
 
-  private async persist(base: Base): Promise<void> {
+  private async persist(base: Base, state: TreeState): Promise<void> {
     if (!this.files || !base.tree) return;
     try {
+      if (!(await state.stored(base.tree))) return;
       await this.files.write(`${this.folderName}/${base.tree}.gmix`, encodeBase(this.model.schema.name, this.definition, base));
       await this.files.write(`${this.folderName}/latest`, utf8(`${base.tree}\n`));
       this.counters.writes++;
