@@ -17,7 +17,7 @@ import {
   type IndexStatus,
   type Where,
 } from '../lib/index.js';
-import { caught, expectFsckClean, git, newRepoPath, rejected } from './helpers.js';
+import { caught, expectFsckClean, git, newRepoPath, openWith, rejected } from './helpers.js';
 
 class Author extends Model<Author> {
   @Field({ id: true }) slug!: string;
@@ -313,9 +313,7 @@ describe('index files', () => {
   }
 
   test('written under the git directory, outside tree, refs and index; loaded by a new workspace; corrupt, deleted or misnamed files rebuilt silently', async () => {
-    const gitdir = newRepoPath();
-    const ws = await Workspace.open(gitdir);
-    ws.register(Author, Post);
+    const { gitdir, ws } = await openWith(Author, Post);
     await seed(ws, 40);
     // saves index as they go (the unique check); start from one file, of the head's tree
     await ws.indexes.rebuild();
@@ -363,9 +361,7 @@ describe('index files', () => {
   });
 
   test('a new process starts from the last file and catches up by a diff, reading only the changed objects', async () => {
-    const gitdir = newRepoPath();
-    const ws = await Workspace.open(gitdir);
-    ws.register(Author, Post);
+    const { gitdir, ws } = await openWith(Author, Post);
     await seed(ws, 60);
     await ws.indexes.rebuild();
     await Post.count();
@@ -380,9 +376,7 @@ describe('index files', () => {
   });
 
   test('ws.indexes.rebuild() drops the files; the next query builds again', async () => {
-    const gitdir = newRepoPath();
-    const ws = await Workspace.open(gitdir);
-    ws.register(Author, Post);
+    const { gitdir, ws } = await openWith(Author, Post);
     await seed(ws, 10);
     const builds = () => ws.indexes.status().find((s) => s.model === 'post')!.counters.builds;
     const before = builds();
@@ -461,9 +455,7 @@ describe('unique constraints', () => {
   });
 
   test('duplicates made by others are listed by ws.indexes.check(), with dangling references', async () => {
-    const gitdir = newRepoPath();
-    const ws = await Workspace.open(gitdir);
-    ws.register(Author, Post);
+    const { gitdir, ws } = await openWith(Author, Post);
     await new Author({ slug: 'ada' }).save();
     await new Post({ slug: 'a', title: 'Dup', author: 'ada' }).save();
     await new Post({ slug: 'b', title: 'Other', author: 'zed' }).save();

@@ -157,20 +157,14 @@ export function evaluate(pred: Pred, cell: (field: FieldDef) => Cell): boolean {
  */
 export function maybe(pred: Pred, known: (field: FieldDef) => boolean, cell: (field: FieldDef) => Cell): boolean | undefined {
   switch (pred.op) {
-    case 'and': {
-      let out: boolean | undefined = true;
-      for (const p of pred.of) {
-        const v = maybe(p, known, cell);
-        if (v === false) return false;
-        if (v === undefined) out = undefined;
-      }
-      return out;
-    }
+    case 'and':
     case 'or': {
-      let out: boolean | undefined = false;
+      // the value that settles an AND (false) or an OR (true) at once
+      const settles = pred.op === 'or';
+      let out: boolean | undefined = !settles;
       for (const p of pred.of) {
         const v = maybe(p, known, cell);
-        if (v === true) return true;
+        if (v === settles) return settles;
         if (v === undefined) out = undefined;
       }
       return out;

@@ -153,23 +153,14 @@ export function candidateRows(base: Base, pred: Pred, universe: Bitset): Candida
       for (const test of pred.tests) rows = rows.and(testRows(column, size, test));
       return { rows, exact: true };
     }
-    case 'and': {
-      let rows = universe;
-      let exact = true;
-      for (const part of pred.of) {
-        const c = candidateRows(base, part, universe);
-        rows = rows.and(c.rows);
-        exact &&= c.exact;
-      }
-      return { rows, exact };
-    }
+    case 'and':
     case 'or': {
-      if (!pred.of.length) return { rows: new Bitset(size), exact: true };
-      let rows = new Bitset(size);
+      const and = pred.op === 'and';
+      let rows = and ? universe : new Bitset(size);
       let exact = true;
       for (const part of pred.of) {
         const c = candidateRows(base, part, universe);
-        rows = rows.or(c.rows);
+        rows = and ? rows.and(c.rows) : rows.or(c.rows);
         exact &&= c.exact;
       }
       return { rows, exact };
