@@ -18,6 +18,7 @@ import {
   type Where,
 } from '../lib/index.js';
 import { caught, expectFsckClean, git, newRepoPath, openWith, rejected } from './helpers.js';
+import { finished, useWorkers } from './worker-build.js';
 
 class Author extends Model<Author> {
   @Field({ id: true }) slug!: string;
@@ -497,4 +498,28 @@ describe('relations', () => {
     const authorIndex = () => ws.indexes.status().find((s) => s.model === 'author');
     expect(authorIndex()).toBeUndefined(); // no index beyond the id: nothing to report
   });
+});
+
+describe('unique constraints across processes', () => {
+  const workers = useWorkers();
+
+  test('three processes claiming the same 24 emails: each email committed exactly once, losers refused with UniqueConstraintError', async () => {
+    const path = newRepoPath();
+    await Workspace.open(path);
+    git(path, 'update-ref', 'refs/heads/main', git(path, 'commit-tree', git(path, 'mktree').trim(), '-m', 'root').trim(), '');
+    const runs = await Promise.all(['w0', 'w1', 'w2'].map((name) => finished(workers.start('unique-writer', [path, name, '24']))));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const won = runs.flatMap((r) => r.lines.filter((l) => l.startsWith('won ')).map((l) => l.split(' ')[1]));
+    expect(won.sort()).toEqual(Array.from({ length: 24 }, (_, k) => `user-${k}@example.com`).sort());
+    const stats = runs.map((r) => JSON.parse(r.lines.find((l) => l.startsWith('stats '))!.slice(6)));
+    expect(stats.reduce((n, s) => n + s.refusedAtSave + s.refusedAtCommit, 0)).toBe(48);
+    // what the git CLI sees: 24 accounts, no email twice
+    const emails = git(path, 'ls-tree', '-r', '--name-only', 'main')
+      .trim()
+      .split('\n')
+      .map((file) => JSON.parse(git(path, 'show', `main:${file}`)).email);
+    expect(emails).toHaveLength(24);
+    expect(new Set(emails).size).toBe(24);
+    expectFsckClean(path);
+  }, 120_000);
 });
