@@ -121,10 +121,14 @@ async function prepare(cls: Function, options: FindOptions<unknown> & { after?: 
   return { schema, host, index, snapshot, segment, spec };
 }
 
-async function hits(p: Prepared): Promise<Hit[]> {
+async function run(p: Prepared): Promise<{ count: number; hits: Hit[] }> {
   const layout = layoutOf(p.schema);
   const read = async (id: string, oid: string) => (await decodedAt(p.schema.cls, p.host, p.snapshot.reader, oid, layout.dataPath(id))).values;
   return runQuery(p.schema, p.segment, p.spec, read, p.index.counters);
+}
+
+async function hits(p: Prepared): Promise<Hit[]> {
+  return (await run(p)).hits;
 }
 
 /** Builds the results of a batch of hits, with the included references loaded once per distinct id. */
@@ -190,7 +194,7 @@ export async function findOne<T>(cls: Function, options: FindOneOptions<T> = {})
 }
 
 export async function count(cls: Function, options: CountOptions<unknown> = {}): Promise<number> {
-  return (await hits(await prepare(cls, options as FindOptions<unknown>, true))).length;
+  return (await run(await prepare(cls, options as FindOptions<unknown>, true))).count;
 }
 
 export async function findIds(cls: Function, options: FindOptions<unknown> = {}): Promise<string[]> {
@@ -203,7 +207,7 @@ export async function findPage<T>(cls: Function, options: PageOptions<T>): Promi
     throw new ConfigurationError(`${schema.name}.findPage(): limit is a whole number, 1 or more`, { model: schema.name });
   }
   const p = await prepare(cls, { ...(options as FindOptions<unknown>), limit: options.limit + 1 });
-  const found = (await hits(p)) as (Hit & { cursor(): string })[];
+  const found = await hits(p);
   const page = found.slice(0, options.limit);
   const items = await materialize<T>(p, page, options.include as Record<string, unknown> | undefined, new Map());
   return { items, next: found.length > options.limit ? page[page.length - 1].cursor() : null };

@@ -32,6 +32,8 @@ export interface QuerySpec {
 export interface Hit {
   id: string;
   oid: string;
+  /** the findPage cursor that continues after this result */
+  cursor(): string;
 }
 
 /** What explain() reports: how each part of a query is answered. */
@@ -131,7 +133,7 @@ function universe(segment: Segment): Bitset {
 }
 
 /** Runs a query on a segment: the matching (id, oid) pairs in order, sliced. */
-export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec, read: ReadValues, counters: IndexCounters): Promise<Hit[]> {
+export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec, read: ReadValues, counters: IndexCounters): Promise<{ count: number; hits: Hit[] }> {
   const { base, delta } = segment;
   const { scanned } = split(segment, spec);
   const orderScanned = spec.order.filter((k) => !base.columns.has(k.field.name)).map((k) => k.field.name);
@@ -152,7 +154,9 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
     return cellOf(field, item.values!);
   };
   const items: Item[] = [];
-  for (const n of candidates.rows.rows()) {
+  // a count the columns answer exactly needs no row but the delta's: the bitset's population
+  const counted = spec.countOnly && candidates.exact ? candidates.rows.count() : 0;
+  for (const n of counted ? [] : candidates.rows.rows()) {
     const item: Item = { id: base.ids[n], oid: base.oids[n], n };
     if (!candidates.exact) {
       await valuesOf(item);
@@ -173,7 +177,7 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
     }
     items.push(item);
   }
-  if (spec.countOnly) return items.map(({ id, oid }) => ({ id, oid }));
+  if (spec.countOnly) return { count: counted + items.length, hits: [] };
   if (orderScanned.length) for (const item of items) await valuesOf(item);
   const compare = (a: Item, b: Item): number => {
     for (const key of spec.order) {
@@ -197,7 +201,8 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   }
   from += spec.offset;
   const to = spec.limit === undefined ? items.length : from + spec.limit;
-  return items.slice(from, to).map((item) => ({ id: item.id, oid: item.oid, cursor: () => encodeCursor(spec, item, cellAt) }) as Hit & { cursor(): string });
+  const hits = items.slice(from, to).map((item) => ({ id: item.id, oid: item.oid, cursor: () => encodeCursor(spec, item, cellAt) }));
+  return { count: items.length, hits };
 }
 
 /** A page cursor: the last result's order values and id, opaque to the caller. */
