@@ -158,6 +158,12 @@ describe('Model.find on generated data, checked against a brute-force filter ove
     expect(await Post.findIds({ orderBy: { updatedAt: 'desc' } })).toEqual(sorted(true, false));
     expect(await Post.findIds({ orderBy: { updatedAt: { sort: 'desc', nulls: 'first' } } })).toEqual(sorted(true, true));
     expect(await Post.findIds({ orderBy: { updatedAt: { sort: 'asc', nulls: 'last' } }, offset: 30, limit: 25 })).toEqual(sorted(false, false).slice(30, 55));
+    // top-k walks of the sorted column (every direction and null placement), filtered
+    const published = new Set(all.filter((p) => p.published).map((p) => p.slug));
+    for (const [sort, nulls] of [['asc', 'first'], ['asc', 'last'], ['desc', 'first'], ['desc', 'last']] as const) {
+      const want = sorted(sort === 'desc', nulls === 'first').filter((id) => published.has(id)).slice(5, 20);
+      expect(await Post.findIds({ where: { published: true }, orderBy: { updatedAt: { sort, nulls } }, offset: 5, limit: 15 })).toEqual(want);
+    }
     const multi = [...all].sort((a, b) => Number(b.published) - Number(a.published) || Number(a.price) - Number(b.price) || byId(a, b));
     expect(await Post.findIds({ orderBy: [{ published: 'desc' }, { price: 'asc' }] })).toEqual(multi.map((p) => p.slug));
     // an unindexed order reads the objects, with the same result
@@ -237,6 +243,12 @@ describe('snapshots: staged changes, revisions, upkeep proportional to the chang
     await ws.commit({ message: 'second' });
     expect(await Post.findIds({ where: { tags: { has: 'news' } }, at: first })).toEqual(news);
     expect(await Post.findIds({ where: { tags: { has: 'special' } }, at: 'HEAD' })).toEqual(['post-001', 'post-new']);
+    // a top-k over the index merges staged rows in
+    const top = await Post.findIds({ orderBy: { views: 'desc' }, limit: 3 });
+    const bumped = await Post.get(top[2]);
+    bumped.views = 10_000;
+    await bumped.save();
+    expect(await Post.findIds({ orderBy: { views: 'desc' }, limit: 3 })).toEqual([top[2], top[0], top[1]]);
     // a move (id change) is a delete plus an add
     post.slug = 'post-moved';
     await post.save();

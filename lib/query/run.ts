@@ -7,7 +7,7 @@ import { fromHex, toHex, utf8, fromUtf8 } from '../util/bytes.js';
 import { Bitset } from './bitset.js';
 import type { IndexCounters, Segment } from './model-index.js';
 import { evaluate, fieldNamed, fieldsOf, maybe, type Pred } from './predicate.js';
-import { candidateRows } from './segment.js';
+import { candidateRows, firstInOrder } from './segment.js';
 import { type Cell, cellOf, comparatorOf, keyFromJson, keyToJson, type Key } from './values.js';
 
 export interface OrderKey {
@@ -154,9 +154,11 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
     return cellOf(field, item.values!);
   };
   const items: Item[] = [];
+  // a top-k by one indexed field: walk its sorted entries and stop, instead of sorting every candidate
+  const walked = topRows(segment, spec, candidates.exact ? candidates.rows : undefined);
   // a count the columns answer exactly needs no row but the delta's: the bitset's population
   const counted = spec.countOnly && candidates.exact ? candidates.rows.count() : 0;
-  for (const n of counted ? [] : candidates.rows.rows()) {
+  for (const n of counted ? [] : walked ?? candidates.rows.rows()) {
     const item: Item = { id: base.ids[n], oid: base.oids[n], n };
     if (!candidates.exact) {
       await valuesOf(item);
@@ -203,6 +205,15 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   const to = spec.limit === undefined ? items.length : from + spec.limit;
   const hits = items.slice(from, to).map((item) => ({ id: item.id, oid: item.oid, cursor: () => encodeCursor(spec, item, cellAt) }));
   return { count: items.length, hits };
+}
+
+/** The first offset + limit base rows in order, when one indexed field orders an exact candidate set. */
+function topRows(segment: Segment, spec: QuerySpec, exact: Bitset | undefined): number[] | undefined {
+  if (!exact || spec.countOnly || spec.after || spec.limit === undefined || spec.order.length !== 1) return undefined;
+  const [key] = spec.order;
+  const column = segment.base.columns.get(key.field.name);
+  if (!column || key.field.type.kind === 'array') return undefined;
+  return firstInOrder(column, exact, key.desc, key.nullsFirst, spec.offset + spec.limit);
 }
 
 /** A page cursor: the last result's order values and id, opaque to the caller. */

@@ -20,6 +20,8 @@ export interface Column {
   cells: Cell[];
   keys: Key[];
   rows: Int32Array;
+  /** rows whose cell is null or absent, ascending (they sort together, before or after the keys) */
+  missing: Int32Array;
 }
 
 function buildColumn(field: FieldDef, cells: Cell[]): Column {
@@ -31,7 +33,11 @@ function buildColumn(field: FieldDef, cells: Cell[]): Column {
     else entries.push([cell, row]);
   });
   entries.sort((a, b) => compare(a[0], b[0]) || a[1] - b[1]);
-  return { field, compare, cells, keys: entries.map((e) => e[0]), rows: Int32Array.from(entries, (e) => e[1]) };
+  const missing: number[] = [];
+  cells.forEach((cell, row) => {
+    if (cell === null || cell === undefined) missing.push(row);
+  });
+  return { field, compare, cells, keys: entries.map((e) => e[0]), rows: Int32Array.from(entries, (e) => e[1]), missing: Int32Array.from(missing) };
 }
 
 /** Immutable columns for every live object of one tree. */
@@ -170,4 +176,35 @@ export function candidateRows(base: Base, pred: Pred, universe: Bitset): Candida
       return c.exact ? { rows: universe.and(c.rows.not()), exact: true } : { rows: universe, exact: false };
     }
   }
+}
+
+/**
+ * The first `need` rows of a set in a scalar column's order (ties by row, which is id order),
+ * walking the sorted entries and stopping there: a top 20 of 100,000 rows touches about 20 / the
+ * share of rows in the set entries, and sorts nothing.
+ */
+export function firstInOrder(column: Column, rows: Bitset, desc: boolean, nullsFirst: boolean, need: number): number[] {
+  const out: number[] = [];
+  const take = (row: number) => {
+    if (rows.has(row)) out.push(row);
+    return out.length >= need;
+  };
+  const missing = () => {
+    for (const row of column.missing) if (take(row)) return true;
+    return false;
+  };
+  if (nullsFirst && missing()) return out;
+  if (!desc) {
+    for (let i = 0; i < column.rows.length; i++) if (take(column.rows[i])) return out;
+  } else {
+    // groups of equal keys from the last, each group's rows ascending
+    for (let end = column.keys.length; end > 0; ) {
+      let start = end - 1;
+      while (start > 0 && column.compare(column.keys[start - 1], column.keys[end - 1]) === 0) start--;
+      for (let i = start; i < end; i++) if (take(column.rows[i])) return out;
+      end = start;
+    }
+  }
+  if (!nullsFirst) missing();
+  return out;
 }
