@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
   ConfigurationError,
+  CorruptObjectError,
   Field,
   MemoryBackend,
   Model,
@@ -492,6 +493,31 @@ describe('unique constraints', () => {
     ]);
     // queries still work; findOne on the unique field gives the first by id
     expect((await Post.findOne({ where: { title: 'Dup' } }))?.slug).toBe('a');
+  });
+});
+
+describe('corrupt data files', () => {
+  test('a query throws the CorruptObjectError Model.all() throws (no silently missing row); ws.indexes.check() lists it', async () => {
+    const { gitdir, ws } = await openWith(Author, Post);
+    await new Post({ slug: 'good', views: 1 }).save();
+    await ws.commit({ message: 'good' });
+    // another tool writes a file whose views is not a number
+    const other = await Workspace.open(gitdir);
+    class Loose extends Model {
+      @Field({ id: true }) slug!: string;
+      @Field() views: string = '';
+    }
+    Model({ name: 'post' })(Loose);
+    other.register(Loose);
+    await new Loose({ slug: 'bad', views: 'many' }).save();
+    await other.commit({ message: 'bad' });
+    ws.register(Author, Post);
+    await ws.discard();
+    const fromAll = (await rejected(Post.all().toArray())) as CorruptObjectError;
+    const fromFind = (await rejected(Post.findIds({ where: { views: 1 } }))) as CorruptObjectError;
+    expect(fromFind).toBeInstanceOf(CorruptObjectError);
+    expect(fromFind.data.path).toBe(fromAll.data.path);
+    expect(await ws.indexes.check()).toEqual([{ kind: 'corrupt', model: 'post', path: 'post/bad/data.json', reason: fromFind.data.reason }]);
   });
 });
 

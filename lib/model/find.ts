@@ -256,7 +256,14 @@ export function indexHooks(cls: Function, host: ModelHost): IndexHooks | undefin
     rebuild: () => index().rebuild(),
     check: async () => {
       const problems: IndexProblem[] = [];
-      const segment = await index().at((await snapshotOf(cls, host, undefined)).state);
+      let segment: Segment;
+      try {
+        segment = await index().at((await snapshotOf(cls, host, undefined)).state);
+      } catch (error) {
+        // an object that does not decode stops the index; reported, as queries report it by throwing
+        if (!(error instanceof CorruptObjectError)) throw error;
+        return [{ kind: 'corrupt', model: schema.name, path: error.data.path, reason: error.data.reason }];
+      }
       for (const field of unique) {
         for (const { key, ids } of duplicateValues(segment, field)) problems.push({ kind: 'duplicate', model: schema.name, field: field.name, value: shown(schema, field.name, key), ids });
       }
