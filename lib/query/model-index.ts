@@ -205,7 +205,7 @@ export class ModelIndex {
       const row = file && (await this.row(state, file.oid, file.path));
       const n = from.base.rowOf(id);
       // an object back to its base row needs no delta entry
-      if (n >= 0 && row && from.base.oids[n] === row.oid) delta.delete(id);
+      if (n >= 0 && row && from.base.oid(n) === row.oid) delta.delete(id);
       else if (n < 0 && !row) delta.delete(id);
       else delta.set(id, row);
     }
@@ -313,7 +313,7 @@ function encodeBase(model: string, definition: string, base: Base): Uint8Array {
   const header = { model, tree: base.tree, definition, rows: base.ids.length };
   const cells: Record<string, unknown[]> = {};
   for (const [name, column] of base.columns) cells[name] = column.cells.map(keyToJson);
-  const text = `${MAGIC} ${FORMAT}\n${JSON.stringify(header)}\n${JSON.stringify({ ids: base.ids, oids: base.oids, cells })}\n`;
+  const text = `${MAGIC} ${FORMAT}\n${JSON.stringify(header)}\n${JSON.stringify({ ids: base.ids, oids: base.oids(), cells })}\n`;
   return utf8(text + platform().sha1(utf8(text)));
 }
 
@@ -327,7 +327,7 @@ function decodeBase(bytes: Uint8Array, model: string, definition: string, tree: 
     const header = JSON.parse(headerLine) as { model: string; tree: string; definition: string; rows: number };
     if (header.model !== model || header.tree !== tree || header.definition !== definition) return undefined;
     const data = JSON.parse(bodyLine) as { ids: string[]; oids: string[]; cells: Record<string, unknown[]> };
-    if (data.ids.length !== header.rows || data.oids.length !== header.rows) return undefined;
+    if (data.ids.length !== header.rows || data.oids.length !== header.rows || !data.oids.every((o) => /^[0-9a-f]{40}$/.test(o))) return undefined;
     const cells = new Map<string, Cell[]>();
     for (const field of fields) {
       const column = data.cells[field.name];

@@ -159,7 +159,7 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   // a count the columns answer exactly needs no row but the delta's: the bitset's population
   const counted = spec.countOnly && candidates.exact ? candidates.rows.count() : 0;
   for (const n of counted ? [] : walked ?? candidates.rows.rows()) {
-    const item: Item = { id: base.ids[n], oid: base.oids[n], n };
+    const item: Item = { id: base.ids[n], oid: base.oid(n), n };
     if (!candidates.exact) {
       await valuesOf(item);
       if (!evaluate(spec.pred, (f) => cellAt(item, f))) continue;
