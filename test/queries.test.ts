@@ -72,6 +72,19 @@ async function seed(ws: Workspace, n: number): Promise<void> {
   await ws.commit({ message: 'seed' });
 }
 
+/**
+ * Commits an object of a looser model stored as "post" (no unique check, other field types), as
+ * another tool would, then brings `ws` (with Author and Post bound again) up to that commit.
+ */
+async function writtenByAnotherTool(gitdir: string, ws: Workspace, cls: new (init: object) => Model, values: object): Promise<void> {
+  const other = await Workspace.open(gitdir);
+  Model({ name: 'post' })(cls);
+  other.register(cls);
+  await new cls(values).save({ commit: true });
+  ws.register(Author, Post);
+  await ws.discard();
+}
+
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 describe('declaring indexes', () => {
@@ -475,17 +488,11 @@ describe('unique constraints', () => {
     await new Post({ slug: 'b', title: 'Other', author: 'zed' }).save();
     await ws.commit({ message: 'two' });
     // another tool writes a duplicate title
-    const other = await Workspace.open(gitdir);
     class Loose extends Model {
       @Field({ id: true }) slug!: string;
       @Field({ type: String, nullable: true }) title: string | null = null;
     }
-    Model({ name: 'post' })(Loose);
-    other.register(Loose);
-    await new Loose({ slug: 'c', title: 'Dup' }).save();
-    await other.commit({ message: 'dup' });
-    ws.register(Author, Post);
-    await ws.discard();
+    await writtenByAnotherTool(gitdir, ws, Loose, { slug: 'c', title: 'Dup' });
     const problems = await ws.indexes.check();
     expect(problems).toEqual([
       { kind: 'duplicate', model: 'post', field: 'title', value: 'Dup', ids: ['a', 'c'] },
@@ -502,17 +509,11 @@ describe('corrupt data files', () => {
     await new Post({ slug: 'good', views: 1 }).save();
     await ws.commit({ message: 'good' });
     // another tool writes a file whose views is not a number
-    const other = await Workspace.open(gitdir);
     class Loose extends Model {
       @Field({ id: true }) slug!: string;
       @Field() views: string = '';
     }
-    Model({ name: 'post' })(Loose);
-    other.register(Loose);
-    await new Loose({ slug: 'bad', views: 'many' }).save();
-    await other.commit({ message: 'bad' });
-    ws.register(Author, Post);
-    await ws.discard();
+    await writtenByAnotherTool(gitdir, ws, Loose, { slug: 'bad', views: 'many' });
     const fromAll = (await rejected(Post.all().toArray())) as CorruptObjectError;
     const fromFind = (await rejected(Post.findIds({ where: { views: 1 } }))) as CorruptObjectError;
     expect(fromFind).toBeInstanceOf(CorruptObjectError);
