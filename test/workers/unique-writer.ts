@@ -26,20 +26,20 @@ for (let i = 0; i < size; i++) {
     stats.refusedAtSave++;
     continue;
   }
-  for (;;) {
-    try {
-      const oid = await ws.commit({ message: `${name} claims ${email}` });
-      console.log(`won ${email} ${oid}`);
-      stats.won++;
-      break;
-    } catch (error) {
-      if (error instanceof UniqueConstraintError) {
-        stats.refusedAtCommit++;
-        await ws.discard();
-        break;
-      }
-      if (!(error instanceof StaleBranchError)) throw error; // the branch kept moving: still staged, try again
-    }
+  // undefined: the branch kept moving through every attempt (still staged, try again); null: refused
+  let oid: string | null | undefined;
+  while (oid === undefined) {
+    oid = await ws.commit({ message: `${name} claims ${email}` }).catch(async (error: unknown) => {
+      if (error instanceof StaleBranchError) return undefined;
+      if (!(error instanceof UniqueConstraintError)) throw error;
+      stats.refusedAtCommit++;
+      await ws.discard();
+      return null;
+    });
+  }
+  if (oid) {
+    console.log(`won ${email} ${oid}`);
+    stats.won++;
   }
 }
 console.log(`stats ${JSON.stringify(stats)}`);
