@@ -36,6 +36,8 @@ export type ErrorCode =
   | 'UNRESOLVED_CONFLICTS'
   | 'UNRELATED_HISTORIES'
   | 'FAST_FORWARD_IMPOSSIBLE'
+  | 'MERGE_CONFLICT'
+  | 'STALE_REMOTE'
   | 'UNINDEXED_QUERY'
   | 'UNIQUE';
 
@@ -371,6 +373,39 @@ export class FastForwardImpossibleError extends GitModelError<{ branch: string; 
   readonly code = 'FAST_FORWARD_IMPOSSIBLE' as const;
   constructor(data: { branch: string; ours: string; theirs: string }) {
     super(`${data.branch} (at ${data.ours}) has commits that ${data.theirs} does not: it cannot fast-forward; merge without ff: 'only' to make a merge commit`, data);
+  }
+}
+
+/** What this layer knows of a merge conflict; each is a MergeConflict (lib/workspace/merge-hooks.ts): field, delete-modify, rename, invalid or file. */
+export interface ConflictSummary {
+  kind: string;
+  path: string;
+}
+
+/**
+ * ws.sync() (onConflict 'stop', the default) fetched a branch that conflicts with ours: nothing
+ * changed but remote-tracking refs; `ws.merge(data.theirs)` settles it interactively.
+ */
+export class MergeConflictError extends GitModelError<{ branch: string; theirs: string; conflicts: ConflictSummary[] }> {
+  readonly code = 'MERGE_CONFLICT' as const;
+  constructor(data: { branch: string; theirs: string; conflicts: ConflictSummary[] }) {
+    super(
+      `${data.branch} and ${data.theirs} conflict (${data.conflicts.length} conflict${data.conflicts.length === 1 ? '' : 's'} the rules did not settle); ` +
+        `nothing was merged or pushed: ws.merge(${quote(data.theirs)}) to settle them, or sync with another onConflict`,
+      data,
+    );
+  }
+}
+
+/** ws.sync(): the push was still refused as non-fast-forward after `data.attempts` rounds of fetch and merge (another writer keeps winning). */
+export class StaleRemoteError extends GitModelError<{ remote: string; ref: string; attempts: number; reasons: string[] }> {
+  readonly code = 'STALE_REMOTE' as const;
+  constructor(data: { remote: string; ref: string; attempts: number; reasons: string[] }) {
+    super(
+      `${data.remote} kept moving ${data.ref}: the push was refused (${data.reasons.join(', ')}) after ${data.attempts} rounds of fetch, merge and push; ` +
+        'the local commits are kept: sync again later, or with more retries',
+      data,
+    );
   }
 }
 

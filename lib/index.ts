@@ -20,6 +20,9 @@ export { Workspace, EMPTY_TREE } from './workspace/workspace.js';
 export type { OpenOptions, CommitOptions, StagedChange, ObjectScope, WalkOptions } from './workspace/workspace.js';
 export type { BranchInfo } from './workspace/branches.js';
 export type { RemoteInfo, AddRemoteOptions, RemoteCallOptions, FetchOptions, FetchResult, PushOptions, PushResult, RefMove, Remotes } from './workspace/remotes.js';
+export type { PullOptions, PullResult, StagedOutcomeOfPull, SyncOptions, SyncResult } from './workspace/sync.js';
+export type { Upstream } from './workspace/upstream.js';
+export { LiveSync, SyncEvent, type LiveSyncEventType, type LiveSyncOptions, type LiveSyncRetry, type LiveSyncState, type OfflineDetail, type SyncEventTarget } from './workspace/sync-live.js';
 export {
   PushRejectedError,
   RemoteAuthError,
@@ -34,6 +37,7 @@ export type { CheckpointInfo } from './workspace/checkpoints.js';
 export type { Files, FileWriteOptions } from './workspace/files.js';
 export type { MergeOptions, MergeResult, MergingInfo, OnConflict } from './workspace/merge.js';
 export type {
+  DanglingRef,
   DeleteModifyConflict,
   FieldConflict,
   FileConflict,

@@ -5,7 +5,7 @@
 // Run with `npm run example` (or `node dist/models-example/cms.js [repo-path]` after a build).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { NotFoundError, Ref, Workspace } from '../lib/index.js';
 import { Author, Page } from './models.js';
 
@@ -112,3 +112,32 @@ for await (const commit of ws.walk()) {
 log('commits that changed the about page:');
 for await (const commit of ws.walk({ model: Page, id: 'about' })) log(`  ${commit.oid.slice(0, 10)} ${commit.message.trim()}`);
 log(`\ninspect it with git: git --git-dir ${repoPath} log --stat --all`);
+
+// --- sync: two machines through a bare repository (a path remote; an https:// URL works alike) --
+const hub = join(mkdtempSync(join(tmpdir(), 'gitmodel-hub-')), 'hub.git');
+await Workspace.open(hub); // an empty bare repository
+await ws.remotes.add('hub', hub, { upstream: true }); // branch.main.remote = hub, as git push -u
+const published = await ws.sync();
+log(`\nsync: main pushed to ${hub}: ${published.pushed.updated.map((u) => u.ref).join(', ')}`);
+
+const laptop = await Workspace.open(join(dirname(hub), 'laptop.git'), { author: { name: 'Lin Laptop', email: 'lin@example.com' } });
+await laptop.remotes.add('origin', hub, { upstream: true });
+log(`the laptop's first sync: ${(await laptop.sync()).merge?.status} to ${laptop.head!.slice(0, 10)}`);
+laptop.register(Page, Author);
+const onLaptop = await Page.get('example-page');
+onLaptop.tags = [...onLaptop.tags, 'synced'];
+await onLaptop.save({ commit: true, message: 'Tag the example page (laptop)' });
+log(`the laptop tags the page and syncs: pushed ${(await laptop.sync()).pushed.updated.length} ref`);
+
+ws.register(Page, Author); // meanwhile, on the first machine, another field of the same page
+const onServer = await Page.get('example-page');
+onServer.title = 'Example Page (final)';
+await onServer.save({ commit: true, message: 'Final title' });
+const synced = await ws.sync();
+const merge = synced.merge!;
+log(`main syncs: ${merge.status} (${merge.changes.map((c) => `${c.status} ${c.model}/${c.id}`).join(', ')}), conflicts ${merge.conflicts.length}, pushed ${synced.pushed.updated.length}, in ${synced.attempts} round`);
+await laptop.sync();
+laptop.register(Page, Author);
+const both = await Page.get('example-page');
+log(`the laptop syncs again: same head ${laptop.head === ws.head}; its page: "${both.title}", tags ${JSON.stringify(both.tags)}`);
+ws.register(Page, Author);

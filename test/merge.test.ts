@@ -2,6 +2,8 @@
 // state (resolveConflict, resolveAll, commit, discard), refusals, criss-cross merges through a
 // virtual base, symmetry, and history/blame across the merge — each judged with the git CLI.
 import { Validate, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   Field,
@@ -11,12 +13,14 @@ import {
   MergeInProgressError,
   Model,
   type MergeConflict,
+  type Ref,
   StagedChangesError,
   UnrelatedHistoriesError,
   UnresolvedConflictsError,
   Workspace,
 } from '../lib/index.js';
-import { expectFsckClean, git, newRepoPath, snapshot } from './helpers.js';
+import { BIND, type ModelBinding } from '../lib/workspace/model-host.js';
+import { expectFsckClean, git, newRepoPath, snapshot, tempDir } from './helpers.js';
 
 class Page extends Model<Page> {
   @Field({ id: true }) slug!: string;
@@ -633,5 +637,104 @@ describe('ws.merge: criss-cross, symmetry, history', () => {
     expect(graph.split('\n').length).toBeGreaterThanOrEqual(4);
     expect(git(path, 'cat-file', '-p', 'main').match(/^parent /gm)).toHaveLength(2);
     expectFsckClean(path);
+  });
+});
+
+describe('ws.merge: danglingRefs', () => {
+  class Person extends Model<Person> {
+    @Field({ id: true }) handle!: string;
+    @Field() name: string = '';
+  }
+  class Post extends Model<Post> {
+    @Field({ id: true }) slug!: string;
+    @Field.ref(() => Person, { nullable: true }) author: Ref<Person> | null = null;
+    @Field() title: string = '';
+  }
+
+  async function people() {
+    const path = newRepoPath();
+    const ws = await Workspace.open(path, { author: AUTHOR });
+    ws.register(Person, Post);
+    await new Person({ handle: 'ada', name: 'Ada' }).save();
+    await new Person({ handle: 'bob', name: 'Bob' }).save();
+    await new Post({ slug: 'p1', author: 'ada', title: 'one' }).save();
+    await new Post({ slug: 'p2', author: 'bob', title: 'two' }).save();
+    await ws.commit({ message: 'base' });
+    await ws.branches.create('feature');
+    return { path, ws };
+  }
+
+  it('lists a reference nobody edited whose target the other side deleted, and one a side added to an object the merge removed', async () => {
+    const { ws } = await people();
+    // feature deletes ada (p1, untouched on both sides, still points at her)
+    await onBranch(ws, 'feature', async () => (await Person.get('ada')).delete());
+    // main adds a post by bob and one by ada
+    await new Post({ slug: 'p3', author: 'ada', title: 'three' }).save();
+    await new Post({ slug: 'p4', author: 'bob', title: 'four' }).save();
+    await ws.commit({ message: 'more posts' });
+    const result = await ws.merge('feature');
+    expect(result.status).toBe('merged');
+    expect(result.danglingRefs).toEqual([
+      { model: 'post', id: 'p1', field: 'author', target: { model: 'person', id: 'ada' } },
+      { model: 'post', id: 'p3', field: 'author', target: { model: 'person', id: 'ada' } },
+    ]);
+    // the merge is still made: dangling references are reported, not refused
+    expect(await Person.exists('ada')).toBe(false);
+  });
+
+  it('a fast-forward and a dry run report them too; a merge that deletes nothing referenced reports none', async () => {
+    const { ws } = await people();
+    await onBranch(ws, 'feature', async () => (await Person.get('bob')).delete());
+    const dry = await ws.merge('feature', { dryRun: true });
+    expect(dry.status).toBe('fast-forward');
+    expect(dry.danglingRefs).toEqual([{ model: 'post', id: 'p2', field: 'author', target: { model: 'person', id: 'bob' } }]);
+    await ws.branches.create('edits');
+    await onBranch(ws, 'edits', () => new Post({ slug: 'p5', author: 'ada', title: 'five' }).save().then(() => undefined));
+    await ws.merge('feature');
+    const clean = await ws.merge('edits');
+    expect(clean.danglingRefs).toEqual([]);
+  });
+});
+
+describe('ws.merge: a model bound without merge hooks', () => {
+  it("merges its objects by root: onConflict 'theirs' takes their folder whole (a folder entry, not a file)", async () => {
+    const root = tempDir();
+    const work = join(root, 'work');
+    git(root, 'init', '-q', '-b', 'main', work);
+    const write = (title: string) => writeFileSync(join(work, 'note', 'a', 'data.json'), `${JSON.stringify({ id: 'a', title }, null, 2)}\n`);
+    mkdirSync(join(work, 'note', 'a'), { recursive: true });
+    write('base');
+    git(work, 'add', '.');
+    git(work, 'commit', '-q', '-m', 'base');
+    git(work, 'checkout', '-q', '-b', 'side');
+    write('theirs');
+    git(work, 'commit', '-q', '-am', 'theirs');
+    git(work, 'checkout', '-q', 'main');
+    write('ours');
+    git(work, 'commit', '-q', '-am', 'ours');
+    git(root, 'clone', '-q', '--bare', work, 'data.git');
+    const gitdir = join(root, 'data.git');
+    // a binding as a tool without the classes makes (the command line's): layout only, no merge hooks
+    const Raw = {
+      name: 'Raw',
+      [BIND]: (): ModelBinding => ({
+        name: 'note',
+        folder: 'note',
+        root: (id) => `note/${id}`,
+        locate: (path) => {
+          const m = /^note\/([^/]+)(\/.*)?$/.exec(path);
+          return m ? { id: m[1], data: m[2] === '/data.json' } : undefined;
+        },
+        attach: () => {},
+      }),
+    } as unknown as Function;
+    const ws = await Workspace.open(gitdir, { author: AUTHOR });
+    ws.register(Raw);
+    const result = await ws.merge('side', { onConflict: 'theirs' });
+    expect(result.status).toBe('merged');
+    expect(result.resolved.map((c) => [c.kind, c.path, c.how])).toEqual([['file', 'note/a', 'onConflict:theirs']]);
+    expect(JSON.parse(git(gitdir, 'show', 'main:note/a/data.json')).title).toBe('theirs');
+    expect(git(gitdir, 'cat-file', '-t', 'main:note/a').trim()).toBe('tree');
+    expectFsckClean(gitdir);
   });
 });

@@ -62,25 +62,13 @@ export function workspaceOf(cls: Function): Workspace {
   return hostOf(cls) as Workspace;
 }
 
-/**
- * The folder every object of a layout lives in: the leading segments that the roots of two ids
- * share. "x" and "y" differ in the first hex digit of their sha1, so a shard folder is not shared.
- */
-function sharedFolder(layout: Layout): string {
-  const a = layout.root('x').split('/');
-  const b = layout.root('y').split('/');
-  let n = 0;
-  while (n < a.length - 1 && a[n] === b[n]) n++;
-  return a.slice(0, n).join('/');
-}
-
 /** What `ws.register()` gets from a class (through its BIND hook): where its files live, and how to bind it. */
 export function bindingOf(cls: Function, host: ModelHost): ModelBinding {
   const schema = concreteSchema(cls);
   const layout = layoutOf(schema);
   return {
     name: schema.name,
-    folder: sharedFolder(layout),
+    folder: layout.sharedFolder(),
     root: (id) => {
       assertSafeId(schema.name, id);
       return layout.root(id);

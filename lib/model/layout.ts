@@ -73,6 +73,18 @@ export class Layout {
     return [...this.prefix(id), this.idName(id)].join('/');
   }
 
+  /**
+   * The folder every object lives in: the leading segments that the roots of two ids share.
+   * "x" and "y" differ in the first hex digit of their sha1, so a shard folder is not shared.
+   */
+  sharedFolder(): string {
+    const a = this.root('x').split('/');
+    const b = this.root('y').split('/');
+    let n = 0;
+    while (n < a.length - 1 && a[n] === b[n]) n++;
+    return a.slice(0, n).join('/');
+  }
+
   /** What to remove to delete an object: its folder, or its data file. */
   root(id: string): string {
     return this.hasFolder ? this.folder(id) : this.dataPath(id);

@@ -30,6 +30,7 @@ import { copyValue, encodeValue, sameValue, typeProblem } from './kinds.js';
 import type { Layout } from './layout.js';
 import { decodedCache } from './load.js';
 import { CONFLICT, counter, deep, extreme, text, union } from './merge-values.js';
+import { referencesIn, referenceTargets } from './reference-scan.js';
 import { refFromId } from './references.js';
 import { missingOids } from './save.js';
 import { stateOf } from './state.js';
@@ -87,6 +88,8 @@ export function mergeHooks(cls: Function, host: ModelHost): ModelMergeHooks {
     fingerprint: (object, reads) => model.fingerprint(object, reads),
     decode: (object, reads) => model.decode(object, reads),
     encode: (object) => model.encode(object),
+    referenceTargets: () => referenceTargets(cls),
+    references: (reader, ids) => referencesIn(cls, reader, ids),
   };
 }
 

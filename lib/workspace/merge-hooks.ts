@@ -5,6 +5,7 @@ import type { FieldFailure } from '../errors.js';
 import type { GitObject } from '../git/object.js';
 import type { TreeEntry } from '../git/tree.js';
 import type { DeletePolicy, ObjectFile, ObjectMerge, ObjectMergeRequest } from '../merge/merge-types.js';
+import type { TreeReader } from './snapshot.js';
 
 /** Both sides changed a field differently and its rule (default 'conflict') did not settle it. */
 export interface FieldConflict {
@@ -73,6 +74,15 @@ export interface FileConflict {
 
 export type MergeConflict = FieldConflict | DeleteModifyConflict | RenameConflict | InvalidConflict | FileConflict;
 
+/** A reference in the merged tree whose target is not there: the merge deleted it, or never had it. */
+export interface DanglingRef {
+  /** the object holding the reference, and its field */
+  model: string;
+  id: string;
+  field: string;
+  target: { model: string; id: string };
+}
+
 /** A conflict settled by a rule or by onConflict, and how ('lww', 'counter', 'delete-wins', 'move', 'onConflict:theirs', …). */
 export type ResolvedConflict = MergeConflict & { how: string };
 
@@ -120,4 +130,8 @@ export interface ModelMergeHooks {
   decode(object: { path: string; id: string; entry: TreeEntry | undefined }, reads: MergeReads): Promise<object | null>;
   /** the files of a whole object given for an `invalid` conflict, validated (ValidationError) */
   encode(object: { path: string; id: string; value: unknown }): Promise<ObjectFile[]>;
+  /** the model names the model's reference fields point to (none: it has no reference field) */
+  referenceTargets(): string[];
+  /** the references the model's objects make in `reader`: of `ids`, or of every object */
+  references(reader: TreeReader, ids?: Iterable<string>): AsyncIterable<{ id: string; field: string; model: string; target: string }>;
 }

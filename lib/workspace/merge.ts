@@ -29,13 +29,15 @@ import { assertMovable, assertWritable, type CommitOptions, type Session, type W
 import type {
   InvalidConflict,
   MergeChoice,
+  DanglingRef,
   MergeConflict,
   MergeReads,
-  ModelMergeHooks,
   PendingObjectMerge,
   ResolvedConflict,
 } from './merge-hooks.js';
+import { danglingRefs, type DanglingHost } from './dangling-refs.js';
 import { reread } from './position.js';
+import { CommitSnapshot } from './snapshot.js';
 import type { ObjectOf } from './rebase.js';
 import type { StageOp, StagedTree } from './staged-tree.js';
 import { clearRedo } from './undo.js';
@@ -77,6 +79,8 @@ export interface MergeResult {
   resolved: ResolvedConflict[];
   /** conflicts left: the workspace is merging (ws.merging) */
   conflicts: MergeConflict[];
+  /** references in the merged tree whose target is not there (the merge deleted it, or a side added a reference to an object it never had) */
+  danglingRefs: DanglingRef[];
 }
 
 /** ws.merging: the merge in progress. */
@@ -87,11 +91,10 @@ export interface MergingInfo {
 }
 
 /** What a merge needs of the workspace. */
-export interface MergeHost {
+export interface MergeHost extends DanglingHost {
   readonly session: Session;
   readonly objectOf: ObjectOf;
   readonly owner: Owner;
-  mergeHooks(model: string): ModelMergeHooks | undefined;
   nameOf(model: Function | string): string;
   resolve(rev: string): Promise<string>;
   /** who a commit is by (checks the options: a ConfigurationError without a message) */
@@ -102,7 +105,7 @@ export interface MergeHost {
 type Internal =
   | { kind: 'tree'; tree: TreeConflict }
   | { kind: 'object'; pending: PendingObjectMerge; request: ObjectMergeRequest }
-  | { kind: 'inner-file' };
+  | { kind: 'inner-file'; modes?: { base?: string; ours: string; theirs: string } };
 
 interface MergeState {
   rev: string;
@@ -236,7 +239,7 @@ export class Merges {
     const position = session.position;
     const ours = position.head;
     const theirsTree = (await repo.readCommit(theirs)).tree;
-    const empty = { changes: [], resolved: [], conflicts: [] };
+    const empty = { changes: [], resolved: [], conflicts: [], danglingRefs: [] };
     if (!ours) return this.fastForward(rev, null, theirs, [], theirsTree, who, options);
     const bases = await mergeBases(this.readNode, ours, theirs);
     if (bases.includes(theirs)) return { status: 'up-to-date', ours, theirs, bases, ...empty };
@@ -247,9 +250,12 @@ export class Merges {
     const overlay = new Map<string, GitObject>();
     const reads = this.reads(ours, theirs, bases, overlay);
     const pendings = new Map<string, { pending: PendingObjectMerge; request: ObjectMergeRequest }>();
+    const unmerged = new Map<string, { base?: string; ours: string; theirs: string }>();
     const resolve: ResolveObject<MergeConflict> = async (request) => {
       const hooks = this.host.mergeHooks(request.model);
       if (!hooks) {
+        // a model without merge hooks merges by root: its entries may be folders, kept with their modes
+        unmerged.set(request.path, { base: request.base?.mode, ours: request.ours.mode, theirs: request.theirs.mode });
         return { take: 'ours', conflicts: [{ kind: 'file', reason: 'changed', path: request.path, base: request.base?.oid, ours: request.ours.oid, theirs: request.theirs.oid }] };
       }
       const outcome = await hooks.resolve(request, reads);
@@ -286,12 +292,13 @@ export class Merges {
         state.conflicts.push(conflict);
         if ('entries' in raw) state.internal.set(conflict, { kind: 'tree', tree: raw });
         else if (conflict.kind === 'field' || conflict.kind === 'invalid') state.internal.set(conflict, { kind: 'object', ...pendings.get(conflict.path)! });
-        else state.internal.set(conflict, { kind: 'inner-file' });
+        else state.internal.set(conflict, { kind: 'inner-file', modes: unmerged.get(conflict.path) });
       }
       await this.applyOnConflict(state, options.onConflict ?? 'stop');
       const changes = await groupChanges(diffTrees(index.readTree, treeOrNull(position.tree), treeOrNull(index.treeOid())), this.host.owner);
       const status = state.conflicts.length ? 'conflicts' : 'merged';
-      const result: MergeResult = { status, ours, theirs, bases, changes, resolved: state.resolved, conflicts: [...state.conflicts] };
+      const dangling = await danglingRefs(this.host, index, changes);
+      const result: MergeResult = { status, ours, theirs, bases, changes, resolved: state.resolved, conflicts: [...state.conflicts], danglingRefs: dangling };
       if (options.dryRun) {
         savepoint.rollback();
         return result;
@@ -317,7 +324,8 @@ export class Merges {
   private async fastForward(rev: string, ours: string | null, theirs: string, bases: string[], tree: string, who: Who, options: MergeOptions): Promise<MergeResult | null> {
     const { session } = this.host;
     const changes = await groupChanges(diffTrees(session.index.readTree, ours ? treeOrNull(session.position.tree) : null, treeOrNull(tree)), this.host.owner);
-    const result: MergeResult = { status: 'fast-forward', ours, theirs, bases, commit: theirs, changes, resolved: [], conflicts: [] };
+    const dangling = await danglingRefs(this.host, new CommitSnapshot(this.repo, tree), changes);
+    const result: MergeResult = { status: 'fast-forward', ours, theirs, bases, commit: theirs, changes, resolved: [], conflicts: [], danglingRefs: dangling };
     if (options.dryRun) return result;
     await assertMovable(session);
     const { ref, name } = session.position;
@@ -466,7 +474,8 @@ export class Merges {
       if (typeof choice === 'object') await index.apply([{ path: conflict.path, data: toBytes(choice.value) }]);
       else if (choice !== 'keep') {
         const oid = choice === 'delete' ? undefined : conflict[choice];
-        await graft(conflict.path, oid === undefined ? undefined : { mode: FILE_MODE, oid });
+        const mode = (choice !== 'delete' && internal.modes?.[choice]) || FILE_MODE;
+        await graft(conflict.path, oid === undefined ? undefined : { mode: mode as TreeEntry['mode'], oid });
       }
     } else if (internal.kind === 'tree') {
       const tree = internal.tree;

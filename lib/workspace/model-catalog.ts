@@ -116,6 +116,11 @@ export class ModelCatalog {
     return this.models.get(name)?.binding.merge;
   }
 
+  /** The registered model names. */
+  names(): string[] {
+    return [...this.models.keys()];
+  }
+
   /** The registered name of a model class (or the name itself); UnknownModelError when none. */
   nameOf(model: Function | string): string {
     return this.entryOf(model).binding.name;

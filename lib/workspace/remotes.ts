@@ -18,11 +18,12 @@ import { defaultHttpClient } from '../git/remote/default-http.js';
 import { PushRejectedError, RemoteNotFoundError, RemoteProtocolError } from '../git/remote/errors.js';
 import type { AbortSignalLike, AuthCallback, HttpClient } from '../git/remote/http-client.js';
 import { receivePack } from '../git/remote/pack-receive.js';
-import { mapFetch, mapPush, parseRefspec } from '../git/remote/refspec.js';
+import { mapFetch, mapPush, parseRefspec, sourcesOf } from '../git/remote/refspec.js';
 import { SmartHttpRemote, type RemoteProgress } from '../git/remote/smart-http.js';
 import { isAncestor } from '../merge/merge-base.js';
 import { platform } from '../platform/current.js';
 import { concatBytes, uint32BE, utf8 } from '../util/bytes.js';
+import { branchesTracking, readUpstream, writeUpstream, type Upstream } from './upstream.js';
 
 export interface RemoteInfo {
   name: string;
@@ -38,10 +39,12 @@ export interface AddRemoteOptions {
   push?: string[];
   /** allow `user:password@` in the URL (it is written to config in clear); default false */
   allowCredentialsInUrl?: boolean;
+  /** make it the workspace branch's upstream (`branch.<name>.remote`/`.merge`, as `git push -u`) */
+  upstream?: boolean;
 }
 
 export interface RemoteCallOptions {
-  /** the remote's name (default 'origin') */
+  /** the remote's name (default: the branch's upstream remote, else 'origin') */
   remote?: string;
   /** credentials when the server asks (never written anywhere) */
   onAuth?: AuthCallback;
@@ -56,6 +59,8 @@ export interface RemoteCallOptions {
 export interface FetchOptions extends RemoteCallOptions {
   /** refspecs; default: the remote's `fetch` lines */
   refs?: string[];
+  /** delete the remote-tracking refs these refspecs fill whose source the remote no longer has (git fetch --prune) */
+  prune?: boolean;
 }
 
 export interface RefMove {
@@ -68,6 +73,8 @@ export interface FetchResult {
   remote: string;
   url: string;
   updated: RefMove[];
+  /** remote-tracking refs deleted by `prune` */
+  pruned: string[];
   /** objects received (HTTP) or copied (local) */
   objects: number;
   /** pack bytes received (0 for a local path) */
@@ -91,7 +98,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** `ws.remotes`: the remotes in the repository's config. */
 export class Remotes {
-  constructor(private readonly repo: Repository) {}
+  /** `branch`: the workspace's branch, whose upstream `add({ upstream })` and `setUpstream` set */
+  constructor(private readonly repo: Repository, private readonly branch?: string) {}
 
   async list(): Promise<RemoteInfo[]> {
     const config = await this.repo.config();
@@ -123,7 +131,29 @@ export class Remotes {
     const push = options.push ?? [];
     for (const spec of [...fetch, ...push]) parseRefspec(spec);
     await this.edit(name, [['url', url], ...fetch.map((f) => ['fetch', f] as [string, string]), ...push.map((p) => ['push', p] as [string, string])]);
+    if (options.upstream) await this.setUpstream(name);
     return { name, url, fetch, push };
+  }
+
+  /**
+   * Makes `remote`'s `merge` branch (default: the same name) the upstream of the workspace's
+   * branch (or `branch`), as `git branch --set-upstream-to` does: pull, sync and push default to it.
+   */
+  async setUpstream(remote: string, options: { branch?: string; merge?: string } = {}): Promise<Upstream> {
+    const branch = options.branch ?? this.branch;
+    if (branch === undefined) throw new TypeError('setUpstream needs { branch } here (ws.remotes knows its workspace branch)');
+    await this.get(remote);
+    const merge = options.merge === undefined ? `refs/heads/${branch}` : options.merge.startsWith('refs/') ? options.merge : `refs/heads/${options.merge}`;
+    parseRefspec(merge);
+    const upstream = { remote, merge };
+    await writeUpstream(this.repo, branch, upstream);
+    return upstream;
+  }
+
+  /** The upstream of the workspace's branch (or `branch`): `{ remote, merge }`, or null when none is set. */
+  upstream(branch = this.branch): Promise<Upstream | null> {
+    if (branch === undefined) throw new TypeError('upstream() needs a branch name here');
+    return readUpstream(this.repo, branch);
   }
 
   async setUrl(name: string, url: string, options: { allowCredentialsInUrl?: boolean } = {}): Promise<void> {
@@ -137,10 +167,11 @@ export class Remotes {
     ]);
   }
 
-  /** Removes the remote's section and its remote-tracking refs (refs/remotes/<name>/*). */
+  /** Removes the remote's section, the upstreams on it (as `git remote remove`), and its remote-tracking refs (refs/remotes/<name>/*). */
   async remove(name: string): Promise<void> {
     await this.get(name);
     await this.edit(name, null);
+    for (const branch of await branchesTracking(this.repo, name)) await writeUpstream(this.repo, branch, null);
     for (const ref of await this.repo.refs.list(`refs/remotes/${name}/`)) {
       const oid = await this.repo.refs.read(ref);
       if (oid) await this.repo.refs.delete(ref, oid);
@@ -408,7 +439,38 @@ export async function fetchRemote(repo: Repository, options: FetchOptions = {}):
     const moved = await moveTracking(repo, t.dst, t.oid, `fetch ${name}`);
     if (moved) updated.push(moved);
   }
-  return { remote: name, url: info.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1'), updated, objects, bytes };
+  const pruned = options.prune ? await pruneTracking(repo, refspecs, advertised) : [];
+  return { remote: name, url: info.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1'), updated, pruned, objects, bytes };
+}
+
+/**
+ * Deletes the remote-tracking refs the pattern refspecs fill whose every source is gone from the
+ * remote (git fetch --prune); a symbolic ref (`refs/remotes/origin/HEAD`) is left alone, and one
+ * moved meanwhile is not deleted (compare-and-swap).
+ */
+async function pruneTracking(repo: Repository, refspecs: readonly string[], advertised: Map<string, string>): Promise<string[]> {
+  const pruned: string[] = [];
+  const prefixes = new Set<string>();
+  for (const line of refspecs) {
+    const spec = parseRefspec(line);
+    if (spec.pattern && spec.dst) prefixes.add(spec.dst.slice(0, spec.dst.indexOf('*')));
+  }
+  for (const prefix of prefixes) {
+    for (const ref of await repo.refs.list(prefix)) {
+      const sources = sourcesOf(refspecs, ref);
+      if (pruned.includes(ref) || sources.length === 0 || sources.some((s) => advertised.has(s))) continue;
+      if (await repo.refs.symbolicTarget(ref)) continue;
+      const oid = await repo.refs.read(ref);
+      if (!oid) continue;
+      try {
+        await repo.refs.delete(ref, oid);
+        pruned.push(ref);
+      } catch (error) {
+        if (!(error instanceof StaleBranchError)) throw error;
+      }
+    }
+  }
+  return pruned;
 }
 
 /** A pack of these objects, undeltified (no delta can name a base the server lacks). */

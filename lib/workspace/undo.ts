@@ -51,6 +51,15 @@ export async function redoCommit(repo: Repository, branch: string, head: string 
   return next;
 }
 
+/** How many times redo() can move the branch forward from `head` (0 when it left the stack). */
+export async function redoDepth(repo: Repository, branch: string, head: string | null): Promise<number> {
+  const top = await repo.refs.read(redoRef(branch));
+  let n = 0;
+  let oid: string | undefined = top ?? undefined;
+  for (; oid && head && oid !== head; n++) oid = (await repo.readCommit(oid)).parents[0];
+  return oid !== undefined && oid === head ? n : 0;
+}
+
 export async function clearRedo(repo: Repository, branch: string): Promise<void> {
   const top = await repo.refs.read(redoRef(branch));
   if (top) await repo.refs.delete(redoRef(branch), top);

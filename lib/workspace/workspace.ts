@@ -8,7 +8,6 @@ import {
   ConfigurationError,
   ConflictError,
   FileTooLargeError,
-  RefNotFoundError,
   RepositoryNotFoundError,
   StagedChangesError,
   StaleBranchError,
@@ -32,12 +31,15 @@ import { Mutex } from './mutex.js';
 import { assertRefName, type RefContext } from './named-refs.js';
 import { checkOpenOptions, type OpenOptions } from './open-options.js';
 import { EMPTY_TREE, openPosition, type Position, positionOf, reread } from './position.js';
+import { resolveAt } from './resolve.js';
 import { restoreOps } from './restore.js';
 import { committerFor, configuredIdentity, type DefaultIdentity, toPerson } from './signature.js';
 import { CommitSnapshot, type TreeReader } from './snapshot.js';
 import { type StageOp, StagedTree } from './staged-tree.js';
 import { Tags } from './tags.js';
-import { fetchRemote, pushRemote, Remotes, type FetchOptions, type FetchResult, type PushOptions, type PushResult } from './remotes.js';
+import { Remotes, type FetchOptions, type FetchResult, type PushOptions, type PushResult } from './remotes.js';
+import { fetchFor, pull, pushFor, sync, type PullOptions, type PullResult, type SyncHost, type SyncOptions, type SyncResult } from './sync.js';
+import { LiveSync, type LiveSyncOptions } from './sync-live.js';
 import { redoCommit, undoCommit } from './undo.js';
 
 export { EMPTY_TREE };
@@ -70,6 +72,8 @@ export class Workspace implements ModelHost {
   private readonly merges: Merges;
   /** the query indexes of the registered models: status, rebuild, check */
   readonly indexes: Indexes;
+  /** told after each commit this workspace makes (ws.onCommit) */
+  private readonly commitListeners = new Set<(head: string) => void>();
 
   private constructor(
     readonly repo: Repository,
@@ -110,15 +114,7 @@ export class Workspace implements ModelHost {
     });
     this.branches = new Branches(context);
     this.tags = new Tags(context);
-    this.merges = new Merges({
-      session: this.session,
-      objectOf: this.catalog.objectOf,
-      owner: (path) => this.catalog.owner(path),
-      mergeHooks: (model) => this.catalog.mergeHooks(model),
-      nameOf: (model) => this.catalog.nameOf(model),
-      resolve: (rev) => this.resolve(rev),
-      who: (options) => this.checkCommit(options),
-    });
+    this.merges = this.mergesFor(this.session);
     this.checkpoints = new Checkpoints(context, () =>
       this.mutex.run(async () => {
         const tree = this.index.treeOid();
@@ -127,6 +123,21 @@ export class Workspace implements ModelHost {
         return { tree, parent: this.head };
       }),
     );
+  }
+
+  /** Merges over a session (the workspace's own, or pull's scratch one) with this workspace's models, rules and identity. */
+  private mergesFor(session: Session): Merges {
+    return new Merges({
+      session,
+      objectOf: this.catalog.objectOf,
+      owner: (path) => this.catalog.owner(path),
+      mergeHooks: (model) => this.catalog.mergeHooks(model),
+      models: () => this.catalog.names(),
+      scope: (scope) => this.catalog.scope(scope),
+      nameOf: (model) => this.catalog.nameOf(model),
+      resolve: (rev) => this.resolve(rev),
+      who: (options) => this.checkCommit(options),
+    });
   }
 
   /**
@@ -232,10 +243,26 @@ export class Workspace implements ModelHost {
    * optional: git's "Merge branch 'x'" by default); UnresolvedConflictsError while conflicts are left.
    */
   async commit(options: Partial<CommitOptions> = {}): Promise<string | null> {
-    if (this.merges.merging && !this.mutex.held()) return this.mutex.run(() => this.merges.commit(options));
+    if (this.merges.merging && !this.mutex.held()) return this.committed(await this.mutex.run(() => this.merges.commit(options)));
     const who = this.checkCommit(options);
     if (this.mutex.held()) return null;
-    return this.mutex.run(() => commitStaged(this.session, who, options.message!, this.catalog.objectOf));
+    return this.committed(await this.mutex.run(() => commitStaged(this.session, who, options.message!, this.catalog.objectOf)));
+  }
+
+  /**
+   * Calls `listener` with the new head after each commit this workspace makes (commit, a save or
+   * transaction that commits, a merge commit or fast-forward of ws.merge); returns the function
+   * that removes it. What ws.syncLive({ pushOnCommit }) listens to.
+   */
+  onCommit(listener: (head: string) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => void this.commitListeners.delete(listener);
+  }
+
+  private committed<T extends string | null>(oid: T): T {
+    // after the commit has returned, so a listener that throws cannot make it look failed
+    if (oid !== null) for (const listener of [...this.commitListeners]) queueMicrotask(() => listener(oid));
+    return oid;
   }
 
   /**
@@ -243,9 +270,11 @@ export class Workspace implements ModelHost {
    * up-to-date or fast-forward result moves at most the ref; otherwise a merge commit with parents
    * [head, rev], or conflicts left in the merging state (ws.merging). See docs/MERGE.md.
    */
-  merge(rev: string, options: MergeOptions = {}): Promise<MergeResult> {
+  async merge(rev: string, options: MergeOptions = {}): Promise<MergeResult> {
     this.assertNoTransaction('ws.merge()');
-    return this.mutex.run(() => this.merges.merge(rev, options));
+    const result = await this.mutex.run(() => this.merges.merge(rev, options));
+    if (result.commit && !options.dryRun) this.committed(result.commit);
+    return result;
   }
 
   /** The merge in progress: its other side, merge bases and the conflicts left; null when not merging. */
@@ -287,7 +316,7 @@ export class Workspace implements ModelHost {
           await fn();
           const oid = nested ? null : await commitStaged(this.session, who, message, this.catalog.objectOf);
           savepoint.release();
-          return oid;
+          return this.committed(oid);
         } catch (error) {
           savepoint.rollback();
           this.session.position = position;
@@ -406,13 +435,8 @@ export class Workspace implements ModelHost {
    * A commit oid for a revision; `HEAD` is this workspace's branch. A checkpoint may be named
    * without its namespace, after every branch, tag and oid.
    */
-  async resolve(at: string): Promise<string> {
-    try {
-      return await this.repo.resolve(at, this.ref);
-    } catch (error) {
-      if (!(error instanceof RefNotFoundError)) throw error;
-      return this.repo.resolve(`checkpoints/${at}`).catch(() => Promise.reject(error));
-    }
+  resolve(at: string): Promise<string> {
+    return resolveAt(this.repo, at, this.ref);
   }
 
   private async treeAt(at: string): Promise<string> {
@@ -478,19 +502,59 @@ export class Workspace implements ModelHost {
 
   /** The remotes in the repository's config (`git remote -v` sees the same). */
   get remotes(): Remotes {
-    return new Remotes(this.repo);
+    return new Remotes(this.repo, this.position.name);
   }
 
   /**
-   * Fetches from a remote (smart HTTP, a local path or file://): objects verified and stored
-   * first, then each remote-tracking ref moved by compare-and-swap. Nothing else changes.
+   * Fetches from a remote (smart HTTP, a local path or file://; default: the branch's upstream
+   * remote, else origin): objects verified and stored first, then each remote-tracking ref moved
+   * by compare-and-swap (`prune`: those whose source is gone deleted). Nothing else changes.
    */
   fetch(options: FetchOptions = {}): Promise<FetchResult> {
-    return fetchRemote(this.repo, options);
+    return fetchFor(this.syncHost(), options);
   }
 
-  /** Pushes the branch (or `refs`) to a remote; the server applies each update only if its ref did not move. */
+  /**
+   * Pushes the branch (to its upstream's branch when one is set, else the same name), or `refs`;
+   * the server applies each update only if its ref did not move.
+   */
   push(options: PushOptions = {}): Promise<PushResult> {
-    return pushRemote(this.repo, this.ref, options);
+    return pushFor(this.syncHost(), options);
+  }
+
+  /**
+   * Fetches the branch's upstream and merges it into the branch (as `git pull`): see docs/SYNC.md
+   * for what becomes of staged changes (`result.staged`). Conflicts leave the workspace merging.
+   */
+  async pull(options: PullOptions = {}): Promise<PullResult> {
+    this.assertNoTransaction('ws.pull()');
+    const result = await pull(this.syncHost(), options);
+    if (result.commit && result.status !== 'up-to-date') this.committed(result.commit);
+    return result;
+  }
+
+  /**
+   * Pull, then push the branch to its upstream; a push refused because the remote moved starts
+   * another round (up to `retries`, then StaleRemoteError). Conflicts the rules leave throw
+   * MergeConflictError with nothing changed but remote-tracking refs (onConflict 'stop').
+   */
+  sync(options: SyncOptions = {}): Promise<SyncResult> {
+    this.assertNoTransaction('ws.sync()');
+    return sync(this.syncHost(), options);
+  }
+
+  /** ws.sync() on a schedule, on trigger() and after commits, with events (an EventTarget): see docs/SYNC.md. */
+  syncLive(options: LiveSyncOptions = {}): LiveSync {
+    return new LiveSync({ sync: (o) => this.sync(o), onCommit: (listener) => this.onCommit(listener) }, options);
+  }
+
+  private syncHost(): SyncHost {
+    return {
+      session: this.session,
+      merges: this.merges,
+      mergesFor: (session) => this.mergesFor(session),
+      objectOf: this.catalog.objectOf,
+      exclusive: (task) => this.mutex.run(task),
+    };
   }
 }

@@ -6,6 +6,9 @@ import type { FileSystem } from '../ports.js';
 import { PackFile, PackGoneError } from './pack-reader.js';
 import { join } from './paths.js';
 
+/** How long after a change of the pack directory its mtime is not trusted to show the next change. */
+const RACY_MS = 2_000;
+
 export class PackSet {
   private packs: PackFile[] = [];
   private seen = -1;
@@ -19,7 +22,10 @@ export class PackSet {
   async refresh(force = false): Promise<void> {
     const mtime = (await this.fs.stat(this.dir))?.mtimeMs ?? 0;
     if (!force && mtime === this.seen) return;
-    this.seen = mtime;
+    // racy git: a pack renamed into place later within the same timestamp tick leaves the
+    // directory's mtime as it is now, so a listing this close to the last change is not trusted
+    // (the next miss lists again); once the directory is quiet, a miss costs one stat
+    this.seen = Date.now() - mtime < RACY_MS ? -1 : mtime;
     const names = (await this.fs.list(this.dir)).map((e) => e.name).filter((n) => n.endsWith('.idx'));
     const bases = new Set(names.map((n) => join(this.dir, n.slice(0, -4))));
     const kept = this.packs.filter((p) => bases.has(p.base));

@@ -1,0 +1,33 @@
+// The pack directory is listed again when its mtime changes; a pack renamed into place within the
+// same timestamp tick as the last listing leaves the mtime unchanged, so a listing made that close
+// to a change is not trusted (racy git). Simulated by setting the directory's mtime back.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import '../lib/index.js'; // installs the Node platform and path opener
+import { Repository } from '../lib/git/repository.js';
+import { git, newRepoPath } from './helpers.js';
+
+describe('PackSet', () => {
+  it('finds a pack added in the same mtime tick as its last listing', async () => {
+    const path = newRepoPath();
+    git(join(path, '..'), 'init', '-q', '--bare', path);
+    const a = git(path, 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'a').trim();
+    git(path, 'update-ref', 'refs/heads/a', a);
+    git(path, 'repack', '-q', '-a', '-d');
+    const repo = await Repository.open(path);
+    expect((await repo.readCommit(a)).message).toBe('a\n');
+    const dir = join(path, 'objects', 'pack');
+    const before = statSync(dir, { bigint: true });
+    // another writer adds a pack; the directory's mtime is put back as if in the same tick
+    const b = git(path, 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'b').trim();
+    git(path, 'update-ref', 'refs/heads/b', b);
+    git(path, 'repack', '-q', '-d');
+    expect(readdirSync(dir).filter((n) => n.endsWith('.pack'))).toHaveLength(2);
+    const ns = before.mtimeNs;
+    execFileSync('touch', ['-m', '-d', `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`, dir]);
+    expect(statSync(dir, { bigint: true }).mtimeNs).toBe(ns);
+    expect((await repo.readCommit(b)).message).toBe('b\n');
+  });
+});
