@@ -42,6 +42,7 @@ export type { FieldBlame } from './history/blame.js';
 export type { Signature } from './workspace/signature.js';
 export type { Durability } from './git/ports.js';
 export type {
+  DerivedFiles,
   DirEntry,
   FileStat,
   FileSystem,
@@ -74,4 +75,8 @@ export type { FieldOptions, TypeSpec } from './metadata/field.js';
 export type { ModelOptions } from './metadata/model-options.js';
 export { Merge } from './metadata/merge-rules.js';
 export type { DeletePolicy, FieldMergeFunction, FieldMergeRule, FieldMergeSides, ObjectMergeFunction, ObjectMergeSides } from './metadata/merge-rules.js';
+export { QuerySet } from './model/query-types.js';
+export type { CountOptions, FindOneOptions, FindOptions, Include, OrderBy, Page, PageOptions, Where } from './model/query-types.js';
+export type { QueryPlan } from './query/run.js';
+export type { IndexCounters, IndexProblem, IndexStatus } from './workspace/model-host.js';
 export * from './errors.js';

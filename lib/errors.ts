@@ -38,7 +38,9 @@ export type ErrorCode =
   | 'FAST_FORWARD_IMPOSSIBLE'
   | 'MERGE_CONFLICT'
   | 'STALE_REMOTE'
-  | 'TRANSACTION_HANDLE';
+  | 'TRANSACTION_HANDLE'
+  | 'UNINDEXED_QUERY'
+  | 'UNIQUE';
 
 /** The longest id, name or value an error message quotes whole; `data` always holds it whole. */
 const QUOTE_LIMIT = 80;
@@ -418,6 +420,35 @@ export class TransactionHandleError extends GitModelError<{ action: string }> {
   constructor(data: { action: string }) {
     super(
       `${data.action} while ws.transaction() runs, without its handle: this host has no async context (a browser), so inside the transaction pass the handle it gives, ws.transaction(async (tx) => { await page.save({ tx }) }); outside it, wait for the transaction to end`,
+      data,
+    );
+  }
+}
+
+/** A query that would read objects to filter or order them, in a workspace opened with `refuseScans`. */
+export class UnindexedQueryError extends GitModelError<{ model: string; fields: string[] }> {
+  readonly code = 'UNINDEXED_QUERY' as const;
+  constructor(data: { model: string; fields: string[] }) {
+    super(
+      `${data.model}.find() on ${data.fields.join(', ')} would read every candidate object (no index), and this workspace refuses scans: ` +
+        `add @Field({ index: true }) to ${data.fields.length > 1 ? 'those fields' : 'that field'}`,
+      data,
+    );
+  }
+}
+
+/**
+ * A save or commit would give two objects of a model the same value of a unique field. Nothing
+ * was staged (at save) or committed (at commit, where the staged changes are kept); `existing`
+ * holds the object that has the value, `commit` the branch head it was found at.
+ */
+export class UniqueConstraintError extends GitModelError<{ model: string; field: string; value: unknown; id: string; existing: string; commit?: string | null }> {
+  readonly code = 'UNIQUE' as const;
+  constructor(data: { model: string; field: string; value: unknown; id: string; existing: string; commit?: string | null }) {
+    super(
+      `${data.model} ${quote(data.id)}: ${data.field} ${quote(data.value)} is already held by ${quote(data.existing)}` +
+        `${data.commit ? ` (at ${data.commit})` : ''}, and ${data.field} is unique; ` +
+        `${data.commit !== undefined ? 'nothing was committed and the changes are still staged' : 'nothing was staged'}: choose another value, or change ${quote(data.existing)} first`,
       data,
     );
   }

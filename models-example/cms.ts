@@ -46,6 +46,10 @@ log(`get example-page → title "${again.title}", tags ${JSON.stringify(again.ta
 const before = await Page.get('example-page', { at: 'HEAD~1' });
 log(`the same page at HEAD~1 → title "${before.title}"`);
 log(`all pages: ${(await Page.all()).map((p) => p.slug).join(', ')}`);
+// queries through the indexes on tags and author (docs/QUERIES.md)
+const tagged = await Page.find({ where: { tags: { has: 'example' }, author: author }, include: { author: true } });
+log(`pages tagged "example" by ${author.handle}: ${tagged.map((p) => p.slug).join(', ')}`);
+log(`pages by ${author.handle}: ${await Page.count({ where: { author } })}`);
 
 await Page.delete('about', { commit: true, message: 'Removed the about page' });
 try {

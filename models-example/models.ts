@@ -14,9 +14,9 @@ export class Page extends Model<Page> {
   @Field() @Length(1, 200) title!: string;
   @Field() content: string = '';
   @Field() published: boolean = true;
-  @Field({ type: [String] }) tags: string[] = [];
+  @Field({ type: [String], index: true }) tags: string[] = [];
   // TypeScript records unions (Date | null) as Object, so the type is given explicitly
   @Field({ type: Date, required: false, nullable: true }) updatedAt?: Date | null;
-  @Field.ref(() => Author, { required: false, nullable: true }) author?: Ref<Author> | null;
+  @Field.ref(() => Author, { required: false, nullable: true, index: true }) author?: Ref<Author> | null;
   @Field.blob({ required: false, nullable: true }) cover?: Uint8Array | null;
 }

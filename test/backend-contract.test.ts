@@ -269,6 +269,33 @@ function contractSuite(name: string, under: BackendUnderTest): void {
       });
     });
 
+    describe('derived files (query indexes)', () => {
+      it('reads back what it wrote as a copy, lists a folder sorted, removes; never an object, ref or tree', async () => {
+        const { backend, verify } = await under.fresh();
+        const files = backend.derived!;
+        expect(files).toBeDefined();
+        expect(await files.read('index/v1/page/d/x.gmix')).toBeUndefined();
+        expect(await files.list('index/v1/page/d')).toEqual([]);
+        const bytes = text('GMIX 1\n');
+        await files.write('index/v1/page/d/b.gmix', bytes);
+        await files.write('index/v1/page/d/a.gmix', text('first'));
+        await files.write('index/v1/page/d/a.gmix', text('second'));
+        await files.write('index/v1/page/d/sub/c.gmix', text('deeper'));
+        bytes[0] = 0;
+        const read = (await files.read('index/v1/page/d/b.gmix'))!;
+        expect(new TextDecoder().decode(read)).toBe('GMIX 1\n');
+        read[0] = 0;
+        expect(new TextDecoder().decode(await files.read('index/v1/page/d/b.gmix'))).toBe('GMIX 1\n');
+        expect(new TextDecoder().decode(await files.read('index/v1/page/d/a.gmix'))).toBe('second');
+        expect(await files.list('index/v1/page/d')).toEqual(['a.gmix', 'b.gmix']);
+        await files.remove('index/v1/page/d/a.gmix');
+        await files.remove('index/v1/page/d/missing');
+        expect(await files.list('index/v1/page/d')).toEqual(['b.gmix']);
+        expect(await backend.refs.list('refs/')).toEqual([]);
+        verify?.({ fsck: true });
+      });
+    });
+
     describe('a Repository over it', () => {
       it('writes commits and tags in one batch with their objects, and reads them back typed', async () => {
         const { backend, verify } = await under.fresh();

@@ -44,10 +44,11 @@ const MAY_IMPORT: Record<string, string[]> = {
   history: ['errors', 'util', 'platform', 'git'],
   merge: ['errors', 'util', 'platform', 'git'],
   workspace: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'git/remote', 'history', 'merge'],
-  model: ['errors', 'util', 'platform', 'git', 'history', 'merge', 'workspace', 'metadata'],
-  entry: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'git/remote', 'history', 'merge', 'workspace', 'model', 'metadata'],
+  query: ['errors', 'util', 'platform', 'git', 'workspace', 'metadata'],
+  model: ['errors', 'util', 'platform', 'git', 'history', 'merge', 'workspace', 'metadata', 'query'],
+  entry: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'git/remote', 'history', 'merge', 'workspace', 'query', 'model', 'metadata'],
   // the gitmodel command line: an entry of its own, beside index.ts (it never imports the entry)
-  cli: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'git/remote', 'history', 'merge', 'workspace', 'model', 'metadata'],
+  cli: ['errors', 'util', 'platform', 'git', 'git/fs', 'git/memory', 'git/remote', 'history', 'merge', 'workspace', 'query', 'model', 'metadata'],
 };
 
 /** The only files that may import Node's built-ins: the Node platform, file system and HTTP client,

@@ -124,3 +124,52 @@ new Note({ key: 'n', stampedAt: new Date() });
 new Note({ kye: 'n' });
 // @ts-expect-error a wrong type for the base class's field
 new Note({ stampedAt: 'yesterday' });
+
+// --- queries (docs/QUERIES.md): where, orderBy and include typed from the model ----------------
+class Listing extends Model<Listing> {
+  @Field({ id: true }) slug!: string;
+  @Field({ unique: true }) title: string = '';
+  @Field({ index: true }) published: boolean = false;
+  @Field({ type: [String], index: true }) tags: string[] = [];
+  @Field({ index: true }) updatedAt: Date = new Date();
+  @Field({ index: true, type: BigInt }) big: bigint = 0n;
+  @Field({ type: String, required: false }) summary?: string;
+  @Field.ref(() => Author, { index: true, nullable: true }) author: Ref<Author> | null = null;
+}
+declare const someListing: Listing;
+
+void Listing.find({ where: { published: false, tags: { has: 'news' } }, orderBy: { updatedAt: 'desc' } });
+void Listing.find({ where: { author: ada } });
+void Listing.find({ where: { author: 'ada' } });
+void Listing.find({ where: { author: Ref.to(ada) } });
+void Listing.find({ where: { author: null } });
+void Listing.find({ where: { slug: { startsWith: 'a' } } });
+void Listing.find({ where: { updatedAt: { gte: new Date(0), lt: new Date() } } });
+void Listing.find({ where: { OR: [{ published: true }, { NOT: { tags: { isEmpty: true } } }] } });
+void Listing.find({ where: { big: { gt: 10n } } });
+void Listing.find({ orderBy: [{ published: 'desc' }, { updatedAt: { sort: 'asc', nulls: 'last' } }] });
+void Listing.find({ where: { summary: { exists: false } } });
+void Listing.find({ include: { author: true } });
+void Listing.find({ where: { id: { startsWith: 'x' } } });
+const listings: Promise<Listing[]> = Listing.find().then((all) => all);
+const listingCount: Promise<number> = Listing.count({ where: { published: true } });
+const firstListing: Promise<Listing | null> = Listing.findOne({ where: { title: 'T' } });
+const listingPage: Promise<{ items: Listing[]; next: string | null }> = Listing.findPage({ limit: 10 });
+export { listings, listingCount, firstListing, listingPage };
+
+// @ts-expect-error a value of the wrong type
+void Listing.find({ where: { published: 'yes' } });
+// @ts-expect-error a typo
+void Listing.find({ where: { tittle: 'x' } });
+// @ts-expect-error an array operator on a scalar field
+void Listing.find({ where: { published: { has: true } } });
+// @ts-expect-error an array field has no order
+void Listing.find({ orderBy: { tags: 'asc' } });
+// @ts-expect-error a method is not a field
+void Listing.find({ where: { save: 1 } });
+// @ts-expect-error startsWith is for strings
+void Listing.find({ where: { updatedAt: { startsWith: '2024' } } });
+// @ts-expect-error include takes reference fields
+void Listing.find({ include: { title: true } });
+// @ts-expect-error an object of the wrong model
+void Listing.find({ where: { author: someListing } });

@@ -105,6 +105,24 @@ export interface RepositoryBackend {
    * A git directory rewrites its `config` under `config.lock`, as git does. Absent: read-only config.
    */
   editConfig?(edits: readonly ConfigEdit[]): Promise<void>;
+  /** Files derived from the repository (query indexes), kept beside it; absent: kept in memory only. */
+  readonly derived?: DerivedFiles;
+}
+
+/**
+ * Caches derived from the repository's objects, outside every tree, ref and index (a git
+ * directory keeps them under `<commondir>/gitmodel/`). Deleting any of them is always safe, so
+ * writes need no flush and a failed write is not an error to anyone. Names are '/'-separated
+ * relative paths of plain segments.
+ */
+export interface DerivedFiles {
+  /** the file's bytes, undefined when absent */
+  read(name: string): Promise<Uint8Array | undefined>;
+  /** writes the file whole (a reader sees the old bytes or the new, never part) */
+  write(name: string, bytes: Uint8Array): Promise<void>;
+  remove(name: string): Promise<void>;
+  /** names of the files directly under a folder, sorted */
+  list(folder: string): Promise<string[]>;
 }
 
 /** One edit of a repository's config: a section's entries replaced (in order), or the section removed (null). */

@@ -37,6 +37,10 @@ export interface FieldOptions {
    * (strings, line-level three-way) | a function ({ base, ours, theirs, ... }) => value | Merge.conflict
    */
   merge?: FieldMergeRule;
+  /** keep a secondary index of this field, so Model.find() filters and orders by it without reading objects */
+  index?: boolean;
+  /** no two objects of the model hold the same non-null value (each element, for an array); implies index */
+  unique?: boolean;
 }
 
 export interface FieldRecord {

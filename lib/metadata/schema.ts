@@ -25,6 +25,10 @@ export interface FieldDef {
   makeDefault?: () => unknown;
   /** how ws.merge() settles the field when both sides changed it (undefined: 'conflict') */
   merge?: FieldMergeRule;
+  /** Model.find() keeps a secondary index of it (always true for the id, and for unique fields) */
+  index?: boolean;
+  /** no two objects may hold the same non-null value (each element, for an array) */
+  unique?: boolean;
 }
 
 export interface Schema {
@@ -112,6 +116,22 @@ function kindOf(model: string, record: FieldRecord): FieldKind {
   return fromSpec(record.designType as TypeSpec, where);
 }
 
+/** Kinds whose values order and compare as one value each (an array indexes each element). */
+const INDEXABLE = new Set(['string', 'number', 'boolean', 'date', 'bigint', 'decimal', 'uuid', 'time', 'oid', 'ref']);
+
+/** `index`/`unique` only on a kind with an order and an equality: JSON and blobs have neither. */
+function checkIndexable(model: string, def: FieldDef): void {
+  if (!def.index || def.id) return;
+  const element = def.type.kind === 'array' ? def.type.of : def.type;
+  if (INDEXABLE.has(element.kind)) return;
+  const what = def.type.kind === 'array' ? `an array of ${element.kind === 'array' ? 'arrays' : element.kind}` : `a ${element.kind} field`;
+  throw new ConfigurationError(
+    `${model}.${def.name}: ${def.unique ? 'unique' : 'index'} is for string, number, boolean, Date, bigint, decimal, uuid, time, oid ` +
+      `and ref fields and arrays of them; ${def.name} is ${what}, which has no order to index by: drop the option`,
+    { model, field: def.name },
+  );
+}
+
 /** Names the Model base class uses itself: a field of that name would hide it. */
 const RESERVED = new Map([['oid', 'obj.oid is the oid of the object\'s data file as last saved or read']]);
 
@@ -146,7 +166,10 @@ function resolve(cls: Function): Schema {
         nullable: record.options.nullable ?? false,
         makeDefault: defaultMaker(record.options, type),
         merge: record.options.merge,
+        index: record.options.index === true || record.options.unique === true || record.options.id === true,
+        unique: record.options.unique === true,
       };
+      checkIndexable(name, def);
       const at = fields.findIndex((f) => f.name === def.name);
       if (at >= 0) fields[at] = def; // a subclass redeclaring a field refines it in place
       else fields.push(def);
@@ -177,7 +200,7 @@ function resolve(cls: Function): Schema {
     if (fields.some((f) => f.name === 'id')) {
       throw new ConfigurationError(`${name} has a field named "id" that is not its id: mark it @Field({ id: true }) or rename it`, { model: name, field: 'id' });
     }
-    id = { name: 'id', type: { kind: 'uuid' }, id: true, required: true, nullable: false, makeDefault: () => crypto.randomUUID() };
+    id = { name: 'id', type: { kind: 'uuid' }, id: true, required: true, nullable: false, makeDefault: () => crypto.randomUUID(), index: true };
     fields.unshift(id);
   }
   if (id.nullable) throw new ConfigurationError(`${name}.${id.name}: the id cannot be nullable`, { model: name, field: id.name });

@@ -42,6 +42,16 @@ export async function load<T extends object>(cls: Function, reader: TreeReader, 
     decoded = decodeObject(schema, (await reader.readFile(path))!, path);
     cache.set(file.oid, decoded);
   }
+  return hydrate<T>(cls, reader, id, file.oid, decoded, at);
+}
+
+/**
+ * An instance from an object's decoded data file (its oid given): what every read builds, with
+ * the check that the file's id is the one its path gives. Blob fields are read through the reader.
+ */
+export async function hydrate<T extends object>(cls: Function, reader: TreeReader, id: string, oid: string, decoded: Decoded, at?: string): Promise<T> {
+  const { schema, layout } = objectOf(cls, id);
+  const path = layout.dataPath(id);
   // checked on every read: the same bytes can sit at two paths (a copy made by another tool)
   if (decoded.values[schema.id.name] !== id) {
     throw new CorruptObjectError({ path, field: schema.id.name, reason: `its ${schema.id.name} is not "${id}", the id its path gives` });
@@ -59,7 +69,7 @@ export async function load<T extends object>(cls: Function, reader: TreeReader, 
   }
   const state = stateOf(instance);
   state.storedId = id;
-  state.oid = file.oid;
+  state.oid = oid;
   state.extra = decoded.extra && structuredClone(decoded.extra);
   return instance;
 }

@@ -10,7 +10,9 @@ import { BIND, type ModelBinding, type ModelHost } from '../workspace/model-host
 import { bindingOf } from './binding.js';
 import { countingProxy, PROBE, protectInit, targetOf } from './construct.js';
 import { blameOf, diffOf, historyOf, type HistoryReadOptions } from './history-source.js';
+import { count, find, findIds, findOne, findPage, indexHooks } from './find.js';
 import { mergeHooks } from './object-merge.js';
+import type { CountOptions, FindOneOptions, FindOptions, Page, PageOptions, QuerySet } from './query-types.js';
 import { allObjects, getObject, objectExists, type ReadOptions } from './load.js';
 import type { Ref } from './ref.js';
 import { refFromId } from './references.js';
@@ -116,7 +118,37 @@ class ModelBase<Self extends object = any> {
 
   /** Hook for `ws.register()`: binds the class and tells the workspace where its files live. */
   static [BIND](this: Function, host: ModelHost): ModelBinding {
-    return { ...bindingOf(this, host), merge: mergeHooks(this, host) };
+    return { ...bindingOf(this, host), merge: mergeHooks(this, host), indexes: indexHooks(this, host) };
+  }
+
+  /**
+   * The objects matching `where`, ordered by `orderBy` (ties and the default: by id), sliced by
+   * `offset` and `limit`, at the staged state or `at`: `await Page.find({ ... })`, `for await`, or
+   * `.explain()`. Indexed fields (`@Field({ index: true })`) are answered from the index;
+   * others are read from the objects (docs/QUERIES.md).
+   */
+  static find<T>(this: ModelStatic<T>, options: FindOptions<T> = {}): QuerySet<T> {
+    return find<T>(this, options);
+  }
+
+  /** The first object find() would give, or null. */
+  static findOne<T>(this: ModelStatic<T>, options: FindOneOptions<T> = {}): Promise<T | null> {
+    return findOne<T>(this, options);
+  }
+
+  /** How many objects match (no object is read when every field named is indexed). */
+  static count<T>(this: ModelStatic<T>, options: CountOptions<T> = {}): Promise<number> {
+    return count(this, options as CountOptions<unknown>);
+  }
+
+  /** The ids find() would give, without building the objects. */
+  static findIds<T>(this: ModelStatic<T>, options: FindOptions<T> = {}): Promise<string[]> {
+    return findIds(this, options as FindOptions<unknown>);
+  }
+
+  /** One page of results and the cursor of the next (`after: page.next`), stable under inserts before it. */
+  static findPage<T>(this: ModelStatic<T>, options: PageOptions<T>): Promise<Page<T>> {
+    return findPage<T>(this, options);
   }
 
   /** The object with this id; NotFoundError when there is none. Reads staged changes unless `at` is given. */

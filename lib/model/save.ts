@@ -11,6 +11,7 @@ import { type BlobInfo, encodeObject } from './codec.js';
 import { assertSafeId } from './id.js';
 import { copyValue } from './kinds.js';
 import type { Layout } from './layout.js';
+import { checkUniqueAtSave } from './find.js';
 import { decodedCache } from './load.js';
 import { type InstanceState, stateOf } from './state.js';
 import { validateObject } from './validate.js';
@@ -121,7 +122,7 @@ async function assertNoCaseTwin(host: ModelHost, model: string, layout: Layout, 
 }
 
 /** Stages a planned save with no other write in between: a new id must be free, a changed one moves the object. */
-async function stageSave(host: ModelHost, schema: Schema, layout: Layout, state: InstanceState, id: string, plan: SavePlan, tx: WriteOptions['tx']): Promise<void> {
+async function stageSave(host: ModelHost, schema: Schema, layout: Layout, state: InstanceState, id: string, plan: SavePlan, instance: object, tx: WriteOptions['tx']): Promise<void> {
   const { ops } = plan;
   await host.exclusive(async (stage) => {
     const reader = await host.reader();
@@ -131,6 +132,7 @@ async function stageSave(host: ModelHost, schema: Schema, layout: Layout, state:
       throw new DuplicateIdError({ model: schema.name, id });
     }
     if (!taken) await assertNoCaseTwin(host, schema.name, layout, id, state.storedId);
+    await checkUniqueAtSave(schema.cls, host, id, state.storedId, instance as Values);
     // a changed id moves the object: the old folder goes in the same step as the new one appears
     if (state.storedId !== undefined && state.storedId !== id) ops.unshift({ path: layout.root(state.storedId), remove: true });
     await stage(ops);
@@ -162,6 +164,6 @@ export async function saveObject(instance: object & { save(options?: WriteOption
       throw error;
     }
   }
-  await stageSave(host, schema, layout, state, id, planSave(cls, schema, layout, instance, id), options.tx);
+  await stageSave(host, schema, layout, state, id, planSave(cls, schema, layout, instance, id), instance, options.tx);
   return null;
 }

@@ -27,6 +27,8 @@ export interface Session {
   readonly repo: Repository;
   readonly index: StagedTree;
   position: Position;
+  /** checks of the staged tree against the exact parent the ref is about to move from (unique constraints) */
+  beforeCommit?(tree: string, parent: string | null, head: string | null): Promise<void>;
 }
 
 export interface Who {
@@ -80,6 +82,9 @@ export async function commitStaged(session: Session, { author, committer }: Who,
     }
     const tree = index.treeOid();
     const parent = session.position.head;
+    // after the catch-up and before the swap: a writer that moves the branch in between makes the
+    // swap fail, and the next attempt checks again against its commit
+    await session.beforeCommit?.(tree, parent ? session.position.tree : null, parent);
     const oid = await repo.writeCommit({ tree, parents: parent ? [parent] : [], author, committer, message }, index.newObjects());
     try {
       await repo.refs.update(ref, oid, parent, { who: committer, message: `commit: ${message}` });

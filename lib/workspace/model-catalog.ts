@@ -2,7 +2,7 @@
 // (and object) a path belongs to, and which paths an object scope covers.
 import { ConfigurationError, UnknownModelError } from '../errors.js';
 import type { ModelMergeHooks } from './merge-hooks.js';
-import { BIND, type Bindable, type ModelBinding, type ModelHost } from './model-host.js';
+import { BIND, type Bindable, type IndexHooks, type IndexProblem, type IndexStatus, type ModelBinding, type ModelHost } from './model-host.js';
 import type { ObjectOf } from './rebase.js';
 
 /** One model's objects, or one object, as walk() and restore() take them. */
@@ -45,6 +45,20 @@ export class ModelCatalog {
       entry.binding.attach();
       this.models.set(name, entry);
     }
+  }
+
+  /** The index hooks of every registered model that has them, by model name. */
+  indexHooks(model?: Function | string): [string, IndexHooks][] {
+    const names = model === undefined ? [...this.models.keys()] : [this.nameOf(model)];
+    return names.flatMap((name) => {
+      const hooks = this.models.get(name)?.binding.indexes;
+      return hooks ? [[name, hooks] as [string, IndexHooks]] : [];
+    });
+  }
+
+  /** Runs every model's check of a tree about to be committed (unique constraints). */
+  async beforeCommit(tree: string, parent: string | null, head: string | null): Promise<void> {
+    for (const [, hooks] of this.indexHooks()) await hooks.beforeCommit?.(tree, parent, head);
   }
 
   /** The class registered under a model name. */
@@ -120,5 +134,27 @@ export class ModelCatalog {
       for (const entry of this.models.values()) if (entry.cls === model) return entry;
     }
     throw new UnknownModelError({ model: typeof model === 'string' ? model : model.name });
+  }
+}
+
+/** ws.indexes: the query indexes of the registered models (docs/QUERIES.md). */
+export class Indexes {
+  constructor(private readonly catalog: ModelCatalog) {}
+
+  /** Each indexed model's index as last used: fields, tree, rows, delta size, source and work counters. */
+  status(): IndexStatus[] {
+    return this.catalog.indexHooks().map(([, hooks]) => hooks.status());
+  }
+
+  /** Drops the indexes held and their files (of one model, or all); the next query builds them again. */
+  async rebuild(model?: Function | string): Promise<void> {
+    for (const [, hooks] of this.catalog.indexHooks(model)) await hooks.rebuild();
+  }
+
+  /** What the data breaks of the declared constraints: unique values held twice, dangling references. */
+  async check(): Promise<IndexProblem[]> {
+    const out: IndexProblem[] = [];
+    for (const [, hooks] of this.catalog.indexHooks()) out.push(...(await hooks.check()));
+    return out;
   }
 }

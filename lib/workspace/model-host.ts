@@ -3,6 +3,7 @@
 // machinery (index, committer, refs) can change without touching lib/model.
 import type { Repository } from '../git/repository.js';
 import type { Transaction } from './mutex.js';
+import type { ReadTree } from '../git/tree-diff.js';
 import type { ModelMergeHooks } from './merge-hooks.js';
 import type { Signature } from './signature.js';
 import type { TreeReader } from './snapshot.js';
@@ -21,6 +22,52 @@ export interface ModelBinding {
   attach(): void;
   /** How ws.merge() merges the model's objects (field rules, validation, canonical encoding). */
   readonly merge?: ModelMergeHooks;
+  /** The model's query indexes, when it has any beyond its id (ws.indexes, the commit's unique check). */
+  readonly indexes?: IndexHooks;
+}
+
+/** Work done, for tests and status: every count grows with work, none with time. */
+export interface IndexCounters {
+  /** object rows computed from data files (builds and upkeep) */
+  rowsIndexed: number;
+  /** data files decoded for the index or for predicates no index answers */
+  objectsRead: number;
+  builds: number;
+  /** segments derived from another by a tree diff */
+  updates: number;
+  loads: number;
+  writes: number;
+  /** index files found unusable (corrupt, another definition or tree) and replaced */
+  discarded: number;
+}
+
+export interface IndexStatus {
+  model: string;
+  fields: string[];
+  tree: string | null;
+  rows: number;
+  delta: number;
+  source: 'snapshot' | 'built' | 'memory';
+  counters: IndexCounters;
+}
+
+/** A problem ws.indexes.check() found in the data (not in the index, which is rebuilt silently). */
+export type IndexProblem =
+  | { kind: 'duplicate'; model: string; field: string; value: unknown; ids: string[] }
+  | { kind: 'dangling'; model: string; field: string; id: string; target: string; missing: string }
+  | { kind: 'corrupt'; model: string; path: string; reason: string };
+
+/** What the workspace asks of a model's indexes. */
+export interface IndexHooks {
+  status(): IndexStatus;
+  rebuild(): Promise<void>;
+  check(): Promise<IndexProblem[]>;
+  /**
+   * Inside the commit's compare-and-swap loop, after any catch-up: refuses (UniqueConstraintError)
+   * the staged tree `tree` when an object changed since `parent` (the tree the commit moves from)
+   * shares a unique value with another object; `head` names that commit in the error.
+   */
+  beforeCommit?(tree: string, parent: string | null, head: string | null): Promise<void>;
 }
 
 /** Model classes implement this static hook; `ws.register()` calls it. */
@@ -36,6 +83,12 @@ export interface ModelHost {
   readonly autoCommit: boolean;
   /** the repository, for history's reads of stored trees */
   readonly repo: Repository;
+  /** Model.find() refuses queries no index answers (OpenOptions.refuseScans) */
+  readonly refuseScans: boolean;
+  /** the root tree as staged (no `at`; hashing what changed, no I/O) or as of a revision; null: none */
+  rootTree(at?: string): Promise<string | null>;
+  /** reads a tree by oid, whether stored or only staged */
+  readonly readTree: ReadTree;
   /** files as staged (what reads without `at` see) */
   readonly staged: TreeReader;
   /** files as staged (no `at`) or as of a revision */

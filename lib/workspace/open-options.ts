@@ -44,6 +44,11 @@ export interface OpenOptions {
    * only stage; the transaction commits once.
    */
   autoCommit?: boolean;
+  /**
+   * Model.find() refuses (UnindexedQueryError) a query that would read objects to filter or order
+   * them because a field it names has no index: for CI and production (default false).
+   */
+  refuseScans?: boolean;
 }
 
 

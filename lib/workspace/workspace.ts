@@ -25,7 +25,7 @@ import { assertMovable, assertWritable, type CommitOptions, commitStaged, type S
 import { Files } from './files.js';
 import type { MergeChoice, MergeConflict } from './merge-hooks.js';
 import { type MergeOptions, type MergeResult, Merges, type MergingInfo } from './merge.js';
-import { ModelCatalog, type ObjectScope } from './model-catalog.js';
+import { Indexes, ModelCatalog, type ObjectScope } from './model-catalog.js';
 import type { ModelHost } from './model-host.js';
 import { Mutex, type Transaction } from './mutex.js';
 import { assertRefName, type RefContext } from './named-refs.js';
@@ -79,6 +79,8 @@ export class Workspace implements ModelHost {
   readonly files: Files;
   /** ws.merge() and the merging state */
   private readonly merges: Merges;
+  /** the query indexes of the registered models: status, rebuild, check */
+  readonly indexes: Indexes;
   /** told after each commit this workspace makes (ws.onCommit) */
   private readonly commitListeners = new Set<(head: string) => void>();
 
@@ -90,8 +92,16 @@ export class Workspace implements ModelHost {
     private readonly maxFileSize: number,
     /** every save, delete and restore commits at once (OpenOptions.autoCommit) */
     readonly autoCommit: boolean = false,
+    /** Model.find() refuses queries no index answers (OpenOptions.refuseScans) */
+    readonly refuseScans: boolean = false,
   ) {
-    this.session = { repo, index: new StagedTree(repo, position.head ? position.tree : null), position };
+    this.session = {
+      repo,
+      index: new StagedTree(repo, position.head ? position.tree : null),
+      position,
+      beforeCommit: (tree, parent, head) => this.catalog.beforeCommit(tree, parent, head),
+    };
+    this.indexes = new Indexes(this.catalog);
     const ws = this;
     const context: RefContext = {
       repo,
@@ -170,7 +180,7 @@ export class Workspace implements ModelHost {
         from: options.from,
         who: () => toPerson(identity.committer),
       });
-      return new Workspace(repo, position, identity, maxFileSize, options.autoCommit ?? false);
+      return new Workspace(repo, position, identity, maxFileSize, options.autoCommit ?? false, options.refuseScans ?? false);
     } catch (error) {
       // the git directory refuses an unreadable repository at open; a part of it unreadable later too
       const code = (error as { code?: string }).code;
@@ -458,6 +468,18 @@ export class Workspace implements ModelHost {
   /** Whether an object with this oid exists: in the repository, or staged and not yet written. */
   async hasObject(oid: string): Promise<boolean> {
     return (await this.repo.hasObject(oid)) || this.index.newObjects().some((o) => o.oid === oid);
+  }
+
+  /** The root tree as staged (no `at`), or as of a revision; null for an unborn branch with nothing staged. */
+  async rootTree(at?: string): Promise<string | null> {
+    if (at !== undefined) return this.treeAt(at);
+    const tree = this.index.treeOid();
+    return tree === EMPTY_TREE && !this.head ? null : tree;
+  }
+
+  /** Reads a tree by oid, stored or only staged. */
+  get readTree(): StagedTree['readTree'] {
+    return this.index.readTree;
   }
 
   /** The staged index as a reader: what reads without `at` see. */

@@ -5,8 +5,8 @@ import type { Environment } from '../../platform/platform.js';
 import { fromUtf8, utf8 } from '../../util/bytes.js';
 import type { GitConfig } from '../config.js';
 import { applyConfigEdits } from '../config-edit.js';
-import type { ConfigEdit, Durability, FileSystem, RepositoryBackend } from '../ports.js';
-import { replaceLocked } from './lockfile.js';
+import type { ConfigEdit, DerivedFiles, Durability, FileSystem, RepositoryBackend } from '../ports.js';
+import { replaceLocked, writeAtomic } from './lockfile.js';
 import { configLevels, repositoryConfig } from './config-files.js';
 import { FsObjectDatabase } from './object-database.js';
 import { dirname, join } from './paths.js';
@@ -46,6 +46,23 @@ export class GitDirBackend implements RepositoryBackend {
   get describe(): string {
     return this.workdir ?? this.gitdir;
   }
+
+  /** Derived files under `<commondir>/gitmodel/`: shared by linked worktrees, ignored by git. */
+  readonly derived: DerivedFiles = {
+    read: (name) => this.fs.readFile(join(this.commondir, 'gitmodel', name)),
+    write: async (name, bytes) => {
+      const path = join(this.commondir, 'gitmodel', name);
+      await this.fs.mkdirp(dirname(path));
+      // a cache: renamed into place whole, never flushed
+      await writeAtomic(this.fs, path, bytes, 'atomic', false);
+    },
+    remove: (name) => this.fs.remove(join(this.commondir, 'gitmodel', name)),
+    list: async (folder) =>
+      (await this.fs.list(join(this.commondir, 'gitmodel', folder)))
+        .filter((e) => !e.isDirectory)
+        .map((e) => e.name)
+        .sort(),
+  };
 
   /** The repository's own config file (the shared one, in the common dir). */
   repositoryConfig(): Promise<GitConfig> {

@@ -5,7 +5,7 @@
 import { InvalidRefNameError, RefNotFoundError, StaleBranchError } from '../../errors.js';
 import { GitConfig, canonicalKey } from '../config.js';
 import { isOid, type GitObject, type PendingObject } from '../object.js';
-import type { ConfigEdit, ObjectDatabase, RefStore, RepositoryBackend } from '../ports.js';
+import type { ConfigEdit, DerivedFiles, ObjectDatabase, RefStore, RepositoryBackend } from '../ports.js';
 import { findEntry } from '../tree-entry.js';
 import type { TreeEntry } from '../tree.js';
 
@@ -129,6 +129,18 @@ export class MemoryBackend implements RepositoryBackend {
   readonly refs: MemoryRefStore;
   readonly describe = 'a repository in memory';
   private settings: GitConfig;
+  private readonly derivedFiles = new Map<string, Uint8Array>();
+  /** Derived files (query indexes) in a map, copied in and out like objects. */
+  readonly derived: DerivedFiles = {
+    read: async (name) => this.derivedFiles.get(name)?.slice(),
+    write: async (name, bytes) => void this.derivedFiles.set(name, bytes.slice()),
+    remove: async (name) => void this.derivedFiles.delete(name),
+    list: async (folder) =>
+      [...this.derivedFiles.keys()]
+        .filter((name) => name.startsWith(`${folder}/`) && !name.slice(folder.length + 1).includes('/'))
+        .map((name) => name.slice(folder.length + 1))
+        .sort(),
+  };
 
   constructor(options: MemoryBackendOptions = {}) {
     this.refs = new MemoryRefStore(options.initialBranch);

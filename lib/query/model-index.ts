@@ -1,0 +1,341 @@
+// One model's indexes in one workspace: the index of any tree of the model's folder, derived from
+// the nearest one held (in memory, or in an index file) plus the tree diff between them, so its
+// cost follows what changed. Files live through the repository's DerivedFiles port, keyed by
+// the folder's tree oid and a hash of the index definition: a file can only ever describe exactly
+// that tree, and one that is missing, stale or corrupt is rebuilt without a word.
+import type { DerivedFiles } from '../git/ports.js';
+import { diffTrees, type ReadTree, type Tree } from '../git/tree-diff.js';
+import { isTreeMode } from '../git/tree.js';
+import { CorruptObjectError } from '../errors.js';
+import type { FieldDef, Schema } from '../metadata/schema.js';
+import { platform } from '../platform/current.js';
+import { fromUtf8, utf8 } from '../util/bytes.js';
+import { Lru } from '../util/lru.js';
+import { Base, type Row } from './segment.js';
+import type { IndexCounters, IndexStatus } from '../workspace/model-host.js';
+import { type Cell, cellOf, keyFromJson, keyToJson } from './values.js';
+
+export type { IndexCounters, IndexStatus };
+
+/** Bumped whenever the file layout or the meaning of a cell changes, so old files are never misread. */
+const FORMAT = 1;
+const MAGIC = 'GMIX';
+/** Trees whose index stays in memory per model (the head, the staged state, a revision or two). */
+const KEEP = 4;
+
+/** A tree of the repository as a query sees it: its root, how to read its trees, and how to decode an object's data file. */
+export interface TreeState {
+  root: string | null;
+  readTree: ReadTree;
+  /** a data file's decoded values, by its blob oid (the path for messages and staged bytes) */
+  values(oid: string, path: string): Promise<Record<string, unknown>>;
+  /** whether a tree is in the object store (only such trees get index files: a staged tree may never be) */
+  stored(oid: string): Promise<boolean>;
+}
+
+/** What an index needs to know of its model: which paths are its objects', and its indexed fields. */
+export interface IndexedModel {
+  schema: Schema;
+  /** the folder all objects live under ('' at the root) */
+  folder: string;
+  locate(path: string): { id: string; data: boolean } | undefined;
+  /** the path template and shard width: part of the definition, since they decide which files are objects */
+  layout: string;
+}
+
+/** The index of one folder tree: a base and the rows that differ from it. */
+export interface Segment {
+  tree: string | null;
+  base: Base;
+  delta: ReadonlyMap<string, Row | null>;
+}
+
+/** The fields with an index: the id and every `index`/`unique` field. */
+export function indexedFields(schema: Schema): FieldDef[] {
+  return schema.fields.filter((f) => f.index || f.id);
+}
+
+export class ModelIndex {
+  readonly fields: FieldDef[];
+  readonly definition: string;
+  readonly counters: IndexCounters = { rowsIndexed: 0, objectsRead: 0, builds: 0, updates: 0, loads: 0, writes: 0, discarded: 0 };
+  /** segments by folder tree, most recently used last */
+  private readonly segments = new Map<string, Segment>();
+  private source: IndexStatus['source'] = 'memory';
+  /**
+   * Trees read by upkeep diffs, by oid. A staged tree exists only until the next change to it, so
+   * the next diff from a segment of the staged state reads that segment's trees here; content
+   * addressing means an entry is never wrong, only possibly evicted (then upkeep starts from an
+   * older segment).
+   */
+  private readonly trees = new Lru<string, Tree>(100_000, (tree) => tree.size + 1);
+
+  constructor(readonly model: IndexedModel, private readonly files: DerivedFiles | undefined) {
+    this.fields = indexedFields(model.schema);
+    const definition = {
+      format: FORMAT,
+      model: model.schema.name,
+      layout: model.layout,
+      fields: this.fields.map((f) => ({ name: f.name, type: f.type, unique: f.unique === true })),
+    };
+    this.definition = platform().sha1(utf8(JSON.stringify(definition, (_k, v) => (typeof v === 'function' ? String(v.name ?? 'fn') : v))));
+  }
+
+  private get folderName(): string {
+    return `index/v${FORMAT}/${this.model.schema.name}/${this.definition}`;
+  }
+
+  /** The oid of the model folder's tree in a root tree (null when there is none). */
+  async folderTree(state: TreeState): Promise<string | null> {
+    let oid = state.root;
+    if (!oid || !this.model.folder) return oid;
+    for (const part of this.model.folder.split('/')) {
+      const entry = (await state.readTree(oid)).get(part);
+      if (!entry || !isTreeMode(entry.mode)) return null;
+      oid = entry.oid;
+    }
+    return oid;
+  }
+
+  /** The index of a tree: held, loaded from its file, derived from the nearest held one, or built. */
+  async at(state: TreeState): Promise<Segment> {
+    const tree = await this.folderTree(state);
+    const key = tree ?? '';
+    const held = this.segments.get(key);
+    if (held) {
+      this.remember(key, held);
+      return held;
+    }
+    const loaded = tree ? await this.load(tree) : undefined;
+    let segment: Segment;
+    if (loaded) {
+      segment = { tree, base: loaded, delta: new Map() };
+      this.source = 'snapshot';
+    } else {
+      segment = await this.derive(tree, state);
+    }
+    this.remember(key, segment);
+    return segment;
+  }
+
+  /**
+   * The most recently used segment whose tree can still be read: a staged tree the index has since
+   * changed again exists nowhere any more, and is forgotten (the head's tree always can be read).
+   */
+  private async readable(state: TreeState): Promise<Segment | undefined> {
+    for (const [key, segment] of [...this.segments].reverse()) {
+      if (!segment.tree) return segment;
+      try {
+        await this.readTree(state)(segment.tree);
+        return segment;
+      } catch {
+        this.segments.delete(key);
+      }
+    }
+    return undefined;
+  }
+
+  /** The state's trees, through the memo of trees upkeep has read. */
+  private readTree(state: TreeState): ReadTree {
+    return async (oid) => {
+      let tree = this.trees.get(oid);
+      if (!tree) this.trees.set(oid, (tree = await state.readTree(oid)));
+      return tree;
+    };
+  }
+
+  private remember(key: string, segment: Segment): void {
+    this.segments.delete(key);
+    this.segments.set(key, segment);
+    while (this.segments.size > KEEP) this.segments.delete(this.segments.keys().next().value!);
+  }
+
+  /** The segment of a tree from the nearest readable one (a diff), or else by a build. */
+  private async derive(tree: string | null, state: TreeState): Promise<Segment> {
+    for (;;) {
+      const held = await this.readable(state);
+      const from = held ?? (await this.nearestFile());
+      if (!from) return this.build(tree, state);
+      try {
+        return await this.update(from, tree, state);
+      } catch (error) {
+        // a subtree of a staged state that is gone: forget that segment and start from another
+        if (!(error instanceof CorruptObjectError)) throw error;
+        if (!held) return this.build(tree, state);
+        this.segments.delete(from.tree ?? '');
+      }
+    }
+  }
+
+  /** A row for an object's data file. */
+  private async row(state: TreeState, oid: string, path: string): Promise<Row> {
+    this.counters.objectsRead++;
+    this.counters.rowsIndexed++;
+    const values = await state.values(oid, path);
+    return { oid, cells: new Map(this.fields.map((f) => [f.name, cellOf(f, values)])) };
+  }
+
+  /** The data files that differ between two folder trees: id → its new data file (null: gone). Reads trees only. */
+  async changes(a: string | null, b: string | null, state: TreeState, memo = true): Promise<Map<string, { oid: string; path: string } | null>> {
+    const out = new Map<string, { oid: string; path: string } | null>();
+    const prefix = this.model.folder ? `${this.model.folder}/` : '';
+    for await (const change of diffTrees(memo ? this.readTree(state) : state.readTree, a, b, prefix)) {
+      const where = this.model.locate(change.path);
+      if (!where?.data) continue;
+      out.set(where.id, change.after ? { oid: change.after.oid, path: change.path } : null);
+    }
+    return out;
+  }
+
+  private async build(tree: string | null, state: TreeState): Promise<Segment> {
+    this.counters.builds++;
+    const rows = new Map<string, Row>();
+    for (const [id, file] of await this.changes(null, tree, state, false)) if (file) rows.set(id, await this.row(state, file.oid, file.path));
+    const base = Base.of(tree, this.fields, rows);
+    this.source = 'built';
+    await this.persist(base, state);
+    return { tree, base, delta: new Map() };
+  }
+
+  /** The segment of `tree` from another: same base, the diff's rows laid over its delta; compacted when the delta grows. */
+  private async update(from: Segment, tree: string | null, state: TreeState): Promise<Segment> {
+    this.counters.updates++;
+    const delta = new Map(from.delta);
+    for (const [id, file] of await this.changes(from.tree, tree, state)) {
+      const row = file && (await this.row(state, file.oid, file.path));
+      const n = from.base.rowOf(id);
+      // an object back to its base row needs no delta entry
+      if (n >= 0 && row && from.base.oid(n) === row.oid) delta.delete(id);
+      else if (n < 0 && !row) delta.delete(id);
+      else delta.set(id, row);
+    }
+    const segment = { tree, base: from.base, delta };
+    // folded when the delta passes 1% of the rows (at least 1,000) or outgrows the base itself: the
+    // second makes a model that grows from nothing compact at doubling sizes, O(N) in all
+    const size = from.base.ids.length;
+    if (delta.size <= Math.max(1000, size / 100) && (delta.size <= size || delta.size < 64)) return segment;
+    const base = compact(segment, this.fields);
+    await this.persist(base, state);
+    return { tree, base, delta: new Map() };
+  }
+
+  /** Forgets every index held, and removes this definition's files; the next query builds afresh. */
+  async rebuild(): Promise<void> {
+    this.segments.clear();
+    if (!this.files) return;
+    for (const name of await this.files.list(this.folderName).catch(() => [] as string[])) {
+      await this.files.remove(`${this.folderName}/${name}`).catch(() => {});
+    }
+  }
+
+  status(): IndexStatus {
+    const last = [...this.segments.values()].at(-1);
+    return {
+      model: this.model.schema.name,
+      fields: this.fields.map((f) => f.name),
+      tree: last?.tree ?? null,
+      rows: last ? liveCount(last) : 0,
+      delta: last?.delta.size ?? 0,
+      source: this.source,
+      counters: { ...this.counters },
+    };
+  }
+
+  // ---- index files ----
+
+  private async persist(base: Base, state: TreeState): Promise<void> {
+    if (!this.files || !base.tree) return;
+    try {
+      if (!(await state.stored(base.tree))) return;
+      await this.files.write(`${this.folderName}/${base.tree}.gmix`, encodeBase(this.model.schema.name, this.definition, base));
+      await this.files.write(`${this.folderName}/latest`, utf8(`${base.tree}\n`));
+      this.counters.writes++;
+    } catch {
+      // a cache: a read-only repository keeps its indexes in memory
+    }
+  }
+
+  /** The file written last for this definition (a new process starts from it and catches up by a diff). */
+  private async nearestFile(): Promise<Segment | undefined> {
+    const latest = this.files && (await this.files.read(`${this.folderName}/latest`).catch(() => undefined));
+    const tree = latest && fromUtf8(latest).trim();
+    const base = tree && /^[0-9a-f]{40}$/.test(tree) ? await this.load(tree) : undefined;
+    if (!base) return undefined;
+    this.source = 'snapshot';
+    return { tree: base.tree, base, delta: new Map() };
+  }
+
+  private async load(tree: string): Promise<Base | undefined> {
+    if (!this.files) return undefined;
+    const name = `${this.folderName}/${tree}.gmix`;
+    const bytes = await this.files.read(name).catch(() => undefined);
+    if (!bytes) return undefined;
+    const base = decodeBase(bytes, this.model.schema.name, this.definition, tree, this.fields);
+    if (base) {
+      this.counters.loads++;
+      return base;
+    }
+    this.counters.discarded++;
+    await this.files.remove(name).catch(() => {});
+    return undefined;
+  }
+}
+
+/** An object's row in a segment, or null when it has none. */
+export function rowIn(segment: Segment, id: string): Row | null {
+  if (segment.delta.has(id)) return segment.delta.get(id)!;
+  const n = segment.base.rowOf(id);
+  return n >= 0 ? segment.base.row(n) : null;
+}
+
+/** The number of live objects in a segment. */
+export function liveCount(segment: Segment): number {
+  let n = segment.base.ids.length;
+  for (const [id, row] of segment.delta) {
+    const inBase = segment.base.rowOf(id) >= 0;
+    if (inBase && !row) n--;
+    else if (!inBase && row) n++;
+  }
+  return n;
+}
+
+/** A new base with the delta folded in: O(N), done when the delta outgrows a share of the base. */
+function compact(segment: Segment, fields: FieldDef[]): Base {
+  const rows = new Map<string, Row>();
+  const { base, delta } = segment;
+  for (let n = 0; n < base.ids.length; n++) if (!delta.has(base.ids[n])) rows.set(base.ids[n], base.row(n));
+  for (const [id, row] of delta) if (row) rows.set(id, row);
+  return Base.of(segment.tree, fields, rows);
+}
+
+/** An index file: `GMIX <format>\n`, a JSON header line, a JSON body line, and the SHA-1 of all before it. */
+function encodeBase(model: string, definition: string, base: Base): Uint8Array {
+  const header = { model, tree: base.tree, definition, rows: base.ids.length };
+  const cells: Record<string, unknown[]> = {};
+  for (const [name, column] of base.columns) cells[name] = column.cells.map(keyToJson);
+  const text = `${MAGIC} ${FORMAT}\n${JSON.stringify(header)}\n${JSON.stringify({ ids: base.ids, oids: base.oids(), cells })}\n`;
+  return utf8(text + platform().sha1(utf8(text)));
+}
+
+/** The base a file holds, or undefined when it is not exactly the expected file intact. */
+function decodeBase(bytes: Uint8Array, model: string, definition: string, tree: string, fields: FieldDef[]): Base | undefined {
+  try {
+    const text = fromUtf8(bytes);
+    const body = text.slice(0, -40);
+    if (!text.startsWith(`${MAGIC} ${FORMAT}\n`) || platform().sha1(utf8(body)) !== text.slice(-40)) return undefined;
+    const [, headerLine, bodyLine] = body.split('\n');
+    const header = JSON.parse(headerLine) as { model: string; tree: string; definition: string; rows: number };
+    if (header.model !== model || header.tree !== tree || header.definition !== definition) return undefined;
+    const data = JSON.parse(bodyLine) as { ids: string[]; oids: string[]; cells: Record<string, unknown[]> };
+    if (data.ids.length !== header.rows || data.oids.length !== header.rows || !data.oids.every((o) => /^[0-9a-f]{40}$/.test(o))) return undefined;
+    const cells = new Map<string, Cell[]>();
+    for (const field of fields) {
+      const column = data.cells[field.name];
+      if (!Array.isArray(column) || column.length !== header.rows) return undefined;
+      cells.set(field.name, column.map(keyFromJson));
+    }
+    return new Base(tree, data.ids, data.oids, fields, cells);
+  } catch {
+    return undefined;
+  }
+}
