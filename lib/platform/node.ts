@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
 import { crc32, deflateSync, inflateSync, type ZlibOptions } from 'node:zlib';
+import { CorruptObjectError } from '../errors.js';
 import type { Platform } from './platform.js';
 
 function plain(buffer: Buffer): Uint8Array {
@@ -36,6 +37,19 @@ export const nodePlatform: Platform = {
   inflate(data, size) {
     // with the size known, one output buffer instead of 16 KiB chunks concatenated
     return plain(size === undefined ? inflateSync(data) : inflateSync(data, { chunkSize: Math.max(64, size) }));
+  },
+  inflateAt(data, offset, size, where) {
+    // info: the engine's bytesWritten is the input it consumed, which ends where the stream ends
+    const input = data.subarray(offset);
+    let result: { buffer: Buffer; engine: { bytesWritten: number } };
+    try {
+      const options: ZlibOptions & { info: true } = { info: true, ...(size === undefined ? {} : { chunkSize: Math.max(64, size) }) };
+      result = inflateSync(input, options) as unknown as typeof result;
+    } catch (error) {
+      throw new CorruptObjectError({ path: where ?? `zlib stream at ${offset}`, reason: `does not inflate (${(error as Error).message})` });
+    }
+    // a stream cut short throws above ("unexpected end of file"): bytes consumed end at its Adler-32
+    return { data: plain(result.buffer), consumed: result.engine.bytesWritten };
   },
   crc32(data) {
     return crc32(data) >>> 0;

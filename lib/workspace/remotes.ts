@@ -3,13 +3,13 @@
 // pack's trailer (receivePack), parses every entry, hashes every object, checks the count and that
 // every object it names is there (connectivity), stores it as one batch, and only then moves each
 // remote-tracking ref by compare-and-swap. A local path or file:// URL is opened as a repository
-// and the missing objects copied (hashed again on the way). A push sends each ref's advertised
+// and the missing objects copied as one pack of its stored entries (pack-send.ts). A push sends each ref's advertised
 // value as `old`, so the server applies it only if the ref has not moved meanwhile.
 import { StaleBranchError } from '../errors.js';
 import { parseCommit } from '../git/commit.js';
 import { indexPack, type IndexedPack } from '../git/fs/pack-parse.js';
-import { packEntry } from '../git/fs/pack-writer.js';
-import { pendingObject, type PendingObject } from '../git/object.js';
+import { buildPack, copyObjects, type Outgoing } from '../git/fs/pack-send.js';
+import type { PendingObject } from '../git/object.js';
 import type { Repository } from '../git/repository.js';
 import { Repository as RepositoryClass } from '../git/repository.js';
 import { isTreeMode, parseTree } from '../git/tree.js';
@@ -22,7 +22,7 @@ import { mapFetch, mapPush, parseRefspec } from '../git/remote/refspec.js';
 import { SmartHttpRemote, type RemoteProgress } from '../git/remote/smart-http.js';
 import { isAncestor } from '../merge/merge-base.js';
 import { platform } from '../platform/current.js';
-import { concatBytes, uint32BE, utf8 } from '../util/bytes.js';
+import { concatBytes } from '../util/bytes.js';
 
 export interface RemoteInfo {
   name: string;
@@ -197,10 +197,11 @@ const readNode = (repo: Repository) => async (oid: string) => {
 
 /**
  * The objects reachable from `tips` that `has` says the other side lacks: commits newest first
- * down to ones it has, their trees (subtrees it has skipped), blobs it lacks.
+ * down to ones it has, their trees (subtrees it has skipped), blobs it lacks (never read: the pack
+ * copies them as stored).
  */
-async function missingObjects(from: Repository, tips: readonly string[], has: (oid: string) => Promise<boolean>): Promise<PendingObject[]> {
-  const out: PendingObject[] = [];
+async function missingObjects(from: Repository, tips: readonly string[], has: (oid: string) => Promise<boolean>): Promise<Outgoing[]> {
+  const out: Outgoing[] = [];
   const seen = new Set<string>();
   const commits = [...tips];
   const trees: string[] = [];
@@ -210,7 +211,7 @@ async function missingObjects(from: Repository, tips: readonly string[], has: (o
     seen.add(oid);
     if (await has(oid)) continue;
     const object = await from.readObject(oid);
-    out.push({ oid, type: object.type, content: object.content.slice() });
+    out.push({ oid, object });
     if (object.type === 'tag') {
       const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
       if (target) commits.push(target[1]);
@@ -227,7 +228,7 @@ async function missingObjects(from: Repository, tips: readonly string[], has: (o
     seen.add(oid);
     if (await has(oid)) continue;
     const object = await from.readObject(oid);
-    out.push({ oid, type: object.type, content: object.content.slice() });
+    out.push({ oid, object });
     if (object.type !== 'tree') continue;
     for (const entry of parseTree(object.content, oid).values()) {
       if (entry.mode === '160000') continue;
@@ -235,8 +236,7 @@ async function missingObjects(from: Repository, tips: readonly string[], has: (o
       else if (!seen.has(entry.oid)) {
         seen.add(entry.oid);
         if (await has(entry.oid)) continue;
-        const blob = await from.readObject(entry.oid);
-        out.push({ oid: entry.oid, type: blob.type, content: blob.content.slice() });
+        out.push({ oid: entry.oid });
       }
     }
   }
@@ -391,14 +391,8 @@ export async function fetchRemote(repo: Repository, options: FetchOptions = {}):
     advertised = await localRefs(other);
     plan(advertised);
     const known = await knownObjects(repo, [...new Set((await localRefs(repo)).values())]);
-    const copied = await missingObjects(other, targets.map((t) => t.oid), async (oid) => known.has(oid));
-    const verified = copied.map((o) => {
-      const again = pendingObject(o.type, o.content);
-      if (again.oid !== o.oid) throw new RemoteProtocolError({ url: info.url, reason: 'unexpected', detail: `object ${o.oid} hashes to ${again.oid}` });
-      return again;
-    });
-    await repo.writeObjects(verified);
-    objects = verified.length;
+    const missing = await missingObjects(other, targets.map((t) => t.oid), async (oid) => known.has(oid));
+    objects = (await copyObjects(other, repo, missing)).objects;
   }
   const updated: RefMove[] = [];
   for (const t of targets) {
@@ -409,20 +403,6 @@ export async function fetchRemote(repo: Repository, options: FetchOptions = {}):
     if (moved) updated.push(moved);
   }
   return { remote: name, url: info.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1'), updated, objects, bytes };
-}
-
-/** A pack of these objects, undeltified (no delta can name a base the server lacks). */
-export function buildPack(objects: readonly PendingObject[]): Uint8Array[] {
-  const parts: Uint8Array[] = [concatBytes([utf8('PACK'), uint32BE(2), uint32BE(objects.length)])];
-  const hash = platform().sha1Hasher();
-  hash.update(parts[0]);
-  for (const object of objects) {
-    const entry = packEntry(object).bytes;
-    hash.update(entry);
-    parts.push(entry);
-  }
-  parts.push(hash.digest());
-  return parts;
 }
 
 export async function pushRemote(repo: Repository, branchRef: string, options: PushOptions = {}): Promise<PushResult> {
@@ -484,7 +464,7 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
     if (updates.length === 0) return { updated: [], upToDate };
 
     // what the remote has: the commits reachable from its refs we know, and their tips' trees
-    let objects: PendingObject[];
+    let objects: Outgoing[];
     if (other) {
       const dest = other;
       const known = await knownObjects(dest, [...new Set(remoteRefs.values())]);
@@ -493,7 +473,7 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
       const busy = updates.filter((u) => checkedOut.has(u.ref));
       if (busy.length) throw new PushRejectedError({ url, refs: busy.map((u) => ({ ref: u.ref, reason: 'branch is currently checked out' })), accepted: [] });
       objects = await missingObjects(repo, updates.map((u) => u.new), async (oid) => known.has(oid));
-      await dest.writeObjects(objects);
+      await copyObjects(repo, dest, objects);
       const accepted: string[] = [];
       for (const u of updates) {
         try {
@@ -510,7 +490,7 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
       for (const oid of new Set(remoteRefs.values())) if (oid !== ZERO_OID && (await repo.hasObject(oid))) tips.push(oid);
       const known = await knownObjects(repo, tips);
       objects = await missingObjects(repo, updates.map((u) => u.new), async (oid) => known.has(oid));
-      await http!.remote.sendPack({ advertisement: http!.adv, updates, pack: buildPack(objects) });
+      await http!.remote.sendPack({ advertisement: http!.adv, updates, pack: (await buildPack(repo, objects)).parts });
     }
     const updated: RefMove[] = updates.map((u) => ({ ref: u.ref, old: u.old === ZERO_OID ? null : u.old, new: u.new }));
     for (const u of updates) {

@@ -8,7 +8,7 @@ import { platform } from '../../platform/current.js';
 import { concatBytes, fromHex, readUInt16LE, readUInt32BE, readUInt64BE, toHex } from '../../util/bytes.js';
 import { Lru } from '../../util/lru.js';
 import type { GitObject } from '../object.js';
-import type { FileSystem, RandomAccessFile } from '../ports.js';
+import type { FileSystem, RandomAccessFile, StoredEntry } from '../ports.js';
 import { scanForEntry } from '../tree-entry.js';
 import type { TreeEntry } from '../tree.js';
 import { applyDelta, CODE_TYPE, decodeEntryHeader, OFS_DELTA, REF_DELTA, TYPE_CODE } from './pack-format.js';
@@ -32,6 +32,9 @@ export class PackFile {
    *  a 4-byte offset and the oid in 24-byte records */
   private readonly v1: boolean;
   private readonly offsetsAt: number;
+  /** every entry's offset ascending, and its place in the index; built on first need: where an
+   *  entry ends is where the next starts (git's .rev file) */
+  private byOffset: { offsets: Float64Array; positions: Uint32Array } | undefined;
   /** delta bases recently used, by offset: delta chains share their bases */
   private readonly bases = new Lru<number, GitObject>(8 << 20, (o) => o.content.length + 100);
 
@@ -145,6 +148,60 @@ export class PackFile {
    */
   async rawEntry(offset: number, end: number): Promise<Uint8Array> {
     return (await this.open()).read(offset, end - offset);
+  }
+
+  /**
+   * The stored entry at an offset, header and compressed bytes exactly as in the file, for copying
+   * into another pack: its type code and, for an OFS_DELTA, its base's offset.
+   */
+  async storedEntry(offset: number): Promise<StoredEntry> {
+    const { offsets } = this.reverseIndex();
+    const next = this.offsetRank(offset) + 1;
+    const end = next < offsets.length ? offsets[next] : (await this.fileSize()) - 20;
+    const bytes = await this.rawEntry(offset, end);
+    const header = decodeEntryHeader(bytes, `${this.base}.pack@${offset}`);
+    return {
+      type: header.type,
+      size: header.size,
+      bytes,
+      headerLength: header.length,
+      ...(header.type === OFS_DELTA ? { baseOid: this.oidAtOffset(offset - header.baseDistance!) } : {}),
+      ...(header.type === REF_DELTA ? { baseOid: header.baseOid } : {}),
+    };
+  }
+
+  private reverseIndex(): { offsets: Float64Array; positions: Uint32Array } {
+    if (this.byOffset) return this.byOffset;
+    const positions = new Uint32Array(this.count);
+    const at = new Float64Array(this.count);
+    for (let i = 0; i < this.count; i++) {
+      positions[i] = i;
+      at[i] = this.offsetOf(i);
+    }
+    positions.sort((a, b) => at[a] - at[b]);
+    const offsets = new Float64Array(this.count);
+    for (let i = 0; i < this.count; i++) offsets[i] = at[positions[i]];
+    return (this.byOffset = { offsets, positions });
+  }
+
+  /** The rank of the entry at `offset` among all offsets (binary search of the reverse index). */
+  private offsetRank(offset: number): number {
+    const { offsets } = this.reverseIndex();
+    let lo = 0;
+    let hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid] < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    if (offsets[lo] !== offset) throw new CorruptObjectError({ path: `${this.base}.pack@${offset}`, reason: 'no entry starts here' });
+    return lo;
+  }
+
+  /** The oid of the entry at an offset. */
+  private oidAtOffset(offset: number): string {
+    const at = this.oidAt(this.reverseIndex().positions[this.offsetRank(offset)]);
+    return toHex(this.idx, at, at + 20);
   }
 
   async fileSize(): Promise<number> {

@@ -1,0 +1,99 @@
+// Building the pack a push sends (or a local fetch or push stores): entries copied as they are
+// stored in our packs where possible, never inflated and deflated again; a stored delta whose base
+// is earlier in the same pack is kept as an OFS_DELTA against it. Never a REF_DELTA: git's
+// index-pack --fix-thin dies on a REF_DELTA whose base is both in the pack and already in the
+// receiving repository (design/sync-merge.md, "Traps"), so a base outside the pack is never named
+// and such an object is sent whole. Objects not stored in a pack (loose, the memory backend) are
+// deflated as pack-writer does for a commit.
+import { platform } from '../../platform/current.js';
+import { concatBytes, uint32BE, utf8 } from '../../util/bytes.js';
+import type { GitObject, ObjectType, PendingObject } from '../object.js';
+import type { Repository } from '../repository.js';
+import { encodeEntryHeader, encodeOfsDistance, OFS_DELTA, REF_DELTA } from './pack-format.js';
+import { packEntry } from './pack-writer.js';
+
+/** What building a pack did: entries copied as stored, deltas kept, objects deflated anew. */
+export interface PackStats {
+  objects: number;
+  copied: number;
+  /** of the copied entries, deltas kept against a base earlier in the pack */
+  deltas: number;
+  deflated: number;
+  bytes: number;
+}
+
+export interface BuiltPack {
+  /** the pack: header, entries, trailer; an array, so a request can be sent again */
+  parts: Uint8Array[];
+  /** every entry's oid, offset and CRC-32, for ObjectDatabase.addPack */
+  index: { oid: string; offset: number; crc: number }[];
+  stats: PackStats;
+}
+
+/** An object to send: its oid, and its content when the walk that found it read it anyway. */
+export interface Outgoing {
+  oid: string;
+  object?: GitObject;
+}
+
+/** A pack of these objects, read from `from` (see the file's comment). */
+export async function buildPack(from: Repository, objects: readonly Outgoing[]): Promise<BuiltPack> {
+  const host = platform();
+  const odb = from.backend.objects;
+  const hash = host.sha1Hasher();
+  const head = concatBytes([utf8('PACK'), uint32BE(2), uint32BE(objects.length)]);
+  hash.update(head);
+  const parts: Uint8Array[] = [head];
+  const index: BuiltPack['index'] = [];
+  const offsets = new Map<string, number>();
+  const stats: PackStats = { objects: objects.length, copied: 0, deltas: 0, deflated: 0, bytes: 0 };
+  let at = head.length;
+  for (const { oid, object } of objects) {
+    const stored = odb.storedEntry ? await odb.storedEntry(oid) : undefined;
+    let bytes: Uint8Array;
+    if (stored && stored.type !== OFS_DELTA && stored.type !== REF_DELTA) {
+      bytes = stored.bytes;
+      stats.copied++;
+    } else if (stored?.baseOid !== undefined && offsets.has(stored.baseOid)) {
+      const header = encodeEntryHeader(OFS_DELTA, stored.size);
+      bytes = concatBytes([header, encodeOfsDistance(at - offsets.get(stored.baseOid)!), stored.bytes.subarray(stored.headerLength)]);
+      stats.copied++;
+      stats.deltas++;
+    } else {
+      const whole = object ?? (await from.readObject(oid));
+      bytes = packEntry({ oid, type: whole.type, content: whole.content }).bytes;
+      stats.deflated++;
+    }
+    hash.update(bytes);
+    parts.push(bytes);
+    index.push({ oid, offset: at, crc: host.crc32(bytes) });
+    offsets.set(oid, at);
+    at += bytes.length;
+  }
+  parts.push(hash.digest());
+  stats.bytes = at + 20;
+  return { parts, index, stats };
+}
+
+/**
+ * Copies objects from one local repository to another as one pack, stored as built: the source is
+ * a repository on this machine that we read unverified anyway (as `git clone` of a local path
+ * copies its packs), so the objects are not hashed again. A destination that takes no pack (the
+ * memory backend) gets the objects written as a batch.
+ */
+export async function copyObjects(from: Repository, to: Repository, objects: readonly Outgoing[]): Promise<PackStats> {
+  const odb = to.backend.objects;
+  if (objects.length === 0) return { objects: 0, copied: 0, deltas: 0, deflated: 0, bytes: 0 };
+  if (odb.addPack) {
+    const built = await buildPack(from, objects);
+    await odb.addPack(concatBytes(built.parts), built.index);
+    return built.stats;
+  }
+  const batch: PendingObject[] = [];
+  for (const { oid, object } of objects) {
+    const whole = object ?? (await from.readObject(oid));
+    batch.push({ oid, type: whole.type as ObjectType, content: whole.content.slice() });
+  }
+  await to.writeObjects(batch);
+  return { objects: objects.length, copied: 0, deltas: 0, deflated: 0, bytes: 0 };
+}
