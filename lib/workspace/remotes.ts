@@ -8,7 +8,7 @@
 import { StaleBranchError } from '../errors.js';
 import { parseCommit } from '../git/commit.js';
 import { indexPack, type IndexedPack } from '../git/fs/pack-parse.js';
-import { buildPack, copyObjects, type Outgoing } from '../git/fs/pack-send.js';
+import { buildPack, copyObjects, missingObjects, type Outgoing } from '../git/fs/pack-send.js';
 import type { PendingObject } from '../git/object.js';
 import type { Repository } from '../git/repository.js';
 import { Repository as RepositoryClass } from '../git/repository.js';
@@ -194,54 +194,6 @@ const readNode = (repo: Repository) => async (oid: string) => {
   const c = await repo.readCommit(oid);
   return { parents: c.parents, time: c.committer.timestamp };
 };
-
-/**
- * The objects reachable from `tips` that `has` says the other side lacks: commits newest first
- * down to ones it has, their trees (subtrees it has skipped), blobs it lacks (never read: the pack
- * copies them as stored).
- */
-async function missingObjects(from: Repository, tips: readonly string[], has: (oid: string) => Promise<boolean>): Promise<Outgoing[]> {
-  const out: Outgoing[] = [];
-  const seen = new Set<string>();
-  const commits = [...tips];
-  const trees: string[] = [];
-  while (commits.length) {
-    const oid = commits.pop()!;
-    if (seen.has(oid)) continue;
-    seen.add(oid);
-    if (await has(oid)) continue;
-    const object = await from.readObject(oid);
-    out.push({ oid, object });
-    if (object.type === 'tag') {
-      const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
-      if (target) commits.push(target[1]);
-      continue;
-    }
-    if (object.type !== 'commit') continue;
-    const commit = parseCommit(oid, object.content);
-    trees.push(commit.tree);
-    commits.push(...commit.parents);
-  }
-  while (trees.length) {
-    const oid = trees.pop()!;
-    if (seen.has(oid)) continue;
-    seen.add(oid);
-    if (await has(oid)) continue;
-    const object = await from.readObject(oid);
-    out.push({ oid, object });
-    if (object.type !== 'tree') continue;
-    for (const entry of parseTree(object.content, oid).values()) {
-      if (entry.mode === '160000') continue;
-      if (isTreeMode(entry.mode)) trees.push(entry.oid);
-      else if (!seen.has(entry.oid)) {
-        seen.add(entry.oid);
-        if (await has(entry.oid)) continue;
-        out.push({ oid: entry.oid });
-      }
-    }
-  }
-  return out;
-}
 
 /**
  * What a repository surely has, read from `repo`: the commits reachable from `tips` and every

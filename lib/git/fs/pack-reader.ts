@@ -14,6 +14,7 @@ import type { TreeEntry } from '../tree.js';
 import { applyDelta, CODE_TYPE, decodeEntryHeader, OFS_DELTA, REF_DELTA, TYPE_CODE } from './pack-format.js';
 
 const IDX_MAGIC = 0xff744f63;
+const STORED_BLOCK = 1 << 20;
 
 /** A pack file that is gone (another process merged it away): the caller lists the packs again. */
 export class PackGoneError extends Error {
@@ -35,6 +36,8 @@ export class PackFile {
   /** every entry's offset ascending, and its place in the index; built on first need: where an
    *  entry ends is where the next starts (git's .rev file) */
   private byOffset: { offsets: Float64Array; positions: Uint32Array } | undefined;
+  /** the last blocks storedEntry read: a push copies thousands of small entries close together */
+  private blocks: { start: number; bytes: Uint8Array }[] = [];
   /** delta bases recently used, by offset: delta chains share their bases */
   private readonly bases = new Lru<number, GitObject>(8 << 20, (o) => o.content.length + 100);
 
@@ -158,7 +161,7 @@ export class PackFile {
     const { offsets } = this.reverseIndex();
     const next = this.offsetRank(offset) + 1;
     const end = next < offsets.length ? offsets[next] : (await this.fileSize()) - 20;
-    const bytes = await this.rawEntry(offset, end);
+    const bytes = await this.blockRead(offset, end);
     const header = decodeEntryHeader(bytes, `${this.base}.pack@${offset}`);
     return {
       type: header.type,
@@ -168,6 +171,20 @@ export class PackFile {
       ...(header.type === OFS_DELTA ? { baseOid: this.oidAtOffset(offset - header.baseDistance!) } : {}),
       ...(header.type === REF_DELTA ? { baseOid: header.baseOid } : {}),
     };
+  }
+
+  /** Bytes [start, end) through the 1 MiB-aligned blocks kept from the last calls (one read serves
+   *  many entries, whichever order a walk asks them in). */
+  private async blockRead(start: number, end: number): Promise<Uint8Array> {
+    for (const block of this.blocks) {
+      if (start >= block.start && end <= block.start + block.bytes.length) return block.bytes.subarray(start - block.start, end - block.start);
+    }
+    if (end - start >= STORED_BLOCK / 4) return this.rawEntry(start, end);
+    const blockStart = start - (start % STORED_BLOCK);
+    const bytes = (await this.open()).read(blockStart, Math.max(STORED_BLOCK, end - blockStart));
+    this.blocks.unshift({ start: blockStart, bytes });
+    if (this.blocks.length > 4) this.blocks.pop();
+    return bytes.subarray(start - blockStart, end - blockStart);
   }
 
   private reverseIndex(): { offsets: Float64Array; positions: Uint32Array } {
@@ -287,6 +304,7 @@ export class PackFile {
   }
 
   close(): void {
+    this.blocks = [];
     this.file?.close();
     this.file = undefined;
   }

@@ -5,11 +5,15 @@
 // receiving repository (design/sync-merge.md, "Traps"), so a base outside the pack is never named
 // and such an object is sent whole. Objects not stored in a pack (loose, the memory backend) are
 // deflated as pack-writer does for a commit.
+import { CorruptObjectError } from '../../errors.js';
 import { platform } from '../../platform/current.js';
 import { concatBytes, uint32BE, utf8 } from '../../util/bytes.js';
+import { parseCommit } from '../commit.js';
 import type { GitObject, ObjectType, PendingObject } from '../object.js';
+import type { StoredEntry } from '../ports.js';
 import type { Repository } from '../repository.js';
-import { encodeEntryHeader, encodeOfsDistance, OFS_DELTA, REF_DELTA } from './pack-format.js';
+import { isTreeMode, parseTree } from '../tree.js';
+import { CODE_TYPE, encodeEntryHeader, encodeOfsDistance, OFS_DELTA, REF_DELTA } from './pack-format.js';
 import { packEntry } from './pack-writer.js';
 
 /** What building a pack did: entries copied as stored, deltas kept, objects deflated anew. */
@@ -30,10 +34,76 @@ export interface BuiltPack {
   stats: PackStats;
 }
 
-/** An object to send: its oid, and its content when the walk that found it read it anyway. */
+/** An object to send: its oid, and what the walk that found it read anyway. */
 export interface Outgoing {
   oid: string;
   object?: GitObject;
+  /** its stored pack entry; null: looked up, not in a pack */
+  stored?: StoredEntry | null;
+}
+
+/**
+ * Reads an object the walk must parse (a commit, a tree) out of its stored entry when that is a
+ * whole object, keeping the entry for the pack: one lookup and one read serve both.
+ */
+async function readOutgoing(from: Repository, oid: string): Promise<Outgoing & { object: GitObject }> {
+  const stored = (await from.backend.objects.storedEntry?.(oid)) ?? null;
+  const type = stored ? CODE_TYPE[stored.type] : undefined;
+  if (stored && type) {
+    const { data } = platform().inflateAt(stored.bytes, stored.headerLength, stored.size, oid);
+    if (data.length !== stored.size) throw new CorruptObjectError({ path: oid, reason: 'entry has the wrong size' });
+    return { oid, stored, object: { type, content: data } };
+  }
+  return { oid, stored, object: await from.readObject(oid) };
+}
+
+/**
+ * The objects reachable from `tips` that `has` says the other side lacks: commits newest first
+ * down to ones it has, their trees (subtrees it has skipped), blobs it lacks (never read: the pack
+ * copies them as stored).
+ */
+export async function missingObjects(from: Repository, tips: readonly string[], has: (oid: string) => Promise<boolean>): Promise<Outgoing[]> {
+  const out: Outgoing[] = [];
+  const seen = new Set<string>();
+  const commits = [...tips];
+  const trees: string[] = [];
+  while (commits.length) {
+    const oid = commits.pop()!;
+    if (seen.has(oid)) continue;
+    seen.add(oid);
+    if (await has(oid)) continue;
+    const found = await readOutgoing(from, oid);
+    const object = found.object;
+    out.push(found);
+    if (object.type === 'tag') {
+      const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
+      if (target) commits.push(target[1]);
+      continue;
+    }
+    if (object.type !== 'commit') continue;
+    const commit = parseCommit(oid, object.content);
+    trees.push(commit.tree);
+    commits.push(...commit.parents);
+  }
+  while (trees.length) {
+    const oid = trees.pop()!;
+    if (seen.has(oid)) continue;
+    seen.add(oid);
+    if (await has(oid)) continue;
+    const found = await readOutgoing(from, oid);
+    out.push(found);
+    if (found.object.type !== 'tree') continue;
+    for (const entry of parseTree(found.object.content, oid).values()) {
+      if (entry.mode === '160000') continue;
+      if (isTreeMode(entry.mode)) trees.push(entry.oid);
+      else if (!seen.has(entry.oid)) {
+        seen.add(entry.oid);
+        if (await has(entry.oid)) continue;
+        out.push({ oid: entry.oid });
+      }
+    }
+  }
+  return out;
 }
 
 /** A pack of these objects, read from `from` (see the file's comment). */
@@ -48,8 +118,8 @@ export async function buildPack(from: Repository, objects: readonly Outgoing[]):
   const offsets = new Map<string, number>();
   const stats: PackStats = { objects: objects.length, copied: 0, deltas: 0, deflated: 0, bytes: 0 };
   let at = head.length;
-  for (const { oid, object } of objects) {
-    const stored = odb.storedEntry ? await odb.storedEntry(oid) : undefined;
+  for (const { oid, object, stored: known } of objects) {
+    const stored = known !== undefined ? known : await odb.storedEntry?.(oid);
     let bytes: Uint8Array;
     if (stored && stored.type !== OFS_DELTA && stored.type !== REF_DELTA) {
       bytes = stored.bytes;
