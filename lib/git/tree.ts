@@ -32,9 +32,8 @@ export function modeAt(bytes: Uint8Array, start: number, end: number): EntryMode
   return (mode === '040000' ? TREE_MODE : mode) as EntryMode;
 }
 
-/** Parses a tree's raw bytes into a name → entry map (in the tree's own order). */
-export function parseTree(content: Uint8Array, where = 'tree'): Map<string, TreeEntry> {
-  const entries = new Map<string, TreeEntry>();
+/** Calls `visit` with where each entry's mode starts, its space and its NUL (the oid follows). */
+function scanEntries(content: Uint8Array, where: string, visit: (at: number, space: number, nul: number) => void): void {
   let at = 0;
   while (at < content.length) {
     const space = content.indexOf(0x20, at);
@@ -42,11 +41,26 @@ export function parseTree(content: Uint8Array, where = 'tree'): Map<string, Tree
     if (space < 0 || nul < 0 || nul + 21 > content.length) {
       throw new CorruptObjectError({ path: where, reason: 'tree object is truncated' });
     }
-    const name = fromUtf8(content, space + 1, nul);
-    entries.set(name, { mode: modeAt(content, at, space), oid: toHex(content, nul + 1, nul + 21) });
+    visit(at, space, nul);
     at = nul + 21;
   }
+}
+
+/** Parses a tree's raw bytes into a name → entry map (in the tree's own order). */
+export function parseTree(content: Uint8Array, where = 'tree'): Map<string, TreeEntry> {
+  const entries = new Map<string, TreeEntry>();
+  scanEntries(content, where, (at, space, nul) => {
+    entries.set(fromUtf8(content, space + 1, nul), { mode: modeAt(content, at, space), oid: toHex(content, nul + 1, nul + 21) });
+  });
   return entries;
+}
+
+/**
+ * Each entry's mode and oid, names not decoded and no map built: for walks over every entry of
+ * many large trees (a transfer's object walk, a fetch's connectivity check).
+ */
+export function forEachTreeOid(content: Uint8Array, where: string, visit: (oid: string, mode: EntryMode) => void): void {
+  scanEntries(content, where, (at, space, nul) => visit(toHex(content, nul + 1, nul + 21), modeAt(content, at, space)));
 }
 
 /** Git sorts tree entries by name, comparing a subtree's name as if it ended in '/'. */

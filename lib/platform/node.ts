@@ -82,6 +82,9 @@ export const nodePlatform: Platform = {
     } catch (error) {
       throw new CorruptObjectError({ path: where ?? `zlib stream at ${offset}`, reason: `does not inflate (${(error as Error).message})` });
     }
+    if (size !== undefined && result.buffer.length !== size) {
+      throw new CorruptObjectError({ path: where ?? `zlib stream at ${offset}`, reason: `${result.buffer.length} bytes, not the stated ${size}` });
+    }
     // a stream cut short throws above ("unexpected end of file"): bytes consumed end at its Adler-32
     return { data: plain(result.buffer), consumed: result.engine.bytesWritten };
   },

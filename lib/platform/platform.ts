@@ -38,7 +38,7 @@ export interface Platform {
    * Inflates the one zlib stream starting at `data[offset]` and says where it ended: `consumed` is
    * its compressed length (header, deflate data, Adler-32). Bytes after it are left alone, so a
    * pack's entries are walked with one inflate each. `size`, when known, is the exact output size.
-   * A damaged or cut stream throws CorruptObjectError (path: `where`). lib/util/inflate.ts does this in
+   * A damaged or cut stream, or one of another size, throws CorruptObjectError (path: `where`). lib/util/inflate.ts does this in
    * plain JavaScript for a host whose zlib does not report it.
    */
   inflateAt(data: Uint8Array, offset: number, size?: number, where?: string): { data: Uint8Array; consumed: number };

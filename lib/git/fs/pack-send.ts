@@ -12,7 +12,7 @@ import { parseCommit } from '../commit.js';
 import type { GitObject, ObjectType, PendingObject } from '../object.js';
 import type { StoredEntry } from '../ports.js';
 import type { Repository } from '../repository.js';
-import { isTreeMode, parseTree } from '../tree.js';
+import { forEachTreeOid, isTreeMode } from '../tree.js';
 import { CODE_TYPE, encodeEntryHeader, encodeOfsDistance, OFS_DELTA, REF_DELTA } from './pack-format.js';
 import { packEntry } from './pack-writer.js';
 
@@ -85,6 +85,9 @@ export async function missingObjects(from: Repository, tips: readonly string[], 
     trees.push(commit.tree);
     commits.push(...commit.parents);
   }
+  // the newest commit's tree first, as git orders a pack: a stored delta's base (git deltifies
+  // the older version against the newer) is then earlier in the pack and the delta is kept
+  trees.reverse();
   while (trees.length) {
     const oid = trees.pop()!;
     if (seen.has(oid)) continue;
@@ -93,15 +96,16 @@ export async function missingObjects(from: Repository, tips: readonly string[], 
     const found = await readOutgoing(from, oid);
     out.push(found);
     if (found.object.type !== 'tree') continue;
-    for (const entry of parseTree(found.object.content, oid).values()) {
-      if (entry.mode === '160000') continue;
-      if (isTreeMode(entry.mode)) trees.push(entry.oid);
-      else if (!seen.has(entry.oid)) {
-        seen.add(entry.oid);
-        if (await has(entry.oid)) continue;
-        out.push({ oid: entry.oid });
+    const blobs: string[] = [];
+    forEachTreeOid(found.object.content, oid, (entry, mode) => {
+      if (mode === '160000' || seen.has(entry)) return;
+      if (isTreeMode(mode)) trees.push(entry);
+      else {
+        seen.add(entry);
+        blobs.push(entry);
       }
-    }
+    });
+    for (const blob of blobs) if (!(await has(blob))) out.push({ oid: blob });
   }
   return out;
 }
