@@ -17,6 +17,7 @@ import { installPlatform, platform } from '../lib/platform/current.js';
 import { nodePlatform } from '../lib/platform/node.js';
 import type { Platform } from '../lib/platform/platform.js';
 import { inflateZlib, InflateError } from '../lib/util/inflate.js';
+import { forEachTreeOid, serializeTree, type EntryMode } from '../lib/git/tree.js';
 import { Field, Model, Workspace } from '../lib/index.js';
 import { startGitServer, type GitServer } from './git-server.js';
 import { caught, expectFsckClean, git, GIT_ENV, tempDir } from './helpers.js';
@@ -105,6 +106,25 @@ describe('platform inflateAt', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('forEachTreeOid against a reference version', () => {
+  it('visits exactly the entries not byte-identical in the reference (names with "/"-order edge cases)', () => {
+    const names = ['a', 'a.b', 'a-b', 'ab', 'b', 'a0', 'z', 'é', 'ax'];
+    const entry = fc.record({ mode: fc.constantFrom<EntryMode>('100644', '40000', '100755'), oid: fc.constantFrom('1'.repeat(40), '2'.repeat(40), 'a'.repeat(40)) });
+    const tree = fc.dictionary(fc.constantFrom(...names), entry);
+    fc.assert(
+      fc.property(tree, tree, (a, b) => {
+        const visited: string[] = [];
+        const content = serializeTree(Object.entries(b));
+        forEachTreeOid(content, 't', (oid, mode, start, end) => visited.push(`${mode} ${new TextDecoder().decode(content.subarray(start, end))} ${oid}`), serializeTree(Object.entries(a)));
+        const same = (n: string) => a[n] !== undefined && a[n].mode === b[n].mode && a[n].oid === b[n].oid;
+        const expected = Object.keys(b).filter((n) => !same(n)).map((n) => `${b[n].mode} ${n} ${b[n].oid}`);
+        expect(visited.sort()).toEqual(expected.sort());
+      }),
+      { numRuns: 500 },
     );
   });
 });

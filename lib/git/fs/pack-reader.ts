@@ -14,7 +14,9 @@ import type { TreeEntry } from '../tree.js';
 import { applyDelta, CODE_TYPE, decodeEntryHeader, OFS_DELTA, REF_DELTA, TYPE_CODE } from './pack-format.js';
 
 const IDX_MAGIC = 0xff744f63;
-const STORED_BLOCK = 1 << 20;
+const STORED_BLOCK = 64 * 1024;
+/** 4 MiB of blocks per pack at most */
+const STORED_BLOCKS_KEPT = 64;
 
 /** A pack file that is gone (another process merged it away): the caller lists the packs again. */
 export class PackGoneError extends Error {
@@ -36,8 +38,9 @@ export class PackFile {
   /** every entry's offset ascending, and its place in the index; built on first need: where an
    *  entry ends is where the next starts (git's .rev file) */
   private byOffset: { offsets: Float64Array; positions: Uint32Array } | undefined;
-  /** the last blocks storedEntry read: a push copies thousands of small entries close together */
-  private blocks: { start: number; bytes: Uint8Array }[] = [];
+  /** blocks storedEntry read lately, by block number: a push copies thousands of small entries,
+   *  most near others it copies (their commit's), in no order the file has */
+  private blocks = new Map<number, Uint8Array>();
   /** delta bases recently used, by offset: delta chains share their bases */
   private readonly bases = new Lru<number, GitObject>(8 << 20, (o) => o.content.length + 100);
 
@@ -173,17 +176,19 @@ export class PackFile {
     };
   }
 
-  /** Bytes [start, end) through the 1 MiB-aligned blocks kept from the last calls (one read serves
-   *  many entries, whichever order a walk asks them in). */
+  /** Bytes [start, end) of a small entry through the aligned blocks kept (one read serves many
+   *  entries, whichever order a walk asks them in); a large one read alone. */
   private async blockRead(start: number, end: number): Promise<Uint8Array> {
-    for (const block of this.blocks) {
-      if (start >= block.start && end <= block.start + block.bytes.length) return block.bytes.subarray(start - block.start, end - block.start);
+    const n = Math.floor(start / STORED_BLOCK);
+    const blockStart = n * STORED_BLOCK;
+    if (end - blockStart > STORED_BLOCK) return this.rawEntry(start, end);
+    let bytes = this.blocks.get(n);
+    if (bytes) this.blocks.delete(n);
+    else {
+      bytes = (await this.open()).read(blockStart, STORED_BLOCK);
+      if (this.blocks.size >= STORED_BLOCKS_KEPT) this.blocks.delete(this.blocks.keys().next().value!);
     }
-    if (end - start >= STORED_BLOCK / 4) return this.rawEntry(start, end);
-    const blockStart = start - (start % STORED_BLOCK);
-    const bytes = (await this.open()).read(blockStart, Math.max(STORED_BLOCK, end - blockStart));
-    this.blocks.unshift({ start: blockStart, bytes });
-    if (this.blocks.length > 4) this.blocks.pop();
+    this.blocks.set(n, bytes); // most recent last
     return bytes.subarray(start - blockStart, end - blockStart);
   }
 
@@ -304,7 +309,7 @@ export class PackFile {
   }
 
   close(): void {
-    this.blocks = [];
+    this.blocks.clear();
     this.file?.close();
     this.file = undefined;
   }

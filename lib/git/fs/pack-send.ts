@@ -7,7 +7,7 @@
 // deflated as pack-writer does for a commit.
 import { CorruptObjectError } from '../../errors.js';
 import { platform } from '../../platform/current.js';
-import { concatBytes, uint32BE, utf8 } from '../../util/bytes.js';
+import { concatBytes, fromUtf8, uint32BE, utf8 } from '../../util/bytes.js';
 import { parseCommit } from '../commit.js';
 import type { GitObject, ObjectType, PendingObject } from '../object.js';
 import type { StoredEntry } from '../ports.js';
@@ -66,7 +66,7 @@ export async function missingObjects(from: Repository, tips: readonly string[], 
   const out: Outgoing[] = [];
   const seen = new Set<string>();
   const commits = [...tips];
-  const trees: string[] = [];
+  const trees: { oid: string; path: string }[] = [];
   while (commits.length) {
     const oid = commits.pop()!;
     if (seen.has(oid)) continue;
@@ -82,29 +82,34 @@ export async function missingObjects(from: Repository, tips: readonly string[], 
     }
     if (object.type !== 'commit') continue;
     const commit = parseCommit(oid, object.content);
-    trees.push(commit.tree);
+    trees.push({ oid: commit.tree, path: '' });
     commits.push(...commit.parents);
   }
   // the newest commit's tree first, as git orders a pack: a stored delta's base (git deltifies
   // the older version against the newer) is then earlier in the pack and the delta is kept
   trees.reverse();
+  // the last version walked of the tree at each path: the next version there is walked for its
+  // changes only (forEachTreeOid's reference)
+  const lastAt = new Map<string, Uint8Array>();
   while (trees.length) {
-    const oid = trees.pop()!;
+    const { oid, path } = trees.pop()!;
     if (seen.has(oid)) continue;
     seen.add(oid);
     if (await has(oid)) continue;
     const found = await readOutgoing(from, oid);
     out.push(found);
     if (found.object.type !== 'tree') continue;
+    const content = found.object.content;
     const blobs: string[] = [];
-    forEachTreeOid(found.object.content, oid, (entry, mode) => {
+    forEachTreeOid(content, oid, (entry, mode, nameStart, nameEnd) => {
       if (mode === '160000' || seen.has(entry)) return;
-      if (isTreeMode(mode)) trees.push(entry);
+      if (isTreeMode(mode)) trees.push({ oid: entry, path: `${path}/${fromUtf8(content, nameStart, nameEnd)}` });
       else {
         seen.add(entry);
         blobs.push(entry);
       }
-    });
+    }, lastAt.get(path));
+    lastAt.set(path, content);
     for (const blob of blobs) if (!(await has(blob))) out.push({ oid: blob });
   }
   return out;
