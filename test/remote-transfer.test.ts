@@ -35,10 +35,12 @@ afterEach(async () => {
 });
 
 /** Installs a platform that counts deflates and object hashes (sha1 of whole objects). */
-function counting(): { deflates: number; sha1s: number } {
-  const counts = { deflates: 0, sha1s: 0 };
+function counting(): { deflates: number; sha1s: number; inflates: number } {
+  const counts = { deflates: 0, sha1s: 0, inflates: 0 };
   const counted: Platform = {
     ...nodePlatform,
+    inflate: (data, size) => (counts.inflates++, nodePlatform.inflate(data, size)),
+    inflateAt: (data, offset, size, where) => (counts.inflates++, nodePlatform.inflateAt(data, offset, size, where)),
     deflate: (data, level) => (counts.deflates++, nodePlatform.deflate(data, level)),
     sha1: (...parts) => (counts.sha1s++, nodePlatform.sha1(...parts)),
   };
@@ -145,6 +147,23 @@ describe('pushes and local copies send stored entries', () => {
     expect(counts.sha1s).toBe(0);
     expectFsckClean(join(root, 'server.git'));
     expect(git(join(root, 'server.git'), 'rev-list', '--objects', '--all').trim().split('\n')).toHaveLength(603);
+
+    // three docs changed: the walk compares each folder with the server's tip, reading the
+    // changed folders only, never the 300 unchanged doc folders of the server's tree
+    await ws.transaction(async () => {
+      for (const i of [3, 150, 299]) {
+        const doc = await Doc.get(`d${i}`);
+        doc.text = 'changed';
+        await doc.save();
+      }
+    }, { message: 'three changed' });
+    const again = counting();
+    await ws.push();
+    installPlatform(nodePlatform);
+    expect(again.inflates).toBeLessThan(20);
+    expect(again.deflates).toBe(0);
+    expectFsckClean(join(root, 'server.git'));
+    expect(git(join(root, 'server.git'), 'rev-parse', 'main').trim()).toBe(ws.head);
   });
 
   it('a push of objects the server already holds unreachable (a retried push) is accepted: no REF_DELTA in the pack', async () => {
@@ -201,7 +220,7 @@ describe('pushes and local copies send stored entries', () => {
     const fetched = await dst.fetch();
     installPlatform(nodePlatform);
     expect(fetched.objects).toBe(403);
-    expect(counts).toEqual({ deflates: 0, sha1s: 0 });
+    expect(counts).toMatchObject({ deflates: 0, sha1s: 0 });
     expectFsckClean(join(root, 'bare.git'));
     expectFsckClean(join(root, 'dst.git'));
     expect(git(join(root, 'dst.git'), 'rev-parse', 'refs/remotes/origin/main').trim()).toBe(src.head);

@@ -13,6 +13,7 @@ import type { GitObject, ObjectType, PendingObject } from '../object.js';
 import type { StoredEntry } from '../ports.js';
 import type { Repository } from '../repository.js';
 import { forEachTreeOid, isTreeMode } from '../tree.js';
+import { findEntry } from '../tree-entry.js';
 import { CODE_TYPE, encodeEntryHeader, encodeOfsDistance, OFS_DELTA, REF_DELTA } from './pack-format.js';
 import { packEntry } from './pack-writer.js';
 
@@ -57,12 +58,21 @@ async function readOutgoing(from: Repository, oid: string): Promise<Outgoing & {
   return { oid, stored, object: await from.readObject(oid) };
 }
 
+/** The other side's root trees (its tips'), and where to read them: what it holds, folder by folder. */
+export interface BaseTrees {
+  roots: readonly string[];
+  read(oid: string): Promise<GitObject | undefined>;
+}
+
 /**
  * The objects reachable from `tips` that `has` says the other side lacks: commits newest first
  * down to ones it has, their trees (subtrees it has skipped), blobs it lacks (never read: the pack
- * copies them as stored).
+ * copies them as stored). A folder is scanned against the version of it walked just before, or
+ * else the version at the same path in `base.roots[0]`: entries equal there are held by the other
+ * side (or already handled), so only changes are visited and nothing of the other side's whole
+ * tree is read.
  */
-export async function missingObjects(from: Repository, tips: readonly string[], has: (oid: string) => Promise<boolean>): Promise<Outgoing[]> {
+export async function missingObjects(from: Repository, tips: readonly string[], has: (oid: string) => Promise<boolean>, base?: BaseTrees): Promise<Outgoing[]> {
   const out: Outgoing[] = [];
   const seen = new Set<string>();
   const commits = [...tips];
@@ -91,6 +101,24 @@ export async function missingObjects(from: Repository, tips: readonly string[], 
   // the last version walked of the tree at each path: the next version there is walked for its
   // changes only (forEachTreeOid's reference)
   const lastAt = new Map<string, Uint8Array>();
+  const baseCache = new Map<string, Uint8Array | null>();
+  const baseAt = async (path: string): Promise<Uint8Array | undefined> => {
+    if (!base || base.roots.length === 0) return undefined;
+    const cached = baseCache.get(path);
+    if (cached !== undefined) return cached ?? undefined;
+    let oid: string | undefined;
+    if (path === '') oid = base.roots[0];
+    else {
+      const cut = path.lastIndexOf('/');
+      const parent = await baseAt(path.slice(0, cut));
+      const entry = parent && findEntry(parent, path.slice(cut + 1));
+      oid = entry && isTreeMode(entry.mode) ? entry.oid : undefined;
+    }
+    const object = oid ? await base.read(oid) : undefined;
+    const content = object?.type === 'tree' ? object.content : null;
+    baseCache.set(path, content);
+    return content ?? undefined;
+  };
   while (trees.length) {
     const { oid, path } = trees.pop()!;
     if (seen.has(oid)) continue;
@@ -108,7 +136,7 @@ export async function missingObjects(from: Repository, tips: readonly string[], 
         seen.add(entry);
         blobs.push(entry);
       }
-    }, lastAt.get(path));
+    }, lastAt.get(path) ?? (await baseAt(path)));
     lastAt.set(path, content);
     for (const blob of blobs) if (!(await has(blob))) out.push({ oid: blob });
   }
