@@ -11,6 +11,7 @@ import { runGit } from './git-cli.js';
 import { runGitmodel, runGitmodelVariant } from './gitmodel.js';
 import { runIsogit } from './isogit.js';
 import type { Figures } from './measure.js';
+import { fetchChild, runSync, syncTable, type SyncRow } from './sync.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,9 +19,12 @@ const { values } = parseArgs({
     e: { type: 'string', default: '500' },
     json: { type: 'boolean', default: false },
     systems: { type: 'string', default: 'gitmodel,git,isogit' },
-    steps: { type: 'string', default: 'W1,W2,W3,W4,W5,W6,mem' },
+    steps: { type: 'string', default: 'W1,W2,W3,W4,W5,W6,mem,sync' },
+    /** the sync step's 100,000-record workloads too (S3, S5; minutes) */
+    'sync-big': { type: 'boolean', default: false },
     child: { type: 'string' },
     dir: { type: 'string' },
+    url: { type: 'string' },
   },
 });
 const n = Number(values.n);
@@ -95,22 +99,29 @@ function table(results: Record<string, Figures>): string {
   return lines.join('\n');
 }
 
-if (values.child) {
+if (values.child === 'sync') {
+  console.log(JSON.stringify(await runSync(join(values.dir!, 'sync'), n, values['sync-big']!)));
+} else if (values.child === 'sync-fetch') {
+  console.log(JSON.stringify(await fetchChild(values.dir!, values.url!)));
+} else if (values.child) {
   console.log(JSON.stringify(await child(values.child, values.dir!)));
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'gitmodel-bench-'));
   const results: Record<string, Figures> = {};
-  const run = (system: string): Figures => {
+  const run = <T = Figures>(system: string): T => {
     if (!values.json) process.stderr.write(`running ${system}…\n`);
     const out = execFileSync(
       process.execPath,
-      [fileURLToPath(import.meta.url), '--child', system, '--dir', dir, '--n', String(n), '--e', String(e), '--steps', values.steps!],
+      [...process.execArgv, fileURLToPath(import.meta.url), '--child', system, '--dir', dir, '--n', String(n), '--e', String(e), '--steps', values.steps!, ...(values['sync-big'] ? ['--sync-big'] : [])],
       { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     return JSON.parse(out);
   };
+  let sync: SyncRow[] | undefined;
   try {
-    for (const system of values.systems!.split(',')) {
+    // the sync step compares gitmodel with git inside one process (the same server for both)
+    if (steps.has('sync')) sync = run<SyncRow[]>('sync');
+    for (const system of values.systems!.split(',').filter(Boolean)) {
       results[system] = run(system);
       if (system === 'gitmodel' && steps.has('W2')) {
         for (const [variant, key] of Object.entries(VARIANTS)) {
@@ -121,5 +132,5 @@ if (values.child) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(values.json ? JSON.stringify({ n, e, results }, null, 2) : table(results));
+  console.log(values.json ? JSON.stringify({ n, e, results, sync }, null, 2) : [...(Object.keys(results).length ? [table(results), ''] : []), ...(sync ? [syncTable(sync)] : [])].join('\n'));
 }

@@ -29,6 +29,20 @@ export interface MaintenanceResult {
  * Where objects live. Implementations share nothing with their callers: they copy what they keep
  * and hand out objects of the caller's own (or data nobody else holds).
  */
+/** A pack entry as stored (ObjectDatabase.storedEntry). */
+export interface StoredEntry {
+  /** the entry's type code: 1–4 a whole object, 6 OFS_DELTA, 7 REF_DELTA */
+  type: number;
+  /** the size the header gives: the object's, or a delta's */
+  size: number;
+  /** header and compressed data, exactly as in the pack file */
+  bytes: Uint8Array;
+  /** where the compressed data starts in `bytes` (after a delta's base reference) */
+  headerLength: number;
+  /** a delta's base */
+  baseOid?: string;
+}
+
 export interface ObjectDatabase {
   /** the object, or undefined when this database does not hold it */
   read(oid: string): Promise<GitObject | undefined>;
@@ -51,6 +65,12 @@ export interface ObjectDatabase {
    * CRC-32); the caller has verified every entry. Absent: the caller stores the objects with write().
    */
   addPack?(pack: Uint8Array, index: readonly { oid: string; offset: number; crc: number }[]): Promise<void>;
+  /**
+   * The object's pack entry as stored, for copying into another pack without inflating and
+   * deflating it (a push, a local fetch); undefined when it is not in a pack. Trusted as read: the
+   * receiver of the pack checks it.
+   */
+  storedEntry?(oid: string): Promise<StoredEntry | undefined>;
   /** Housekeeping: merges small packs (every pack and loose object with `full`), keeping every object. */
   maintain?(options: { full: boolean }): Promise<MaintenanceResult>;
 }

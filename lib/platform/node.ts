@@ -3,14 +3,21 @@
 // import Node's built-ins. Results are handed out as plain Uint8Arrays (views of Node's Buffers),
 // so no Buffer, whose slice() shares memory, travels further.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash, randomBytes } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import { hostname } from 'node:os';
 import { crc32, deflateSync, inflateSync, type ZlibOptions } from 'node:zlib';
+import { CorruptObjectError } from '../errors.js';
+import { inflateZlib } from '../util/inflate.js';
 import type { Platform } from './platform.js';
 
 function plain(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
+
+const { createHash, randomBytes } = nodeCrypto;
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
+/** joining the parts of a larger object would cost more than the Hash object saves */
+const ONE_SHOT_MAX = 64 * 1024;
 
 const STORE: ZlibOptions = { level: 0 };
 const FAST: ZlibOptions = { level: 1 };
@@ -18,8 +25,27 @@ const FAST: ZlibOptions = { level: 1 };
 // window, and a 4 KiB window with memLevel 2 sets up ~20% faster with the same output.
 const FAST_SMALL: ZlibOptions = { level: 1, windowBits: 12, memLevel: 2 };
 
+/** Up to this output size inflateAt decodes in JavaScript; above it, zlib's speed per byte wins. */
+const SMALL_INFLATE = 16 * 1024;
+
 export const nodePlatform: Platform = {
   sha1(...parts) {
+    // a small object (most of them) in one call of crypto.hash (Node 20.12+), without a Hash
+    // object: ~4x faster than createHash for a 100-byte blob
+    if (oneShot) {
+      if (parts.length === 1) return oneShot('sha1', parts[0], 'hex');
+      let total = 0;
+      for (const part of parts) total += part.length;
+      if (total <= ONE_SHOT_MAX) {
+        const joined = new Uint8Array(total);
+        let at = 0;
+        for (const part of parts) {
+          joined.set(part, at);
+          at += part.length;
+        }
+        return oneShot('sha1', joined, 'hex');
+      }
+    }
     const hash = createHash('sha1');
     for (const part of parts) hash.update(part);
     return hash.digest('hex');
@@ -37,6 +63,31 @@ export const nodePlatform: Platform = {
   inflate(data, size) {
     // with the size known, one output buffer instead of 16 KiB chunks concatenated
     return plain(size === undefined ? inflateSync(data) : inflateSync(data, { chunkSize: Math.max(64, size) }));
+  },
+  inflateAt(data, offset, size, where) {
+    // small entries (most of a pack) in JavaScript: inflateSync's per-call setup costs more than
+    // their data (lib/util/inflate.ts)
+    if (size !== undefined && size <= SMALL_INFLATE) {
+      try {
+        return inflateZlib(data, offset, size);
+      } catch (error) {
+        throw new CorruptObjectError({ path: where ?? `zlib stream at ${offset}`, reason: `does not inflate (${(error as Error).message})` });
+      }
+    }
+    // info: the engine's bytesWritten is the input it consumed, which ends where the stream ends
+    const input = data.subarray(offset);
+    let result: { buffer: Buffer; engine: { bytesWritten: number } };
+    try {
+      const options: ZlibOptions & { info: true } = { info: true, ...(size === undefined ? {} : { chunkSize: Math.max(64, size) }) };
+      result = inflateSync(input, options) as unknown as typeof result;
+    } catch (error) {
+      throw new CorruptObjectError({ path: where ?? `zlib stream at ${offset}`, reason: `does not inflate (${(error as Error).message})` });
+    }
+    if (size !== undefined && result.buffer.length !== size) {
+      throw new CorruptObjectError({ path: where ?? `zlib stream at ${offset}`, reason: `${result.buffer.length} bytes, not the stated ${size}` });
+    }
+    // a stream cut short throws above ("unexpected end of file"): bytes consumed end at its Adler-32
+    return { data: plain(result.buffer), consumed: result.engine.bytesWritten };
   },
   crc32(data) {
     return crc32(data) >>> 0;

@@ -34,6 +34,14 @@ export interface Platform {
    * of the stream are ignored (a pack reader passes a window that runs past the entry).
    */
   inflate(data: Uint8Array, size?: number): Uint8Array;
+  /**
+   * Inflates the one zlib stream starting at `data[offset]` and says where it ended: `consumed` is
+   * its compressed length (header, deflate data, Adler-32). Bytes after it are left alone, so a
+   * pack's entries are walked with one inflate each. `size`, when known, is the exact output size.
+   * A damaged or cut stream, or one of another size, throws CorruptObjectError (path: `where`). lib/util/inflate.ts does this in
+   * plain JavaScript for a host whose zlib does not report it.
+   */
+  inflateAt(data: Uint8Array, offset: number, size?: number, where?: string): { data: Uint8Array; consumed: number };
   /** CRC-32 (as zlib computes it), unsigned */
   crc32(data: Uint8Array): number;
   /** a name part unlikely to be used by any other process or call (temporary and lock files) */

@@ -3,7 +3,9 @@
 // async context: a browser has no AsyncLocalStorage, so transactions take an explicit handle
 // (workspace/mutex.ts). Nothing runs at import: the CRC table is built at the first call.
 import { unzlibSync, zlibSync } from 'fflate';
+import { CorruptObjectError } from '../errors.js';
 import { toHex } from '../util/bytes.js';
+import { inflateZlib } from '../util/inflate.js';
 import { Sha1, sha1Hex } from '../util/sha1.js';
 import type { Platform } from './platform.js';
 
@@ -40,6 +42,14 @@ export const webPlatform: Platform = {
     // with the size known, fflate writes into one buffer of that size (~10x faster than growing);
     // the trailing bytes of a window are ignored: inflating stops at the stream's last block
     return size === undefined ? unzlibSync(data) : unzlibSync(data, { out: new Uint8Array(size) });
+  },
+  inflateAt(data, offset, size, where) {
+    // fflate does not say where a stream ends; lib/util/inflate.ts does (the Node platform's small-entry path)
+    try {
+      return inflateZlib(data, offset, size);
+    } catch (error) {
+      throw new CorruptObjectError({ path: where ?? `zlib stream at ${offset}`, reason: `does not inflate (${(error as Error).message})` });
+    }
   },
   crc32,
   randomId() {

@@ -3,16 +3,16 @@
 // pack's trailer (receivePack), parses every entry, hashes every object, checks the count and that
 // every object it names is there (connectivity), stores it as one batch, and only then moves each
 // remote-tracking ref by compare-and-swap. A local path or file:// URL is opened as a repository
-// and the missing objects copied (hashed again on the way). A push sends each ref's advertised
+// and the missing objects copied as one pack of its stored entries (pack-send.ts). A push sends each ref's advertised
 // value as `old`, so the server applies it only if the ref has not moved meanwhile.
 import { StaleBranchError } from '../errors.js';
 import { parseCommit } from '../git/commit.js';
 import { indexPack, type IndexedPack } from '../git/fs/pack-parse.js';
-import { packEntry } from '../git/fs/pack-writer.js';
-import { pendingObject, type PendingObject } from '../git/object.js';
+import { buildPack, copyObjects, missingObjects, type BaseTrees, type Outgoing } from '../git/fs/pack-send.js';
+import type { PendingObject } from '../git/object.js';
 import type { Repository } from '../git/repository.js';
 import { Repository as RepositoryClass } from '../git/repository.js';
-import { isTreeMode, parseTree } from '../git/tree.js';
+import { forEachTreeOid, isTreeMode } from '../git/tree.js';
 import { ZERO_OID, type Advertisement } from '../git/remote/advertisement.js';
 import { defaultHttpClient } from '../git/remote/default-http.js';
 import { PushRejectedError, RemoteNotFoundError, RemoteProtocolError } from '../git/remote/errors.js';
@@ -22,7 +22,7 @@ import { mapFetch, mapPush, parseRefspec, sourcesOf } from '../git/remote/refspe
 import { SmartHttpRemote, type RemoteProgress } from '../git/remote/smart-http.js';
 import { isAncestor } from '../merge/merge-base.js';
 import { platform } from '../platform/current.js';
-import { concatBytes, uint32BE, utf8 } from '../util/bytes.js';
+import { concatBytes } from '../util/bytes.js';
 import { acceptableRemoteRef, CHECKPOINTS, checkpointsFetchSpec, REMOTE_NAMESPACES, trackingRef } from './remote-namespaces.js';
 import { branchesTracking, readUpstream, writeUpstream, type Upstream } from './upstream.js';
 
@@ -266,63 +266,15 @@ const readNode = (repo: Repository) => async (oid: string) => {
 };
 
 /**
- * The objects reachable from `tips` that `has` says the other side lacks: commits newest first
- * down to ones it has, their trees (subtrees it has skipped), blobs it lacks.
+ * What a repository surely has, read from `repo`: the commits reachable from `tips`, and the tips'
+ * root trees, which the walk compares folder by folder (pack-send.ts's `base`): reading every tree
+ * of a 100,000-record tip here cost more than the push.
  */
-async function missingObjects(from: Repository, tips: readonly string[], has: (oid: string) => Promise<boolean>): Promise<PendingObject[]> {
-  const out: PendingObject[] = [];
-  const seen = new Set<string>();
-  const commits = [...tips];
-  const trees: string[] = [];
-  while (commits.length) {
-    const oid = commits.pop()!;
-    if (seen.has(oid)) continue;
-    seen.add(oid);
-    if (await has(oid)) continue;
-    const object = await from.readObject(oid);
-    out.push({ oid, type: object.type, content: object.content.slice() });
-    if (object.type === 'tag') {
-      const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
-      if (target) commits.push(target[1]);
-      continue;
-    }
-    if (object.type !== 'commit') continue;
-    const commit = parseCommit(oid, object.content);
-    trees.push(commit.tree);
-    commits.push(...commit.parents);
-  }
-  while (trees.length) {
-    const oid = trees.pop()!;
-    if (seen.has(oid)) continue;
-    seen.add(oid);
-    if (await has(oid)) continue;
-    const object = await from.readObject(oid);
-    out.push({ oid, type: object.type, content: object.content.slice() });
-    if (object.type !== 'tree') continue;
-    for (const entry of parseTree(object.content, oid).values()) {
-      if (entry.mode === '160000') continue;
-      if (isTreeMode(entry.mode)) trees.push(entry.oid);
-      else if (!seen.has(entry.oid)) {
-        seen.add(entry.oid);
-        if (await has(entry.oid)) continue;
-        const blob = await from.readObject(entry.oid);
-        out.push({ oid: entry.oid, type: blob.type, content: blob.content.slice() });
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * What a repository surely has, read from `repo`: the commits reachable from `tips` and every
- * tree and blob of the tips' own trees. Asking this set instead of the object database once per
- * object is what makes a walk of 20,000 objects cheap (design: "Local paths and file://").
- */
-async function knownObjects(repo: Repository, tips: readonly string[]): Promise<Set<string>> {
+async function knownObjects(repo: Repository, tips: readonly string[]): Promise<{ known: Set<string>; base: BaseTrees }> {
   const known = new Set<string>();
   const stack = [...tips];
   const tipSet = new Set(tips);
-  const trees: string[] = [];
+  const roots: string[] = [];
   while (stack.length) {
     const oid = stack.pop()!;
     if (known.has(oid)) continue;
@@ -339,20 +291,13 @@ async function knownObjects(repo: Repository, tips: readonly string[]): Promise<
     }
     if (object.type !== 'commit') continue;
     const commit = parseCommit(oid, object.content);
-    if (tipSet.has(oid)) trees.push(commit.tree);
+    if (tipSet.has(oid)) {
+      roots.push(commit.tree);
+      known.add(commit.tree);
+    }
     stack.push(...commit.parents);
   }
-  while (trees.length) {
-    const oid = trees.pop()!;
-    if (known.has(oid)) continue;
-    known.add(oid);
-    for (const entry of (await repo.readTree(oid)).values()) {
-      if (entry.mode === '160000') continue;
-      if (isTreeMode(entry.mode)) trees.push(entry.oid);
-      else known.add(entry.oid);
-    }
-  }
-  return known;
+  return { known, base: { roots, read: (oid) => repo.tryReadObject(oid) } };
 }
 
 /**
@@ -361,7 +306,15 @@ async function knownObjects(repo: Repository, tips: readonly string[]): Promise<
  */
 async function checkConnected(repo: Repository, objects: readonly PendingObject[], wants: readonly string[], url: string): Promise<void> {
   const inBatch = new Set(objects.map((o) => o.oid));
-  const present = async (oid: string) => inBatch.has(oid) || (await repo.hasObject(oid));
+  // an oid found stored once is not asked again: 100 versions of a 10,000-entry folder name the
+  // same blobs a million times
+  const stored = new Set<string>();
+  const present = async (oid: string) => {
+    if (inBatch.has(oid) || stored.has(oid)) return true;
+    if (!(await repo.hasObject(oid))) return false;
+    stored.add(oid);
+    return true;
+  };
   const missing = (oid: string, what: string) => new RemoteProtocolError({ url, reason: 'unexpected', detail: `the pack lacks ${oid} (${what})` });
   for (const want of wants) if (!(await present(want))) throw missing(want, 'a wanted object');
   for (const object of objects) {
@@ -370,9 +323,11 @@ async function checkConnected(repo: Repository, objects: readonly PendingObject[
       if (!(await present(commit.tree))) throw missing(commit.tree, `tree of ${object.oid}`);
       for (const p of commit.parents) if (!(await present(p))) throw missing(p, `parent of ${object.oid}`);
     } else if (object.type === 'tree') {
-      for (const entry of parseTree(object.content, object.oid).values()) {
-        if (entry.mode !== '160000' && !(await present(entry.oid))) throw missing(entry.oid, `in tree ${object.oid}`);
-      }
+      const named: string[] = [];
+      forEachTreeOid(object.content, object.oid, (oid, mode) => {
+        if (mode !== '160000' && !inBatch.has(oid) && !stored.has(oid)) named.push(oid);
+      });
+      for (const oid of named) if (!(await present(oid))) throw missing(oid, `in tree ${object.oid}`);
     }
   }
 }
@@ -462,15 +417,9 @@ export async function fetchRemote(repo: Repository, options: FetchOptions = {}):
     const other = await openLocal(info.url);
     advertised = await localRefs(other);
     plan(advertised);
-    const known = await knownObjects(repo, [...new Set((await localRefs(repo)).values())]);
-    const copied = await missingObjects(other, targets.map((t) => t.oid), async (oid) => known.has(oid));
-    const verified = copied.map((o) => {
-      const again = pendingObject(o.type, o.content);
-      if (again.oid !== o.oid) throw new RemoteProtocolError({ url: info.url, reason: 'unexpected', detail: `object ${o.oid} hashes to ${again.oid}` });
-      return again;
-    });
-    await repo.writeObjects(verified);
-    objects = verified.length;
+    const { known, base } = await knownObjects(repo, [...new Set((await localRefs(repo)).values())]);
+    const missing = await missingObjects(other, targets.map((t) => t.oid), async (oid) => known.has(oid), base);
+    objects = (await copyObjects(other, repo, missing)).objects;
   }
   const updated: RefMove[] = [];
   for (const t of targets) {
@@ -539,20 +488,6 @@ async function applyLocally(dest: Repository, updates: readonly { ref: string; o
       throw error;
     }
   }
-}
-
-/** A pack of these objects, undeltified (no delta can name a base the server lacks). */
-export function buildPack(objects: readonly PendingObject[]): Uint8Array[] {
-  const parts: Uint8Array[] = [concatBytes([utf8('PACK'), uint32BE(2), uint32BE(objects.length)])];
-  const hash = platform().sha1Hasher();
-  hash.update(parts[0]);
-  for (const object of objects) {
-    const entry = packEntry(object).bytes;
-    hash.update(entry);
-    parts.push(entry);
-  }
-  parts.push(hash.digest());
-  return parts;
 }
 
 export async function pushRemote(repo: Repository, branchRef: string, options: PushOptions = {}): Promise<PushResult> {
@@ -625,23 +560,25 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
     const sent = updates.filter((u) => u.new !== ZERO_OID).map((u) => u.new);
 
     // what the remote has: the commits reachable from its refs we know, and their tips' trees
-    let objects: PendingObject[];
+    let objects: Outgoing[];
     if (other) {
       const dest = other;
-      const known = await knownObjects(dest, [...new Set(remoteRefs.values())]);
+      // the updated refs' values first: the walk compares folders with the first tip's
+      const { known, base } = await knownObjects(dest, [...new Set([...updates.map((u) => u.old), ...remoteRefs.values()])].filter((o) => o !== ZERO_OID));
       // git's receive.denyCurrentBranch: a branch checked out in a working tree is not moved under it
       const checkedOut = await dest.checkedOut();
       const busy = updates.filter((u) => checkedOut.has(u.ref));
       if (busy.length) throw new PushRejectedError({ url, refs: busy.map((u) => ({ ref: u.ref, reason: 'branch is currently checked out' })), accepted: [] });
-      objects = await missingObjects(repo, sent, async (oid) => known.has(oid));
-      await dest.writeObjects(objects);
+      objects = await missingObjects(repo, sent, async (oid) => known.has(oid), base);
+      await copyObjects(repo, dest, objects);
       await applyLocally(dest, updates, options.atomic ?? false, url);
     } else {
       const tips: string[] = [];
-      for (const oid of new Set(remoteRefs.values())) if (oid !== ZERO_OID && (await repo.hasObject(oid))) tips.push(oid);
-      const known = await knownObjects(repo, tips);
-      objects = await missingObjects(repo, sent, async (oid) => known.has(oid));
-      await http!.remote.sendPack({ advertisement: http!.adv, updates, pack: sent.length ? buildPack(objects) : undefined, atomic: options.atomic });
+      // the updated refs' values first: the walk compares folders with the first tip's
+      for (const oid of new Set([...updates.map((u) => u.old), ...remoteRefs.values()])) if (oid !== ZERO_OID && (await repo.hasObject(oid))) tips.push(oid);
+      const { known, base } = await knownObjects(repo, tips);
+      objects = await missingObjects(repo, sent, async (oid) => known.has(oid), base);
+      await http!.remote.sendPack({ advertisement: http!.adv, updates, pack: sent.length ? (await buildPack(repo, objects)).parts : undefined, atomic: options.atomic });
     }
     const updated: RefMove[] = updates.filter((u) => u.new !== ZERO_OID).map((u) => ({ ref: u.ref, old: u.old === ZERO_OID ? null : u.old, new: u.new }));
     const deleted = updates.filter((u) => u.new === ZERO_OID).map((u) => ({ ref: u.ref, old: u.old }));

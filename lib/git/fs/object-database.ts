@@ -2,7 +2,7 @@
 // pack-reader.ts) or loose files; a batch written as one pack, a lone object as a loose file.
 // No cache of its own: Repository keeps recently used objects above the seam, for every backend.
 import { isOid, type PendingObject } from '../object.js';
-import type { Durability, FileSystem, MaintenanceResult, ObjectDatabase } from '../ports.js';
+import type { Durability, FileSystem, MaintenanceResult, ObjectDatabase, StoredEntry } from '../ports.js';
 import type { TreeEntry } from '../tree.js';
 import { looseWithPrefix, loosePath, readLoose, writeLoose } from './loose.js';
 import { AUTO_PACK_LIMIT, maintain } from './maintenance.js';
@@ -91,6 +91,11 @@ export class FsObjectDatabase implements ObjectDatabase {
     }
     await temp.commit(join(this.packs.dir, `${name}.pack`), this.durability);
     await writeAtomic(this.fs, join(this.packs.dir, `${name}.idx`), buildIndex([...index], index.map((e) => e.offset), checksum), this.durability);
+  }
+
+  /** The object's entry as stored in a pack (undefined when loose or absent), for copying raw. */
+  storedEntry(oid: string): Promise<StoredEntry | undefined> {
+    return this.packs.withEntry(oid, (pack, offset) => pack.storedEntry(offset));
   }
 
   /** Merges small packs (all packs and loose objects with `full`), keeping every object. */

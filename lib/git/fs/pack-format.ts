@@ -23,6 +23,17 @@ export function encodeEntryHeader(type: number, size: number): Uint8Array {
   return new Uint8Array(bytes);
 }
 
+/** An OFS_DELTA's base reference: how far back its base starts, big-endian 7 bits a byte, each
+ *  continuation adding one (so no distance has two encodings). decodeEntryHeader reads it. */
+export function encodeOfsDistance(distance: number): Uint8Array {
+  const bytes = [distance & 0x7f];
+  for (let n = Math.floor(distance / 128); n > 0; n = Math.floor(n / 128)) {
+    n--;
+    bytes.unshift(0x80 | (n & 0x7f));
+  }
+  return new Uint8Array(bytes);
+}
+
 export interface EntryHeader {
   type: number;
   size: number;

@@ -10,47 +10,13 @@ import { pendingObject, type GitObject, type PendingObject } from '../object.js'
 import { applyDelta, CODE_TYPE, decodeEntryHeader, OFS_DELTA, REF_DELTA } from './pack-format.js';
 
 interface Entry {
+  offset: number;
   end: number;
   type: number;
   data: Uint8Array;
   baseOffset?: number;
   baseOid?: string;
   object?: PendingObject;
-}
-
-function adler32(data: Uint8Array): number {
-  let a = 1;
-  let b = 0;
-  const MOD = 65521;
-  for (let i = 0; i < data.length; ) {
-    const end = Math.min(i + 3800, data.length);
-    for (; i < end; i++) {
-      a += data[i];
-      b += a;
-    }
-    a %= MOD;
-    b %= MOD;
-  }
-  return ((b << 16) | a) >>> 0;
-}
-
-/**
- * Where the zlib stream starting at `start` ends: after the Adler-32 of its output, at the first
- * place where the bytes up to it inflate whole (an earlier match inside the data does not).
- */
-function streamEnd(pack: Uint8Array, start: number, data: Uint8Array, limit: number, where: string): number {
-  const sum = adler32(data);
-  const s0 = sum >>> 24, s1 = (sum >>> 16) & 0xff, s2 = (sum >>> 8) & 0xff, s3 = sum & 0xff;
-  for (let p = start + 2; p + 4 <= limit; p++) {
-    if (pack[p] !== s0 || pack[p + 1] !== s1 || pack[p + 2] !== s2 || pack[p + 3] !== s3) continue;
-    try {
-      const again = platform().inflate(pack.subarray(start, p + 4), data.length);
-      if (again.length === data.length) return p + 4;
-    } catch {
-      // a match inside the compressed data: the stream is cut there
-    }
-  }
-  throw new CorruptObjectError({ path: where, reason: 'entry has no end' });
 }
 
 /** What a pack index records of one entry. */
@@ -91,21 +57,16 @@ export async function indexPack(pack: Uint8Array, external: (oid: string) => Pro
     const where = `${name}@${at}`;
     const header = decodeEntryHeader(pack.subarray(at, Math.min(at + 32, limit)), where);
     const start = at + header.length;
-    let data: Uint8Array;
-    try {
-      data = platform().inflate(pack.subarray(start, limit), header.size);
-    } catch (error) {
-      throw new CorruptObjectError({ path: where, reason: `entry does not inflate (${(error as Error).message})` });
-    }
+    // one inflate per entry: the platform says where its zlib stream ends, which is the next entry
+    const { data, consumed } = platform().inflateAt(pack.subarray(0, limit), start, header.size, where);
     if (data.length !== header.size) throw new CorruptObjectError({ path: where, reason: 'entry has the wrong size' });
-    const entry: Entry = { end: 0, type: header.type, data };
+    const entry: Entry = { offset: at, end: start + consumed, type: header.type, data };
     if (header.type === OFS_DELTA) entry.baseOffset = at - header.baseDistance!;
     else if (header.type === REF_DELTA) entry.baseOid = header.baseOid;
     else if (!CODE_TYPE[header.type]) throw new CorruptObjectError({ path: where, reason: `unknown entry type ${header.type}` });
     entries.set(at, entry);
     order.push(at);
-    at = streamEnd(pack, start, data, limit, where);
-    entry.end = at;
+    at = entry.end;
   }
   if (at !== limit) throw new CorruptObjectError({ path: name, reason: `${limit - at} bytes after the last of ${count} entries` });
 
@@ -122,8 +83,7 @@ export async function indexPack(pack: Uint8Array, external: (oid: string) => Pro
       let base: GitObject | undefined;
       if (entry.baseOffset !== undefined) base = await resolve(entry.baseOffset, depth + 1);
       else {
-        const inPack = byOid.get(entry.baseOid!);
-        const baseAt = inPack ? order.find((o) => entries.get(o) === inPack) : undefined;
+        const baseAt = byOid.get(entry.baseOid!)?.offset;
         if (baseAt === undefined) thin = true;
         base = baseAt !== undefined ? await resolve(baseAt, depth + 1) : await external(entry.baseOid!);
       }

@@ -8,12 +8,15 @@ import { platform } from '../../platform/current.js';
 import { concatBytes, fromHex, readUInt16LE, readUInt32BE, readUInt64BE, toHex } from '../../util/bytes.js';
 import { Lru } from '../../util/lru.js';
 import type { GitObject } from '../object.js';
-import type { FileSystem, RandomAccessFile } from '../ports.js';
+import type { FileSystem, RandomAccessFile, StoredEntry } from '../ports.js';
 import { scanForEntry } from '../tree-entry.js';
 import type { TreeEntry } from '../tree.js';
 import { applyDelta, CODE_TYPE, decodeEntryHeader, OFS_DELTA, REF_DELTA, TYPE_CODE } from './pack-format.js';
 
 const IDX_MAGIC = 0xff744f63;
+const STORED_BLOCK = 64 * 1024;
+/** 4 MiB of blocks per pack at most */
+const STORED_BLOCKS_KEPT = 64;
 
 /** A pack file that is gone (another process merged it away): the caller lists the packs again. */
 export class PackGoneError extends Error {
@@ -32,6 +35,12 @@ export class PackFile {
    *  a 4-byte offset and the oid in 24-byte records */
   private readonly v1: boolean;
   private readonly offsetsAt: number;
+  /** every entry's offset ascending, and its place in the index; built on first need: where an
+   *  entry ends is where the next starts (git's .rev file) */
+  private byOffset: { offsets: Float64Array; positions: Uint32Array } | undefined;
+  /** blocks storedEntry read lately, by block number: a push copies thousands of small entries,
+   *  most near others it copies (their commit's), in no order the file has */
+  private blocks = new Map<number, Uint8Array>();
   /** delta bases recently used, by offset: delta chains share their bases */
   private readonly bases = new Lru<number, GitObject>(8 << 20, (o) => o.content.length + 100);
 
@@ -147,6 +156,76 @@ export class PackFile {
     return (await this.open()).read(offset, end - offset);
   }
 
+  /**
+   * The stored entry at an offset, header and compressed bytes exactly as in the file, for copying
+   * into another pack: its type code and, for an OFS_DELTA, its base's offset.
+   */
+  async storedEntry(offset: number): Promise<StoredEntry> {
+    const { offsets } = this.reverseIndex();
+    const next = this.offsetRank(offset) + 1;
+    const end = next < offsets.length ? offsets[next] : (await this.fileSize()) - 20;
+    const bytes = await this.blockRead(offset, end);
+    const header = decodeEntryHeader(bytes, `${this.base}.pack@${offset}`);
+    return {
+      type: header.type,
+      size: header.size,
+      bytes,
+      headerLength: header.length,
+      ...(header.type === OFS_DELTA ? { baseOid: this.oidAtOffset(offset - header.baseDistance!) } : {}),
+      ...(header.type === REF_DELTA ? { baseOid: header.baseOid } : {}),
+    };
+  }
+
+  /** Bytes [start, end) of a small entry through the aligned blocks kept (one read serves many
+   *  entries, whichever order a walk asks them in); a large one read alone. */
+  private async blockRead(start: number, end: number): Promise<Uint8Array> {
+    const n = Math.floor(start / STORED_BLOCK);
+    const blockStart = n * STORED_BLOCK;
+    if (end - blockStart > STORED_BLOCK) return this.rawEntry(start, end);
+    let bytes = this.blocks.get(n);
+    if (bytes) this.blocks.delete(n);
+    else {
+      bytes = (await this.open()).read(blockStart, STORED_BLOCK);
+      if (this.blocks.size >= STORED_BLOCKS_KEPT) this.blocks.delete(this.blocks.keys().next().value!);
+    }
+    this.blocks.set(n, bytes); // most recent last
+    return bytes.subarray(start - blockStart, end - blockStart);
+  }
+
+  private reverseIndex(): { offsets: Float64Array; positions: Uint32Array } {
+    if (this.byOffset) return this.byOffset;
+    const positions = new Uint32Array(this.count);
+    const at = new Float64Array(this.count);
+    for (let i = 0; i < this.count; i++) {
+      positions[i] = i;
+      at[i] = this.offsetOf(i);
+    }
+    positions.sort((a, b) => at[a] - at[b]);
+    const offsets = new Float64Array(this.count);
+    for (let i = 0; i < this.count; i++) offsets[i] = at[positions[i]];
+    return (this.byOffset = { offsets, positions });
+  }
+
+  /** The rank of the entry at `offset` among all offsets (binary search of the reverse index). */
+  private offsetRank(offset: number): number {
+    const { offsets } = this.reverseIndex();
+    let lo = 0;
+    let hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid] < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    if (offsets[lo] !== offset) throw new CorruptObjectError({ path: `${this.base}.pack@${offset}`, reason: 'no entry starts here' });
+    return lo;
+  }
+
+  /** The oid of the entry at an offset. */
+  private oidAtOffset(offset: number): string {
+    const at = this.oidAt(this.reverseIndex().positions[this.offsetRank(offset)]);
+    return toHex(this.idx, at, at + 20);
+  }
+
   async fileSize(): Promise<number> {
     return (await this.open()).size();
   }
@@ -230,6 +309,7 @@ export class PackFile {
   }
 
   close(): void {
+    this.blocks.clear();
     this.file?.close();
     this.file = undefined;
   }

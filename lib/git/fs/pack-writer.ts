@@ -35,7 +35,9 @@ export interface IndexedEntry {
 
 /** The index (.idx, version 2) for entries laid out in a pack at the given offsets. */
 export function buildIndex(entries: IndexedEntry[], offsets: number[], packChecksum: Uint8Array): Uint8Array {
-  const order = entries.map((_, i) => i).sort((a, b) => (entries[a].oid < entries[b].oid ? -1 : 1));
+  // the built-in sort of the oid strings (no comparator called from JavaScript), then back to entries
+  const at = new Map(entries.map((e, i) => [e.oid, i]));
+  const order = entries.map((e) => e.oid).sort().map((oid) => at.get(oid)!);
   const fanout = new Uint8Array(256 * 4);
   const counts = new Array<number>(256).fill(0);
   for (const e of entries) counts[parseInt(e.oid.slice(0, 2), 16)]++;
