@@ -78,7 +78,8 @@ export const nodePlatform: Platform = {
     const input = data.subarray(offset);
     let result: { buffer: Buffer; engine: { bytesWritten: number } };
     try {
-      const options: ZlibOptions & { info: true } = { info: true, ...(size === undefined ? {} : { chunkSize: Math.max(64, size) }) };
+      // with the size known, output stops there: a stream that inflates further (a zlib bomb) fails at once
+      const options: ZlibOptions & { info: true } = { info: true, ...(size === undefined ? {} : { chunkSize: Math.max(64, size), maxOutputLength: Math.max(1, size) }) };
       result = inflateSync(input, options) as unknown as typeof result;
     } catch (error) {
       throw new CorruptObjectError({ path: where ?? `zlib stream at ${offset}`, reason: `does not inflate (${(error as Error).message})` });

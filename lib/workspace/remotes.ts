@@ -62,7 +62,12 @@ export interface RemoteCallOptions {
   http?: HttpClient;
 }
 
+/** The largest object a fetch accepts by default (10x a save's default maxFileSize; a flat folder of a million objects is ~36 MB). */
+const MAX_RECEIVED_OBJECT = 1024 * 1024 * 1024;
+
 export interface FetchOptions extends RemoteCallOptions {
+  /** the largest object (or delta) a received pack may hold, in bytes (default 1 GiB): bigger is RemoteProtocolError, nothing inflated */
+  maxObjectSize?: number;
   /** refspecs; default: the remote's `fetch` lines */
   refs?: string[];
   /** delete the remote-tracking refs these refspecs fill whose source the remote no longer has (git fetch --prune) */
@@ -396,7 +401,7 @@ export async function fetchRemote(repo: Repository, options: FetchOptions = {}):
         chunks.length = 0;
         let indexed: IndexedPack;
         try {
-          indexed = await indexPack(pack, (oid) => repo.tryReadObject(oid), `pack from ${remote.url}`);
+          indexed = await indexPack(pack, (oid) => repo.tryReadObject(oid), `pack from ${remote.url}`, options.maxObjectSize ?? MAX_RECEIVED_OBJECT);
         } catch (error) {
           throw Object.assign(new RemoteProtocolError({ url: remote.url, reason: 'unexpected', detail: (error as Error).message }), { cause: error });
         }

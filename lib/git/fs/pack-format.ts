@@ -85,11 +85,13 @@ function readVarint(delta: Uint8Array, at: number): [number, number] {
 }
 
 /** Rebuilds an object from its base and a git delta (copy and insert instructions). */
-export function applyDelta(base: Uint8Array, delta: Uint8Array, where: string): Uint8Array {
+export function applyDelta(base: Uint8Array, delta: Uint8Array, where: string, maxSize = Infinity): Uint8Array {
   let [baseSize, at] = readVarint(delta, 0);
   let resultSize;
   [resultSize, at] = readVarint(delta, at);
   if (baseSize !== base.length) throw new CorruptObjectError({ path: where, reason: 'delta base has the wrong size' });
+  // checked before the result is allocated: a few bytes of copy instructions can announce gigabytes
+  if (resultSize > maxSize) throw new CorruptObjectError({ path: where, reason: `the delta makes an object of ${resultSize} bytes, over the limit of ${maxSize}` });
   const out = new Uint8Array(resultSize);
   let written = 0;
   while (at < delta.length) {

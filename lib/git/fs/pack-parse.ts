@@ -45,7 +45,13 @@ export async function parsePack(pack: Uint8Array, external: (oid: string) => Pro
  * PendingObjects with oids computed from their content, and the pack's index. `external` finds a
  * REF_DELTA base the pack does not hold. Throws CorruptObjectError for anything malformed.
  */
-export async function indexPack(pack: Uint8Array, external: (oid: string) => Promise<GitObject | undefined>, name = 'received pack'): Promise<IndexedPack> {
+export async function indexPack(
+  pack: Uint8Array,
+  external: (oid: string) => Promise<GitObject | undefined>,
+  name = 'received pack',
+  /** the largest object (or delta) accepted, in bytes: a received pack is untrusted input */
+  maxObjectSize = Infinity,
+): Promise<IndexedPack> {
   if (pack.length < 32) throw new CorruptObjectError({ path: name, reason: 'too short to be a pack' });
   const count = readUInt32BE(pack, 8);
   const limit = pack.length - 20;
@@ -57,6 +63,7 @@ export async function indexPack(pack: Uint8Array, external: (oid: string) => Pro
     const where = `${name}@${at}`;
     const header = decodeEntryHeader(pack.subarray(at, Math.min(at + 32, limit)), where);
     const start = at + header.length;
+    if (header.size > maxObjectSize) throw new CorruptObjectError({ path: where, reason: `an entry of ${header.size} bytes, over the limit of ${maxObjectSize}` });
     // one inflate per entry: the platform says where its zlib stream ends, which is the next entry
     const { data, consumed } = platform().inflateAt(pack.subarray(0, limit), start, header.size, where);
     if (data.length !== header.size) throw new CorruptObjectError({ path: where, reason: 'entry has the wrong size' });
@@ -88,7 +95,7 @@ export async function indexPack(pack: Uint8Array, external: (oid: string) => Pro
         base = baseAt !== undefined ? await resolve(baseAt, depth + 1) : await external(entry.baseOid!);
       }
       if (!base) throw new CorruptObjectError({ path: `${name}@${offset}`, reason: `delta base ${entry.baseOid ?? ''} is missing` });
-      object = pendingObject(base.type, applyDelta(base.content, entry.data, `${name}@${offset}`));
+      object = pendingObject(base.type, applyDelta(base.content, entry.data, `${name}@${offset}`, maxObjectSize));
     }
     entry.object = object;
     byOid.set(object.oid, entry);
