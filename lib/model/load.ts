@@ -3,7 +3,6 @@
 import { CorruptObjectError, NotFoundError } from '../errors.js';
 import { schemaOf, type FieldDef } from '../metadata/schema.js';
 import { ownSlot } from '../util/class-slot.js';
-import { Lru } from '../util/lru.js';
 import type { ModelHost } from '../workspace/model-host.js';
 import type { TreeReader } from '../workspace/snapshot.js';
 import { concreteSchema, hostOf, layoutOf, objectOf } from './binding.js';
@@ -19,14 +18,27 @@ export interface ReadOptions {
   at?: string;
 }
 
-const DECODED = Symbol('gitmodel.decoded');
+const CACHE_PREFIX = Symbol('gitmodel.cachePrefix');
+let modelsCached = 0;
+
+/** The key of a model's decoded data file in its workspace's cache (one for all models). */
+function decodedKey(cls: Function, oid: string): string {
+  return ownSlot(cls, CACHE_PREFIX, () => `${++modelsCached}:`) + oid;
+}
 
 /**
- * Decoded data files of a model by blob oid, filled by reads and saves. Content addressing means
- * an entry is never stale; values are copied on the way out, so no instance shares them.
+ * A model's data file decoded earlier, by blob oid: filled by reads and saves, in the
+ * workspace's cache bounded by bytes. Content addressing means an entry is never stale; values are
+ * copied on the way out, so no instance shares them.
  */
-export function decodedCache(cls: Function): Lru<string, Decoded> {
-  return ownSlot(cls, DECODED, () => new Lru<string, Decoded>(20_000));
+export function cachedDecoded(cls: Function, oid: string): Decoded | undefined {
+  return hostOf(cls).decodedCache.get(decodedKey(cls, oid)) as Decoded | undefined;
+}
+
+/** Keeps a decoded data file of `size` bytes; its weight in memory is estimated from that. */
+export function keepDecoded(cls: Function, oid: string, decoded: Decoded, size: number): void {
+  // measured for the bench's records (~370-byte files): ~1 KB each with the cache's own entry
+  hostOf(cls).decodedCache.set(decodedKey(cls, oid), decoded, 2 * size + 300);
 }
 
 /** Reads one object through a reader; undefined when its data file is absent. */
@@ -36,11 +48,11 @@ export async function load<T extends object>(cls: Function, reader: TreeReader, 
   const file = await reader.stat(path);
   if (!file) return undefined;
   if (file === 'dir') throw new CorruptObjectError({ path, reason: 'expected a file, found a directory' });
-  const cache = decodedCache(cls);
-  let decoded = cache.get(file.oid);
+  let decoded = cachedDecoded(cls, file.oid);
   if (!decoded) {
-    decoded = decodeObject(schema, (await reader.readFile(path))!, path);
-    cache.set(file.oid, decoded);
+    const bytes = (await reader.readFile(path))!;
+    decoded = decodeObject(schema, bytes, path);
+    keepDecoded(cls, file.oid, decoded, bytes.length);
   }
   // checked on every read: the same bytes can sit at two paths (a copy made by another tool)
   if (decoded.values[schema.id.name] !== id) {

@@ -2,6 +2,7 @@
 // ObjectSource. Model classes see their workspace only through ModelHost, so the workspace's own
 // machinery (index, committer, refs) can change without touching lib/model.
 import type { Repository } from '../git/repository.js';
+import type { Lru } from '../util/lru.js';
 import type { ModelMergeHooks } from './merge-hooks.js';
 import type { Signature } from './signature.js';
 import type { TreeReader } from './snapshot.js';
@@ -55,4 +56,6 @@ export interface ModelHost {
   restore(options: { from: string; model?: Function | string; id?: string }): Promise<unknown>;
   /** whether an object with this oid exists: stored, or staged and not yet written */
   hasObject(oid: string): Promise<boolean>;
+  /** decoded data files of every registered model, bounded by bytes (OpenOptions.cacheSize) */
+  readonly decodedCache: Lru<string, unknown>;
 }

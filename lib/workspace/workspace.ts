@@ -16,6 +16,7 @@ import {
 import { branchNameProblem } from '../git/ref-names.js';
 import type { RepositoryBackend } from '../git/ports.js';
 import { Repository } from '../git/repository.js';
+import { Lru } from '../util/lru.js';
 import { diffTrees } from '../git/tree-diff.js';
 import { commitInfo, type CommitInfo } from '../history/commit-info.js';
 import { type CommitFilter, walkFiltered } from '../history/commit-walk.js';
@@ -68,6 +69,8 @@ export class Workspace implements ModelHost {
   readonly files: Files;
   /** ws.merge() and the merging state */
   private readonly merges: Merges;
+  /** decoded data files of the registered models, by model and blob oid (ModelHost) */
+  readonly decodedCache: Lru<string, unknown>;
 
   private constructor(
     readonly repo: Repository,
@@ -76,8 +79,12 @@ export class Workspace implements ModelHost {
     private readonly identity: DefaultIdentity,
     private readonly maxFileSize: number,
     /** every save, delete and restore commits at once (OpenOptions.autoCommit) */
-    readonly autoCommit: boolean = false,
+    readonly autoCommit: boolean,
+    /** bytes the caches may hold (OpenOptions.cacheSize): two thirds decoded data files, a third the repository's */
+    cacheSize: number,
   ) {
+    this.decodedCache = new Lru((cacheSize * 2) / 3);
+    repo.sizeCaches(cacheSize / 3);
     this.session = { repo, index: new StagedTree(repo, position.head ? position.tree : null), position };
     const ws = this;
     const context: RefContext = {
@@ -125,7 +132,7 @@ export class Workspace implements ModelHost {
    * (`new MemoryBackend()`, a GitDirBackend over another FileSystem).
    */
   static async open(target: string | RepositoryBackend, options: OpenOptions = {}): Promise<Workspace> {
-    const { maxFileSize } = checkOpenOptions(options);
+    const { maxFileSize, cacheSize } = checkOpenOptions(options);
     let where = typeof target === 'string' ? target : target.describe;
     try {
       const repo =
@@ -150,7 +157,7 @@ export class Workspace implements ModelHost {
         from: options.from,
         who: () => toPerson(identity.committer),
       });
-      return new Workspace(repo, position, identity, maxFileSize, options.autoCommit ?? false);
+      return new Workspace(repo, position, identity, maxFileSize, options.autoCommit ?? false, cacheSize);
     } catch (error) {
       // the git directory refuses an unreadable repository at open; a part of it unreadable later too
       const code = (error as { code?: string }).code;

@@ -3,6 +3,7 @@
 // No cache of its own: Repository keeps recently used objects above the seam, for every backend.
 import { isOid, type PendingObject } from '../object.js';
 import type { Durability, FileSystem, MaintenanceResult, ObjectDatabase } from '../ports.js';
+import type { TreeOffsets } from '../tree-entry.js';
 import type { TreeEntry } from '../tree.js';
 import { looseWithPrefix, loosePath, readLoose, writeLoose } from './loose.js';
 import { AUTO_PACK_LIMIT, maintain } from './maintenance.js';
@@ -35,7 +36,7 @@ export class FsObjectDatabase implements ObjectDatabase {
    * One entry of a tree, by name, when the tree is packed uncompressed (a large folder): scanned
    * block by block from the pack file, up to where the name sorts. Undefined for any other tree.
    */
-  async readTreeEntry(tree: string, name: string): Promise<{ entry?: TreeEntry } | undefined> {
+  async readTreeEntry(tree: string, name: string): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | undefined> {
     return (await this.packs.withEntry(tree, (pack, offset) => pack.scanStoredTree(offset, name))) ?? undefined;
   }
 
