@@ -2,7 +2,8 @@
 // timed: the tests count the work done (Map iterators made, tree entries compared and parsed,
 // bytes held) through the counters the engine keeps.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, Field, MemoryBackend, Model, Workspace } from '../lib/index.js';
+import { ConfigurationError, Field, GitDirBackend, MemoryBackend, Model, nodeFileSystem, Workspace } from '../lib/index.js';
+import type { FileSystem } from '../lib/git/ports.js';
 import { serializeCommit } from '../lib/git/commit.js';
 import { hashObject, type PendingObject } from '../lib/git/object.js';
 import { findEntry, TreeOffsets } from '../lib/git/tree-entry.js';
@@ -180,4 +181,48 @@ describe('cacheSize', () => {
       await expect(Workspace.open(new MemoryBackend(), { cacheSize })).rejects.toBeInstanceOf(ConfigurationError);
     }
   });
+});
+
+describe('scans', () => {
+  class Entry extends Model {
+    @Field({ id: true }) key!: string;
+    @Field() n!: number;
+  }
+
+  /** A file system that records the offset of every read of a pack file, in order. */
+  function recording(): { fs: FileSystem; reads: number[] } {
+    const reads: number[] = [];
+    const fs: FileSystem = Object.create(nodeFileSystem);
+    fs.open = async (path) => {
+      const file = await nodeFileSystem.open(path);
+      if (!file || !path.endsWith('.pack')) return file;
+      return { read: (position, length) => (reads.push(position), file.read(position, length)), size: () => file.size(), close: () => file.close() };
+    };
+    return { fs, reads };
+  }
+
+  it('Model.all() reads the pack front to back in batches, not at random', async () => {
+    const path = newRepoPath();
+    const writer = await Workspace.open(path);
+    writer.register(Entry);
+    // saved in an order unrelated to id order, so the pack's order is not the scan's
+    const count = 3_000;
+    for (let i = 0; i < count; i++) await new Entry({ key: `e${String((i * 1_237) % count).padStart(5, '0')}`, n: i }).save();
+    await writer.commit({ message: 'entries' });
+
+    const { fs, reads } = recording();
+    const reader = await Workspace.open(new GitDirBackend(fs, { gitdir: path, commondir: path }));
+    class Entry2 extends Entry {}
+    Object.defineProperty(Entry2, 'name', { value: 'Entry' });
+    reader.register(Entry2);
+    const keys: string[] = [];
+    for await (const entry of Entry2.all()) keys.push(entry.key);
+    expect(keys).toEqual([...keys].sort());
+    expect(keys.length).toBe(count);
+    // each object's folder and data file are read once; a read before the previous one starts a
+    // new pass: per batch of 1,024 one for the folders and one for the files, not one per object
+    const backwards = reads.filter((offset, i) => i > 0 && offset < reads[i - 1]).length;
+    expect(reads.length).toBeGreaterThanOrEqual(2 * count);
+    expect(backwards).toBeLessThanOrEqual(2 * Math.ceil(count / 1024) + 2);
+  }, 60_000);
 });

@@ -2,7 +2,6 @@
 // commit), through a cache of decoded data files by blob oid; and the reads get, exists and all.
 import { CorruptObjectError, NotFoundError } from '../errors.js';
 import { schemaOf, type FieldDef } from '../metadata/schema.js';
-import { ownSlot } from '../util/class-slot.js';
 import type { ModelHost } from '../workspace/model-host.js';
 import type { TreeReader } from '../workspace/snapshot.js';
 import { concreteSchema, hostOf, layoutOf, objectOf } from './binding.js';
@@ -18,27 +17,27 @@ export interface ReadOptions {
   at?: string;
 }
 
-const CACHE_PREFIX = Symbol('gitmodel.cachePrefix');
-let modelsCached = 0;
-
-/** The key of a model's decoded data file in its workspace's cache (one for all models). */
-function decodedKey(cls: Function, oid: string): string {
-  return ownSlot(cls, CACHE_PREFIX, () => `${++modelsCached}:`) + oid;
+/** A decoded data file in the workspace's cache, with the model it was decoded for. */
+interface CachedDecoded {
+  model: Function;
+  decoded: Decoded;
 }
 
 /**
  * A model's data file decoded earlier, by blob oid: filled by reads and saves, in the
  * workspace's cache bounded by bytes. Content addressing means an entry is never stale; values are
- * copied on the way out, so no instance shares them.
+ * copied on the way out, so no instance shares them. Keyed by the oid alone (the tree's own string,
+ * whose hash V8 keeps): the same bytes under two models are rare, and only make them take turns.
  */
 export function cachedDecoded(cls: Function, oid: string): Decoded | undefined {
-  return hostOf(cls).decodedCache.get(decodedKey(cls, oid)) as Decoded | undefined;
+  const hit = hostOf(cls).decodedCache.get(oid) as CachedDecoded | undefined;
+  return hit?.model === cls ? hit.decoded : undefined;
 }
 
 /** Keeps a decoded data file of `size` bytes; its weight in memory is estimated from that. */
 export function keepDecoded(cls: Function, oid: string, decoded: Decoded, size: number): void {
   // measured for the bench's records (~370-byte files): ~1 KB each with the cache's own entry
-  hostOf(cls).decodedCache.set(decodedKey(cls, oid), decoded, 2 * size + 300);
+  hostOf(cls).decodedCache.set(oid, { model: cls, decoded } satisfies CachedDecoded, 2 * size + 300);
 }
 
 /** Reads one object through a reader; undefined when its data file is absent. */
@@ -110,14 +109,26 @@ export async function objectExists(cls: Function, id: string, options: ReadOptio
   return stat !== undefined && stat !== 'dir';
 }
 
+/** Objects a scan reads ahead at once: ~0.5 MB of a typical model's files, well within the object cache. */
+const SCAN_BATCH = 1024;
+
 /** Every object of the model, in id order. */
 export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> {
   return new ModelSet<T>(async function* () {
     const layout = layoutOf(concreteSchema(cls));
     const reader = await hostOf(cls).reader(options.at);
-    for (const id of await layout.ids(reader)) {
-      const object = await load<object>(cls, reader, id, options.at);
-      if (object) yield object as T;
+    const ids = await layout.ids(reader);
+    for (let start = 0; start < ids.length; start += SCAN_BATCH) {
+      const batch = ids.slice(start, start + SCAN_BATCH);
+      // each batch read ahead in storage order (3.5x faster than at random), files decoded before skipped
+      await reader.prefetch?.(
+        batch.map((id) => layout.dataPath(id)),
+        (oid) => !cachedDecoded(cls, oid),
+      );
+      for (const id of batch) {
+        const object = await load<object>(cls, reader, id, options.at);
+        if (object) yield object as T;
+      }
     }
   });
 }

@@ -208,6 +208,42 @@ export class StagedTree {
     return node;
   }
 
+  /**
+   * Reads ahead what reading these paths will need, in the order the objects are stored: the
+   * folders on the paths, level by level, then the files `want` accepts. A scan of 100,000 objects
+   * then reads the pack front to back instead of at random.
+   */
+  async prefetch(paths: readonly string[], want: (oid: string) => boolean): Promise<void> {
+    let walks = paths.map((path) => ({ parts: path.split('/'), at: 0, dir: this.root }));
+    const files = new Set<string>();
+    while (walks.length) {
+      const unread: { dir: DirNode; where: string }[] = [];
+      const next: typeof walks = [];
+      for (const walk of walks) {
+        let node: Node | undefined = walk.dir;
+        for (; node?.kind === 'dir' && walk.at < walk.parts.length; walk.at++) {
+          if (node.entries) {
+            node = node.entries.get(walk.parts[walk.at]);
+            continue;
+          }
+          const where = walk.parts.slice(0, walk.at).join('/');
+          if (!node.raw) {
+            unread.push({ dir: node, where });
+            walk.dir = node;
+            next.push(walk);
+            break;
+          }
+          node = childOf(node, walk.parts[walk.at], where);
+        }
+        if (node?.kind === 'file' && !node.data && want(node.oid)) files.add(node.oid);
+      }
+      await this.repo.prefetch(unread.map(({ dir }) => dir.oid!));
+      for (const { dir, where } of unread) await this.load(dir, where);
+      walks = next;
+    }
+    await this.repo.prefetch(files);
+  }
+
   /** A file's bytes: a copy, since the staged bytes and the object cache's must never change. */
   async readFile(path: string): Promise<Uint8Array | undefined> {
     const node = await this.find(path);
