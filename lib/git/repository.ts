@@ -10,7 +10,7 @@ import { type GitObject, hashObject, type PendingObject } from './object.js';
 import type { MaintenanceResult, ObjectDatabase, OpenRepositoryOptions, RefStore, RepositoryBackend } from './ports.js';
 import { resolveRevision } from './rev-parse.js';
 import { serializeTag, type TagData } from './tag.js';
-import { findEntry, INDEX_ABOVE, TreeOffsets } from './tree-entry.js';
+import { findEntry, INDEX_ABOVE, scanForEntry, TreeOffsets } from './tree-entry.js';
 import { isTreeMode, parseTree, type TreeEntry } from './tree.js';
 
 export type { OpenRepositoryOptions } from './ports.js';
@@ -31,6 +31,10 @@ export function installPathOpener(open: PathOpener): void {
 /** What the caches hold by default: 32 MiB of objects, 16 MiB of parsed trees (~110,000
  *  entries), 8 MiB of large trees' offset tables, 4 MiB of commits. */
 export const REPOSITORY_CACHE_BYTES = 64 << 20;
+
+/** How much of a large tree in memory is scanned before a table of its offsets is built (as
+ *  much as the pack reader scans of a stored one: its first 64 KiB block). */
+const EARLY_SCAN = 64 << 10;
 
 /** A batch this small is what the next reads want; an import of 300,000 would only churn the cache. */
 const CACHE_WRITES_UP_TO = 256;
@@ -194,6 +198,10 @@ export class Repository {
     const object = cached ?? (await this.readObject(tree));
     if (object.type !== 'tree') throw new CorruptObjectError({ path: tree, reason: `expected a tree, found a ${object.type}` });
     if (object.content.length <= INDEX_ABOVE) return findEntry(object.content, name, tree);
+    // a name that sorts early is settled by its first entries (history of `page-0` asks that of
+    // every version of a large folder); only a later one pays for a table of the whole tree
+    const early = scanForEntry(object.content.subarray(0, EARLY_SCAN), name);
+    if (early.done) return early.found;
     const offsets = new TreeOffsets(object.content, tree);
     this.offsets.set(tree, offsets);
     return offsets.find(name);

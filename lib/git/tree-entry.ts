@@ -3,7 +3,7 @@
 import { CorruptObjectError } from '../errors.js';
 import { Lru } from '../util/lru.js';
 import { compareBytes, toHex, utf8 } from '../util/bytes.js';
-import { compareRawKey, isTreeMode, modeAt, type TreeEntry, treeWork } from './tree.js';
+import { compareRawKey, entryBytes, isTreeMode, modeAt, sortKey, type TreeEntry, treeWork } from './tree.js';
 
 /** Where a scan over part of a tree's bytes got to. */
 export interface EntryScan {
@@ -59,18 +59,75 @@ export class TreeOffsets {
   /** the start of every entry, then the end of the bytes */
   private readonly starts: Uint32Array;
 
-  constructor(readonly raw: Uint8Array, where = 'tree') {
-    let count = 0;
-    const starts: number[] = [];
-    for (let at = 0; at < raw.length; count++) {
-      starts.push(at);
+  /** The table of `raw`, found in one pass; or `starts` when the caller knows them (a patch). */
+  constructor(readonly raw: Uint8Array, where = 'tree', starts?: Uint32Array) {
+    if (starts) {
+      this.starts = starts;
+      return;
+    }
+    const found: number[] = [];
+    for (let at = 0; at < raw.length; ) {
+      found.push(at);
       const nul = raw.indexOf(0, at + 6);
       if (nul < 0 || nul + 21 > raw.length) throw new CorruptObjectError({ path: where, reason: 'tree object is truncated' });
       at = nul + 21;
     }
-    starts.push(raw.length);
-    this.starts = Uint32Array.from(starts);
+    found.push(raw.length);
+    this.starts = Uint32Array.from(found);
     treeWork.tablesBuilt++;
+  }
+
+  /**
+   * The tree with a few entries replaced, added (in git's order) or removed (null), and its table:
+   * each change is placed by binary search, the spans between changes are copied whole and their
+   * offsets shifted. A commit that changes one object in a folder of 100,000 neither sorts nor
+   * re-encodes nor even scans the other entries.
+   */
+  patch(changes: ReadonlyMap<string, TreeEntry | null>): TreeOffsets {
+    // what happens before each old entry: new entries inserted there (in key order), and whether
+    // the old entry itself is dropped (replaced or removed)
+    const inserts: { at: number; key: Uint8Array; bytes: Uint8Array }[] = [];
+    const dropped = new Set<number>();
+    for (const [name, entry] of changes) {
+      const want = utf8(`${name}/`);
+      for (const tree of [false, true]) {
+        const at = this.lowerBound(want, tree ? want.length : want.length - 1);
+        if (this.at(at, want, tree)) dropped.add(at);
+      }
+      if (!entry) continue;
+      const key = sortKey(name, entry.mode);
+      inserts.push({ at: this.lowerBound(key, key.length), key, bytes: entryBytes(name, entry) });
+    }
+    inserts.sort((a, b) => a.at - b.at || compareBytes(a.key, b.key));
+    let size = this.raw.length;
+    for (const at of dropped) size -= this.starts[at + 1] - this.starts[at];
+    for (const { bytes } of inserts) size += bytes.length;
+    const out = new Uint8Array(size);
+    const starts = new Uint32Array(this.count - dropped.size + inserts.length + 1);
+    let written = 0;
+    let entries = 0;
+    let next = 0;
+    // copies old entries [from, to) whole, shifting their offsets by where they land
+    const copy = (from: number, to: number): void => {
+      if (from >= to) return;
+      const shift = written - this.starts[from];
+      for (let i = from; i < to; i++) starts[entries++] = this.starts[i] + shift;
+      out.set(this.raw.subarray(this.starts[from], this.starts[to]), written);
+      written += this.starts[to] - this.starts[from];
+    };
+    let spanStart = 0;
+    for (const i of [...new Set([...inserts.map(({ at }) => at), ...dropped])].sort((a, b) => a - b)) {
+      copy(spanStart, i);
+      while (next < inserts.length && inserts[next].at === i) {
+        starts[entries++] = written;
+        out.set(inserts[next++].bytes, written);
+        written += inserts[next - 1].bytes.length;
+      }
+      spanStart = dropped.has(i) ? i + 1 : i;
+    }
+    copy(spanStart, this.count);
+    starts[entries] = written;
+    return new TreeOffsets(out, 'tree', starts);
   }
 
   get count(): number {

@@ -4,7 +4,7 @@
 // records what each change overwrote, so a failed batch or transaction is undone exactly.
 import { hashObject, type PendingObject } from '../git/object.js';
 import type { Repository, Tree } from '../git/repository.js';
-import { FILE_MODE, isTreeMode, parseTree, patchTree, serializeTree, TREE_MODE, type EntryMode, type TreeEntry } from '../git/tree.js';
+import { FILE_MODE, isTreeMode, parseTree, serializeTree, TREE_MODE, type EntryMode, type TreeEntry } from '../git/tree.js';
 import { CorruptObjectError } from '../errors.js';
 import { findEntry, INDEX_ABOVE, TreeOffsets } from '../git/tree-entry.js';
 import { callerCopy, storeCopy } from './bytes.js';
@@ -25,7 +25,7 @@ interface DirNode {
   entries?: Map<string, Node>;
   /** before that, the entries looked up one by one in `raw` */
   looked?: Map<string, Node | undefined>;
-  /** where each entry of a large `raw` starts, for binary search */
+  /** where each entry of a large `raw` starts: for binary search, and to patch it at the next commit */
   offsets?: TreeOffsets;
   /** serialized bytes of a hashed tree that is not yet in the object store */
   bytes?: Uint8Array;
@@ -33,6 +33,9 @@ interface DirNode {
    *  directory with a few changes is re-encoded by patching, not by sorting every entry again */
   raw?: Uint8Array;
   changed?: Set<string>;
+  /** names changed since the last commit stored this directory's objects: only they can lead to
+   *  new objects, so a commit in a folder of 100,000 does not visit the other entries */
+  unstored?: Set<string>;
   /** entry names by their case- and normalization-folded form, built when first asked for */
   folded?: Map<string, string>;
 }
@@ -85,7 +88,6 @@ function entriesOf(dir: DirNode, where: string): Map<string, Node> {
     for (const [name, entry] of parseTree(dir.raw!, where || '/')) entries.set(name, dir.looked?.get(name) ?? nodeOf(entry));
     dir.entries = entries;
     dir.looked = undefined;
-    dir.offsets = undefined;
   }
   return dir.entries;
 }
@@ -103,6 +105,15 @@ function childOf(dir: DirNode, name: string, where: string): Node | undefined {
   const node = entry && nodeOf(entry);
   dir.looked.set(name, node);
   return node;
+}
+
+/** The children of a directory that may hold objects not yet stored (every one, when untracked). */
+function* unstoredChildren(dir: DirNode): Iterable<Node> {
+  if (!dir.unstored) return yield* dir.entries!.values();
+  for (const name of dir.unstored) {
+    const child = dir.entries!.get(name);
+    if (child) yield child;
+  }
 }
 
 export class StagedTree {
@@ -325,6 +336,7 @@ export class StagedTree {
     dir.oid = undefined;
     dir.bytes = undefined;
     if (dir.raw) (dir.changed ??= new Set()).add(name);
+    (dir.unstored ??= new Set()).add(name);
   }
 
   private setEntry(dir: DirNode, name: string, node: Node): void {
@@ -389,13 +401,17 @@ export class StagedTree {
     if (dir.oid) return dir.oid;
     const entryOf = (child: Node): TreeEntry =>
       child.kind === 'dir' ? { mode: TREE_MODE, oid: this.hash(child) } : { mode: child.mode, oid: child.oid };
+    let patched: TreeOffsets | undefined;
     if (dir.raw && dir.changed && dir.changed.size * 4 < dir.entries!.size) {
       const changes = new Map<string, TreeEntry | null>();
       for (const name of dir.changed) {
         const child = dir.entries!.get(name);
         changes.set(name, child ? entryOf(child) : null);
       }
-      dir.bytes = patchTree(dir.raw, changes);
+      // the table of the old bytes (built by lookups, or kept from the last patch) places each change
+      const table = dir.offsets?.raw === dir.raw ? dir.offsets : new TreeOffsets(dir.raw);
+      patched = table.patch(changes);
+      dir.bytes = patched.raw;
     } else {
       const tree = new Map<string, TreeEntry>();
       for (const [name, child] of dir.entries!) tree.set(name, entryOf(child));
@@ -405,6 +421,7 @@ export class StagedTree {
     // kept for patching only where patching pays: a small folder re-encodes in microseconds, and
     // 100,000 object folders each keeping their bytes and a set would cost tens of megabytes
     dir.raw = dir.entries!.size > PATCH_ABOVE ? dir.bytes : undefined;
+    dir.offsets = dir.raw && patched;
     dir.changed = undefined;
     this.pending.set(dir.oid, dir);
     return dir.oid;
@@ -423,7 +440,7 @@ export class StagedTree {
     const visit = (dir: DirNode): void => {
       if (!dir.bytes) return;
       out.push({ type: 'tree', oid: dir.oid!, content: dir.bytes });
-      for (const child of dir.entries!.values()) {
+      for (const child of unstoredChildren(dir)) {
         if (child.kind === 'dir') visit(child);
         else if (child.data) out.push({ type: 'blob', oid: child.oid, content: child.data });
       }
@@ -437,10 +454,11 @@ export class StagedTree {
     const visit = (dir: DirNode): void => {
       if (!dir.bytes) return;
       dir.bytes = undefined;
-      for (const child of dir.entries!.values()) {
+      for (const child of unstoredChildren(dir)) {
         if (child.kind === 'dir') visit(child);
         else child.data = undefined;
       }
+      dir.unstored = undefined;
     };
     visit(this.root);
     this.pending.clear();
