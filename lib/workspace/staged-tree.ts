@@ -224,9 +224,10 @@ export class StagedTree {
    * folders on the paths, level by level, then the files `want` accepts. A scan of 100,000 objects
    * then reads the pack front to back instead of at random.
    */
-  async prefetch(paths: readonly string[], want: (oid: string) => boolean): Promise<void> {
+  async prefetch(paths: readonly string[], want: (oid: string) => boolean): Promise<number> {
     let walks = paths.map((path) => ({ parts: path.split('/'), at: 0, dir: this.root }));
     const files = new Set<string>();
+    let read = 0;
     while (walks.length) {
       const unread: { dir: DirNode; where: string }[] = [];
       const next: typeof walks = [];
@@ -250,9 +251,11 @@ export class StagedTree {
       }
       await this.repo.prefetch(unread.map(({ dir }) => dir.oid!));
       for (const { dir, where } of unread) await this.load(dir, where);
+      read += unread.length;
       walks = next;
     }
     await this.repo.prefetch(files);
+    return read + files.size;
   }
 
   /** A file's bytes: a copy, since the staged bytes and the object cache's must never change. */
