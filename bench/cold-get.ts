@@ -1,9 +1,10 @@
 // W3 cold: a new process opens the repository, times its first get, then the standard gets.
 import { Workspace } from '../lib/index.js';
-import { Page } from './models.js';
+import { Page as Flat, ShardedPage } from './models.js';
 import { getId, W3_GETS } from './records.js';
 
 const [path, n] = [process.argv[2], Number(process.argv[3])];
+const Page = process.argv[4] === 'sharded' ? ShardedPage : Flat;
 const start = performance.now();
 const ws = await Workspace.open(path, { create: false });
 ws.register(Page);

@@ -3,10 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Durability, Workspace } from '../lib/index.js';
 import { type Figures, peakRssMiB, time } from './measure.js';
-import { Page, ShardedPage } from './models.js';
+import { Page as Flat, ShardedPage } from './models.js';
 import { editTarget, getId, record, W3_GETS } from './records.js';
 
-type PageClass = typeof Page;
+type PageClass = typeof Flat;
 
 async function importAndEdit(
   path: string,
@@ -33,9 +33,11 @@ async function importAndEdit(
   return { w1, w2: (e / w2ms) * 1000, ws, memImport };
 }
 
-export async function runGitmodel(dir: string, n: number, e: number, steps: Set<string>): Promise<Figures> {
+/** The main run; `sharded` runs W1–W6 with the sharded layout (`--sharded`) instead of the flat one. */
+export async function runGitmodel(dir: string, n: number, e: number, steps: Set<string>, sharded = false): Promise<Figures> {
   const figures: Figures = { notes: [] };
   const path = `${dir}/gitmodel.git`;
+  const Page: PageClass = sharded ? ShardedPage : Flat;
   const { w1, w2, ws, memImport } = await importAndEdit(path, Page, n, e);
   figures.w1 = w1;
   figures.w2 = w2;
@@ -46,7 +48,7 @@ export async function runGitmodel(dir: string, n: number, e: number, steps: Set<
     });
     figures.w3warm = (W3_GETS / ms) * 1000;
     const cold = JSON.parse(
-      execFileSync(process.execPath, [fileURLToPath(new URL('./cold-get.js', import.meta.url)), path, String(n)], { encoding: 'utf8' }),
+      execFileSync(process.execPath, [fileURLToPath(new URL('./cold-get.js', import.meta.url)), path, String(n), sharded ? 'sharded' : 'flat'], { encoding: 'utf8' }),
     );
     figures.w3first = cold.first;
     figures.w3cold = cold.rate;
@@ -92,6 +94,6 @@ export async function runGitmodel(dir: string, n: number, e: number, steps: Set<
 export async function runGitmodelVariant(dir: string, n: number, e: number, variant: string): Promise<Figures> {
   const sharded = variant.includes('sharded');
   const durability: Durability = variant.includes('atomic') ? 'atomic' : 'fsync';
-  const { w2 } = await importAndEdit(`${dir}/gitmodel-${variant}.git`, sharded ? ShardedPage : Page, n, e, durability);
+  const { w2 } = await importAndEdit(`${dir}/gitmodel-${variant}.git`, sharded ? ShardedPage : Flat, n, e, durability);
   return { w2 };
 }

@@ -18,6 +18,8 @@ const { values } = parseArgs({
     n: { type: 'string', default: '10000' },
     e: { type: 'string', default: '500' },
     json: { type: 'boolean', default: false },
+    /** gitmodel's main run (W1–W6) in the sharded layout instead of one flat folder */
+    sharded: { type: 'boolean', default: false },
     systems: { type: 'string', default: 'gitmodel,git,isogit' },
     steps: { type: 'string', default: 'W1,W2,W3,W4,W5,W6,mem,sync' },
     /** the sync step's 100,000-record workloads too (S3, S5; minutes) */
@@ -35,7 +37,7 @@ const steps = new Set(values.steps!.split(','));
 const VARIANTS: Record<string, keyof Figures> = { sharded: 'w2s', atomic: 'w2a', 'sharded-atomic': 'w2sa' };
 
 async function child(system: string, dir: string): Promise<Figures> {
-  if (system === 'gitmodel') return runGitmodel(dir, n, e, steps);
+  if (system === 'gitmodel') return runGitmodel(dir, n, e, steps, values.sharded);
   if (system.startsWith('gitmodel:')) return runGitmodelVariant(dir, n, e, system.slice('gitmodel:'.length));
   if (system === 'git') return runGit(dir, n, e, steps);
   if (system === 'isogit') return runIsogit(dir, n, e, steps);
@@ -81,7 +83,7 @@ function ratio(gm: number | undefined, ref: number | undefined): string {
 function table(results: Record<string, Figures>): string {
   const gm = results.gitmodel ?? {};
   const lines = [
-    `N = ${n.toLocaleString('en-US')}, E = ${e}; ratios are gitmodel : reference (for times lower is better, for rates higher)`,
+    `N = ${n.toLocaleString('en-US')}, E = ${e}${values.sharded ? ', gitmodel in the sharded layout' : ''}; ratios are gitmodel : reference (for times lower is better, for rates higher)`,
     '',
     '| step | figure | gitmodel | git CLI | gitmodel : git | isomorphic-git | gitmodel : isomorphic-git | target |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -112,7 +114,7 @@ if (values.child === 'sync') {
     if (!values.json) process.stderr.write(`running ${system}…\n`);
     const out = execFileSync(
       process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), '--child', system, '--dir', dir, '--n', String(n), '--e', String(e), '--steps', values.steps!, ...(values['sync-big'] ? ['--sync-big'] : [])],
+      [...process.execArgv, fileURLToPath(import.meta.url), '--child', system, '--dir', dir, '--n', String(n), '--e', String(e), '--steps', values.steps!, ...(values['sync-big'] ? ['--sync-big'] : []), ...(values.sharded ? ['--sharded'] : [])],
       { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     return JSON.parse(out);

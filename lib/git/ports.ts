@@ -7,6 +7,7 @@
 import type { GitConfig } from './config.js';
 import type { GitObject, PendingObject } from './object.js';
 import type { Person } from './person.js';
+import type { TreeOffsets } from './tree-entry.js';
 import type { TreeEntry } from './tree.js';
 
 /**
@@ -57,9 +58,15 @@ export interface ObjectDatabase {
   /**
    * A fast path: one entry of a stored tree found without reading the tree whole (a large tree
    * kept uncompressed in a pack). `{ entry }` is the answer (no entry: the tree has no such name);
-   * undefined means "not here": the caller reads the tree.
+   * undefined means "not here": the caller reads the tree. `offsets`, when the tree had to be read
+   * whole, is its table of entries for the caller to keep for later lookups.
    */
-  readTreeEntry?(tree: string, name: string): Promise<{ entry?: TreeEntry } | undefined>;
+  readTreeEntry?(tree: string, name: string): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | undefined>;
+  /**
+   * Many objects read in the order they are stored (pack by pack, by offset): front to back
+   * through a pack, several times faster than at random. Missing ones are absent from the map.
+   */
+  readMany?(oids: readonly string[]): Promise<Map<string, GitObject>>;
   /**
    * Stores a pack received whole (a fetch) as it is, with an index of its entries (oid, offset,
    * CRC-32); the caller has verified every entry. Absent: the caller stores the objects with write().

@@ -10,7 +10,7 @@ import { type GitObject, hashObject, type PendingObject } from './object.js';
 import type { MaintenanceResult, ObjectDatabase, OpenRepositoryOptions, RefStore, RepositoryBackend } from './ports.js';
 import { resolveRevision } from './rev-parse.js';
 import { serializeTag, type TagData } from './tag.js';
-import { findEntry } from './tree-entry.js';
+import { findEntry, INDEX_ABOVE, scanForEntry, TreeOffsets } from './tree-entry.js';
 import { isTreeMode, parseTree, type TreeEntry } from './tree.js';
 
 export type { OpenRepositoryOptions } from './ports.js';
@@ -28,19 +28,44 @@ export function installPathOpener(open: PathOpener): void {
   pathOpener = open;
 }
 
+/** What the caches hold by default: 32 MiB of objects, 16 MiB of parsed trees (~110,000
+ *  entries), 8 MiB of large trees' offset tables, 4 MiB of commits. */
+export const REPOSITORY_CACHE_BYTES = 64 << 20;
+
+/** How much of a large tree in memory is scanned before a table of its offsets is built (as
+ *  much as the pack reader scans of a stored one: its first 64 KiB block). */
+const EARLY_SCAN = 64 << 10;
+
 /** A batch this small is what the next reads want; an import of 300,000 would only churn the cache. */
 const CACHE_WRITES_UP_TO = 256;
 
 export class Repository {
-  private readonly commits = new Lru<string, Commit>(8192);
-  /** Parsed trees, bounded by their entry count: one folder of 10,000 objects is ~1 MB parsed,
-   *  and every commit to it makes a new one. */
-  private readonly trees = new Lru<string, Tree>(200_000, (tree) => tree.size + 1);
-  /** Objects recently read or written, up to 32 MiB of content: reads after writes cost nothing.
-   *  Shared with callers of readObject and readBlob, who copy before handing bytes further. */
-  private readonly recent = new Lru<string, GitObject>(32 << 20, (o) => o.content.length + 100);
+  // Every cache is bounded by (estimated) bytes, sized together by sizeCaches().
+  /** Parsed commits, weighed by their message and ~300 bytes of fields. */
+  private readonly commits = new Lru<string, Commit>(0, (commit) => commit.message.length + 300);
+  /** Parsed trees, weighed at ~150 bytes per entry (a map entry, a name, an oid string): one
+   *  folder of 10,000 objects is ~1.5 MB parsed, and every commit to it makes a new one. */
+  private readonly trees = new Lru<string, Tree>(0, (tree) => tree.size * 150 + 100);
+  /** Objects recently read or written: reads after writes cost nothing. Shared with callers of
+   *  readObject and readBlob, who copy before handing bytes further. */
+  private readonly recent = new Lru<string, GitObject>(0, (o) => o.content.length + 100);
+  /** Tables of entry offsets of large trees read whole, with their bytes. */
+  private readonly offsets = new Lru<string, TreeOffsets>(0, (table) => table.weight);
 
-  constructor(readonly backend: RepositoryBackend) {}
+  constructor(readonly backend: RepositoryBackend) {
+    this.sizeCaches(REPOSITORY_CACHE_BYTES);
+  }
+
+  /**
+   * Bounds the caches to about `bytes` in all: half for objects, a quarter for parsed trees, an
+   * eighth for the offset tables of large trees, a sixteenth for commits.
+   */
+  sizeCaches(bytes: number): void {
+    this.recent.resize(bytes / 2);
+    this.trees.resize(bytes / 4);
+    this.offsets.resize(bytes / 8);
+    this.commits.resize(bytes / 16);
+  }
 
   /** A repository over any backend (new MemoryBackend(), a git directory on another file system). */
   static over(backend: RepositoryBackend): Repository {
@@ -91,6 +116,16 @@ export class Repository {
     const object = await this.tryReadObject(oid);
     if (!object) throw new CorruptObjectError({ path: where, reason: 'object is missing from the repository' });
     return object;
+  }
+
+  /**
+   * Reads objects ahead into the cache, in the order the backend stores them: a scan then reads a
+   * pack front to back instead of at random. Keep a batch well below the cache's size.
+   */
+  async prefetch(oids: Iterable<string>): Promise<void> {
+    if (!this.backend.objects.readMany) return; // any other backend reads as fast in any order
+    const wanted = [...oids].filter((oid) => this.recent.get(oid) === undefined);
+    for (const [oid, object] of await this.backend.objects.readMany(wanted)) this.recent.set(oid, object);
   }
 
   async hasObject(oid: string): Promise<boolean> {
@@ -148,17 +183,28 @@ export class Repository {
 
   /**
    * One entry of a tree, by name. A large tree that the backend can search in place (a tree packed
-   * uncompressed) is scanned up to where the name sorts; any other tree is read whole.
+   * uncompressed) is scanned up to where the name sorts; any other tree is read whole. A large tree
+   * read whole is searched through a table of its entries' offsets, kept for the next lookups.
    */
   async readTreeEntry(tree: string, name: string): Promise<TreeEntry | undefined> {
+    const table = this.offsets.get(tree);
+    if (table) return table.find(name);
     const cached = this.recent.get(tree);
     if (!cached && this.backend.objects.readTreeEntry) {
       const scanned = await this.backend.objects.readTreeEntry(tree, name);
+      if (scanned?.offsets) this.offsets.set(tree, scanned.offsets);
       if (scanned) return scanned.entry;
     }
     const object = cached ?? (await this.readObject(tree));
     if (object.type !== 'tree') throw new CorruptObjectError({ path: tree, reason: `expected a tree, found a ${object.type}` });
-    return findEntry(object.content, name, tree);
+    if (object.content.length <= INDEX_ABOVE) return findEntry(object.content, name, tree);
+    // a name that sorts early is settled by its first entries (history of `page-0` asks that of
+    // every version of a large folder); only a later one pays for a table of the whole tree
+    const early = scanForEntry(object.content.subarray(0, EARLY_SCAN), name);
+    if (early.done) return early.found;
+    const offsets = new TreeOffsets(object.content, tree);
+    this.offsets.set(tree, offsets);
+    return offsets.find(name);
   }
 
   /**

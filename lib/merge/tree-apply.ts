@@ -1,7 +1,7 @@
 // A tree merge's changes laid over a stored tree without the workspace: the new trees (and the
 // blobs of merged objects) made in memory, for a virtual merge base (virtual-base.ts) and to check
 // a merge against git's. Only the folders on changed paths are read and rewritten; a large folder
-// with a few changes is copied as whole spans of its old bytes, as lib/git/tree.ts patchTree does.
+// with a few changes is copied as whole spans of its old bytes, as TreeOffsets.patch in lib/git/tree-entry.ts does.
 // The workspace applies the same changes to its own index instead (lib/workspace/staged-tree.ts).
 import { hashObject, type PendingObject } from '../git/object.js';
 import { entryBytes, isTreeMode, sortKey, type TreeEntry } from '../git/tree.js';

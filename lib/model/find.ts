@@ -15,7 +15,7 @@ import type { IndexHooks, IndexProblem, ModelHost } from '../workspace/model-hos
 import type { TreeReader } from '../workspace/snapshot.js';
 import { concreteSchema, hostOf, layoutOf } from './binding.js';
 import { type Decoded, decodeObject } from './codec.js';
-import { decodedCache, hydrate } from './load.js';
+import { cachedDecoded, hydrate, keepDecoded } from './load.js';
 import type { CountOptions, FindOneOptions, FindOptions, Page, PageOptions } from './query-types.js';
 import { QuerySet } from './query-types.js';
 import { StoredRef } from './ref.js';
@@ -47,8 +47,7 @@ export function indexOf(cls: Function, host: ModelHost): ModelIndex {
 
 /** The data file with this oid, decoded: from the decoded cache, the object store, or the staged bytes at its path. */
 async function decodedAt(cls: Function, host: ModelHost, reader: TreeReader, oid: string, path: string): Promise<Decoded> {
-  const cache = decodedCache(cls);
-  const hit = cache.get(oid);
+  const hit = cachedDecoded(cls, oid);
   if (hit) return hit;
   const stored = await host.repo.tryReadObject(oid);
   let bytes = stored?.content;
@@ -60,7 +59,7 @@ async function decodedAt(cls: Function, host: ModelHost, reader: TreeReader, oid
     }
   }
   const decoded = decodeObject(concreteSchema(cls), bytes, path);
-  cache.set(oid, decoded);
+  keepDecoded(cls, oid, decoded, bytes.length);
   return decoded;
 }
 
@@ -171,10 +170,9 @@ export function find<T>(cls: Function, options: FindOptions<T> = {}): QuerySet<T
       const p = await prepare(cls, options as FindOptions<unknown>);
       const found = await hits(p);
       // the snapshot: decoded files of the results held now, so saves during the loop change nothing
-      const cache = decodedCache(cls);
       const pinned = new Map<string, Decoded>();
       for (const hit of found) {
-        const decoded = cache.get(hit.oid);
+        const decoded = cachedDecoded(cls, hit.oid);
         if (decoded) pinned.set(hit.oid, decoded);
       }
       for (let i = 0; i < found.length; i += BATCH) {

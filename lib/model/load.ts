@@ -2,8 +2,6 @@
 // commit), through a cache of decoded data files by blob oid; and the reads get, exists and all.
 import { CorruptObjectError, NotFoundError } from '../errors.js';
 import { schemaOf, type FieldDef } from '../metadata/schema.js';
-import { ownSlot } from '../util/class-slot.js';
-import { Lru } from '../util/lru.js';
 import type { ModelHost } from '../workspace/model-host.js';
 import type { TreeReader } from '../workspace/snapshot.js';
 import { concreteSchema, hostOf, layoutOf, objectOf } from './binding.js';
@@ -19,14 +17,27 @@ export interface ReadOptions {
   at?: string;
 }
 
-const DECODED = Symbol('gitmodel.decoded');
+/** A decoded data file in the workspace's cache, with the model it was decoded for. */
+interface CachedDecoded {
+  model: Function;
+  decoded: Decoded;
+}
 
 /**
- * Decoded data files of a model by blob oid, filled by reads and saves. Content addressing means
- * an entry is never stale; values are copied on the way out, so no instance shares them.
+ * A model's data file decoded earlier, by blob oid: filled by reads and saves, in the
+ * workspace's cache bounded by bytes. Content addressing means an entry is never stale; values are
+ * copied on the way out, so no instance shares them. Keyed by the oid alone (the tree's own string,
+ * whose hash V8 keeps): the same bytes under two models are rare, and only make them take turns.
  */
-export function decodedCache(cls: Function): Lru<string, Decoded> {
-  return ownSlot(cls, DECODED, () => new Lru<string, Decoded>(20_000));
+export function cachedDecoded(cls: Function, oid: string): Decoded | undefined {
+  const hit = hostOf(cls).decodedCache.get(oid) as CachedDecoded | undefined;
+  return hit?.model === cls ? hit.decoded : undefined;
+}
+
+/** Keeps a decoded data file of `size` bytes; its weight in memory is estimated from that. */
+export function keepDecoded(cls: Function, oid: string, decoded: Decoded, size: number): void {
+  // measured for the bench's records (~370-byte files): ~1 KB each with the cache's own entry
+  hostOf(cls).decodedCache.set(oid, { model: cls, decoded } satisfies CachedDecoded, 2 * size + 300);
 }
 
 /** Reads one object through a reader; undefined when its data file is absent. */
@@ -36,11 +47,11 @@ export async function load<T extends object>(cls: Function, reader: TreeReader, 
   const file = await reader.stat(path);
   if (!file) return undefined;
   if (file === 'dir') throw new CorruptObjectError({ path, reason: 'expected a file, found a directory' });
-  const cache = decodedCache(cls);
-  let decoded = cache.get(file.oid);
+  let decoded = cachedDecoded(cls, file.oid);
   if (!decoded) {
-    decoded = decodeObject(schema, (await reader.readFile(path))!, path);
-    cache.set(file.oid, decoded);
+    const bytes = (await reader.readFile(path))!;
+    decoded = decodeObject(schema, bytes, path);
+    keepDecoded(cls, file.oid, decoded, bytes.length);
   }
   return hydrate<T>(cls, reader, id, file.oid, decoded, at);
 }
@@ -108,14 +119,34 @@ export async function objectExists(cls: Function, id: string, options: ReadOptio
   return stat !== undefined && stat !== 'dir';
 }
 
+/** Objects a scan reads ahead at once: ~0.5 MB of a typical model's files, well within the object cache. */
+const SCAN_BATCH = 1024;
+/** Batches a scan does not read ahead after one that found everything in memory. */
+const SKIP_WHEN_WARM = 4;
+
 /** Every object of the model, in id order. */
 export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> {
   return new ModelSet<T>(async function* () {
     const layout = layoutOf(concreteSchema(cls));
     const reader = await hostOf(cls).reader(options.at);
-    for (const id of await layout.ids(reader)) {
-      const object = await load<object>(cls, reader, id, options.at);
-      if (object) yield object as T;
+    const ids = await layout.ids(reader);
+    let skip = 0;
+    for (let start = 0; start < ids.length; start += SCAN_BATCH) {
+      const batch = ids.slice(start, start + SCAN_BATCH);
+      // each batch read ahead in storage order (3.5x faster than at random), files decoded before
+      // skipped; while everything is in memory already, only every few batches look
+      if (skip > 0) skip--;
+      else if (reader.prefetch) {
+        const read = await reader.prefetch(
+          batch.map((id) => layout.dataPath(id)),
+          (oid) => !cachedDecoded(cls, oid),
+        );
+        if (read === 0) skip = SKIP_WHEN_WARM;
+      }
+      for (const id of batch) {
+        const object = await load<object>(cls, reader, id, options.at);
+        if (object) yield object as T;
+      }
     }
   });
 }

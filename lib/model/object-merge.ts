@@ -28,7 +28,7 @@ import { type BlobInfo, type Decoded, decodeObject, encodeObject } from './codec
 import { jsonProblem } from './json.js';
 import { copyValue, encodeValue, sameValue, typeProblem } from './kinds.js';
 import type { Layout } from './layout.js';
-import { decodedCache } from './load.js';
+import { cachedDecoded, keepDecoded } from './load.js';
 import { CONFLICT, counter, deep, extreme, text, union } from './merge-values.js';
 import { referencesIn, referenceTargets } from './reference-scan.js';
 import { refFromId } from './references.js';
@@ -121,11 +121,11 @@ class ModelMerger {
       if (!at || isTreeMode(at.mode)) throw new CorruptObjectError({ path: dataPath, reason: 'the object has no data file' });
       dataOid = at.oid;
     }
-    const cache = decodedCache(this.cls);
-    let decoded = cache.get(dataOid);
+    let decoded = cachedDecoded(this.cls, dataOid);
     if (!decoded) {
-      decoded = decodeObject(this.schema, (await reads.read(dataOid)).content, dataPath);
-      cache.set(dataOid, decoded);
+      const { content } = await reads.read(dataOid);
+      decoded = decodeObject(this.schema, content, dataPath);
+      keepDecoded(this.cls, dataOid, decoded, content.length);
     }
     return { path, id, decoded, dataOid, folder };
   }

@@ -4,7 +4,7 @@ import { schemaOf, type FieldDef, type Schema } from '../metadata/schema.js';
 import type { TreeReader } from '../workspace/snapshot.js';
 import { concreteSchema, layoutOf } from './binding.js';
 import { decodeObject } from './codec.js';
-import { decodedCache } from './load.js';
+import { cachedDecoded, keepDecoded } from './load.js';
 
 /** One reference an object makes: its field, and the target's model name and id. */
 export interface ReferenceOf {
@@ -40,19 +40,19 @@ export async function* referencesIn(cls: Function, reader: TreeReader, ids?: Ite
   const fields = referenceFields(schema);
   if (!fields.length) return;
   const layout = layoutOf(schema);
-  const cache = decodedCache(cls);
   for (const id of ids ?? (await layout.ids(reader))) {
     const path = layout.dataPath(id);
     const stat = await reader.stat(path);
     if (!stat || stat === 'dir') continue;
-    let decoded = cache.get(stat.oid);
+    let decoded = cachedDecoded(cls, stat.oid);
     if (!decoded) {
+      const bytes = (await reader.readFile(path))!;
       try {
-        decoded = decodeObject(schema, (await reader.readFile(path))!, path);
+        decoded = decodeObject(schema, bytes, path);
       } catch {
         continue; // an undecodable file is reported by reads, not here
       }
-      cache.set(stat.oid, decoded);
+      keepDecoded(cls, stat.oid, decoded, bytes.length);
     }
     for (const { field, target } of fields) {
       const value = decoded.values[field.name];

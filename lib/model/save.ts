@@ -12,7 +12,7 @@ import { assertSafeId } from './id.js';
 import { copyValue } from './kinds.js';
 import type { Layout } from './layout.js';
 import { checkUniqueAtSave } from './find.js';
-import { decodedCache } from './load.js';
+import { keepDecoded } from './load.js';
 import { type InstanceState, stateOf } from './state.js';
 import { validateObject } from './validate.js';
 import { commitAlone, commits, defaultMessage, type WriteOptions } from './write.js';
@@ -103,7 +103,7 @@ function planSave(cls: Function, schema: Schema, layout: Layout, instance: objec
   if (!blobs.size) {
     const values: Values = Object.create(null);
     for (const field of schema.fields) if (self[field.name] !== undefined) values[field.name] = copyValue(field.type, self[field.name], true);
-    decodedCache(cls).set(oid, { values, blobs, extra: state.extra && structuredClone(state.extra) });
+    keepDecoded(cls, oid, { values, blobs, extra: state.extra && structuredClone(state.extra) }, data.length);
   }
   return { ops, oid };
 }

@@ -4,6 +4,7 @@
 import type { Repository } from '../git/repository.js';
 import type { Transaction } from './mutex.js';
 import type { ReadTree } from '../git/tree-diff.js';
+import type { Lru } from '../util/lru.js';
 import type { ModelMergeHooks } from './merge-hooks.js';
 import type { Signature } from './signature.js';
 import type { TreeReader } from './snapshot.js';
@@ -110,4 +111,6 @@ export interface ModelHost {
   restore(options: { from: string; model?: Function | string; id?: string; tx?: Transaction }): Promise<unknown>;
   /** whether an object with this oid exists: stored, or staged and not yet written */
   hasObject(oid: string): Promise<boolean>;
+  /** decoded data files of every registered model, bounded by bytes (OpenOptions.cacheSize) */
+  readonly decodedCache: Lru<string, unknown>;
 }

@@ -49,14 +49,23 @@ export interface OpenOptions {
    * them because a field it names has no index: for CI and production (default false).
    */
   refuseScans?: boolean;
+  /**
+   * Bytes of memory the workspace's caches may hold (default 192 MiB): two thirds for decoded
+   * data files (an object whose file has a few hundred bytes weighs ~1 KB decoded, so ~130,000
+   * objects by default), a third for objects, trees and commits read. Larger keeps more of a big
+   * repository decoded for repeated reads; smaller saves memory.
+   */
+  cacheSize?: number;
 }
 
 
 /** git-pulsar's large-file guard: a repository is no place for files this large. */
 const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
 
-/** Refuses options that cannot work together, before anything is read or created; returns the file size limit. */
-export function checkOpenOptions(options: OpenOptions): { maxFileSize: number } {
+const DEFAULT_CACHE_SIZE = 192 << 20;
+
+/** Refuses options that cannot work together, before anything is read or created; returns the file size limit and cache size. */
+export function checkOpenOptions(options: OpenOptions): { maxFileSize: number; cacheSize: number } {
   if (options.branch !== undefined) assertRefName(options.branch, branchNameProblem);
   if (options.author) toPerson(options.author);
   if (options.durability !== undefined && !['fsync', 'atomic'].includes(options.durability)) {
@@ -72,5 +81,9 @@ export function checkOpenOptions(options: OpenOptions): { maxFileSize: number } 
   if (typeof maxFileSize !== 'number' || !(maxFileSize > 0) || (!Number.isInteger(maxFileSize) && maxFileSize !== Infinity)) {
     throw new ConfigurationError(`maxFileSize is a number of bytes above 0 (or Infinity), not ${String(maxFileSize)}`);
   }
-  return { maxFileSize };
+  const cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE;
+  if (typeof cacheSize !== 'number' || !(cacheSize >= 0) || !Number.isFinite(cacheSize)) {
+    throw new ConfigurationError(`cacheSize is a number of bytes (0 or more), not ${String(cacheSize)}`);
+  }
+  return { maxFileSize, cacheSize };
 }

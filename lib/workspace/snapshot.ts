@@ -10,6 +10,9 @@ export interface TreeReader {
   readFile(path: string): Promise<Uint8Array | undefined>;
   stat(path: string): Promise<StagedFile | 'dir' | undefined>;
   list(path: string): Promise<Map<string, 'dir' | 'file'>>;
+  /** Reads ahead, in storage order, the folders on these paths and the files `want` accepts (by
+   *  oid); how many objects that took. */
+  prefetch?(paths: readonly string[], want: (oid: string) => boolean): Promise<number>;
 }
 
 export class CommitSnapshot implements TreeReader {

@@ -15,6 +15,7 @@ import {
 import { branchNameProblem } from '../git/ref-names.js';
 import type { RepositoryBackend } from '../git/ports.js';
 import { Repository } from '../git/repository.js';
+import { Lru } from '../util/lru.js';
 import { diffTrees } from '../git/tree-diff.js';
 import { commitInfo, type CommitInfo } from '../history/commit-info.js';
 import { type CommitFilter, walkFiltered } from '../history/commit-walk.js';
@@ -83,6 +84,8 @@ export class Workspace implements ModelHost {
   readonly indexes: Indexes;
   /** told after each commit this workspace makes (ws.onCommit) */
   private readonly commitListeners = new Set<(head: string) => void>();
+  /** decoded data files of the registered models, by model and blob oid (ModelHost) */
+  readonly decodedCache: Lru<string, unknown>;
 
   private constructor(
     readonly repo: Repository,
@@ -94,7 +97,11 @@ export class Workspace implements ModelHost {
     readonly autoCommit: boolean = false,
     /** Model.find() refuses queries no index answers (OpenOptions.refuseScans) */
     readonly refuseScans: boolean = false,
+    /** bytes the caches may hold (OpenOptions.cacheSize): two thirds decoded data files, a third the repository's */
+    cacheSize: number,
   ) {
+    this.decodedCache = new Lru((cacheSize * 2) / 3);
+    repo.sizeCaches(cacheSize / 3);
     this.session = {
       repo,
       index: new StagedTree(repo, position.head ? position.tree : null),
@@ -155,7 +162,7 @@ export class Workspace implements ModelHost {
    * (`new MemoryBackend()`, a GitDirBackend over another FileSystem).
    */
   static async open(target: string | RepositoryBackend, options: OpenOptions = {}): Promise<Workspace> {
-    const { maxFileSize } = checkOpenOptions(options);
+    const { maxFileSize, cacheSize } = checkOpenOptions(options);
     let where = typeof target === 'string' ? target : target.describe;
     try {
       const repo =
@@ -180,7 +187,7 @@ export class Workspace implements ModelHost {
         from: options.from,
         who: () => toPerson(identity.committer),
       });
-      return new Workspace(repo, position, identity, maxFileSize, options.autoCommit ?? false, options.refuseScans ?? false);
+      return new Workspace(repo, position, identity, maxFileSize, options.autoCommit ?? false, options.refuseScans ?? false, cacheSize);
     } catch (error) {
       // the git directory refuses an unreadable repository at open; a part of it unreadable later too
       const code = (error as { code?: string }).code;

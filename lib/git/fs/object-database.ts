@@ -1,12 +1,14 @@
 // The object database of a git directory: objects read from packs (our own index lookup,
 // pack-reader.ts) or loose files; a batch written as one pack, a lone object as a loose file.
 // No cache of its own: Repository keeps recently used objects above the seam, for every backend.
-import { isOid, type PendingObject } from '../object.js';
+import { type GitObject, isOid, type PendingObject } from '../object.js';
 import type { Durability, FileSystem, MaintenanceResult, ObjectDatabase, StoredEntry } from '../ports.js';
+import type { TreeOffsets } from '../tree-entry.js';
 import type { TreeEntry } from '../tree.js';
 import { looseWithPrefix, loosePath, readLoose, writeLoose } from './loose.js';
 import { AUTO_PACK_LIMIT, maintain } from './maintenance.js';
 import { PackSet } from './pack-set.js';
+import { type PackFile, PackGoneError } from './pack-reader.js';
 import { buildIndex, packEntry, writePack } from './pack-writer.js';
 import { writeAtomic, writeStreamed } from './lockfile.js';
 import { toHex } from '../../util/bytes.js';
@@ -35,8 +37,36 @@ export class FsObjectDatabase implements ObjectDatabase {
    * One entry of a tree, by name, when the tree is packed uncompressed (a large folder): scanned
    * block by block from the pack file, up to where the name sorts. Undefined for any other tree.
    */
-  async readTreeEntry(tree: string, name: string): Promise<{ entry?: TreeEntry } | undefined> {
+  async readTreeEntry(tree: string, name: string): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | undefined> {
     return (await this.packs.withEntry(tree, (pack, offset) => pack.scanStoredTree(offset, name))) ?? undefined;
+  }
+
+  /** Objects by pack (newest first, as searched) and offset, each located once; loose ones after. */
+  async readMany(oids: readonly string[]): Promise<Map<string, GitObject>> {
+    const rank = new Map((await this.packs.all()).map((pack, i) => [pack, i]));
+    const packed: { oid: string; pack: PackFile; offset: number }[] = [];
+    const others: string[] = [];
+    for (const oid of oids) {
+      const hit = await this.packs.locate(oid);
+      if (hit) packed.push({ oid, ...hit });
+      else others.push(oid);
+    }
+    packed.sort((a, b) => rank.get(a.pack)! - rank.get(b.pack)! || a.offset - b.offset);
+    const found = new Map<string, GitObject>();
+    for (const { oid, pack, offset } of packed) {
+      try {
+        found.set(oid, await pack.read(offset, (base) => this.packs.read(base)));
+      } catch (error) {
+        // merged away by another process meanwhile: read where it is now
+        if (!(error instanceof PackGoneError)) throw error;
+        others.push(oid);
+      }
+    }
+    for (const oid of others) {
+      const object = await this.read(oid);
+      if (object) found.set(oid, object);
+    }
+    return found;
   }
 
   /** The one object whose oid starts with `prefix`: the packs' indexes searched from their fan-out, then the loose folder. */

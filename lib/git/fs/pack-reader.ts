@@ -9,7 +9,7 @@ import { concatBytes, fromHex, readUInt16LE, readUInt32BE, readUInt64BE, toHex }
 import { Lru } from '../../util/lru.js';
 import type { GitObject } from '../object.js';
 import type { FileSystem, RandomAccessFile, StoredEntry } from '../ports.js';
-import { scanForEntry } from '../tree-entry.js';
+import { scanForEntry, TreeOffsets } from '../tree-entry.js';
 import type { TreeEntry } from '../tree.js';
 import { applyDelta, CODE_TYPE, decodeEntryHeader, OFS_DELTA, REF_DELTA, TYPE_CODE } from './pack-format.js';
 
@@ -265,10 +265,11 @@ export class PackFile {
   /**
    * Looks `name` up in a tree entry stored at zlib level 0 (the large folders we write) without
    * inflating it: the first stored block (64 KiB) is read and scanned alone, which settles names
-   * that sort early; otherwise the rest is read in one call and its blocks joined. Returns null
+   * that sort early; otherwise the rest is read in one call, its blocks joined and searched
+   * through a table of offsets (returned, for the caller to keep). Returns null
    * when the entry is not such a tree (a delta, compressed data): the caller reads it whole.
    */
-  async scanStoredTree(offset: number, name: string): Promise<{ entry?: TreeEntry } | null> {
+  async scanStoredTree(offset: number, name: string): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | null> {
     const file = this.file ?? (await this.open());
     const header = decodeEntryHeader(file.read(offset, 32), this.base);
     if (header.type !== TYPE_CODE.tree) return null;
@@ -304,8 +305,9 @@ export class PackFile {
       at += 5 + size;
     }
     if (filled !== tree.length) return null;
-    const rest = scanForEntry(tree.subarray(scan.consumed), name);
-    return { entry: rest.found };
+    // the whole tree was read: the caller keeps its table of offsets for the next lookups
+    const offsets = new TreeOffsets(tree, this.base);
+    return { entry: offsets.find(name), offsets };
   }
 
   close(): void {

@@ -6,7 +6,7 @@ import { InvalidRefNameError, RefNotFoundError, StaleBranchError } from '../../e
 import { GitConfig, canonicalKey } from '../config.js';
 import { isOid, type GitObject, type PendingObject } from '../object.js';
 import type { ConfigEdit, DerivedFiles, ObjectDatabase, RefStore, RepositoryBackend } from '../ports.js';
-import { findEntry } from '../tree-entry.js';
+import { findEntry, INDEX_ABOVE, TreeOffsets } from '../tree-entry.js';
 import type { TreeEntry } from '../tree.js';
 
 export class MemoryObjectDatabase implements ObjectDatabase {
@@ -42,11 +42,14 @@ export class MemoryObjectDatabase implements ObjectDatabase {
     return found;
   }
 
-  /** Searched in the stored bytes, which are never handed out. */
-  async readTreeEntry(tree: string, name: string): Promise<{ entry?: TreeEntry } | undefined> {
+  /** Searched in the stored bytes, which are never handed out; a large tree through a table of
+   *  offsets over a copy, which the caller keeps for the next lookups. */
+  async readTreeEntry(tree: string, name: string): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | undefined> {
     const object = this.objects.get(tree);
     if (!object || object.type !== 'tree') return undefined;
-    return { entry: findEntry(object.content, name, tree) };
+    if (object.content.length <= INDEX_ABOVE) return { entry: findEntry(object.content, name, tree) };
+    const offsets = new TreeOffsets(object.content.slice(), tree);
+    return { entry: offsets.find(name), offsets };
   }
 
   /** How many objects are stored. */

@@ -1,0 +1,282 @@
+// The cost of a read must not grow with how many other objects exist (issue 11). Nothing here is
+// timed: the tests count the work done (Map iterators made, tree entries compared and parsed,
+// bytes held) through the counters the engine keeps.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigurationError, Field, GitDirBackend, MemoryBackend, Model, nodeFileSystem, Workspace } from '../lib/index.js';
+import type { FileSystem } from '../lib/git/ports.js';
+import { serializeCommit } from '../lib/git/commit.js';
+import { hashObject, type PendingObject } from '../lib/git/object.js';
+import { findEntry, TreeOffsets } from '../lib/git/tree-entry.js';
+import { parseTree, serializeTree, type TreeEntry, treeWork } from '../lib/git/tree.js';
+import { Lru } from '../lib/util/lru.js';
+import { expectFsckClean, git, newRepoPath } from './helpers.js';
+
+function pendingObject(type: PendingObject['type'], content: Uint8Array): PendingObject {
+  return { type, oid: hashObject(type, content), content };
+}
+
+const person = { name: 'T', email: 't@example.com', timestamp: 1_700_000_000, tzOffset: 0 };
+
+describe('Lru', () => {
+  const iterators = ['keys', 'values', 'entries', Symbol.iterator] as const;
+  const saved = iterators.map((name) => Map.prototype[name as 'keys']);
+  afterEach(() => iterators.forEach((name, i) => ((Map.prototype as unknown as Record<PropertyKey, unknown>)[name] = saved[i])));
+
+  it('evicts the least recently used entry, a hit counting as a use', () => {
+    const lru = new Lru<string, number>(3);
+    lru.set('a', 1);
+    lru.set('b', 2);
+    lru.set('c', 3);
+    expect(lru.get('a')).toBe(1); // b is now the oldest
+    lru.set('d', 4);
+    expect(lru.get('b')).toBeUndefined();
+    expect([lru.get('a'), lru.get('c'), lru.get('d')]).toEqual([1, 3, 4]);
+    lru.set('c', 30); // a replacement is a use too
+    lru.set('e', 5);
+    expect(lru.get('a')).toBeUndefined();
+    expect([lru.get('c'), lru.get('d'), lru.get('e'), lru.size]).toEqual([30, 4, 5, 3]);
+  });
+
+  it('evicts without iterating: 100,000 evictions after 100,000 moved hits make no Map iterator', () => {
+    // a fresh Map iterator skips every slot deleted at the front of the table: evicting through
+    // one made eviction cost grow with the deletes before it
+    let made = 0;
+    for (const [i, name] of iterators.entries()) {
+      (Map.prototype as unknown as Record<PropertyKey, unknown>)[name] = function (this: Map<unknown, unknown>) {
+        made++;
+        return (saved[i] as () => unknown).call(this);
+      };
+    }
+    const lru = new Lru<number, number>(20_000);
+    for (let i = 0; i < 20_000; i++) lru.set(i, i);
+    for (let round = 0; round < 5; round++) for (let i = 0; i < 20_000; i++) lru.get((i * 7919) % 20_000);
+    for (let i = 20_000; i < 120_000; i++) lru.set(i, i);
+    expect(made).toBe(0);
+    expect(lru.size).toBe(20_000);
+    expect(lru.get(119_999)).toBe(119_999);
+    expect(lru.get(99_999)).toBeUndefined();
+  });
+
+  it('bounded by bytes, never holds more than its budget (but for one entry heavier than all of it)', () => {
+    const lru = new Lru<number, Uint8Array>(10_000, (bytes) => bytes.length);
+    let seed = 7;
+    for (let i = 0; i < 5_000; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      lru.set(seed % 3_000, new Uint8Array(seed % 997), i % 5 === 0 ? (seed % 997) + 50 : undefined);
+      if (i % 3 === 0) lru.get((seed >> 3) % 3_000);
+      expect(lru.weight).toBeLessThanOrEqual(10_000);
+    }
+    lru.set(-1, new Uint8Array(20_000));
+    expect([lru.size, lru.weight]).toEqual([1, 20_000]);
+    lru.resize(100);
+    lru.set(-2, new Uint8Array(10));
+    expect([lru.size, lru.weight, lru.capacity]).toEqual([1, 10, 100]);
+  });
+});
+
+/** 100,000 names that sort in tricky ways (`a`, `a-b`, `a.b`, folder `a/`…), with files and folders. */
+function bigTree(): { raw: Uint8Array; entries: Map<string, TreeEntry> } {
+  const blob = pendingObject('blob', new TextEncoder().encode('x\n'));
+  const entries = new Map<string, TreeEntry>();
+  for (let i = 0; i < 100_000; i++) {
+    const name = `n-${String(i).padStart(6, '0')}`;
+    entries.set(name, { mode: i % 3 === 0 ? '40000' : '100644', oid: blob.oid });
+  }
+  for (const name of ['a', 'a-b', 'a.b', 'a0', 'b', 'b-c', 'b.c']) entries.set(name, { mode: '100644', oid: blob.oid });
+  for (const name of ['a.', 'b', 'c']) entries.set(name === 'b' ? 'b-' : name, { mode: '40000', oid: blob.oid });
+  entries.set('ab', { mode: '40000', oid: blob.oid });
+  return { raw: serializeTree(entries), entries };
+}
+
+describe('large folders', () => {
+  it('a table of offsets finds every name with O(log n) comparisons, as a full parse would', () => {
+    const { raw, entries } = bigTree();
+    const offsets = new TreeOffsets(raw);
+    expect(offsets.count).toBe(entries.size);
+    const parsed = parseTree(raw);
+    const names = [...parsed.keys()].filter((_, i) => i % 97 === 0).concat(['a', 'a-b', 'a.', 'a.b', 'ab', 'b', 'b-', 'b.c', 'c', 'n-099999']);
+    for (const name of names) {
+      const before = treeWork.entriesCompared;
+      expect(offsets.find(name), name).toEqual(parsed.get(name));
+      // two binary searches (as a file, then as a folder) over 100,011 entries: 17 steps each
+      expect(treeWork.entriesCompared - before).toBeLessThanOrEqual(2 * 17);
+    }
+    for (const name of ['', 'a/', 'aa', 'n-1', 'n-100000', 'zzz', '0']) {
+      expect(offsets.find(name), name).toBeUndefined();
+      expect(findEntry(raw, name), name).toBeUndefined();
+    }
+  });
+
+  it('a patch through the table gives the bytes a full re-encode gives, and a table for the next one', () => {
+    const { raw, entries } = bigTree();
+    const blob = (n: number) => hashObject('blob', new TextEncoder().encode(`v${n}\n`));
+    const rounds: [string, TreeEntry | null][][] = [
+      [['n-000000', { mode: '100644', oid: blob(1) }], ['a', null], ['zz', { mode: '40000', oid: blob(2) }]],
+      // a file becomes a folder and back; names that sort between `b` and `b/`; a new first entry
+      [['b', { mode: '40000', oid: blob(3) }], ['b.', { mode: '100644', oid: blob(4) }], ['!', { mode: '100644', oid: blob(5) }]],
+      [['b', { mode: '100644', oid: blob(6) }], ['n-050000', null], ['n-050001', null], ['n-099999', { mode: '100755', oid: blob(7) }]],
+      [['ab', null], ['ab.c', { mode: '100644', oid: blob(8) }], ['a.', { mode: '100644', oid: blob(9) }], ['absent', null]],
+    ];
+    let table = new TreeOffsets(raw);
+    const expected = new Map(entries);
+    for (const changes of rounds) {
+      const before = { ...treeWork };
+      table = table.patch(new Map(changes));
+      // each change is placed by binary search; nothing is parsed and no table is rebuilt
+      expect(treeWork.entriesCompared - before.entriesCompared).toBeLessThanOrEqual(changes.length * 3 * 17);
+      expect(treeWork.entriesParsed - before.entriesParsed).toBe(0);
+      expect(treeWork.tablesBuilt - before.tablesBuilt).toBe(0);
+      for (const [name, entry] of changes) {
+        if (entry) expected.set(name, entry);
+        else expected.delete(name);
+      }
+      // compared as buffers: a deep equality of 3.6 MB element by element takes minutes
+      expect(Buffer.from(table.raw).equals(serializeTree(expected))).toBe(true);
+      expect(table.count).toBe(expected.size);
+      for (const [name] of changes) expect(table.find(name), name).toEqual(expected.get(name));
+      expect(table.find('n-000001')).toEqual(expected.get('n-000001'));
+    }
+    // the kept offsets are the ones a fresh pass finds
+    const fresh = new TreeOffsets(table.raw);
+    for (const name of ['!', 'a.', 'b', 'b.', 'n-049999', 'n-050002', 'zz']) expect(table.find(name)).toEqual(fresh.find(name));
+  });
+
+  class Doc extends Model {
+    @Field({ id: true }) key!: string;
+    @Field() title!: string;
+  }
+
+  /**
+   * A repository whose doc/ folder has 100,000 entries (made directly, not by 100,000 saves): one
+   * real object, `n-077777`, the others pointing at its folder (never read by these tests).
+   */
+  async function hundredThousand(target: string | MemoryBackend): Promise<{ ws: Workspace; commit: string }> {
+    const seed = await Workspace.open(target);
+    seed.register(Doc);
+    await new Doc({ key: 'n-077777', title: 'the one' }).save({ commit: true, message: 'one' });
+    const root = parseTree((await seed.repo.readObject((await seed.repo.readCommit(seed.head!)).tree)).content);
+    const folder = parseTree((await seed.repo.readObject(root.get('doc')!.oid)).content);
+    const one = folder.get('n-077777')!;
+    const entries = new Map<string, TreeEntry>();
+    for (let i = 0; i < 100_000; i++) entries.set(`n-${String(i).padStart(6, '0')}`, one);
+    const big = pendingObject('tree', serializeTree(entries));
+    const top = pendingObject('tree', serializeTree(new Map([['doc', { mode: '40000', oid: big.oid }]])));
+    const commit = pendingObject('commit', serializeCommit({ tree: top.oid, parents: [seed.head!], author: person, committer: person, message: 'big\n' }));
+    await seed.repo.writeObjects([big, top, commit]);
+    await seed.repo.refs.update('refs/heads/main', commit.oid, seed.head!);
+    const ws = await Workspace.open(target);
+    ws.register(Doc);
+    return { ws, commit: commit.oid };
+  }
+
+  for (const where of ['memory', 'disk'] as const) {
+    it(`a get in a folder of 100,000 objects compares ~17 names and never parses the folder (${where})`, async () => {
+      const { commit } = await hundredThousand(where === 'memory' ? new MemoryBackend() : newRepoPath());
+      const before = { ...treeWork };
+      expect((await Doc.get('n-077777')).title).toBe('the one');
+      for (let i = 0; i < 1_000; i++) expect(await Doc.exists(`n-${String(i * 97).padStart(6, '0')}`)).toBe(true);
+      expect(await Doc.exists('n-100000')).toBe(false);
+      // at a revision: the stored tree is searched the same way (a table built once, then kept)
+      expect((await Doc.get('n-077777', { at: commit })).title).toBe('the one');
+      for (let i = 0; i < 1_000; i++) expect(await Doc.exists(`n-${String(99_999 - i * 89).padStart(6, '0')}`, { at: commit })).toBe(true);
+      expect(treeWork.entriesParsed - before.entriesParsed).toBeLessThan(100);
+      expect(treeWork.tablesBuilt - before.tablesBuilt).toBe(2);
+      expect(treeWork.entriesCompared - before.entriesCompared).toBeLessThanOrEqual(2_003 * 2 * 17);
+    }, 60_000);
+  }
+
+  it('a commit in a folder of 100,000 patches its tree through the kept table: no parse of the bytes, no new table', async () => {
+    const path = newRepoPath();
+    await hundredThousand(path);
+    const doc = await Doc.get('n-077777');
+    doc.title = 'edited';
+    await doc.save({ commit: true, message: 'first edit' }); // loads the folder's entries for the change
+    const before = { ...treeWork };
+    for (let i = 0; i < 3; i++) {
+      doc.title = `edit ${i}`;
+      await doc.save({ commit: true, message: `edit ${i}` });
+      await new Doc({ key: `new-${i}`, title: 'new' }).save({ commit: true, message: `new ${i}` });
+    }
+    expect(treeWork.tablesBuilt - before.tablesBuilt).toBe(0);
+    expect(treeWork.entriesParsed - before.entriesParsed).toBeLessThan(100);
+    expect(git(path, 'show', 'main:doc/n-077777/data.json')).toContain('"edit 2"');
+    expect(git(path, 'show', 'main:doc/new-2/data.json')).toContain('"new-2"');
+    expect(git(path, 'show', 'main~6:doc/n-000001/data.json')).toContain('"the one"');
+    expectFsckClean(path);
+  }, 60_000);
+});
+
+describe('cacheSize', () => {
+  class Item extends Model {
+    @Field({ id: true }) key!: string;
+    @Field() text!: string;
+  }
+
+  it('bounds the decoded data files kept by bytes: two thirds of it, whatever the number of objects', async () => {
+    const ws = await Workspace.open(new MemoryBackend(), { cacheSize: 300_000 });
+    ws.register(Item);
+    expect(ws.decodedCache.capacity).toBe(200_000);
+    for (let i = 0; i < 2_000; i++) {
+      await new Item({ key: `i${i}`, text: 'x'.repeat(i % 500) }).save();
+      expect(ws.decodedCache.weight).toBeLessThanOrEqual(200_000);
+    }
+    await ws.commit({ message: 'items' });
+    for (let i = 0; i < 2_000; i += 7) {
+      expect((await Item.get(`i${i}`)).text.length).toBe(i % 500);
+      expect(ws.decodedCache.weight).toBeLessThanOrEqual(200_000);
+    }
+    expect(ws.decodedCache.size).toBeLessThan(2_000);
+    const big = await Workspace.open(new MemoryBackend());
+    expect(big.decodedCache.capacity).toBe(128 << 20);
+  });
+
+  it('is a number of bytes', async () => {
+    for (const cacheSize of [-1, Number.NaN, Infinity, '64' as unknown as number]) {
+      await expect(Workspace.open(new MemoryBackend(), { cacheSize })).rejects.toBeInstanceOf(ConfigurationError);
+    }
+  });
+});
+
+describe('scans', () => {
+  class Entry extends Model {
+    @Field({ id: true }) key!: string;
+    @Field() n!: number;
+  }
+
+  /** A file system that records the offset of every read of a pack file, in order. */
+  function recording(): { fs: FileSystem; reads: number[] } {
+    const reads: number[] = [];
+    const fs: FileSystem = Object.create(nodeFileSystem);
+    fs.open = async (path) => {
+      const file = await nodeFileSystem.open(path);
+      if (!file || !path.endsWith('.pack')) return file;
+      return { read: (position, length) => (reads.push(position), file.read(position, length)), size: () => file.size(), close: () => file.close() };
+    };
+    return { fs, reads };
+  }
+
+  it('Model.all() reads the pack front to back in batches, not at random', async () => {
+    const path = newRepoPath();
+    const writer = await Workspace.open(path);
+    writer.register(Entry);
+    // saved in an order unrelated to id order, so the pack's order is not the scan's
+    const count = 3_000;
+    for (let i = 0; i < count; i++) await new Entry({ key: `e${String((i * 1_237) % count).padStart(5, '0')}`, n: i }).save();
+    await writer.commit({ message: 'entries' });
+
+    const { fs, reads } = recording();
+    const reader = await Workspace.open(new GitDirBackend(fs, { gitdir: path, commondir: path }));
+    class Entry2 extends Entry {}
+    Object.defineProperty(Entry2, 'name', { value: 'Entry' });
+    reader.register(Entry2);
+    const keys: string[] = [];
+    for await (const entry of Entry2.all()) keys.push(entry.key);
+    expect(keys).toEqual([...keys].sort());
+    expect(keys.length).toBe(count);
+    // each object's folder and data file are read once; a read before the previous one starts a
+    // new pass: per batch of 1,024 one for the folders and one for the files, not one per object
+    const backwards = reads.filter((offset, i) => i > 0 && offset < reads[i - 1]).length;
+    expect(reads.length).toBeGreaterThanOrEqual(2 * count);
+    expect(backwards).toBeLessThanOrEqual(2 * Math.ceil(count / 1024) + 2);
+  }, 60_000);
+});
