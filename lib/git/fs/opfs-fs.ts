@@ -140,29 +140,36 @@ export class OpfsFileSystem implements FileSystem {
 
   async readFile(path: string): Promise<Uint8Array | undefined> {
     const handle = await this.file(path);
+    // another worker may remove the file between any two of these steps: gone is undefined, as ENOENT is on Node
     const file = handle && (await orUndefined(handle.getFile()));
-    return file && new Uint8Array(await file.arrayBuffer());
+    return file && orUndefined(file.arrayBuffer().then((buffer) => new Uint8Array(buffer)));
   }
 
   async open(path: string): Promise<RandomAccessFile | undefined> {
     const handle = await this.file(path);
     // read-only handles: many readers (other workers) may have the same pack open
-    return handle && new OpfsFile(await handle.createSyncAccessHandle({ mode: 'read-only' }));
+    const sync = handle && (await orUndefined(handle.createSyncAccessHandle({ mode: 'read-only' })));
+    return sync && new OpfsFile(sync);
   }
 
   async stat(path: string): Promise<FileStat | undefined> {
     const entry = await this.entry(path);
     if (!entry) return undefined;
     if (entry.kind === 'directory') return { isDirectory: true, size: 0, mtimeMs: listingVersion((await this.list(path)).map((e) => e.name)) };
-    const file = await entry.getFile();
-    return { isDirectory: false, size: file.size, mtimeMs: file.lastModified };
+    const file = await orUndefined(entry.getFile());
+    return file && { isDirectory: false, size: file.size, mtimeMs: file.lastModified };
   }
 
   async list(path: string): Promise<DirEntry[]> {
     const dir = await this.dir(path);
     if (!dir) return [];
     const out: DirEntry[] = [];
-    for await (const entry of dir.values()) out.push({ name: entry.name, isDirectory: entry.kind === 'directory' });
+    try {
+      for await (const entry of dir.values()) out.push({ name: entry.name, isDirectory: entry.kind === 'directory' });
+    } catch (error) {
+      if (absent(error)) return []; // the directory went while it was listed
+      throw error;
+    }
     return out;
   }
 
