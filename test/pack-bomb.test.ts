@@ -38,6 +38,62 @@ function varint(n: number): Uint8Array {
 
 const noBase = async () => undefined;
 
+/** An object's loose form hashed: its oid (hex) and its pack entry (undeltified). */
+function entryOf(type: 'blob' | 'tree' | 'commit', content: Uint8Array): { oid: string; entry: Uint8Array } {
+  const code = { commit: 1, tree: 2, blob: 3 }[type];
+  const oid = createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex');
+  return { oid, entry: concat([encodeEntryHeader(code, content.length), deflateSync(content)]) };
+}
+
+/** A client that advertises `main` at `tip` and answers any fetch with `packBytes`. */
+function serving(tip: string, packBytes: Uint8Array): HttpClient {
+  return {
+    async request(req) {
+      const service = /service=(git-[a-z-]+)/.exec(req.url)?.[1];
+      const lines: Uint8Array[] = service
+        ? [pktLine(`# service=${service}\n`), FLUSH_PKT, pktLine(`${tip} refs/heads/main\0side-band-64k ofs-delta\n`), FLUSH_PKT]
+        : [pktLine('NAK\n'), ...chunks(packBytes).map((c) => pktLine(concat([Uint8Array.from([1]), c]))), FLUSH_PKT];
+      return {
+        url: req.url,
+        statusCode: 200,
+        statusMessage: 'OK',
+        headers: { 'content-type': service ? `application/x-${service}-advertisement` : 'application/x-git-upload-pack-result' },
+        body: (async function* () {
+          yield* lines;
+        })(),
+      };
+    },
+  };
+}
+
+function chunks(bytes: Uint8Array, size = 60_000): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += size) out.push(bytes.subarray(at, at + size));
+  return out;
+}
+
+describe('connectivity of a fetched pack', () => {
+  it('a large tree naming an object neither the pack nor the repository has is refused, though an earlier version of it was complete', async () => {
+    const blobs = Array.from({ length: 200 }, (_, i) => entryOf('blob', new TextEncoder().encode(`note ${i}\n`)));
+    const treeOf = (oids: string[]) =>
+      concat(oids.map((oid, i) => concat([new TextEncoder().encode(`100644 f${String(i).padStart(3, '0')}\0`), Buffer.from(oid, 'hex')])));
+    const full = entryOf('tree', treeOf(blobs.map((b) => b.oid)));
+    const missingOid = 'ab'.repeat(20);
+    const broken = entryOf('tree', treeOf(blobs.map((b, i) => (i === 100 ? missingOid : b.oid))));
+    expect(full.entry.length).toBeGreaterThan(0);
+    const commitText = `tree ${broken.oid}\nauthor A <a@x> 0 +0000\ncommitter A <a@x> 0 +0000\n\nbroken\n`;
+    const commit = entryOf('commit', new TextEncoder().encode(commitText));
+    const path = newRepoPath();
+    const ws = await Workspace.open(path, { author: { name: 'A', email: 'a@example.com' } });
+    await ws.remotes.add('origin', 'http://broken.invalid/r.git');
+    const error = await rejected(ws.fetch({ http: serving(commit.oid, pack([...blobs.map((b) => b.entry), full.entry, broken.entry, commit.entry])) }));
+    expect(error).toBeInstanceOf(RemoteProtocolError);
+    expect((error as Error).message).toContain(`the pack lacks ${missingOid}`);
+    expect(git(path, 'for-each-ref').trim()).toBe('');
+    expectFsckClean(path);
+  });
+});
+
 describe('pack bombs', () => {
   it('a zlib stream that inflates past its stated size stops there (64 MiB of zeros stated as 20,000 bytes)', async () => {
     const bomb = pack([blobEntry(new Uint8Array(64 * 1024 * 1024), 20_000)]);

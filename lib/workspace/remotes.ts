@@ -309,6 +309,15 @@ async function knownObjects(repo: Repository, tips: readonly string[]): Promise<
  * Connectivity of a received batch: every wanted oid, and every object a received commit, tag or
  * tree names, is in the batch or already stored. RemoteProtocolError 'unexpected' otherwise.
  */
+/** Trees at least this large are checked against an earlier one (a smaller one costs less than the comparison). */
+const LARGE_TREE = 4096;
+
+function nearest(trees: readonly Uint8Array[], length: number): Uint8Array | undefined {
+  let best: Uint8Array | undefined;
+  for (const tree of trees) if (Math.abs(tree.length - length) <= length / 10 && (!best || Math.abs(tree.length - length) < Math.abs(best.length - length))) best = tree;
+  return best;
+}
+
 async function checkConnected(repo: Repository, objects: readonly PendingObject[], wants: readonly string[], url: string): Promise<void> {
   const inBatch = new Set(objects.map((o) => o.oid));
   // an oid found stored once is not asked again: 100 versions of a 10,000-entry folder name the
@@ -321,6 +330,10 @@ async function checkConnected(repo: Repository, objects: readonly PendingObject[
     return true;
   };
   const missing = (oid: string, what: string) => new RemoteProtocolError({ url, reason: 'unexpected', detail: `the pack lacks ${oid} (${what})` });
+  // large trees already checked: the versions of one folder share most entries, and an entry
+  // byte-identical to one of a checked tree names an object known present (any sorted tree will
+  // do as the reference; the nearest in size is most likely the same folder)
+  const checked: Uint8Array[] = [];
   for (const want of wants) if (!(await present(want))) throw missing(want, 'a wanted object');
   for (const object of objects) {
     if (object.type === 'commit') {
@@ -329,10 +342,20 @@ async function checkConnected(repo: Repository, objects: readonly PendingObject[
       for (const p of commit.parents) if (!(await present(p))) throw missing(p, `parent of ${object.oid}`);
     } else if (object.type === 'tree') {
       const named: string[] = [];
-      forEachTreeOid(object.content, object.oid, (oid, mode) => {
-        if (mode !== '160000' && !inBatch.has(oid) && !stored.has(oid)) named.push(oid);
-      });
+      const reference = object.content.length >= LARGE_TREE ? nearest(checked, object.content.length) : undefined;
+      forEachTreeOid(
+        object.content,
+        object.oid,
+        (oid, mode) => {
+          if (mode !== '160000' && !inBatch.has(oid) && !stored.has(oid)) named.push(oid);
+        },
+        reference,
+      );
       for (const oid of named) if (!(await present(oid))) throw missing(oid, `in tree ${object.oid}`);
+      if (object.content.length >= LARGE_TREE) {
+        checked.push(object.content);
+        if (checked.length > 8) checked.shift();
+      }
     }
   }
 }
