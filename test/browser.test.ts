@@ -6,7 +6,7 @@
 // read back through the browser's FileSystem, are written to disk for `git fsck --strict` and
 // `git log`. Chromium missing is a failure, not a skip (.ci/run installs it).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script, without declarations
 import { buildBrowser } from '../scripts/build-browser.mjs';
+import { type GitServer, startGitServer } from './git-server.js';
 import { expectFsckClean, git, tempDir } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,10 +24,13 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-back
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 
 type Store = 'memory' | 'idb' | 'opfs';
+const STORES: Store[] = ['memory', 'idb', 'opfs'];
 
 let site: string;
 let siteDir: string | undefined;
 let server: Server;
+let gitServer: GitServer;
+let gitRoot: string | undefined;
 let browser: Browser;
 let page: Page;
 const logged: string[] = [];
@@ -80,7 +84,22 @@ beforeAll(async () => {
   // kept for the whole file (tempDir() folders go after each test)
   const dir = (siteDir = mkdtempSync(join(tmpdir(), 'gitmodel-browser-')));
   await buildSite(dir);
+  // the bare repositories the sync tests push to, one per store, served by `git http-backend`
+  gitRoot = mkdtempSync(join(tmpdir(), 'gitmodel-browser-git-'));
+  for (const store of STORES) git(gitRoot, 'init', '-q', '--bare', '-b', 'main', `${store}.git`);
+  gitServer = await startGitServer(gitRoot);
+  const gitPort = new URL(gitServer.url).port;
   server = createServer((req, res) => {
+    // /git/<repo>/... goes to the git server: the page speaks to its own origin (docs/BROWSER.md)
+    if (req.url?.startsWith('/git/')) {
+      const upstream = request({ host: '127.0.0.1', port: gitPort, path: req.url.slice('/git'.length), method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+      return;
+    }
     const path = resolve(dir, `.${new URL(req.url ?? '/', 'http://x').pathname}`);
     if (!path.startsWith(dir) || !existsSync(path)) {
       res.writeHead(404).end();
@@ -102,10 +121,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  await gitServer?.stop();
+  if (gitRoot) rmSync(gitRoot, { recursive: true, force: true });
   if (siteDir) rmSync(siteDir, { recursive: true, force: true });
 });
 
-const STORES: Store[] = ['memory', 'idb', 'opfs'];
 
 describe.each(STORES)('in Chromium, on %s', (store) => {
   it('save, commit, get, history, diff, transactions, branches and merge', async () => {
@@ -156,6 +176,35 @@ describe.each(STORES)('in Chromium, on %s', (store) => {
     expectFsckClean(gitdir);
     expect(git(gitdir, 'ls-tree', '-r', '--name-only', 'main', 'race').trim().split('\n')).toEqual(names);
   });
+});
+
+describe.each(STORES)('sync in Chromium, on %s, with git http-backend', (store) => {
+  it('the browser pushes (fetch() client): git log, fsck --strict and git show read it; it pulls a commit the git CLI pushed', async () => {
+    const bare = join(gitRoot!, `${store}.git`);
+    const pushed = await run<{ head: string; first: { ref: string; old: string | null }[]; second: { new: string }[]; again: string[] }>(store, 'push');
+    expect(pushed.first).toMatchObject([{ ref: 'refs/heads/main', old: null }]);
+    expect(pushed.second[0].new).toBe(pushed.head);
+    expect(pushed.again).toEqual(['refs/heads/main']);
+    expect(git(bare, 'log', '--format=%s', 'main').trim().split('\n')).toEqual(['browser: second note', 'browser: first note']);
+    expect(git(bare, 'rev-parse', 'main').trim()).toBe(pushed.head);
+    expectFsckClean(bare);
+    expect(JSON.parse(git(bare, 'show', 'main:note/p/data.json'))).toMatchObject({ title: 'From the browser', tags: ['web'] });
+
+    // the git CLI edits the note in a clone and pushes; the browser pulls it
+    const clone = join(tempDir(), 'clone');
+    git(tempDir(), 'clone', '-q', `${gitServer.url}/${store}.git`, clone);
+    const file = join(clone, 'note/p/data.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), title: 'Edited with git' }, null, 2) + '\n');
+    git(clone, 'commit', '-q', '-am', 'git: edit p');
+    git(clone, 'push', '-q', 'origin', 'main');
+    const pulled = await run<{ before: string; status: string; head: string; title: string; slugs: string[]; log: string[] }>(store, 'pull');
+    expect(pulled.before).toBe(pushed.head);
+    expect(pulled.status).toBe('fast-forward');
+    expect(pulled.head).toBe(git(bare, 'rev-parse', 'main').trim());
+    expect(pulled.title).toBe('Edited with git');
+    expect(pulled.slugs).toEqual(['p', 'q']);
+    expect(pulled.log).toEqual(['git: edit p', 'browser: second note', 'browser: first note']);
+  }, 60_000);
 });
 
 describe('figures in Chromium', () => {
