@@ -46,6 +46,32 @@ export async function buildBrowser({ entry = join(root, 'lib/browser.ts'), outfi
   return { outfile, bytes: code.length, gzipped: gzipSync(code, { level: 9 }).length, inputs: Object.keys(result.metafile.inputs) };
 }
 
+/**
+ * Builds a page's script (a test scenario, the demo) that imports lib/browser.js, with that import
+ * left to the bundle beside it (./gitmodel.js): pages load the bundle itself, as an app would.
+ */
+export async function buildAgainstBundle({ entry, outfile }) {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    logLevel: 'silent',
+    tsconfigRaw: { compilerOptions: { experimentalDecorators: true } },
+    plugins: [
+      noNodeBuiltins,
+      {
+        name: 'the-bundle',
+        setup(b) {
+          b.onResolve({ filter: /lib\/browser\.js$/ }, () => ({ path: './gitmodel.js', external: true }));
+        },
+      },
+    ],
+  });
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { outfile, bytes, gzipped } = await buildBrowser();
   console.log(`${relative(root, outfile)}: ${(bytes / 1024).toFixed(1)} KiB minified, ${(gzipped / 1024).toFixed(1)} KiB gzipped`);
