@@ -8,6 +8,7 @@
 //   followed: fetch hides such a redirect (an opaque response), so it is reported as a 307 for
 //   the protocol to refuse;
 // - `user-agent` is the browser's own (a page cannot set it), so it is not sent.
+import { concatBytes } from '../../util/bytes.js';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from './http-client.js';
 
 /** What the client needs of fetch(), declared here so that the published types need no DOM lib. */
@@ -77,19 +78,8 @@ export function webHttpClient(options: WebHttpOptions = {}): HttpClient {
 /** A request body as one buffer (see the top of the file for why not a stream). */
 async function gather(body: AsyncIterable<Uint8Array> | Uint8Array[]): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    parts.push(chunk);
-    size += chunk.length;
-  }
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  for await (const chunk of body) parts.push(chunk);
+  return parts.length === 1 ? parts[0] : concatBytes(parts);
 }
 
 /**
