@@ -23,27 +23,40 @@ const noNodeBuiltins = {
   },
 };
 
+/** One ES module for a page or a module worker. */
+const BROWSER_ESM = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'silent' };
+
 /**
  * Builds `entry` (default lib/browser.ts) to `outfile`; returns the bytes written and their sizes.
  * Throws esbuild's error when the build fails.
  */
 export async function buildBrowser({ entry = join(root, 'lib/browser.ts'), outfile = join(root, 'dist/browser/gitmodel.js'), minify = true } = {}) {
-  const result = await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify,
-    sourcemap: false,
-    metafile: true,
-    logLevel: 'silent',
-    plugins: [noNodeBuiltins],
-  });
+  const result = await build({ ...BROWSER_ESM, entryPoints: [entry], outfile, minify, sourcemap: false, metafile: true, plugins: [noNodeBuiltins] });
   const { readFileSync } = await import('node:fs');
   const code = readFileSync(outfile);
   return { outfile, bytes: code.length, gzipped: gzipSync(code, { level: 9 }).length, inputs: Object.keys(result.metafile.inputs) };
+}
+
+/**
+ * Builds a page's script (a test scenario, the demo) that imports lib/browser.js, with that import
+ * left to the bundle beside it (./gitmodel.js): pages load the bundle itself, as an app would.
+ */
+export async function buildAgainstBundle({ entry, outfile }) {
+  await build({
+    ...BROWSER_ESM,
+    entryPoints: [entry],
+    outfile,
+    tsconfigRaw: { compilerOptions: { experimentalDecorators: true } },
+    plugins: [
+      noNodeBuiltins,
+      {
+        name: 'the-bundle',
+        setup(b) {
+          b.onResolve({ filter: /lib\/browser\.js$/ }, () => ({ path: './gitmodel.js', external: true }));
+        },
+      },
+    ],
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -6,27 +6,31 @@
 // read back through the browser's FileSystem, are written to disk for `git fsck --strict` and
 // `git log`. Chromium missing is a failure, not a skip (.ci/run installs it).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script, without declarations
-import { buildBrowser } from '../scripts/build-browser.mjs';
+import { buildAgainstBundle, buildBrowser } from '../scripts/build-browser.mjs';
+// @ts-expect-error: a plain .mjs script, without declarations
+import { buildDemo, serveSite } from '../scripts/demo-browser.mjs';
+import { type GitServer, startGitServer } from './git-server.js';
 import { expectFsckClean, git, tempDir } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 
 type Store = 'memory' | 'idb' | 'opfs';
+const STORES: Store[] = ['memory', 'idb', 'opfs'];
 
 let site: string;
 let siteDir: string | undefined;
 let server: Server;
+let gitServer: GitServer;
+let gitRoot: string | undefined;
 let browser: Browser;
 let page: Page;
 const logged: string[] = [];
@@ -34,24 +38,7 @@ const logged: string[] = [];
 /** The bundle, and the scenario built against it (its imports of lib/browser.js become ./gitmodel.js). */
 async function buildSite(dir: string): Promise<void> {
   await buildBrowser({ outfile: join(dir, 'gitmodel.js') });
-  await build({
-    entryPoints: [join(here, 'browser/scenario.ts')],
-    outfile: join(dir, 'scenario.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    logLevel: 'silent',
-    tsconfigRaw: { compilerOptions: { experimentalDecorators: true } },
-    plugins: [
-      {
-        name: 'the-bundle',
-        setup(b) {
-          b.onResolve({ filter: /lib\/browser\.js$/ }, () => ({ path: './gitmodel.js', external: true }));
-        },
-      },
-    ],
-  });
+  await buildAgainstBundle({ entry: join(here, 'browser/scenario.ts'), outfile: join(dir, 'scenario.js') });
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>loading</title><script type="module">import "./scenario.js"; document.title = "ready";</script>');
 }
 
@@ -80,18 +67,13 @@ beforeAll(async () => {
   // kept for the whole file (tempDir() folders go after each test)
   const dir = (siteDir = mkdtempSync(join(tmpdir(), 'gitmodel-browser-')));
   await buildSite(dir);
-  server = createServer((req, res) => {
-    const path = resolve(dir, `.${new URL(req.url ?? '/', 'http://x').pathname}`);
-    if (!path.startsWith(dir) || !existsSync(path)) {
-      res.writeHead(404).end();
-      return;
-    }
-    // a typed response: Chromium takes an untyped one for a download and hangs (design/platform.md)
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'text/plain' }).end(readFileSync(path));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address() as { port: number };
-  site = `http://127.0.0.1:${address.port}`;
+  // the bare repositories the sync tests push to, one per store, served by `git http-backend`
+  gitRoot = mkdtempSync(join(tmpdir(), 'gitmodel-browser-git-'));
+  for (const name of [...STORES, 'demo']) git(gitRoot, 'init', '-q', '--bare', '-b', 'main', `${name}.git`);
+  gitServer = await startGitServer(gitRoot);
+  // /git/<repo>.git of the page's own origin is the git server's <repo>.git (docs/BROWSER.md)
+  ({ server, url: site } = await serveSite({ dir, git: gitServer.url }));
+  await buildDemo(join(dir, 'demo'));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 60_000 });
   page = await browser.newPage();
   page.on('pageerror', (e) => logged.push(`pageerror: ${e.message}`));
@@ -102,10 +84,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  await gitServer?.stop();
+  if (gitRoot) rmSync(gitRoot, { recursive: true, force: true });
   if (siteDir) rmSync(siteDir, { recursive: true, force: true });
 });
-
-const STORES: Store[] = ['memory', 'idb', 'opfs'];
 
 describe.each(STORES)('in Chromium, on %s', (store) => {
   it('save, commit, get, history, diff, transactions, branches and merge', async () => {
@@ -156,6 +138,102 @@ describe.each(STORES)('in Chromium, on %s', (store) => {
     expectFsckClean(gitdir);
     expect(git(gitdir, 'ls-tree', '-r', '--name-only', 'main', 'race').trim().split('\n')).toEqual(names);
   });
+});
+
+describe.each(STORES)('sync in Chromium, on %s, with git http-backend', (store) => {
+  it('the browser pushes (fetch() client): git log, fsck --strict and git show read it; it pulls a commit the git CLI pushed', async () => {
+    const bare = join(gitRoot!, `${store}.git`);
+    const pushed = await run<{ head: string; first: { ref: string; old: string | null }[]; second: { new: string }[]; again: string[] }>(store, 'push');
+    expect(pushed.first).toMatchObject([{ ref: 'refs/heads/main', old: null }]);
+    expect(pushed.second[0].new).toBe(pushed.head);
+    expect(pushed.again).toEqual(['refs/heads/main']);
+    expect(git(bare, 'log', '--format=%s', 'main').trim().split('\n')).toEqual(['browser: second note', 'browser: first note']);
+    expect(git(bare, 'rev-parse', 'main').trim()).toBe(pushed.head);
+    expectFsckClean(bare);
+    expect(JSON.parse(git(bare, 'show', 'main:note/p/data.json'))).toMatchObject({ title: 'From the browser', tags: ['web'] });
+
+    // the git CLI edits the note in a clone and pushes; the browser pulls it
+    const clone = join(tempDir(), 'clone');
+    git(tempDir(), 'clone', '-q', `${gitServer.url}/${store}.git`, clone);
+    const file = join(clone, 'note/p/data.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), title: 'Edited with git' }, null, 2) + '\n');
+    git(clone, 'commit', '-q', '-am', 'git: edit p');
+    git(clone, 'push', '-q', 'origin', 'main');
+    const pulled = await run<{ before: string; status: string; head: string; title: string; slugs: string[]; log: string[] }>(store, 'pull');
+    expect(pulled.before).toBe(pushed.head);
+    expect(pulled.status).toBe('fast-forward');
+    expect(pulled.head).toBe(git(bare, 'rev-parse', 'main').trim());
+    expect(pulled.title).toBe('Edited with git');
+    expect(pulled.slugs).toEqual(['p', 'q']);
+    expect(pulled.log).toEqual(['git: edit p', 'browser: second note', 'browser: first note']);
+  }, 60_000);
+});
+
+describe('the demo page (models-example/browser-demo.html) in Chromium', () => {
+  it('adds and edits notes: the list and the selected note’s history show each save; a screenshot is saved', async () => {
+    const demo = await browser.newPage();
+    demo.on('pageerror', (e) => logged.push(`demo pageerror: ${e.message}`));
+    demo.on('console', (m) => logged.push(`demo console.${m.type()}: ${m.text()}`));
+    const ready = () => (globalThis as unknown as { demoReady?: boolean }).demoReady === true;
+    await demo.goto(`${site}/demo/browser-demo.html`);
+    await demo.waitForFunction(ready);
+    // the page writes its status line last, once the list and history are rendered
+    const saved = async (text: string) => {
+      await demo.waitForFunction((t) => (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('status').textContent.startsWith(t), text, { timeout: 40_000 }).catch(async (e: Error) => {
+        throw new Error(`waiting for status "${text}", it reads "${await demo.locator('#status').textContent()}": ${e.message}\n${logged.join('\n')}`);
+      });
+    };
+    const texts = (selector: string) => demo.locator(selector).allTextContents();
+
+    // markup typed into a note stays text: nothing of it becomes an element
+    const markup = '<img src=x onerror="window.injected=1">';
+    await demo.fill('#title', 'Groceries');
+    await demo.fill('#body', 'milk');
+    await demo.click('#save');
+    await saved('Saved “Groceries”');
+    await demo.click('#new');
+    await demo.fill('#title', markup);
+    await demo.click('#save');
+    await saved(`Saved “${markup}”`);
+    await demo.locator('#notes li', { hasText: 'Groceries' }).click();
+    await demo.waitForFunction(() => (globalThis as unknown as { document: { getElementById(id: string): { value: string } } }).document.getElementById('title').value === 'Groceries', undefined, { timeout: 40_000 });
+    await demo.fill('#title', 'Groceries for Sunday');
+    await demo.fill('#body', 'milk, bread');
+    await demo.click('#save');
+    await saved('Saved “Groceries for Sunday”');
+
+    expect(await texts('#notes li')).toEqual([markup, 'Groceries for Sunday']);
+    expect(await texts('#notes li.selected')).toEqual(['Groceries for Sunday']);
+    expect(await texts('#history .title')).toEqual(['Groceries for Sunday', 'Groceries']);
+    expect(await texts('#history .body')).toEqual(['milk, bread', 'milk']);
+    const when = await texts('#history .when');
+    expect(when[0]).toMatch(/^modified · Edit "Groceries for Sunday" · /);
+    expect(when[1]).toMatch(/^created · Add "Groceries" · /);
+    expect(await demo.locator('img').count()).toBe(0);
+    expect(await demo.evaluate(() => (globalThis as unknown as { injected?: number }).injected)).toBeUndefined();
+
+    // a reload reads the notes back from IndexedDB
+    await demo.reload();
+    await demo.waitForFunction(ready);
+    expect(await texts('#notes li')).toEqual([markup, 'Groceries for Sunday']);
+
+    const shot = join(mkdtempSync(join(tmpdir(), 'gitmodel-demo-')), 'browser-demo.png');
+    await demo.locator('#notes li', { hasText: 'Sunday' }).click();
+    await demo.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): unknown[] } }).document.querySelectorAll('#history li').length === 2);
+    await demo.screenshot({ path: shot });
+    console.log(`[browser demo] screenshot: ${shot}`);
+
+    // its sync: pushes the three saves to git http-backend, at the page's origin
+    await demo.click('summary');
+    await demo.fill('#remote', `${site}/git/demo.git`);
+    await demo.click('#sync');
+    await saved('Synced: pushed');
+    const bare = join(gitRoot!, 'demo.git');
+    expect(git(bare, 'log', '--format=%s', 'main').trim().split('\n')).toEqual(['Edit "Groceries for Sunday"', `Add "${markup}"`, 'Add "Groceries"']);
+    expectFsckClean(bare);
+    expect(logged.filter((l) => l.startsWith('demo pageerror'))).toEqual([]);
+    await demo.close();
+  }, 120_000);
 });
 
 describe('figures in Chromium', () => {

@@ -2,11 +2,14 @@
 // request on a socket the server closed while our event loop was busy) retried on a fresh socket
 // with a streamed body sent again; redirects kept to the same origin; streamed request and
 // response bodies; abort. The server runs in a child process, so that it closes idle sockets on
-// time while this process is blocked, as a real server does.
+// time while this process is blocked, as a real server does. The fetch() client (web-http.ts, the
+// browser's default) is run here too on Node's fetch, the same WHATWG API; test/browser.test.ts
+// runs it in Chromium against git http-backend.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { redirectAllowed } from '../lib/git/remote/http-client.js';
+import { type HttpClient, redirectAllowed } from '../lib/git/remote/http-client.js';
 import { nodeHttpClient, type NodeHttpClient } from '../lib/git/remote/node-http.js';
+import { webHttpClient } from '../lib/git/remote/web-http.js';
 
 const SERVER = `
 const http = require('node:http');
@@ -88,6 +91,17 @@ function busy(ms: number): void {
   }
 }
 
+/** /held's first part arrives while the server holds the rest, which comes once released. */
+async function expectStreamedResponse(http: HttpClient, url: string): Promise<void> {
+  const res = await http.request({ url: `${url}/held` });
+  const it = res.body![Symbol.asyncIterator]();
+  expect(Buffer.from((await it.next()).value).toString()).toBe('first');
+  await text((await http.request({ url: `${url}/release` })).body);
+  let rest = '';
+  for (let step = await it.next(); !step.done; step = await it.next()) rest += Buffer.from(step.value).toString();
+  expect(rest).toBe('second');
+}
+
 const payload = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);
 async function* chunked(bytes: Uint8Array, size = 16_384): AsyncGenerator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
@@ -153,13 +167,7 @@ describe('the Node HttpClient', () => {
   it('streams the response body: the first part arrives while the server still holds the rest', async () => {
     const url = await start();
     client = nodeHttpClient();
-    const res = await client.request({ url: `${url}/held` });
-    const it = res.body![Symbol.asyncIterator]();
-    expect(Buffer.from((await it.next()).value).toString()).toBe('first');
-    await text((await client.request({ url: `${url}/release` })).body);
-    let rest = '';
-    for (let step = await it.next(); !step.done; step = await it.next()) rest += Buffer.from(step.value).toString();
-    expect(rest).toBe('second');
+    await expectStreamedResponse(client, url);
   });
 
   it('follows a redirect within the origin, keeping Authorization; not one to another host', async () => {
@@ -215,5 +223,52 @@ describe('the Node HttpClient', () => {
     await new Promise((r) => child!.once('exit', r));
     const err = await client.request({ url: `${url}/hello` }).catch((e) => e);
     expect(err.code).toBe('ECONNREFUSED');
+  });
+});
+
+describe('the fetch() HttpClient (web-http.ts), on Node\'s fetch', () => {
+  it('streams the response body: the first part arrives while the server still holds the rest', async () => {
+    const url = await start();
+    await expectStreamedResponse(webHttpClient(), url);
+  });
+
+  it('sends a streamed request body whole, byte for byte', async () => {
+    const url = await start();
+    const res = await webHttpClient().request({ url: `${url}/echo`, method: 'POST', body: chunked(payload) });
+    expect(JSON.parse(await text(res.body))).toEqual({ length: payload.length, sha1: await sha1(payload) });
+  });
+
+  it('follows a GET redirect (the final url is reported, for the protocol to check); not a POST one', async () => {
+    const url = await start();
+    const web = webHttpClient();
+    const same = await web.request({ url: `${url}/to-same` });
+    expect(same.statusCode).toBe(200);
+    expect(same.url).toBe(`${url}/echo`);
+    await text(same.body);
+    // Node's fetch shows the 302 itself; a browser's hides it (opaque), reported as a 307
+    const post = await web.request({ url: `${url}/to-same`, method: 'POST', body: [new Uint8Array(3)] });
+    expect(post.statusCode).toBe(302);
+    await text(post.body);
+    const state = JSON.parse(await text((await web.request({ url: `${url}/state` })).body));
+    expect(state.seen.filter((s: { path: string }) => s.path === '/echo').map((s: { method: string }) => s.method)).toEqual(['GET']);
+  });
+
+  it('an AbortSignal stops a response being streamed, with the signal\'s reason', async () => {
+    const url = await start();
+    const controller = new AbortController();
+    const res = await webHttpClient().request({ url: `${url}/drip`, signal: controller.signal });
+    const reason = new Error('stopped by the caller');
+    const err = await (async () => {
+      let n = 0;
+      for await (const _ of res.body!) if (++n === 3) controller.abort(reason);
+    })().catch((e) => e);
+    expect(err).toBe(reason);
+  });
+
+  it('a connection refused rejects (smart-http turns it into RemoteUnreachableError)', async () => {
+    const url = await start();
+    child!.kill();
+    await new Promise((r) => child!.once('exit', r));
+    await expect(webHttpClient().request({ url: `${url}/echo` })).rejects.toBeInstanceOf(TypeError);
   });
 });

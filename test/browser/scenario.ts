@@ -22,7 +22,7 @@ class Note extends Model {
 }
 
 export type Store = 'memory' | 'idb' | 'opfs';
-export type Step = 'scenario' | 'reopen' | 'export' | 'bench' | 'race' | 'raced' | `writer:${string}`;
+export type Step = 'scenario' | 'reopen' | 'export' | 'bench' | 'race' | 'raced' | 'push' | 'pull' | `writer:${string}`;
 
 const GITDIR = '/repos/notes.git';
 let memory: MemoryBackend | undefined;
@@ -182,6 +182,43 @@ async function raced(store: Store) {
   return { files: await ws.files.list('race'), raceCommits: log.filter((m) => m.startsWith('Write race/')).length };
 }
 
+// ---- sync with a git server: the page's own origin routes /git/ to `git http-backend` ----
+
+const SYNCED = '/repos/synced.git';
+let syncedMemory: MemoryBackend | undefined;
+
+/** A repository of its own (not the scenario's), opened with origin at the page's /git/server.git. */
+async function openSynced(store: Store): Promise<Workspace> {
+  const repo = store === 'memory' ? (syncedMemory ??= new MemoryBackend()) : await openGitDir((await fsOf(store))!, SYNCED);
+  const ws = await Workspace.open(repo, { author: { name: 'Browser', email: 'browser@example.com' } });
+  ws.register(Note);
+  // a worker's location is its script's URL: the same origin as the page
+  const url = new URL(`/git/${store}.git`, (globalThis as unknown as { location: { href: string } }).location.href).href;
+  if (!(await ws.remotes.list()).some((r) => r.name === 'origin')) await ws.remotes.add('origin', url);
+  return ws;
+}
+
+/** Two commits pushed over smart HTTP by the default client (fetch()). */
+async function push(store: Store) {
+  const ws = await openSynced(store);
+  await new Note({ slug: 'p', title: 'From the browser', tags: ['web'] }).save();
+  await ws.commit({ message: 'browser: first note' });
+  const first = await ws.push();
+  await new Note({ slug: 'q', title: 'Second from the browser' }).save();
+  await ws.commit({ message: 'browser: second note' });
+  const second = await ws.push();
+  return { head: ws.head, first: first.updated, second: second.updated, again: (await ws.push()).upToDate };
+}
+
+/** Pulls what the git CLI pushed meanwhile, and reads it through the models. */
+async function pull(store: Store) {
+  const ws = await openSynced(store);
+  const before = ws.head;
+  const result = await ws.pull();
+  const p = await Note.get('p');
+  return { before, status: result.status, head: ws.head, title: p.title, slugs: (await Note.all()).map((n) => n.slug), log: await messages(ws) };
+}
+
 export async function run(store: Store, step: Step): Promise<unknown> {
   if (step === 'race' && 'document' in globalThis) return race(store);
   if (store === 'opfs' && 'document' in globalThis) return inWorker(store, step);
@@ -197,6 +234,10 @@ export async function run(store: Store, step: Step): Promise<unknown> {
       return bench(store);
     case 'raced':
       return raced(store);
+    case 'push':
+      return push(store);
+    case 'pull':
+      return pull(store);
     default:
       throw new Error(`unknown step ${step}`);
   }
