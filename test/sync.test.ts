@@ -10,6 +10,7 @@ import {
   MergeConflictError,
   MergeInProgressError,
   Model,
+  PushRejectedError,
   RemoteUnreachableError,
   StagedChangesError,
   StaleRemoteError,
@@ -424,6 +425,33 @@ describe('sync through a local path remote', () => {
     expect(rev(shared, 'main')).toBe(a.ws.head);
     expect(git(shared, 'rev-list', '--parents', '-n', '1', 'main').trim().split(' ')).toHaveLength(3);
     for (const m of [a, b]) expect(await m.get('t1')).toMatchObject({ title: 'Write more', status: 'done' });
+    for (const path of [a.path, b.path, shared]) expectFsckClean(path);
+  }, 60_000);
+});
+
+describe('sync({ pushCheckpoints })', () => {
+  it('pushes the checkpoints once the branch is in step; a checkpoint name the remote holds at another commit is refused', async () => {
+    const shared = bareRepo();
+    const a = await machine(shared);
+    await a.save('t1', { title: 'first' });
+    const v1 = await a.ws.checkpoints.create('v1');
+    const synced = await a.ws.sync({ pushCheckpoints: true });
+    expect(synced.pushed.updated.map((u) => u.ref)).toEqual(['refs/heads/main']);
+    expect(synced.checkpoints?.updated).toEqual([{ ref: 'refs/checkpoints/v1', old: null, new: v1.oid }]);
+    expect(rev(shared, 'refs/checkpoints/v1')).toBe(v1.oid);
+    // nothing new: the branch is up to date, the checkpoint too
+    expect((await a.ws.sync({ pushCheckpoints: true })).checkpoints?.upToDate).toEqual(['refs/checkpoints/v1']);
+    // another machine made its own v1: immutable, so refused, and the branch stays pushed
+    const b = await machine(shared);
+    await b.ws.sync();
+    await b.save('t1', { title: 'second' });
+    await b.ws.checkpoints.delete('v1').catch(() => undefined);
+    await b.ws.checkpoints.create('v1');
+    const error = await b.ws.sync({ pushCheckpoints: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PushRejectedError);
+    expect((error as PushRejectedError).data.refs).toEqual([{ ref: 'refs/checkpoints/v1', reason: 'already exists' }]);
+    expect(rev(shared, 'main')).toBe(b.ws.head);
+    expect(rev(shared, 'refs/checkpoints/v1')).toBe(v1.oid);
     for (const path of [a.path, b.path, shared]) expectFsckClean(path);
   }, 60_000);
 });

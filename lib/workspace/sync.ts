@@ -46,6 +46,8 @@ export interface SyncOptions extends RemoteCallOptions, Pick<MergeOptions, 'mess
   retries?: number;
   /** 'stop' (default): conflicts the rules leave throw MergeConflictError and change nothing; else as ws.merge's onConflict */
   onConflict?: MergeOptions['onConflict'];
+  /** also push refs/checkpoints/* to the same names once the branch is in step (never forced: a checkpoint is immutable) */
+  pushCheckpoints?: boolean;
 }
 
 export interface SyncResult {
@@ -54,6 +56,8 @@ export interface SyncResult {
   /** the last merge of the upstream into the branch; null when the remote has no such branch yet */
   merge: MergeResult | null;
   pushed: PushResult;
+  /** with pushCheckpoints: the checkpoints pushed */
+  checkpoints?: PushResult;
   /** rounds of fetch, merge and push (1 when the first push went through) */
   attempts: number;
   staged: StagedOutcomeOfPull;
@@ -152,16 +156,25 @@ export async function sync(host: SyncHost, options: SyncOptions = {}): Promise<S
     }
     // the branch as the repository has it (the workspace may have kept its old head for its staged changes)
     const ours = await repo.refs.read(session.position.ref);
-    if (!ours || ours === theirs) return { fetched, merge, pushed: { updated: [], upToDate: ours ? [target.merge] : [] }, attempts, staged, ...(keptObjects ? { keptObjects } : {}) };
+    const done = async (pushed: PushResult): Promise<SyncResult> => {
+      // once the branch is in step: a checkpoint the remote has under another commit is PushRejectedError ('already exists')
+      const checkpoints = options.pushCheckpoints
+        ? await pushRemote(repo, session.position.ref, { ...call, remote: target.remote, refs: ['refs/checkpoints/*:refs/checkpoints/*'] })
+        : undefined;
+      return { fetched, merge, pushed, ...(checkpoints ? { checkpoints } : {}), attempts, staged, ...(keptObjects ? { keptObjects } : {}) };
+    };
+    if (!ours || ours === theirs) return done({ updated: [], upToDate: ours ? [target.merge] : [] });
+    let pushed: PushResult;
     try {
-      const pushed = await pushRemote(repo, session.position.ref, { ...call, remote: target.remote, refs: [`${session.position.ref}:${target.merge}`] });
-      return { fetched, merge, pushed, attempts, staged, ...(keptObjects ? { keptObjects } : {}) };
+      pushed = await pushRemote(repo, session.position.ref, { ...call, remote: target.remote, refs: [`${session.position.ref}:${target.merge}`] });
     } catch (error) {
       if (!remoteMoved(error)) throw error;
       if (attempts > retries) {
         throw Object.assign(new StaleRemoteError({ remote: target.remote, ref: target.merge, attempts, reasons: error.data.refs.map((r) => r.reason) }), { cause: error });
       }
+      continue;
     }
+    return done(pushed);
   }
 }
 
