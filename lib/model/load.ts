@@ -1,7 +1,7 @@
 // Reading objects: a model instance hydrated from the files a TreeReader sees (staged, or as of a
 // commit), through a cache of decoded data files by blob oid; and the reads get, exists and all.
 import { CorruptObjectError, NotFoundError } from '../errors.js';
-import { schemaOf, type FieldDef } from '../metadata/schema.js';
+import { schemaOf, type FieldDef, type Schema } from '../metadata/schema.js';
 import type { ModelHost } from '../workspace/model-host.js';
 import type { TreeReader } from '../workspace/snapshot.js';
 import { concreteSchema, hostOf, layoutOf, objectOf } from './binding.js';
@@ -40,6 +40,17 @@ export function keepDecoded(cls: Function, oid: string, decoded: Decoded, size: 
   hostOf(cls).decodedCache.set(oid, { model: cls, decoded } satisfies CachedDecoded, 2 * size + 300);
 }
 
+/** The data file at `path` (blob `oid`) decoded: from the cache, else read through the reader and kept. */
+export async function decodedFile(cls: Function, schema: Schema, reader: TreeReader, path: string, oid: string): Promise<Decoded> {
+  let decoded = cachedDecoded(cls, oid);
+  if (!decoded) {
+    const bytes = (await reader.readFile(path))!;
+    decoded = decodeObject(schema, bytes, path);
+    keepDecoded(cls, oid, decoded, bytes.length);
+  }
+  return decoded;
+}
+
 /** Reads one object through a reader; undefined when its data file is absent. */
 export async function load<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string): Promise<T | undefined> {
   const { schema, layout } = objectOf(cls, id);
@@ -47,13 +58,7 @@ export async function load<T extends object>(cls: Function, reader: TreeReader, 
   const file = await reader.stat(path);
   if (!file) return undefined;
   if (file === 'dir') throw new CorruptObjectError({ path, reason: 'expected a file, found a directory' });
-  let decoded = cachedDecoded(cls, file.oid);
-  if (!decoded) {
-    const bytes = (await reader.readFile(path))!;
-    decoded = decodeObject(schema, bytes, path);
-    keepDecoded(cls, file.oid, decoded, bytes.length);
-  }
-  return hydrate<T>(cls, reader, id, file.oid, decoded, at);
+  return hydrate<T>(cls, reader, id, file.oid, await decodedFile(cls, schema, reader, path, file.oid), at);
 }
 
 /**

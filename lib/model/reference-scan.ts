@@ -3,8 +3,8 @@
 import { schemaOf, type FieldDef, type Schema } from '../metadata/schema.js';
 import type { TreeReader } from '../workspace/snapshot.js';
 import { concreteSchema, layoutOf } from './binding.js';
-import { decodeObject } from './codec.js';
-import { cachedDecoded, keepDecoded } from './load.js';
+import type { Decoded } from './codec.js';
+import { decodedFile } from './load.js';
 
 /** One reference an object makes: its field, and the target's model name and id. */
 export interface ReferenceOf {
@@ -44,15 +44,11 @@ export async function* referencesIn(cls: Function, reader: TreeReader, ids?: Ite
     const path = layout.dataPath(id);
     const stat = await reader.stat(path);
     if (!stat || stat === 'dir') continue;
-    let decoded = cachedDecoded(cls, stat.oid);
-    if (!decoded) {
-      const bytes = (await reader.readFile(path))!;
-      try {
-        decoded = decodeObject(schema, bytes, path);
-      } catch {
-        continue; // an undecodable file is reported by reads, not here
-      }
-      keepDecoded(cls, stat.oid, decoded, bytes.length);
+    let decoded: Decoded;
+    try {
+      decoded = await decodedFile(cls, schema, reader, path, stat.oid);
+    } catch {
+      continue; // an undecodable file is reported by reads, not here
     }
     for (const { field, target } of fields) {
       const value = decoded.values[field.name];
