@@ -125,24 +125,7 @@ describe('pack bombs', () => {
     ws.register(Note);
     await new Note({ name: 'n' }).save({ commit: true });
     const big = pack([blobEntry(new Uint8Array(4096), 4096)]);
-    const wanted = 'f'.repeat(40);
-    const http: HttpClient = {
-      async request(req) {
-        const service = /service=(git-[a-z-]+)/.exec(req.url)?.[1];
-        const lines: Uint8Array[] = service
-          ? [pktLine(`# service=${service}\n`), FLUSH_PKT, pktLine(`${wanted} refs/heads/main\0side-band-64k ofs-delta\n`), FLUSH_PKT]
-          : [pktLine('NAK\n'), pktLine(concat([Uint8Array.from([1]), big])), FLUSH_PKT];
-        return {
-          url: req.url,
-          statusCode: 200,
-          statusMessage: 'OK',
-          headers: { 'content-type': service ? `application/x-${service}-advertisement` : 'application/x-git-upload-pack-result' },
-          body: (async function* () {
-            yield* lines;
-          })(),
-        };
-      },
-    };
+    const http = serving('f'.repeat(40), big);
     await ws.remotes.add('origin', 'http://bomb.invalid/r.git');
     const error = await rejected(ws.fetch({ http, maxObjectSize: 1000 }));
     expect(error).toBeInstanceOf(RemoteProtocolError);
