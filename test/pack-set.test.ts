@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import '../lib/index.js'; // installs the Node platform and path opener
 import { Repository } from '../lib/git/repository.js';
+import { PackSet } from '../lib/git/fs/pack-set.js';
+import { nodeFileSystem } from '../lib/index.js';
+import type { FileSystem } from '../lib/git/ports.js';
 import { git, newRepoPath } from './helpers.js';
 
 describe('PackSet', () => {
@@ -29,5 +32,22 @@ describe('PackSet', () => {
     execFileSync('touch', ['-m', '-d', `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`, dir]);
     expect(statSync(dir, { bigint: true }).mtimeNs).toBe(ns);
     expect((await repo.readCommit(b)).message).toBe('b\n');
+  });
+
+  it('follows an object whose pack is merged away more than once while it reads (several writers maintaining at once)', async () => {
+    const path = newRepoPath();
+    git(join(path, '..'), 'init', '-q', '--bare', path);
+    const a = git(path, 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'a').trim();
+    git(path, 'update-ref', 'refs/heads/a', a);
+    git(path, 'repack', '-q', '-a', '-d');
+    // the pack file is found gone at the first three opens, as when three merges moved it in turn
+    let gone = 3;
+    const fs: FileSystem = Object.create(nodeFileSystem, {
+      open: { value: async (file: string) => (file.endsWith('.pack') && gone-- > 0 ? undefined : nodeFileSystem.open(file)) },
+    });
+    const packs = new PackSet(fs, join(path, 'objects', 'pack'));
+    const object = await packs.read(a);
+    expect(object?.type).toBe('commit');
+    expect(gone).toBe(-1);
   });
 });

@@ -9,6 +9,9 @@ import { join } from './paths.js';
 /** How long after a change of the pack directory its mtime is not trusted to show the next change. */
 const RACY_MS = 2_000;
 
+/** How many times a read follows an object whose pack was merged away (once per merge it outlived). */
+const GONE_RETRIES = 5;
+
 export class PackSet {
   private packs: PackFile[] = [];
   private seen = -1;
@@ -73,15 +76,17 @@ export class PackSet {
    * listed again and `use` runs once more where the object is now.
    */
   async withEntry<T>(oid: string, use: (pack: PackFile, offset: number) => Promise<T>): Promise<T | undefined> {
-    const hit = await this.locate(oid);
-    if (!hit) return undefined;
-    try {
-      return await use(hit.pack, hit.offset);
-    } catch (error) {
-      if (!(error instanceof PackGoneError)) throw error;
-      await this.refresh(true);
-      const again = await this.locate(oid);
-      return again && use(again.pack, again.offset);
+    // several writers merging packs at once can move the object more than once while we look:
+    // each move leaves a complete pack behind, so listing again finds it; a few tries, then the error
+    for (let attempt = 1; ; attempt++) {
+      const hit = await this.locate(oid);
+      if (!hit) return undefined;
+      try {
+        return await use(hit.pack, hit.offset);
+      } catch (error) {
+        if (!(error instanceof PackGoneError) || attempt >= GONE_RETRIES) throw error;
+        await this.refresh(true);
+      }
     }
   }
 
