@@ -2,7 +2,7 @@
 // (with the project's node_modules beside it, as an installed package has them), a way to run it,
 // and a repository written by the library with every default layout, a tag, a move and a deletion.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,12 @@ import { GIT_ENV } from './helpers.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Compiles lib/ with the project's tsconfig into a temporary folder; the path of the built bin. */
-export function buildCli(): { main: string; dir: string } {
+/**
+ * Compiles lib/ with the project's tsconfig into a temporary folder and bundles the command as
+ * `npm run build` does. `main` is the command as installed (bin/gitmodel.cjs); `esm` the
+ * unbundled modules tsc wrote, whose import graph a test inspects.
+ */
+export function buildCli(): { main: string; esm: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'gitmodel-cli-build-'));
   writeFileSync(
     join(dir, 'tsconfig.json'),
@@ -25,7 +29,11 @@ export function buildCli(): { main: string; dir: string } {
   execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(dir, 'tsconfig.json')], { stdio: 'pipe' });
   // the built files find their dependencies (diff) as an installed package would
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  return { main: join(dir, 'dist', 'lib', 'cli', 'main.js'), dir };
+  // the installed command: the bundle, its code cache and the launcher beside them (package.json bin)
+  mkdirSync(join(dir, 'bin'));
+  copyFileSync(join(root, 'bin', 'gitmodel.cjs'), join(dir, 'bin', 'gitmodel.cjs'));
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-cli.mjs'), '--dist', join(dir, 'dist')], { stdio: 'pipe' });
+  return { main: join(dir, 'bin', 'gitmodel.cjs'), esm: join(dir, 'dist', 'lib', 'cli', 'main.js'), dir };
 }
 
 export function removeBuild(dir: string): void {

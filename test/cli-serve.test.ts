@@ -12,7 +12,7 @@ import { git, GIT_ENV } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-let build: { main: string; dir: string };
+let build: { main: string; esm: string; dir: string };
 let lib: LibraryRepo;
 let scratch: string;
 let server: ChildProcess;

@@ -1,6 +1,6 @@
 // The `gitmodel` command line, run as a user runs it: the built bin, as a child process, against
 // repositories written by the library and by the git CLI; outputs compared with what git says.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, HOSTILE, libraryRepo, type LibraryRepo, removeBuild, runCli } from './cli-fixture.js';
 import { expectFsckClean, git, gitBytes, gitWith } from './helpers.js';
 
-let build: { main: string; dir: string };
+let build: { main: string; esm: string; dir: string };
 let lib: LibraryRepo;
 let scratch: string;
 
@@ -485,7 +485,7 @@ describe('conventions', () => {
       [['log', 'page/about'], '/lib/cli/history-reads.js'],
     ] as const) {
       rmSync(log, { force: true });
-      const r = runCli(build.main, ['-C', lib.gitdir, ...args], { nodeArgs: ['--import', register] });
+      const r = runCli(build.esm, ['-C', lib.gitdir, ...args], { nodeArgs: ['--import', register] });
       expect(r.stdout).not.toBe('');
       expect(r.code, r.stderr).toBe(0);
       const loaded = lines(readFileSync(log, 'utf8'));
@@ -497,6 +497,40 @@ describe('conventions', () => {
       // show reads one object: no history code either
       if (args[0] === 'show') expect(loaded.filter((u) => u.includes('/lib/history/'))).toEqual([]);
     }
+  });
+
+  it('the installed command runs the bundle through the code cache built beside it', () => {
+    const cacheHome = mkdtempSync(join(scratch, 'xdg-'));
+    const viaBin = runCli(build.main, ['-C', lib.gitdir, 'show', 'page/about', '--json'], { env: { XDG_CACHE_HOME: cacheHome } });
+    expect(viaBin.code, viaBin.stderr).toBe(0);
+    expect(viaBin.stdout).toBe(runCli(build.esm, ['-C', lib.gitdir, 'show', 'page/about', '--json']).stdout);
+    // V8 took the cache beside the bundle: the launcher wrote no cache of its own
+    expect(readdirSync(build.dir + '/dist/cli').filter((n) => n.endsWith('.v8cache'))).toHaveLength(1);
+    expect(readdirSync(cacheHome)).toEqual([]);
+    // exit codes and stderr come through the launcher unchanged
+    const missing = runCli(build.main, ['-C', lib.gitdir, 'show', 'page/nobody']);
+    expect([missing.code, missing.stderr]).toEqual([3, 'error: page "nobody" not found at "HEAD" (NOT_FOUND)\n']);
+  });
+
+  it('a code cache V8 rejects is replaced by one in the user cache folder, which the next run takes', () => {
+    // a copy of the installed command whose shipped cache is garbage (as for another Node)
+    const copy = mkdtempSync(join(scratch, 'install-'));
+    cpSync(join(build.dir, 'bin'), join(copy, 'bin'), { recursive: true });
+    cpSync(join(build.dir, 'dist', 'cli'), join(copy, 'dist', 'cli'), { recursive: true });
+    const shipped = readdirSync(join(copy, 'dist', 'cli')).find((n) => n.endsWith('.v8cache'))!;
+    writeFileSync(join(copy, 'dist', 'cli', shipped), Buffer.alloc(4096, 7));
+    const cacheHome = mkdtempSync(join(scratch, 'xdg-'));
+    const run = () => runCli(join(copy, 'bin', 'gitmodel.cjs'), ['-C', lib.gitdir, 'show', 'page/about', '--json'], { env: { XDG_CACHE_HOME: cacheHome } });
+    const expected = runCli(build.esm, ['-C', lib.gitdir, 'show', 'page/about', '--json']).stdout;
+    expect(run().stdout).toBe(expected);
+    const own = join(cacheHome, 'gitmodel', shipped);
+    const written = statSync(own);
+    expect(written.size).toBeGreaterThan(10_000);
+    utimesSync(own, new Date(1_000_000), new Date(1_000_000));
+    expect(run().stdout).toBe(expected);
+    // taken, not rewritten
+    expect(statSync(own).mtimeMs).toBe(1_000_000);
+    expect(readdirSync(join(cacheHome, 'gitmodel'))).toEqual([shipped]);
   });
 });
 

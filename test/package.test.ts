@@ -129,6 +129,16 @@ describe('the packed package in a fresh project', () => {
     expect(failure).toContain('@Field({ type: String })');
   });
 
+  it('installs the gitmodel command, which reads what the library wrote', () => {
+    writeFileSync(join(project, 'src', 'explicit.ts'), MAIN_EXPLICIT);
+    const repo = join(tempDir(), 'data.git');
+    run(project, bin('tsx'), ['src/explicit.ts', repo]);
+    const shown = JSON.parse(run(project, join(project, 'node_modules', '.bin', 'gitmodel'), ['-C', repo, 'show', 'page/example-page', '--json']));
+    expect(shown).toMatchObject({ slug: 'example-page', title: 'Example Page' });
+    // the bundle and the code cache built for it are in the package
+    expect(readdirSync(join(project, 'node_modules', 'gitmodel', 'dist', 'cli')).some((n) => n.endsWith('.v8cache'))).toBe(true);
+  });
+
   it('can be loaded with require()', () => {
     writeFileSync(
       join(project, 'src', 'load.cjs'),
