@@ -158,7 +158,7 @@ export function serializeTree(entries: Iterable<[string, TreeEntry]>): Uint8Arra
 }
 
 /** Compares two names' sort keys: the bytes `a[aStart, aEnd)`, plus '/' for a tree, against b's. */
-function compareKeys(
+export function compareKeys(
   a: Uint8Array,
   aStart: number,
   aEnd: number,
