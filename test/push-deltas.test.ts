@@ -146,7 +146,7 @@ describe('push sends folders as deltas, and only what the remote lacks', () => {
     const repo = await Repository.open(join(root, 'src.git'), { create: false });
     const held = new Set(git(join(root, 'src.git'), 'rev-list', '--objects', pushed).trim().split('\n').map((l) => l.slice(0, 40)));
     const base = { roots: [(await repo.readCommit(pushed)).tree], read: (oid: string) => repo.tryReadObject(oid) };
-    const objects = await missingObjects(repo, [ws.head!], async (oid) => held.has(oid), base);
+    const objects = await missingObjects(repo, [ws.head!], (oid) => held.has(oid), base);
     const lacked = git(join(root, 'src.git'), 'rev-list', '--objects', 'main', `^${pushed}`).trim().split('\n').map((l) => l.slice(0, 40));
     expect(objects.map((o) => o.oid).sort()).toEqual([...lacked].sort());
     const built = await buildPack(repo, objects);
@@ -163,7 +163,7 @@ describe('push sends folders as deltas, and only what the remote lacks', () => {
     await memory.remotes.add('origin', join(root, 'src.git'));
     await memory.fetch();
     const memRepo = memory.repo;
-    const memObjects = await missingObjects(memRepo, [ws.head!], async (oid) => held.has(oid), { roots: base.roots, read: (oid) => memRepo.tryReadObject(oid) });
+    const memObjects = await missingObjects(memRepo, [ws.head!], (oid) => held.has(oid), { roots: base.roots, read: (oid) => memRepo.tryReadObject(oid) });
     expect((await buildPack(memRepo, memObjects)).stats).toMatchObject({ objects: lacked.length, made: 9 });
   });
 });

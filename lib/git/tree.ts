@@ -78,22 +78,22 @@ export function forEachTreeOid(
   }
   let r = 0;
   for (let at = 0; at < content.length; ) {
-    // the same bytes at the reference's position, up to the end of the entry (its NUL after the
-    // space, then 20 bytes): the same entry, skipped in one loop (the common case)
+    // the common case: the same bytes at the reference's position, found in one tight loop; every
+    // whole entry among them (a name ends at its first NUL, 20 bytes of oid follow) is the
+    // reference's same entry, skipped
     const max = Math.min(content.length - at, reference.length - r);
     let k = 0;
-    let space = -1;
-    let nul = -1;
-    for (; k < max && content[at + k] === reference[r + k]; k++) {
-      if (nul >= 0) {
-        if (k === nul + 20) break;
-      } else if (space < 0) {
-        if (content[at + k] === 0x20) space = k;
-      } else if (content[at + k] === 0) nul = k;
+    while (k < max && content[at + k] === reference[r + k]) k++;
+    let whole = at;
+    for (;;) {
+      // a mode and its space take at least 6 bytes: the name's NUL comes after them
+      const nul = content.indexOf(0, whole + 6);
+      if (nul < 0 || nul + 21 > at + k) break;
+      whole = nul + 21;
     }
-    if (nul >= 0 && k === nul + 20) {
-      at += k + 1;
-      r += k + 1;
+    if (whole > at) {
+      r += whole - at;
+      at = whole;
       continue;
     }
     // a different entry: parse it, step the reference past the names sorting before it (and onto

@@ -446,7 +446,7 @@ export async function fetchRemote(repo: Repository, options: FetchOptions = {}):
     advertised = await localRefs(other);
     plan(advertised);
     const { known, base } = await knownObjects(repo, [...new Set((await localRefs(repo)).values())]);
-    const missing = await missingObjects(other, targets.map((t) => t.oid), async (oid) => known.has(oid), base);
+    const missing = await missingObjects(other, targets.map((t) => t.oid), (oid) => known.has(oid), base);
     objects = (await copyObjects(other, repo, missing)).objects;
   }
   const updated: RefMove[] = [];
@@ -597,7 +597,7 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
       const checkedOut = await dest.checkedOut();
       const busy = updates.filter((u) => checkedOut.has(u.ref));
       if (busy.length) throw new PushRejectedError({ url, refs: busy.map((u) => ({ ref: u.ref, reason: 'branch is currently checked out' })), accepted: [] });
-      objects = await missingObjects(repo, sent, async (oid) => known.has(oid), base);
+      objects = await missingObjects(repo, sent, (oid) => known.has(oid), base);
       await copyObjects(repo, dest, objects);
       await applyLocally(dest, updates, options.atomic ?? false, url);
     } else {
@@ -605,7 +605,7 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
       // the updated refs' values first: the walk compares folders with the first tip's
       for (const oid of new Set([...updates.map((u) => u.old), ...remoteRefs.values()])) if (oid !== ZERO_OID && (await repo.hasObject(oid))) tips.push(oid);
       const { known, base } = await knownObjects(repo, tips);
-      objects = await missingObjects(repo, sent, async (oid) => known.has(oid), base);
+      objects = await missingObjects(repo, sent, (oid) => known.has(oid), base);
       // streamed: the server indexes each entry while the next is made
       await http!.remote.sendPack({ advertisement: http!.adv, updates, pack: sent.length ? streamPack(repo, objects).body : undefined, atomic: options.atomic });
     }

@@ -81,7 +81,7 @@ export interface BaseTrees {
  * side (or already handled), so only changes are visited and nothing of the other side's whole
  * tree is read.
  */
-export async function missingObjects(from: Repository, tips: readonly string[], has: (oid: string) => Promise<boolean>, base?: BaseTrees): Promise<Outgoing[]> {
+export async function missingObjects(from: Repository, tips: readonly string[], has: (oid: string) => boolean, base?: BaseTrees): Promise<Outgoing[]> {
   const out: Outgoing[] = [];
   const seen = new Set<string>();
   const commits = [...tips];
@@ -90,7 +90,7 @@ export async function missingObjects(from: Repository, tips: readonly string[], 
     const oid = commits.pop()!;
     if (seen.has(oid)) continue;
     seen.add(oid);
-    if (await has(oid)) continue;
+    if (has(oid)) continue;
     const found = await readOutgoing(from, oid);
     const object = found.object;
     out.push(found);
@@ -138,7 +138,7 @@ export async function missingObjects(from: Repository, tips: readonly string[], 
     const { oid, path } = trees.pop()!;
     if (seen.has(oid)) continue;
     seen.add(oid);
-    if (await has(oid)) continue;
+    if (has(oid)) continue;
     const found = await readOutgoing(from, oid);
     out.push(found);
     if (found.object.type !== 'tree') continue;
@@ -158,7 +158,7 @@ export async function missingObjects(from: Repository, tips: readonly string[], 
       }
     }, (await baseFolder(path))?.content ?? last?.content);
     lastAt.set(path, { oid, content });
-    for (const blob of blobs) if (!(await has(blob))) out.push({ oid: blob });
+    for (const blob of blobs) if (!has(blob)) out.push({ oid: blob });
   }
   return out;
 }
@@ -247,7 +247,25 @@ export async function buildPack(from: Repository, objects: readonly Outgoing[]):
  */
 export function streamPack(from: Repository, objects: readonly Outgoing[]): { body: AsyncIterable<Uint8Array>; stats: PackStats } {
   const stats = emptyStats(objects.length);
-  return { body: packEntries(from, objects, undefined, stats), stats };
+  return { body: batched(packEntries(from, objects, undefined, stats)), stats };
+}
+
+/** Chunks of a request body, at least this large: one write per entry (most under 200 bytes) cost more than the walk. */
+const BODY_CHUNK = 256 * 1024;
+
+async function* batched(parts: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  let pending: Uint8Array[] = [];
+  let size = 0;
+  for await (const part of parts) {
+    pending.push(part);
+    size += part.length;
+    if (size >= BODY_CHUNK) {
+      yield concatBytes(pending);
+      pending = [];
+      size = 0;
+    }
+  }
+  if (pending.length) yield concatBytes(pending);
 }
 
 /**
