@@ -13,6 +13,8 @@ import { treeDelta } from '../lib/git/fs/tree-delta.js';
 import { Repository } from '../lib/git/repository.js';
 import { serializeTree, type EntryMode } from '../lib/git/tree.js';
 import { Field, MemoryBackend, Model, Workspace } from '../lib/index.js';
+import type { HttpClient } from '../lib/git/remote/http-client.js';
+import { nodeHttpClient } from '../lib/git/remote/node-http.js';
 import { startGitServer, type GitServer } from './git-server.js';
 import { expectFsckClean, git, GIT_ENV, tempDir } from './helpers.js';
 
@@ -166,4 +168,38 @@ describe('push sends folders as deltas, and only what the remote lacks', () => {
     const memObjects = await missingObjects(memRepo, [ws.head!], (oid) => held.has(oid), { roots: base.roots, read: (oid) => memRepo.tryReadObject(oid) });
     expect((await buildPack(memRepo, memObjects)).stats).toMatchObject({ objects: lacked.length, made: 9 });
   });
+
+  it('a server that asks for credentials only on the push POST: onAuth is asked and the pack sent again (collected, not streamed, while no credentials were accepted)', async () => {
+    const root = tempDir();
+    git(root, 'init', '-q', '--bare', '-b', 'main', 'server.git');
+    const server = await startGitServer(root);
+    servers.push(server);
+    const inner = nodeHttpClient();
+    let refused = 0;
+    // anonymous reads, a 401 for a receive-pack POST without Authorization (as a forge does)
+    const http: HttpClient = {
+      async request(req) {
+        if (req.url.endsWith('/git-receive-pack') && !req.headers?.authorization) {
+          refused++;
+          return { url: req.url, method: 'POST', statusCode: 401, statusMessage: 'Unauthorized', headers: { 'www-authenticate': 'Basic realm="git"' }, body: (async function* () {})() };
+        }
+        return inner.request(req);
+      },
+    };
+    const ws = await Workspace.open(join(root, 'src.git'), { author: AUTHOR });
+    ws.register(Note);
+    await notes(ws, 30);
+    await ws.remotes.add('origin', `${server.url}/server.git`);
+    const asked: number[] = [];
+    try {
+      await ws.push({ http, onAuth: (_url, { attempt }) => (asked.push(attempt), { username: 'ada', password: 'secret' }) });
+    } finally {
+      inner.close();
+    }
+    expect(refused).toBe(1);
+    expect(asked).toEqual([1]);
+    expect(git(join(root, 'server.git'), 'rev-parse', 'main').trim()).toBe(ws.head);
+    expectFsckClean(join(root, 'server.git'));
+  });
 });
+
