@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyDelta } from '../lib/git/fs/pack-format.js';
 import { buildPack, missingObjects } from '../lib/git/fs/pack-send.js';
 import { treeDelta } from '../lib/git/fs/tree-delta.js';
@@ -15,7 +15,7 @@ import { serializeTree, type EntryMode } from '../lib/git/tree.js';
 import { Field, MemoryBackend, Model, Workspace } from '../lib/index.js';
 import type { HttpClient } from '../lib/git/remote/http-client.js';
 import { nodeHttpClient } from '../lib/git/remote/node-http.js';
-import { startGitServer, type GitServer } from './git-server.js';
+import { serverPerTest } from './git-server.js';
 import { expectFsckClean, git, GIT_ENV, tempDir } from './helpers.js';
 
 class Note extends Model<Note> {
@@ -24,10 +24,7 @@ class Note extends Model<Note> {
 }
 
 const AUTHOR = { name: 'Ada', email: 'ada@example.com' };
-const servers: GitServer[] = [];
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.stop();
-});
+const startServer = serverPerTest();
 
 /** The server's packs' entries as `git verify-pack -v` lists them: oid, type, and the base of a delta. */
 function serverEntries(gitdir: string): { oid: string; type: string; base?: string }[] {
@@ -105,8 +102,7 @@ describe('push sends folders as deltas, and only what the remote lacks', () => {
     git(root, 'init', '-q', '--bare', '-b', 'main', 'server.git');
     // the server keeps the pack as sent (no unpacking into loose objects), so its entries show
     git(join(root, 'server.git'), 'config', 'transfer.unpackLimit', '1');
-    const server = await startGitServer(root);
-    servers.push(server);
+    const server = await startServer(root);
     const ws = await Workspace.open(join(root, 'src.git'), { author: AUTHOR });
     ws.register(Note);
     await notes(ws, 200);
@@ -172,8 +168,7 @@ describe('push sends folders as deltas, and only what the remote lacks', () => {
   it('a server that asks for credentials only on the push POST: onAuth is asked and the pack sent again (collected, not streamed, while no credentials were accepted)', async () => {
     const root = tempDir();
     git(root, 'init', '-q', '--bare', '-b', 'main', 'server.git');
-    const server = await startGitServer(root);
-    servers.push(server);
+    const server = await startServer(root);
     const inner = nodeHttpClient();
     let refused = 0;
     // anonymous reads, a 401 for a receive-pack POST without Authorization (as a forge does)

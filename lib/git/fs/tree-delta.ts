@@ -3,7 +3,7 @@
 // holds byte for byte (copied) and the rest (inserted), with none of the window hashing of git's
 // diff-delta: a 380 KB folder with ten entries changed becomes a delta of a few hundred bytes,
 // which the receiving index-pack neither inflates nor reads whole.
-import { compareKeys } from '../tree.js';
+import { compareKeys, sameEntriesEnd } from '../tree.js';
 
 /** git writes copies of at most 64 KiB each; every reader takes them */
 const MAX_COPY = 0x10000;
@@ -71,28 +71,24 @@ export function treeDelta(base: Uint8Array, target: Uint8Array, limit = target.l
     return true;
   };
 
+  // base[from, from + length) next in the target: the pending copy extended when it ends there
   let j = 0;
+  const copy = (from: number, length: number): boolean => {
+    if (!flushInsert()) return false;
+    if (copyEnd !== from || copyEnd === copyStart) {
+      if (!flushCopy()) return false;
+      copyStart = from;
+    }
+    copyEnd = j = from + length;
+    return true;
+  };
   for (let i = 0; i < target.length; ) {
     // the common case: the base holds the same entries at the same place. The bytes equal from
     // here on, in one tight loop; every whole entry among them is the base's (a name ends at the
     // first NUL in both), copied as one range
-    let run = 0;
-    const most = Math.min(target.length - i, base.length - j);
-    while (run < most && target[i + run] === base[j + run]) run++;
-    let whole = i;
-    for (;;) {
-      const nul = target.indexOf(0, whole + 6);
-      if (nul < 0 || nul + 21 > i + run) break;
-      whole = nul + 21;
-    }
+    const whole = sameEntriesEnd(target, i, base, j);
     if (whole > i) {
-      if (!flushInsert()) return undefined;
-      if (copyEnd !== j || copyEnd === copyStart) {
-        if (!flushCopy()) return undefined;
-        copyStart = j;
-      }
-      copyEnd = j + (whole - i);
-      j = copyEnd;
+      if (!copy(j, whole - i)) return undefined;
       i = whole;
       if (i === target.length) break;
     }
@@ -123,13 +119,7 @@ export function treeDelta(base: Uint8Array, target: Uint8Array, limit = target.l
     }
     if (match >= 0) {
       // the same entry further on in the base (entries before it removed): copied from there
-      if (!flushInsert()) return undefined;
-      if (copyEnd !== match || copyEnd === copyStart) {
-        if (!flushCopy()) return undefined;
-        copyStart = match;
-      }
-      copyEnd = match + (end - i);
-      j = copyEnd;
+      if (!copy(match, end - i)) return undefined;
     } else {
       if (!flushCopy()) return undefined;
       if (insertEnd !== i) insertStart = i;
