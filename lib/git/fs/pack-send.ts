@@ -107,6 +107,9 @@ export async function missingObjects(from: Repository, tips: readonly string[], 
   // the newest commit's tree first, as git orders a pack: a stored delta's base (git deltifies
   // the older version against the newer) is then earlier in the pack and the delta is kept
   trees.reverse();
+  // a folder's path serves only to find another version of it: with one root to walk and no
+  // other side's tree to compare with (a first push), no path is built or kept
+  const paths = trees.length > 1 || (base !== undefined && base.roots.length > 0);
   // the last version walked of the tree at each path (its oid and content): the next version
   // there is sent as a delta against it, and walked for its changes only where the other side
   // has no version of the folder
@@ -151,13 +154,13 @@ export async function missingObjects(from: Repository, tips: readonly string[], 
     // newer version instead, an older version would send again every entry changed since
     forEachTreeOid(content, oid, (entry, mode, nameStart, nameEnd) => {
       if (mode === '160000' || seen.has(entry)) return;
-      if (isTreeMode(mode)) trees.push({ oid: entry, path: `${path}/${fromUtf8(content, nameStart, nameEnd)}` });
+      if (isTreeMode(mode)) trees.push({ oid: entry, path: paths ? `${path}/${fromUtf8(content, nameStart, nameEnd)}` : '' });
       else {
         seen.add(entry);
         blobs.push(entry);
       }
-    }, (await baseFolder(path))?.content ?? last?.content);
-    lastAt.set(path, { oid, content });
+    }, paths ? ((await baseFolder(path))?.content ?? last?.content) : undefined);
+    if (paths) lastAt.set(path, { oid, content });
     for (const blob of blobs) if (!has(blob)) out.push({ oid: blob });
   }
   return out;
