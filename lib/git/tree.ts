@@ -78,22 +78,13 @@ export function forEachTreeOid(
   }
   let r = 0;
   for (let at = 0; at < content.length; ) {
-    // the same bytes at the reference's position, up to the end of the entry (its NUL after the
-    // space, then 20 bytes): the same entry, skipped in one loop (the common case)
-    const max = Math.min(content.length - at, reference.length - r);
-    let k = 0;
-    let space = -1;
-    let nul = -1;
-    for (; k < max && content[at + k] === reference[r + k]; k++) {
-      if (nul >= 0) {
-        if (k === nul + 20) break;
-      } else if (space < 0) {
-        if (content[at + k] === 0x20) space = k;
-      } else if (content[at + k] === 0) nul = k;
-    }
-    if (nul >= 0 && k === nul + 20) {
-      at += k + 1;
-      r += k + 1;
+    // the common case: the same bytes at the reference's position, found in one tight loop; every
+    // whole entry among them (a name ends at its first NUL, 20 bytes of oid follow) is the
+    // reference's same entry, skipped
+    const whole = sameEntriesEnd(content, at, reference, r);
+    if (whole > at) {
+      r += whole - at;
+      at = whole;
       continue;
     }
     // a different entry: parse it, step the reference past the names sorting before it (and onto
@@ -121,6 +112,24 @@ export function forEachTreeOid(
     }
     if (!unchanged) visit(toHex(content, nl + 1, nl + 21), modeAt(content, at, sp), sp + 1, nl);
     at = nl + 21;
+  }
+}
+
+/**
+ * Where the entries of tree bytes `a` from `at` stop being byte-identical to those of `b` from
+ * `r` (both entry starts): the bytes equal are found in one tight loop, then the whole entries
+ * among them counted (a name ends at its first NUL, 20 bytes of oid follow). `at` when none is.
+ */
+export function sameEntriesEnd(a: Uint8Array, at: number, b: Uint8Array, r: number): number {
+  const max = Math.min(a.length - at, b.length - r);
+  let k = 0;
+  while (k < max && a[at + k] === b[r + k]) k++;
+  let whole = at;
+  for (;;) {
+    // a mode and its space take at least 6 bytes: the name's NUL comes after them
+    const nul = a.indexOf(0, whole + 6);
+    if (nul < 0 || nul + 21 > at + k) return whole;
+    whole = nul + 21;
   }
 }
 
@@ -158,7 +167,7 @@ export function serializeTree(entries: Iterable<[string, TreeEntry]>): Uint8Arra
 }
 
 /** Compares two names' sort keys: the bytes `a[aStart, aEnd)`, plus '/' for a tree, against b's. */
-function compareKeys(
+export function compareKeys(
   a: Uint8Array,
   aStart: number,
   aEnd: number,

@@ -8,7 +8,7 @@
 import { StaleBranchError } from '../errors.js';
 import { parseCommit } from '../git/commit.js';
 import { indexPack, type IndexedPack } from '../git/fs/pack-parse.js';
-import { buildPack, copyObjects, missingObjects, type BaseTrees, type Outgoing } from '../git/fs/pack-send.js';
+import { copyObjects, missingObjects, streamPack, type BaseTrees, type Outgoing } from '../git/fs/pack-send.js';
 import type { PendingObject } from '../git/object.js';
 import type { Repository } from '../git/repository.js';
 import { Repository as RepositoryClass } from '../git/repository.js';
@@ -446,7 +446,7 @@ export async function fetchRemote(repo: Repository, options: FetchOptions = {}):
     advertised = await localRefs(other);
     plan(advertised);
     const { known, base } = await knownObjects(repo, [...new Set((await localRefs(repo)).values())]);
-    const missing = await missingObjects(other, targets.map((t) => t.oid), async (oid) => known.has(oid), base);
+    const missing = await missingObjects(other, targets.map((t) => t.oid), (oid) => known.has(oid), base);
     objects = (await copyObjects(other, repo, missing)).objects;
   }
   const updated: RefMove[] = [];
@@ -597,7 +597,7 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
       const checkedOut = await dest.checkedOut();
       const busy = updates.filter((u) => checkedOut.has(u.ref));
       if (busy.length) throw new PushRejectedError({ url, refs: busy.map((u) => ({ ref: u.ref, reason: 'branch is currently checked out' })), accepted: [] });
-      objects = await missingObjects(repo, sent, async (oid) => known.has(oid), base);
+      objects = await missingObjects(repo, sent, (oid) => known.has(oid), base);
       await copyObjects(repo, dest, objects);
       await applyLocally(dest, updates, options.atomic ?? false, url);
     } else {
@@ -605,8 +605,9 @@ export async function pushRemote(repo: Repository, branchRef: string, options: P
       // the updated refs' values first: the walk compares folders with the first tip's
       for (const oid of new Set([...updates.map((u) => u.old), ...remoteRefs.values()])) if (oid !== ZERO_OID && (await repo.hasObject(oid))) tips.push(oid);
       const { known, base } = await knownObjects(repo, tips);
-      objects = await missingObjects(repo, sent, async (oid) => known.has(oid), base);
-      await http!.remote.sendPack({ advertisement: http!.adv, updates, pack: sent.length ? (await buildPack(repo, objects)).parts : undefined, atomic: options.atomic });
+      objects = await missingObjects(repo, sent, (oid) => known.has(oid), base);
+      // streamed: the server indexes each entry while the next is made
+      await http!.remote.sendPack({ advertisement: http!.adv, updates, pack: sent.length ? streamPack(repo, objects).body : undefined, atomic: options.atomic });
     }
     const updated: RefMove[] = updates.filter((u) => u.new !== ZERO_OID).map((u) => ({ ref: u.ref, old: u.old === ZERO_OID ? null : u.old, new: u.new }));
     const deleted = updates.filter((u) => u.new === ZERO_OID).map((u) => ({ ref: u.ref, old: u.old }));

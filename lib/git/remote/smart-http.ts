@@ -165,7 +165,14 @@ export class SmartHttpRemote {
     const asked = ['report-status', 'side-band-64k', ...(request.atomic ? ['atomic'] : []), `agent=${AGENT}`].filter((c) => caps.has(c.split('=')[0]));
     const commands: Uint8Array[] = updates.map((u, i) => pktLine(`${u.old} ${u.new} ${u.ref}${i === 0 ? `\0${asked.join(' ')}` : ''}\n`));
     commands.push(FLUSH_PKT);
-    const pack = deletesOnly ? undefined : request.pack;
+    let pack = deletesOnly ? undefined : request.pack;
+    // a streamed pack cannot be sent again after a 401: while onAuth may still be asked (no
+    // credentials accepted yet, as when the discovery was anonymous) it is collected first
+    if (pack !== undefined && !Array.isArray(pack) && this.options.onAuth && Object.keys(this.auth).length === 0) {
+      const parts: Uint8Array[] = [];
+      for await (const part of pack) parts.push(part);
+      pack = parts;
+    }
     const body = pack === undefined ? commands : Array.isArray(pack) ? [...commands, ...pack] : this.counted(commands, pack);
 
     const res = await this.request('send', {
