@@ -98,7 +98,7 @@ describe('pack bombs', () => {
   it('a zlib stream that inflates past its stated size stops there (64 MiB of zeros stated as 20,000 bytes)', async () => {
     const bomb = pack([blobEntry(new Uint8Array(64 * 1024 * 1024), 20_000)]);
     expect(bomb.length).toBeLessThan(200_000);
-    const error = (await rejected(indexPack(bomb, noBase))) as CorruptObjectError;
+    const error = (await rejected(indexPack(bomb, { external: noBase }))) as CorruptObjectError;
     expect(error).toBeInstanceOf(CorruptObjectError);
     // refused as it passed the stated size, not after inflating all of it and comparing sizes
     expect(error.message).toMatch(/does not inflate/);
@@ -111,7 +111,7 @@ describe('pack bombs', () => {
     // copy the whole base, announcing a 3 GiB result
     const delta = concat([varint(base.length), varint(3 * 1024 ** 3), Uint8Array.from([0x80 | 0x10, base.length])]);
     const deltaEntry = concat([encodeEntryHeader(OFS_DELTA, delta.length), encodeOfsDistance(baseEntry.length), deflateSync(delta)]);
-    const error = (await rejected(indexPack(pack([baseEntry, deltaEntry]), noBase, 'bomb', 1024 ** 3))) as CorruptObjectError;
+    const error = (await rejected(indexPack(pack([baseEntry, deltaEntry]), { external: noBase, name: 'bomb', maxObjectSize: 1024 ** 3 }))) as CorruptObjectError;
     expect(error).toBeInstanceOf(CorruptObjectError);
     expect(error.message).toMatch(/over the limit of 1073741824/);
   });
