@@ -52,6 +52,8 @@ const WINDOW = 1 << 20;
 /** Resolved objects kept for the deltas that follow them (a folder's versions chain through its trees). */
 const BASE_CACHE_BYTES = 32 << 20;
 const MAX_DEPTH = 10_000;
+/** Whole objects at least this large are cached as they pass; every delta's result is. */
+const CACHE_ABOVE = 4096;
 
 function memory(bytes: Uint8Array): PackBytes {
   return { read: (position, length) => bytes.subarray(position, position + length), size: () => bytes.length };
@@ -169,8 +171,11 @@ export async function indexPack(source: Uint8Array | PackBytes, options: IndexPa
     return object;
   };
 
-  // REF_DELTAs whose base is not (yet) in the pack: resolved after the walk
+  // deltas whose base is not (yet) known: a REF_DELTA's later in the pack or outside it (a thin
+  // pack), or an OFS_DELTA's that is such a delta; resolved after the walk
   const later: { offset: number; end: number; delta: Uint8Array }[] = [];
+  const unresolved = new Set<number>();
+  const ready = (base: number | string) => (typeof base === 'number' ? !unresolved.has(base) : byOid.has(base));
   let at = 12;
   for (let i = 0; i < count; i++) {
     if (at >= limit) throw new CorruptObjectError({ path: name, reason: `the pack announces ${count} objects and holds ${i}` });
@@ -178,38 +183,50 @@ export async function indexPack(source: Uint8Array | PackBytes, options: IndexPa
     const h = header(at);
     if (h.size > maxObjectSize) throw new CorruptObjectError({ path: where, reason: `an entry of ${h.size} bytes, over the limit of ${maxObjectSize}` });
     if (h.type !== OFS_DELTA && h.type !== REF_DELTA && !CODE_TYPE[h.type]) throw new CorruptObjectError({ path: where, reason: `unknown entry type ${h.type}` });
+    if (h.type === OFS_DELTA && (h.baseDistance! <= 0 || h.baseDistance! > at - 12)) throw new CorruptObjectError({ path: where, reason: 'delta base is not an earlier entry' });
     // one inflate per entry: the platform says where its zlib stream ends, which is the next entry
     const { data, end } = inflate(at, at + h.length, h.size, where);
     offsets.push(at);
     types.push(h.type);
-    if (h.type === OFS_DELTA) {
-      const base = at - h.baseDistance!;
+    if (h.type === OFS_DELTA || h.type === REF_DELTA) {
+      const base = h.type === OFS_DELTA ? at - h.baseDistance! : h.baseOid!;
       bases.set(at, base);
-      const object = await undelta(at, base, data, 0);
-      record(at, end, object.type, object.content);
-      // a delta's result is a likely base of the next version
-      cache.set(at, object);
-    } else if (h.type === REF_DELTA) {
-      bases.set(at, h.baseOid!);
-      if (byOid.has(h.baseOid!)) {
-        const object = await undelta(at, h.baseOid!, data, 0);
+      if (ready(base)) {
+        const object = await undelta(at, base, data, 0);
         record(at, end, object.type, object.content);
+        // a delta's result is a likely base of the next version
         cache.set(at, object);
-      } else later.push({ offset: at, end, delta: data });
+      } else {
+        later.push({ offset: at, end, delta: data });
+        unresolved.add(at);
+      }
     } else {
-      cache.set(at, record(at, end, CODE_TYPE[h.type], data));
+      const object = record(at, end, CODE_TYPE[h.type], data);
+      // a small base is read again when a delta needs it (one small inflate costs what caching
+      // every object would); a large one, whose inflate is dear, is kept
+      if (data.length >= CACHE_ABOVE) cache.set(at, object);
     }
     at = end;
   }
   if (at !== limit) throw new CorruptObjectError({ path: name, reason: `${limit - at} bytes after the last of ${count} entries` });
-  // REF_DELTAs to a base later in the pack (or outside it): in rounds, as their bases appear; a
-  // round that resolves none takes the first one's base from outside the pack (a thin pack)
+  // in rounds, as their bases appear; a round that resolves none takes the first REF_DELTA's base
+  // from outside the pack (thin), or fails
   for (let pending = later; pending.length > 0; ) {
-    const next = pending.filter((d) => !byOid.has(bases.get(d.offset) as string));
-    const ready = next.length < pending.length ? pending.filter((d) => byOid.has(bases.get(d.offset) as string)) : [next.shift()!];
-    for (const d of ready) {
-      const object = await undelta(d.offset, bases.get(d.offset) as string, d.delta, 0);
+    const next: typeof later = [];
+    for (const d of pending) {
+      if (!ready(bases.get(d.offset)!)) next.push(d);
+      else {
+        const object = await undelta(d.offset, bases.get(d.offset)!, d.delta, 0);
+        record(d.offset, d.end, object.type, object.content);
+        unresolved.delete(d.offset);
+      }
+    }
+    if (next.length === pending.length) {
+      const k = Math.max(0, next.findIndex((d) => typeof bases.get(d.offset) === 'string'));
+      const [d] = next.splice(k, 1);
+      const object = await undelta(d.offset, bases.get(d.offset)!, d.delta, 0);
       record(d.offset, d.end, object.type, object.content);
+      unresolved.delete(d.offset);
     }
     pending = next;
   }
