@@ -2,6 +2,8 @@
 // announces a gigantic result, an entry over the fetch's object limit. Each is a typed error
 // before the memory is spent, and a fetch that meets one moves no ref.
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CorruptObjectError, Field, Model, RemoteProtocolError, Workspace } from '../lib/index.js';
@@ -90,6 +92,8 @@ describe('connectivity of a fetched pack', () => {
     expect(error).toBeInstanceOf(RemoteProtocolError);
     expect((error as Error).message).toContain(`the pack lacks ${missingOid}`);
     expect(git(path, 'for-each-ref').trim()).toBe('');
+    // the pack had streamed to objects/pack/tmp_pack_*: removed, nothing published
+    expect(readdirSync(join(path, 'objects', 'pack'))).toEqual([]);
     expectFsckClean(path);
   });
 });
@@ -131,6 +135,7 @@ describe('pack bombs', () => {
     expect(error).toBeInstanceOf(RemoteProtocolError);
     expect((error as Error).message).toMatch(/over the limit of 1000/);
     expect(git(path, 'for-each-ref', '--format=%(refname)').trim()).toBe('refs/heads/main');
+    expect(readdirSync(join(path, 'objects', 'pack')).filter((f) => f.startsWith('tmp_'))).toEqual([]);
     expectFsckClean(path);
   });
 });
