@@ -68,8 +68,9 @@ export interface ObjectDatabase {
    */
   readMany?(oids: readonly string[]): Promise<Map<string, GitObject>>;
   /**
-   * Stores a pack received whole (a fetch) as it is, with an index of its entries (oid, offset,
-   * CRC-32); the caller has verified every entry. Absent: the caller stores the objects with write().
+   * Stores a pack built whole in memory (a local fetch or push copying stored entries) as it is,
+   * with an index of its entries (oid, offset, CRC-32); the caller has verified every entry.
+   * Absent: the caller stores the objects with write().
    */
   addPack?(pack: Uint8Array, index: readonly { oid: string; offset: number; crc: number }[]): Promise<void>;
   /**

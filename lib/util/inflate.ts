@@ -1,8 +1,9 @@
 // zlib (RFC 1950) inflate in plain JavaScript, for small streams: a pack of 20,000 small entries
 // is 20,000 inflates, and Node's inflateSync sets up a zlib stream object for each (tens of µs,
 // more than the data takes); this decodes a 100-byte entry in a few µs. It also says where the
-// stream ends, which a pack walk needs. Canonical Huffman decoding after RFC 1951 (as tinf does):
-// stored, fixed and dynamic blocks, the Adler-32 checked. Any damage throws InflateError.
+// stream ends, which a pack walk needs. Canonical Huffman decoding after RFC 1951: codes of up to
+// 9 bits through a lookup table, longer ones bit by bit (as tinf does); stored, fixed and dynamic
+// blocks, the Adler-32 checked. Any damage throws InflateError.
 
 export class InflateError extends Error {
   constructor(reason: string) {

@@ -2,9 +2,10 @@
 // config as git writes them (`git remote -v` sees them). A fetch over smart HTTP verifies the
 // pack's trailer (receivePack) as it streams to a temporary file, parses every entry, hashes every
 // object, checks the count and that every object it names is there (connectivity), renames the pack
-// into place with its index, and only then moves each remote-tracking ref by compare-and-swap. A local path or file:// URL is opened as a repository
-// and the missing objects copied as one pack of its stored entries (pack-send.ts). A push sends each ref's advertised
-// value as `old`, so the server applies it only if the ref has not moved meanwhile.
+// into place with its index, and only then moves each remote-tracking ref by compare-and-swap. A
+// local path or file:// URL is opened as a repository and the missing objects copied as one pack of
+// its stored entries (pack-send.ts). A push sends each ref's advertised value as `old`, so the
+// server applies it only if the ref has not moved meanwhile.
 import { StaleBranchError } from '../errors.js';
 import { parseCommit } from '../git/commit.js';
 import { indexPack, type PackBytes } from '../git/fs/pack-parse.js';
