@@ -2,6 +2,8 @@
 // announces a gigantic result, an entry over the fetch's object limit. Each is a typed error
 // before the memory is spent, and a fetch that meets one moves no ref.
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CorruptObjectError, Field, Model, RemoteProtocolError, Workspace } from '../lib/index.js';
@@ -90,6 +92,8 @@ describe('connectivity of a fetched pack', () => {
     expect(error).toBeInstanceOf(RemoteProtocolError);
     expect((error as Error).message).toContain(`the pack lacks ${missingOid}`);
     expect(git(path, 'for-each-ref').trim()).toBe('');
+    // the pack had streamed to objects/pack/tmp_pack_*: removed, nothing published
+    expect(readdirSync(join(path, 'objects', 'pack'))).toEqual([]);
     expectFsckClean(path);
   });
 });
@@ -98,7 +102,7 @@ describe('pack bombs', () => {
   it('a zlib stream that inflates past its stated size stops there (64 MiB of zeros stated as 20,000 bytes)', async () => {
     const bomb = pack([blobEntry(new Uint8Array(64 * 1024 * 1024), 20_000)]);
     expect(bomb.length).toBeLessThan(200_000);
-    const error = (await rejected(indexPack(bomb, noBase))) as CorruptObjectError;
+    const error = (await rejected(indexPack(bomb, { external: noBase }))) as CorruptObjectError;
     expect(error).toBeInstanceOf(CorruptObjectError);
     // refused as it passed the stated size, not after inflating all of it and comparing sizes
     expect(error.message).toMatch(/does not inflate/);
@@ -111,7 +115,7 @@ describe('pack bombs', () => {
     // copy the whole base, announcing a 3 GiB result
     const delta = concat([varint(base.length), varint(3 * 1024 ** 3), Uint8Array.from([0x80 | 0x10, base.length])]);
     const deltaEntry = concat([encodeEntryHeader(OFS_DELTA, delta.length), encodeOfsDistance(baseEntry.length), deflateSync(delta)]);
-    const error = (await rejected(indexPack(pack([baseEntry, deltaEntry]), noBase, 'bomb', 1024 ** 3))) as CorruptObjectError;
+    const error = (await rejected(indexPack(pack([baseEntry, deltaEntry]), { external: noBase, name: 'bomb', maxObjectSize: 1024 ** 3 }))) as CorruptObjectError;
     expect(error).toBeInstanceOf(CorruptObjectError);
     expect(error.message).toMatch(/over the limit of 1073741824/);
   });
@@ -131,6 +135,7 @@ describe('pack bombs', () => {
     expect(error).toBeInstanceOf(RemoteProtocolError);
     expect((error as Error).message).toMatch(/over the limit of 1000/);
     expect(git(path, 'for-each-ref', '--format=%(refname)').trim()).toBe('refs/heads/main');
+    expect(readdirSync(join(path, 'objects', 'pack')).filter((f) => f.startsWith('tmp_'))).toEqual([]);
     expectFsckClean(path);
   });
 });

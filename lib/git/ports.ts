@@ -68,10 +68,18 @@ export interface ObjectDatabase {
    */
   readMany?(oids: readonly string[]): Promise<Map<string, GitObject>>;
   /**
-   * Stores a pack received whole (a fetch) as it is, with an index of its entries (oid, offset,
-   * CRC-32); the caller has verified every entry. Absent: the caller stores the objects with write().
+   * Stores a pack built whole in memory (a local fetch or push copying stored entries) as it is,
+   * with an index of its entries (oid, offset, CRC-32); the caller has verified every entry.
+   * Absent: the caller stores the objects with write().
    */
   addPack?(pack: Uint8Array, index: readonly { oid: string; offset: number; crc: number }[]): Promise<void>;
+  /**
+   * Receives a pack streamed from elsewhere (a fetch) into a temporary file, so it is never held in
+   * memory whole: bytes appended as they arrive, read back to be verified and indexed, then
+   * published under its checksum's name with its index, or removed. Absent: the caller holds the
+   * pack in memory and stores its objects with write().
+   */
+  receivePack?(): Promise<IncomingPack>;
   /**
    * The object's pack entry as stored, for copying into another pack without inflating and
    * deflating it (a push, a local fetch); undefined when it is not in a pack. Trusted as read: the
@@ -80,6 +88,18 @@ export interface ObjectDatabase {
   storedEntry?(oid: string): Promise<StoredEntry | undefined>;
   /** Housekeeping: merges small packs (every pack and loose object with `full`), keeping every object. */
   maintain?(options: { full: boolean }): Promise<MaintenanceResult>;
+}
+
+/** A pack being received (ObjectDatabase.receivePack). */
+export interface IncomingPack {
+  /** appends bytes as they arrive */
+  write(bytes: Uint8Array): void;
+  /** every byte written: the file closed and opened again for reading */
+  written(): Promise<RandomAccessFile>;
+  /** verified and indexed: renamed into place (flushed when durable), its index written beside it */
+  publish(index: readonly { oid: string; offset: number; crc: number }[], checksum: Uint8Array): Promise<void>;
+  /** after any failure: the temporary file closed and removed (nothing when already published) */
+  abort(): Promise<void>;
 }
 
 /** What a ref update records in the ref's log, where the store keeps one. */

@@ -1,8 +1,9 @@
 // zlib (RFC 1950) inflate in plain JavaScript, for small streams: a pack of 20,000 small entries
 // is 20,000 inflates, and Node's inflateSync sets up a zlib stream object for each (tens of µs,
 // more than the data takes); this decodes a 100-byte entry in a few µs. It also says where the
-// stream ends, which a pack walk needs. Canonical Huffman decoding after RFC 1951 (as tinf does):
-// stored, fixed and dynamic blocks, the Adler-32 checked. Any damage throws InflateError.
+// stream ends, which a pack walk needs. Canonical Huffman decoding after RFC 1951: codes of up to
+// 9 bits through a lookup table, longer ones bit by bit (as tinf does); stored, fixed and dynamic
+// blocks, the Adler-32 checked. Any damage throws InflateError.
 
 export class InflateError extends Error {
   constructor(reason: string) {
@@ -16,7 +17,17 @@ interface Tree {
   counts: Uint16Array;
   /** symbols ordered by code */
   symbols: Uint16Array;
+  /**
+   * the codes of up to FAST bits by their next FAST input bits (LSB first): symbol << 4 | length;
+   * 0 for a longer code, decoded bit by bit from `counts` and `symbols`
+   */
+  fast: Uint16Array;
+  /** the table's width: FAST, or less when every code is shorter (fewer slots to fill) */
+  mask: number;
 }
+
+const FAST = 9;
+const FAST_MASK = (1 << FAST) - 1;
 
 const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
@@ -24,8 +35,34 @@ const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 25
 const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 const CLEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
+/**
+ * Scratch of build() and dynamicTrees(), made at the first inflate (nothing runs at import):
+ * inflating is synchronous, so one set serves every call.
+ */
+interface Scratch {
+  offsets: Uint16Array;
+  lengths: Uint8Array;
+  /** i's FAST bits reversed: a code of `len` bits, shifted up to FAST bits and reversed, is its slot */
+  reversed: Uint16Array;
+  /** the trees of a dynamic block, rebuilt by each */
+  lit: Tree;
+  dist: Tree;
+  clen: Tree;
+}
+let scratch: Scratch | undefined;
+function scratchOf(): Scratch {
+  if (scratch) return scratch;
+  const reversed = new Uint16Array(1 << FAST);
+  for (let i = 0; i <= FAST_MASK; i++) {
+    let r = 0;
+    for (let bit = 0; bit < FAST; bit++) r |= ((i >> bit) & 1) << (FAST - 1 - bit);
+    reversed[i] = r;
+  }
+  return (scratch = { offsets: new Uint16Array(16), lengths: new Uint8Array(288 + 32), reversed, lit: tree(288), dist: tree(30), clen: tree(19) });
+}
+
 function tree(size: number): Tree {
-  return { counts: new Uint16Array(16), symbols: new Uint16Array(size) };
+  return { counts: new Uint16Array(16), symbols: new Uint16Array(size), fast: new Uint16Array(1 << FAST), mask: FAST_MASK };
 }
 
 /** Fills `t` with the canonical code for these code lengths; throws on an over-subscribed set. */
@@ -38,12 +75,36 @@ function build(t: Tree, lengths: Uint8Array, from: number, count: number): void 
     left = left * 2 - t.counts[len];
     if (left < 0) throw new InflateError('invalid code lengths');
   }
-  const offsets = new Uint16Array(16);
+  const { offsets, reversed: REVERSED } = scratchOf();
   for (let len = 1, sum = 0; len < 16; len++) {
     offsets[len] = sum;
     sum += t.counts[len];
   }
   for (let i = 0; i < count; i++) if (lengths[from + i]) t.symbols[offsets[lengths[from + i]]++] = i;
+  // the lookup table: each short code, bit-reversed (deflate sends codes MSB first into an LSB-first
+  // stream), in every slot whose low bits it is
+  const counts = t.counts;
+  let width = FAST;
+  while (width > 1 && counts[width] === 0 && (width === FAST ? !hasLonger(counts) : true)) width--;
+  const mask = (1 << width) - 1;
+  const fast = t.fast;
+  const symbols = t.symbols;
+  fast.fill(0, 0, mask + 1);
+  t.mask = mask;
+  let code = 0;
+  let index = 0;
+  for (let len = 1; len <= width; len++) {
+    for (let n = counts[len]; n > 0; n--, code++, index++) {
+      const entry = (symbols[index] << 4) | len;
+      for (let slot = REVERSED[code << (FAST - len)]; slot <= mask; slot += 1 << len) fast[slot] = entry;
+    }
+    code <<= 1;
+  }
+}
+
+function hasLonger(counts: Uint16Array): boolean {
+  for (let len = FAST + 1; len < 16; len++) if (counts[len]) return true;
+  return false;
 }
 
 let fixed: { lit: Tree; dist: Tree } | undefined;
@@ -62,6 +123,10 @@ function fixedTrees(): { lit: Tree; dist: Tree } {
   return (fixed = { lit, dist });
 }
 
+/**
+ * The input as bits, LSB first. Whole bytes are read ahead (up to 32 bits held) so a code is found
+ * with one table look-up; `end()` says where the consumed bits end.
+ */
 class Reader {
   bits = 0;
   count = 0;
@@ -70,17 +135,20 @@ class Reader {
     public pos: number,
   ) {}
 
-  need(n: number): void {
-    while (this.count < n) {
-      if (this.pos >= this.data.length) throw new InflateError('unexpected end of stream');
-      this.bits |= this.data[this.pos++] << this.count;
+  private fill(): void {
+    const data = this.data;
+    while (this.count <= 24 && this.pos < data.length) {
+      this.bits |= data[this.pos++] << this.count;
       this.count += 8;
     }
   }
 
   take(n: number): number {
     if (n === 0) return 0;
-    this.need(n);
+    if (this.count < n) {
+      this.fill();
+      if (this.count < n) throw new InflateError('unexpected end of stream');
+    }
     const value = this.bits & ((1 << n) - 1);
     this.bits >>>= n;
     this.count -= n;
@@ -88,6 +156,16 @@ class Reader {
   }
 
   decode(t: Tree): number {
+    if (this.count < FAST) this.fill();
+    const entry = t.fast[this.bits & t.mask];
+    if (entry !== 0) {
+      const len = entry & 15;
+      if (len > this.count) throw new InflateError('unexpected end of stream');
+      this.bits >>>= len;
+      this.count -= len;
+      return entry >> 4;
+    }
+    // a code longer than the table: bit by bit (canonical codes, as tinf decodes)
     let code = 0;
     let first = 0;
     let index = 0;
@@ -100,6 +178,13 @@ class Reader {
       code <<= 1;
     }
     throw new InflateError('invalid code');
+  }
+
+  /** Drops the bits left of the current byte; the bytes read ahead are given back. */
+  align(): void {
+    this.pos -= this.count >> 3;
+    this.bits = 0;
+    this.count = 0;
   }
 }
 
@@ -163,9 +248,9 @@ function dynamicTrees(r: Reader, lit: Tree, dist: Tree): void {
   const hdist = r.take(5) + 1;
   const hclen = r.take(4) + 4;
   if (hlit > 286 || hdist > 30) throw new InflateError('too many codes');
-  const lengths = new Uint8Array(288 + 32);
+  const { lengths, clen } = scratchOf();
+  lengths.fill(0);
   for (let i = 0; i < hclen; i++) lengths[CLEN_ORDER[i]] = r.take(3);
-  const clen = tree(19);
   build(clen, lengths, 0, 19);
   lengths.fill(0, 0, 19);
   for (let n = 0; n < hlit + hdist; ) {
@@ -203,15 +288,12 @@ export function inflateZlib(data: Uint8Array, offset: number, size?: number): { 
   if (flg & 0x20) throw new InflateError('a preset dictionary is not supported');
   const r = new Reader(data, offset + 2);
   const out = new Output(new Uint8Array(size ?? 1024), size !== undefined);
-  let lit: Tree | undefined;
-  let dist: Tree | undefined;
   for (let last = 0; !last; ) {
     last = r.take(1);
     const type = r.take(2);
     if (type === 0) {
       // stored: the rest of the current byte is dropped
-      r.bits = 0;
-      r.count = 0;
+      r.align();
       if (r.pos + 4 > data.length) throw new InflateError('unexpected end of stream');
       const len = data[r.pos] | (data[r.pos + 1] << 8);
       const nlen = data[r.pos + 2] | (data[r.pos + 3] << 8);
@@ -226,13 +308,13 @@ export function inflateZlib(data: Uint8Array, offset: number, size?: number): { 
       const f = fixedTrees();
       inflateBlock(r, out, f.lit, f.dist);
     } else if (type === 2) {
-      lit ??= tree(288);
-      dist ??= tree(30);
+      const { lit, dist } = scratchOf();
       dynamicTrees(r, lit, dist);
       inflateBlock(r, out, lit, dist);
     } else throw new InflateError('invalid block type');
   }
-  // bits left over belong to the last byte read; the Adler-32 starts at the next byte
+  // bits left over belong to the last byte consumed; the Adler-32 starts at the next byte
+  r.align();
   const end = r.pos;
   if (end + 4 > data.length) throw new InflateError('unexpected end of stream');
   const expected = ((data[end] << 24) | (data[end + 1] << 16) | (data[end + 2] << 8) | data[end + 3]) >>> 0;

@@ -1,13 +1,14 @@
 // Remotes, fetch and push (design/sync-merge.md §4.1, §4.2). Remotes live in the repository's
 // config as git writes them (`git remote -v` sees them). A fetch over smart HTTP verifies the
-// pack's trailer (receivePack), parses every entry, hashes every object, checks the count and that
-// every object it names is there (connectivity), stores it as one batch, and only then moves each
-// remote-tracking ref by compare-and-swap. A local path or file:// URL is opened as a repository
-// and the missing objects copied as one pack of its stored entries (pack-send.ts). A push sends each ref's advertised
-// value as `old`, so the server applies it only if the ref has not moved meanwhile.
+// pack's trailer (receivePack) as it streams to a temporary file, parses every entry, hashes every
+// object, checks the count and that every object it names is there (connectivity), renames the pack
+// into place with its index, and only then moves each remote-tracking ref by compare-and-swap. A
+// local path or file:// URL is opened as a repository and the missing objects copied as one pack of
+// its stored entries (pack-send.ts). A push sends each ref's advertised value as `old`, so the
+// server applies it only if the ref has not moved meanwhile.
 import { StaleBranchError } from '../errors.js';
 import { parseCommit } from '../git/commit.js';
-import { indexPack, type IndexedPack } from '../git/fs/pack-parse.js';
+import { indexPack, type PackBytes } from '../git/fs/pack-parse.js';
 import { copyObjects, missingObjects, streamPack, type BaseTrees, type Outgoing } from '../git/fs/pack-send.js';
 import type { PendingObject } from '../git/object.js';
 import type { Repository } from '../git/repository.js';
@@ -22,7 +23,7 @@ import { mapFetch, mapPush, parseRefspec, sourcesOf } from '../git/remote/refspe
 import { SmartHttpRemote, type RemoteProgress } from '../git/remote/smart-http.js';
 import { isAncestor } from '../merge/merge-base.js';
 import { platform } from '../platform/current.js';
-import { concatBytes } from '../util/bytes.js';
+import { concatBytes, fromHex } from '../util/bytes.js';
 import { acceptableRemoteRef, CHECKPOINTS, checkpointsFetchSpec, REMOTE_NAMESPACES, trackingRef } from './remote-namespaces.js';
 import { branchesTracking, readUpstream, writeUpstream, type Upstream } from './upstream.js';
 
@@ -305,10 +306,6 @@ async function knownObjects(repo: Repository, tips: readonly string[]): Promise<
   return { known, base: { roots, read: (oid) => repo.tryReadObject(oid) } };
 }
 
-/**
- * Connectivity of a received batch: every wanted oid, and every object a received commit, tag or
- * tree names, is in the batch or already stored. RemoteProtocolError 'unexpected' otherwise.
- */
 /** Trees at least this large are checked against an earlier one (a smaller one costs less than the comparison). */
 const LARGE_TREE = 4096;
 
@@ -318,45 +315,48 @@ function nearest(trees: readonly Uint8Array[], length: number): Uint8Array | und
   return best;
 }
 
-async function checkConnected(repo: Repository, objects: readonly PendingObject[], wants: readonly string[], url: string): Promise<void> {
-  const inBatch = new Set(objects.map((o) => o.oid));
-  // an oid found stored once is not asked again: 100 versions of a 10,000-entry folder name the
-  // same blobs a million times
-  const stored = new Set<string>();
-  const present = async (oid: string) => {
-    if (inBatch.has(oid) || stored.has(oid)) return true;
-    if (!(await repo.hasObject(oid))) return false;
-    stored.add(oid);
-    return true;
-  };
-  const missing = (oid: string, what: string) => new RemoteProtocolError({ url, reason: 'unexpected', detail: `the pack lacks ${oid} (${what})` });
-  // large trees already checked: the versions of one folder share most entries, and an entry
-  // byte-identical to one of a checked tree names an object known present (any sorted tree will
-  // do as the reference; the nearest in size is most likely the same folder)
-  const checked: Uint8Array[] = [];
-  for (const want of wants) if (!(await present(want))) throw missing(want, 'a wanted object');
-  for (const object of objects) {
+/**
+ * Connectivity of a received pack: the oids its commits, tags and trees name, gathered as the
+ * objects pass by (none kept), then each one not in the pack looked up among those stored.
+ * RemoteProtocolError 'unexpected' when one is missing.
+ */
+class Links {
+  /** named oid → the object naming it (for the message) */
+  private readonly named = new Map<string, string>();
+  // large trees already seen: the versions of one folder share most entries, and an entry
+  // byte-identical to one of a seen tree was gathered with it (any sorted tree will do as the
+  // reference; the nearest in size is most likely the same folder)
+  private readonly seen: Uint8Array[] = [];
+
+  readonly visit = (object: PendingObject): void => {
     if (object.type === 'commit') {
       const commit = parseCommit(object.oid, object.content);
-      if (!(await present(commit.tree))) throw missing(commit.tree, `tree of ${object.oid}`);
-      for (const p of commit.parents) if (!(await present(p))) throw missing(p, `parent of ${object.oid}`);
+      this.named.set(commit.tree, object.oid);
+      for (const p of commit.parents) this.named.set(p, object.oid);
+    } else if (object.type === 'tag') {
+      const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
+      if (target) this.named.set(target[1], object.oid);
     } else if (object.type === 'tree') {
-      const named: string[] = [];
-      const reference = object.content.length >= LARGE_TREE ? nearest(checked, object.content.length) : undefined;
+      const large = object.content.length >= LARGE_TREE;
       forEachTreeOid(
         object.content,
         object.oid,
         (oid, mode) => {
-          if (mode !== '160000' && !inBatch.has(oid) && !stored.has(oid)) named.push(oid);
+          if (mode !== '160000') this.named.set(oid, object.oid);
         },
-        reference,
+        large ? nearest(this.seen, object.content.length) : undefined,
       );
-      for (const oid of named) if (!(await present(oid))) throw missing(oid, `in tree ${object.oid}`);
-      if (object.content.length >= LARGE_TREE) {
-        checked.push(object.content);
-        if (checked.length > 8) checked.shift();
+      if (large) {
+        this.seen.push(object.content);
+        if (this.seen.length > 8) this.seen.shift();
       }
     }
+  };
+
+  async check(repo: Repository, pack: ReadonlyMap<string, unknown>, wants: readonly string[], url: string): Promise<void> {
+    const missing = (oid: string, what: string) => new RemoteProtocolError({ url, reason: 'unexpected', detail: `the pack lacks ${oid} (${what})` });
+    for (const want of wants) if (!pack.has(want) && !(await repo.hasObject(want))) throw missing(want, 'a wanted object');
+    for (const [oid, by] of this.named) if (!pack.has(oid) && !(await repo.hasObject(oid))) throw missing(oid, `named by ${by}`);
   }
 }
 
@@ -389,6 +389,59 @@ async function localRefs(repo: Repository): Promise<Map<string, string>> {
   return refs;
 }
 
+/**
+ * Receives a pack and stores it, verified, before any ref moves: streamed to a temporary file as it
+ * arrives where the object database takes one (a git directory: memory bounded by the read window
+ * and the delta-base cache, not the pack), else held in memory; its trailer checked, every entry
+ * hashed, the count and connectivity checked, then published (or, thin or in memory, its objects
+ * written as one batch). Any failure removes what was received.
+ */
+async function receiveAndStore(repo: Repository, pack: AsyncIterable<Uint8Array>, wants: readonly string[], url: string, maxObjectSize: number): Promise<{ objects: number; bytes: number }> {
+  const odb = repo.backend.objects;
+  const incoming = odb.receivePack ? await odb.receivePack() : undefined;
+  const chunks: Uint8Array[] = [];
+  const received = await receivePack(
+    pack,
+    incoming
+      ? { write: (chunk) => incoming.write(chunk), close: () => {}, abort: () => incoming.abort() }
+      : { write: (chunk) => void chunks.push(chunk.slice()), close: () => {}, abort: () => void (chunks.length = 0) },
+    { hasher: () => platform().sha1Hasher(), url },
+  );
+  try {
+    const links = new Links();
+    /** the objects to write() when the pack cannot be stored as received */
+    let batch: PendingObject[] | undefined = incoming ? undefined : [];
+    const index = (source: Uint8Array | PackBytes) =>
+      indexPack(source, {
+        external: (oid) => repo.tryReadObject(oid),
+        name: `pack from ${url}`,
+        maxObjectSize,
+        visit: (object) => {
+          links.visit(object);
+          batch?.push(object);
+        },
+      }).catch((error: unknown) => {
+        throw Object.assign(new RemoteProtocolError({ url, reason: 'unexpected', detail: (error as Error).message }), { cause: error });
+      });
+    const source = incoming ? await incoming.written() : concatBytes(chunks.splice(0));
+    let indexed = await index(source);
+    if (indexed.index.length !== received.objects) throw new RemoteProtocolError({ url, reason: 'unexpected', detail: `${indexed.index.length} objects, ${received.objects} announced` });
+    if (incoming && indexed.thin) {
+      // a base outside the pack (never asked for: no thin-pack capability): its objects as a new pack
+      batch = [];
+      indexed = await index(source);
+    }
+    await links.check(repo, indexed.oids, wants, url);
+    if (batch) await repo.writeObjects(batch);
+    if (incoming && !batch) await incoming.publish(indexed.index, fromHex(received.checksum));
+    else await incoming?.abort();
+  } catch (error) {
+    await incoming?.abort().catch(() => undefined);
+    throw error;
+  }
+  return { objects: received.objects, bytes: received.bytes };
+}
+
 export async function fetchRemote(repo: Repository, options: FetchOptions = {}): Promise<FetchResult> {
   const name = options.remote ?? 'origin';
   const info = await remoteOf(repo, name);
@@ -414,29 +467,9 @@ export async function fetchRemote(repo: Repository, options: FetchOptions = {}):
         const haves: string[] = [];
         for (const [, oid] of await localRefs(repo)) if (!haves.includes(oid) && (await repo.hasObject(oid))) haves.push(oid);
         const response = await remote.fetchPack({ advertisement: adv, wants, haves: haves.slice(0, 256) });
-        const chunks: Uint8Array[] = [];
-        const received = await receivePack(response.pack, {
-          write: (chunk) => void chunks.push(chunk.slice()),
-          close: () => {},
-          abort: () => void (chunks.length = 0),
-        }, { hasher: () => platform().sha1Hasher(), url: remote.url });
-        const pack = concatBytes(chunks);
-        chunks.length = 0;
-        let indexed: IndexedPack;
-        try {
-          indexed = await indexPack(pack, (oid) => repo.tryReadObject(oid), `pack from ${remote.url}`, options.maxObjectSize ?? MAX_RECEIVED_OBJECT);
-        } catch (error) {
-          throw Object.assign(new RemoteProtocolError({ url: remote.url, reason: 'unexpected', detail: (error as Error).message }), { cause: error });
-        }
-        const parsed = indexed.objects;
-        if (parsed.length !== received.objects) throw new RemoteProtocolError({ url: remote.url, reason: 'unexpected', detail: `${parsed.length} objects, ${received.objects} announced` });
-        await checkConnected(repo, parsed, wants, remote.url);
-        // the pack as received when it stands alone (no base outside it), else its objects as a new pack
-        const odb = repo.backend.objects;
-        if (odb.addPack && !indexed.thin) await odb.addPack(pack, indexed.index);
-        else await repo.writeObjects(parsed);
-        objects = parsed.length;
-        bytes = received.bytes;
+        const stored = await receiveAndStore(repo, response.pack, wants, remote.url, options.maxObjectSize ?? MAX_RECEIVED_OBJECT);
+        objects = stored.objects;
+        bytes = stored.bytes;
       }
     } finally {
       release();

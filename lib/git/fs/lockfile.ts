@@ -60,12 +60,13 @@ export async function writeStreamed(
   fs: FileSystem,
   dir: string,
   prefix: string,
-): Promise<{ file: NewFile; commit(path: string, durability: Durability): Promise<void>; abort(): Promise<void> }> {
+): Promise<{ file: NewFile; path: string; commit(path: string, durability: Durability): Promise<void>; abort(): Promise<void> }> {
   const temp = tempName(dir, prefix);
   const file = await fs.createFile(temp, { readOnly: true });
   if (!file) throw new Error(`temporary file ${temp} exists`);
   return {
     file,
+    path: temp,
     // the directory is flushed by the durable write that follows (a pack's index after its pack)
     async commit(path, durability) {
       try {

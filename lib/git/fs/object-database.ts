@@ -2,7 +2,7 @@
 // pack-reader.ts) or loose files; a batch written as one pack, a lone object as a loose file.
 // No cache of its own: Repository keeps recently used objects above the seam, for every backend.
 import { type GitObject, isOid, type PendingObject } from '../object.js';
-import type { Durability, FileSystem, MaintenanceResult, ObjectDatabase, StoredEntry } from '../ports.js';
+import type { Durability, FileSystem, IncomingPack, MaintenanceResult, ObjectDatabase, RandomAccessFile, StoredEntry } from '../ports.js';
 import type { TreeOffsets } from '../tree-entry.js';
 import type { TreeEntry } from '../tree.js';
 import { looseWithPrefix, loosePath, readLoose, writeLoose } from './loose.js';
@@ -121,6 +121,48 @@ export class FsObjectDatabase implements ObjectDatabase {
     }
     await temp.commit(join(this.packs.dir, `${name}.pack`), this.durability);
     await writeAtomic(this.fs, join(this.packs.dir, `${name}.idx`), buildIndex([...index], index.map((e) => e.offset), checksum), this.durability);
+  }
+
+  /**
+   * A pack streamed to objects/pack/tmp_pack_* as it arrives; read back from there to be indexed,
+   * then flushed and renamed to pack-<checksum>.pack with its index beside it, as writePack does.
+   * A failure removes the temporary file (one left by a crash is what `git gc` removes).
+   */
+  async receivePack(): Promise<IncomingPack> {
+    await this.fs.mkdirp(this.packs.dir);
+    const fs = this.fs;
+    const dir = this.packs.dir;
+    const durability = this.durability;
+    const temp = await writeStreamed(fs, dir, 'tmp_pack_');
+    let reader: RandomAccessFile | undefined;
+    let state: 'writing' | 'written' | 'done' = 'writing';
+    return {
+      write: (bytes) => temp.file.write(bytes),
+      async written() {
+        // flushed now when durable: the rename after indexing then needs no second pass over it
+        await temp.file.close(durability === 'fsync');
+        state = 'written';
+        reader = await fs.open(temp.path);
+        if (!reader) throw new Error(`${temp.path} vanished while it was being received`);
+        return reader;
+      },
+      async publish(index, checksum) {
+        if (state !== 'written') throw new Error('publish() before written()');
+        reader?.close();
+        reader = undefined;
+        const name = `pack-${toHex(checksum)}`;
+        await fs.rename(temp.path, join(dir, `${name}.pack`));
+        state = 'done';
+        await writeAtomic(fs, join(dir, `${name}.idx`), buildIndex([...index], index.map((e) => e.offset), checksum), durability);
+      },
+      async abort() {
+        reader?.close();
+        reader = undefined;
+        if (state === 'writing') await temp.abort();
+        else if (state === 'written') await fs.remove(temp.path);
+        state = 'done';
+      },
+    };
   }
 
   /** The object's entry as stored in a pack (undefined when loose or absent), for copying raw. */

@@ -1,7 +1,7 @@
 // Writes objects as one packfile and its version-2 index, the format git and isomorphic-git read.
 // One file pair per batch instead of a file per object: a commit of 30,000 objects is two fsyncs.
 import { platform } from '../../platform/current.js';
-import { concatBytes, hexInto, toHex, uint32BE, utf8, writeUInt32BE, writeUInt64BE } from '../../util/bytes.js';
+import { concatBytes, hexInto, readUInt32BE, toHex, uint32BE, utf8, writeUInt32BE, writeUInt64BE } from '../../util/bytes.js';
 import type { PendingObject } from '../object.js';
 import type { Durability, FileSystem } from '../ports.js';
 import { writeAtomic, writeStreamed } from './lockfile.js';
@@ -33,22 +33,53 @@ export interface IndexedEntry {
   crc: number;
 }
 
+/**
+ * Entry numbers in oid order. The first 4 bytes of each oid and the entry's number packed in one
+ * double (32 + 21 bits) sort natively as numbers, with no comparator called from JavaScript (a
+ * string sort of 200,000 oids cost ~1 s); entries sharing those 4 bytes (a handful) are then put
+ * in oid order among themselves.
+ */
+function oidOrder(entries: readonly IndexedEntry[], oids: Uint8Array): Uint32Array {
+  const n = entries.length;
+  const order = new Uint32Array(n);
+  if (n >= 1 << 21) {
+    const sorted = [...entries.keys()].sort((a, b) => (entries[a].oid < entries[b].oid ? -1 : 1));
+    order.set(sorted);
+    return order;
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = readUInt32BE(oids, i * 20) * 2 ** 21 + i;
+  keys.sort();
+  for (let i = 0; i < n; i++) order[i] = keys[i] % 2 ** 21;
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    const prefix = Math.floor(keys[i] / 2 ** 21);
+    while (j < n && Math.floor(keys[j] / 2 ** 21) === prefix) j++;
+    if (j - i > 1) order.subarray(i, j).sort((a, b) => (entries[a].oid < entries[b].oid ? -1 : 1));
+    i = j;
+  }
+  return order;
+}
+
 /** The index (.idx, version 2) for entries laid out in a pack at the given offsets. */
 export function buildIndex(entries: IndexedEntry[], offsets: number[], packChecksum: Uint8Array): Uint8Array {
-  // the built-in sort of the oid strings (no comparator called from JavaScript), then back to entries
-  const at = new Map(entries.map((e, i) => [e.oid, i]));
-  const order = entries.map((e) => e.oid).sort().map((oid) => at.get(oid)!);
+  const n = entries.length;
+  const byEntry = new Uint8Array(n * 20);
+  for (let i = 0; i < n; i++) hexInto(entries[i].oid, byEntry, i * 20);
+  const order = oidOrder(entries, byEntry);
   const fanout = new Uint8Array(256 * 4);
   const counts = new Array<number>(256).fill(0);
-  for (const e of entries) counts[parseInt(e.oid.slice(0, 2), 16)]++;
+  for (let i = 0; i < n; i++) counts[byEntry[i * 20]]++;
   let total = 0;
   for (let i = 0; i < 256; i++) writeUInt32BE(fanout, (total += counts[i]), i * 4);
-  const oids = new Uint8Array(entries.length * 20);
-  const crcs = new Uint8Array(entries.length * 4);
-  const small = new Uint8Array(entries.length * 4);
+  const oids = new Uint8Array(n * 20);
+  const crcs = new Uint8Array(n * 4);
+  const small = new Uint8Array(n * 4);
   const large: Uint8Array[] = [];
-  order.forEach((index, i) => {
-    hexInto(entries[index].oid, oids, i * 20);
+  for (let i = 0; i < n; i++) {
+    const index = order[i];
+    // a byte loop: a subarray per entry would allocate 200,000 views
+    for (let k = 0, from = index * 20, to = i * 20; k < 20; k++) oids[to + k] = byEntry[from + k];
     writeUInt32BE(crcs, entries[index].crc, i * 4);
     const offset = offsets[index];
     if (offset < 0x80000000) writeUInt32BE(small, offset, i * 4);
@@ -58,7 +89,7 @@ export function buildIndex(entries: IndexedEntry[], offsets: number[], packCheck
       writeUInt64BE(b, offset, 0);
       large.push(b);
     }
-  });
+  }
   const body = concatBytes([new Uint8Array([0xff, 0x74, 0x4f, 0x63]), uint32BE(2), fanout, oids, crcs, small, ...large, packChecksum]);
   const hash = platform().sha1Hasher();
   hash.update(body);
