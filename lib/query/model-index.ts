@@ -13,13 +13,11 @@ import { fromUtf8, utf8 } from '../util/bytes.js';
 import { Lru } from '../util/lru.js';
 import { Base, type Row } from './segment.js';
 import type { IndexCounters, IndexStatus } from '../workspace/model-host.js';
-import { type Cell, cellOf, keyFromJson, keyToJson } from './values.js';
+import { cellOf } from './values.js';
+import { decodeBase, encodeBase, FORMAT } from './file.js';
 
 export type { IndexCounters, IndexStatus };
 
-/** Bumped whenever the file layout or the meaning of a cell changes, so old files are never misread. */
-const FORMAT = 1;
-const MAGIC = 'GMIX';
 /** Trees whose index stays in memory per model (the head, the staged state, a revision or two). */
 const KEEP = 4;
 
@@ -212,7 +210,7 @@ export class ModelIndex {
     const segment = { tree, base: from.base, delta };
     // folded when the delta passes 1% of the rows (at least 1,000) or outgrows the base itself: the
     // second makes a model that grows from nothing compact at doubling sizes, O(N) in all
-    const size = from.base.ids.length;
+    const size = from.base.size;
     if (delta.size <= Math.max(1000, size / 100) && (delta.size <= size || delta.size < 64)) return segment;
     const base = compact(segment, this.fields);
     await this.persist(base, state);
@@ -290,7 +288,7 @@ export function rowIn(segment: Segment, id: string): Row | null {
 
 /** The number of live objects in a segment. */
 export function liveCount(segment: Segment): number {
-  let n = segment.base.ids.length;
+  let n = segment.base.size;
   for (const [id, row] of segment.delta) {
     const inBase = segment.base.rowOf(id) >= 0;
     if (inBase && !row) n--;
@@ -303,39 +301,10 @@ export function liveCount(segment: Segment): number {
 function compact(segment: Segment, fields: FieldDef[]): Base {
   const rows = new Map<string, Row>();
   const { base, delta } = segment;
-  for (let n = 0; n < base.ids.length; n++) if (!delta.has(base.ids[n])) rows.set(base.ids[n], base.row(n));
+  for (let n = 0; n < base.size; n++) {
+    const id = base.id(n);
+    if (!delta.has(id)) rows.set(id, base.row(n));
+  }
   for (const [id, row] of delta) if (row) rows.set(id, row);
   return Base.of(segment.tree, fields, rows);
-}
-
-/** An index file: `GMIX <format>\n`, a JSON header line, a JSON body line, and the SHA-1 of all before it. */
-function encodeBase(model: string, definition: string, base: Base): Uint8Array {
-  const header = { model, tree: base.tree, definition, rows: base.ids.length };
-  const cells: Record<string, unknown[]> = {};
-  for (const [name, column] of base.columns) cells[name] = column.cells.map(keyToJson);
-  const text = `${MAGIC} ${FORMAT}\n${JSON.stringify(header)}\n${JSON.stringify({ ids: base.ids, oids: base.oids(), cells })}\n`;
-  return utf8(text + platform().sha1(utf8(text)));
-}
-
-/** The base a file holds, or undefined when it is not exactly the expected file intact. */
-function decodeBase(bytes: Uint8Array, model: string, definition: string, tree: string, fields: FieldDef[]): Base | undefined {
-  try {
-    const text = fromUtf8(bytes);
-    const body = text.slice(0, -40);
-    if (!text.startsWith(`${MAGIC} ${FORMAT}\n`) || platform().sha1(utf8(body)) !== text.slice(-40)) return undefined;
-    const [, headerLine, bodyLine] = body.split('\n');
-    const header = JSON.parse(headerLine) as { model: string; tree: string; definition: string; rows: number };
-    if (header.model !== model || header.tree !== tree || header.definition !== definition) return undefined;
-    const data = JSON.parse(bodyLine) as { ids: string[]; oids: string[]; cells: Record<string, unknown[]> };
-    if (data.ids.length !== header.rows || data.oids.length !== header.rows || !data.oids.every((o) => /^[0-9a-f]{40}$/.test(o))) return undefined;
-    const cells = new Map<string, Cell[]>();
-    for (const field of fields) {
-      const column = data.cells[field.name];
-      if (!Array.isArray(column) || column.length !== header.rows) return undefined;
-      cells.set(field.name, column.map(keyFromJson));
-    }
-    return new Base(tree, data.ids, data.oids, fields, cells);
-  } catch {
-    return undefined;
-  }
 }

@@ -124,7 +124,7 @@ function split(segment: Segment, spec: QuerySpec): { indexed: string[]; scanned:
 
 /** Base rows not overridden by the delta. */
 function universe(segment: Segment): Bitset {
-  const all = Bitset.all(segment.base.ids.length);
+  const all = Bitset.all(segment.base.size);
   for (const id of segment.delta.keys()) {
     const n = segment.base.rowOf(id);
     if (n >= 0) all.delete(n);
@@ -150,7 +150,7 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   };
   const cellAt = (item: Item, field: FieldDef): Cell => {
     const column = base.columns.get(field.name);
-    if (column) return item.n >= 0 ? column.cells[item.n] : item.cells!.get(field.name);
+    if (column) return item.n >= 0 ? column.cell(item.n) : item.cells!.get(field.name);
     return cellOf(field, item.values!);
   };
   const items: Item[] = [];
@@ -159,7 +159,7 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   // a count the columns answer exactly needs no row but the delta's: the bitset's population
   const counted = spec.countOnly && candidates.exact ? candidates.rows.count() : 0;
   for (const n of counted ? [] : walked ?? candidates.rows.rows()) {
-    const item: Item = { id: base.ids[n], oid: base.oid(n), n };
+    const item: Item = { id: base.id(n), oid: base.oid(n), n };
     if (!candidates.exact) {
       await valuesOf(item);
       if (!evaluate(spec.pred, (f) => cellAt(item, f))) continue;
