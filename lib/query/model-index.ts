@@ -4,8 +4,9 @@
 // the folder's tree oid and a hash of the index definition: a file can only ever describe exactly
 // that tree, and one that is missing, stale or corrupt is rebuilt without a word.
 import type { DerivedFiles } from '../git/ports.js';
-import { diffTrees, type ReadTree, type Tree } from '../git/tree-diff.js';
-import { isTreeMode } from '../git/tree.js';
+import { diffRawTrees, diffTrees, type EntryChange, type FileChange, type ReadTree, type Tree } from '../git/tree-diff.js';
+import { INDEX_ABOVE, TreeOffsets } from '../git/tree-entry.js';
+import { forEachTreeOid, isTreeMode, type TreeEntry } from '../git/tree.js';
 import { CorruptObjectError } from '../errors.js';
 import type { FieldDef, Schema } from '../metadata/schema.js';
 import { platform } from '../platform/current.js';
@@ -29,7 +30,16 @@ export interface TreeState {
   values(oid: string, path: string): Promise<Record<string, unknown>>;
   /** whether a tree is in the object store (only such trees get index files: a staged tree may never be) */
   stored(oid: string): Promise<boolean>;
+  /** a tree's raw bytes, stored or staged: a large folder is diffed on them, never parsed */
+  readRaw?(oid: string): Promise<Uint8Array>;
+  /** stored objects' bytes read in the order they are stored (a build); missing ones are absent */
+  readMany?(oids: readonly string[]): Promise<Map<string, Uint8Array>>;
+  /** a data file's values from its bytes, checked as a read checks them, and not cached */
+  decode?(bytes: Uint8Array, path: string): Record<string, unknown>;
 }
+
+/** Objects a build reads per batch, in storage order: bounded memory, still front to back through a pack. */
+const BULK = 8192;
 
 /** What an index needs to know of its model: which paths are its objects', and its indexed fields. */
 export interface IndexedModel {
@@ -67,7 +77,8 @@ export class ModelIndex {
    * older segment).
    */
   private readonly trees = new Lru<string, Tree>(100_000, (tree) => tree.size + 1);
-
+  /** Large folder trees' bytes and entry tables, by oid, for raw diffs (the same rule as `trees`). */
+  private readonly raws = new Lru<string, TreeOffsets>(32 << 20, (table) => table.weight);
   constructor(readonly model: IndexedModel, private readonly files: DerivedFiles | undefined) {
     this.fields = indexedFields(model.schema);
     const definition = {
@@ -124,7 +135,8 @@ export class ModelIndex {
     for (const [key, segment] of [...this.segments].reverse()) {
       if (!segment.tree) return segment;
       try {
-        await this.readTree(state)(segment.tree);
+        // a large folder is not parsed to see that it is there
+        if (!this.raws.get(segment.tree) && !this.trees.get(segment.tree)) await (state.readRaw ?? state.readTree)(segment.tree);
         return segment;
       } catch {
         this.segments.delete(key);
@@ -166,10 +178,10 @@ export class ModelIndex {
   }
 
   /** A row for an object's data file. */
-  private async row(state: TreeState, oid: string, path: string): Promise<Row> {
+  private async row(state: TreeState, oid: string, path: string, bytes?: Uint8Array): Promise<Row> {
     this.counters.objectsRead++;
     this.counters.rowsIndexed++;
-    const values = await state.values(oid, path);
+    const values = bytes && state.decode ? state.decode(bytes, path) : await state.values(oid, path);
     return { oid, cells: new Map(this.fields.map((f) => [f.name, cellOf(f, values)])) };
   }
 
@@ -177,10 +189,72 @@ export class ModelIndex {
   async changes(a: string | null, b: string | null, state: TreeState, memo = true): Promise<Map<string, { oid: string; path: string } | null>> {
     const out = new Map<string, { oid: string; path: string } | null>();
     const prefix = this.model.folder ? `${this.model.folder}/` : '';
-    for await (const change of diffTrees(memo ? this.readTree(state) : state.readTree, a, b, prefix)) {
+    const read = memo ? this.readTree(state) : state.readTree;
+    const add = (change: FileChange) => {
       const where = this.model.locate(change.path);
-      if (!where?.data) continue;
-      out.set(where.id, change.after ? { oid: change.after.oid, path: change.path } : null);
+      if (where?.data) out.set(where.id, change.after ? { oid: change.after.oid, path: change.path } : null);
+    };
+    const top = a && b && a !== b ? await this.rawChanges(a, b, state) : undefined;
+    if (!top) {
+      for await (const change of diffTrees(read, a, b, prefix)) add(change);
+      return out;
+    }
+    for (const { name, before, after } of top) {
+      const path = prefix + name;
+      const beforeTree = before && isTreeMode(before.mode) ? before.oid : null;
+      const afterTree = after && isTreeMode(after.mode) ? after.oid : null;
+      if (beforeTree || afterTree) for await (const change of diffTrees(read, beforeTree, afterTree, `${path}/`)) add(change);
+      const file = (entry?: TreeEntry) => (entry && !isTreeMode(entry.mode) ? entry : undefined);
+      if (file(after)) add({ path, status: 'modified', after: file(after) });
+      else if (file(before)) add({ path, status: 'deleted', before: file(before) });
+    }
+    return out;
+  }
+
+  /** The entries that differ between two large versions of the folder, from their raw bytes (undefined: small, parse them). */
+  private async rawChanges(a: string, b: string, state: TreeState): Promise<EntryChange[] | undefined> {
+    let from = this.raws.get(a);
+    // parsed already: a small folder (a staged one may be readable only from that memo)
+    if (!state.readRaw || (!from && this.trees.get(a))) return undefined;
+    if (!from) {
+      const raw = await state.readRaw(a);
+      if (raw.length <= INDEX_ABOVE) return undefined;
+      from = new TreeOffsets(raw, a);
+    }
+    const raw = await state.readRaw(b);
+    if (raw.length <= INDEX_ABOVE) return undefined;
+    const { changes, after } = diffRawTrees(from, raw, b);
+    this.raws.set(a, from);
+    this.raws.set(b, after);
+    return changes;
+  }
+
+  /**
+   * Every data file of a folder tree: its trees level by level, then (in build) the blobs, each
+   * group read in storage order (front to back through a pack, not at random).
+   */
+  private async listFiles(tree: string | null, state: TreeState): Promise<Map<string, { oid: string; path: string }>> {
+    const out = new Map<string, { oid: string; path: string }>();
+    let level = tree ? [{ oid: tree, path: this.model.folder }] : [];
+    while (level.length) {
+      const next: { oid: string; path: string }[] = [];
+      for (let i = 0; i < level.length; i += BULK) {
+        const batch = level.slice(i, i + BULK);
+        const stored = (await state.readMany?.(batch.map((d) => d.oid))) ?? new Map<string, Uint8Array>();
+        for (const dir of batch) {
+          // a staged tree is not in the store yet
+          const raw = stored.get(dir.oid) ?? (await state.readRaw?.(dir.oid));
+          const visit = (name: string, entry: TreeEntry) => {
+            const path = dir.path ? `${dir.path}/${name}` : name;
+            if (isTreeMode(entry.mode)) next.push({ oid: entry.oid, path });
+            else if (this.model.locate(path)?.data) out.set(this.model.locate(path)!.id, { oid: entry.oid, path });
+          };
+          if (raw) forEachTreeOid(raw, dir.path, (oid, mode, start, end) => visit(fromUtf8(raw, start, end), { mode, oid }));
+          else for (const [name, entry] of await state.readTree(dir.oid)) visit(name, entry);
+          if (raw && dir.oid === tree && raw.length > INDEX_ABOVE) this.raws.set(tree, new TreeOffsets(raw, tree));
+        }
+      }
+      level = next;
     }
     return out;
   }
@@ -188,7 +262,12 @@ export class ModelIndex {
   private async build(tree: string | null, state: TreeState): Promise<Segment> {
     this.counters.builds++;
     const rows = new Map<string, Row>();
-    for (const [id, file] of await this.changes(null, tree, state, false)) if (file) rows.set(id, await this.row(state, file.oid, file.path));
+    const files = [...(await this.listFiles(tree, state))];
+    for (let i = 0; i < files.length; i += BULK) {
+      const batch = files.slice(i, i + BULK);
+      const bytes = state.decode ? await state.readMany?.(batch.map(([, f]) => f.oid)) : undefined;
+      for (const [id, file] of batch) rows.set(id, await this.row(state, file.oid, file.path, bytes?.get(file.oid)));
+    }
     const base = Base.of(tree, this.fields, rows);
     this.source = 'built';
     await this.persist(base, state);
