@@ -59,7 +59,8 @@ export type ReadValues = (id: string, oid: string) => Promise<Values>;
 
 interface Item {
   id: string;
-  oid: string;
+  /** a delta row's data oid (a base row's is read from the base when needed: ids need none) */
+  oid?: string;
   /** base row, or -1 for a delta row */
   n: number;
   cells?: ReadonlyMap<string, Cell>;
@@ -144,7 +145,7 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   const valuesOf = async (item: Item): Promise<Values> => {
     if (!item.values) {
       counters.objectsRead++;
-      item.values = await read(item.id, item.oid);
+      item.values = await read(item.id, item.oid ?? base.oid(item.n));
     }
     return item.values;
   };
@@ -159,7 +160,7 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   // a count the columns answer exactly needs no row but the delta's: the bitset's population
   const counted = spec.countOnly && candidates.exact ? candidates.rows.count() : 0;
   for (const n of counted ? [] : walked ?? candidates.rows.rows()) {
-    const item: Item = { id: base.id(n), oid: base.oid(n), n };
+    const item: Item = { id: base.id(n), n };
     if (!candidates.exact) {
       await valuesOf(item);
       if (!evaluate(spec.pred, (f) => cellAt(item, f))) continue;
@@ -188,7 +189,8 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
     }
     return compareIds(a.id, b.id);
   };
-  items.sort(compare);
+  // base rows come in row (= id) order: only an order or delta rows need a sort
+  if (spec.order.length || items.some((item) => item.n < 0)) items.sort(compare);
   let from = 0;
   if (spec.after) {
     const cursor = decodeCursor(schema, spec.after, spec.order.length);
@@ -203,7 +205,13 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   }
   from += spec.offset;
   const to = spec.limit === undefined ? items.length : from + spec.limit;
-  const hits = items.slice(from, to).map((item) => ({ id: item.id, oid: item.oid, cursor: () => encodeCursor(spec, item, cellAt) }));
+  const hits = items.slice(from, to).map((item) => ({
+    id: item.id,
+    get oid() {
+      return item.oid ?? base.oid(item.n);
+    },
+    cursor: () => encodeCursor(spec, item, cellAt),
+  }));
   return { count: items.length, hits };
 }
 

@@ -245,7 +245,13 @@ export class Base {
   /** The id of a row. */
   id(n: number): string {
     const { idBytes, idStarts } = this.data;
-    return this.ascii ? fromLatin1(idBytes, idStarts[n], idStarts[n + 1]) : fromUtf8(idBytes, idStarts[n], idStarts[n + 1]);
+    const start = idStarts[n];
+    const end = idStarts[n + 1];
+    if (!this.ascii || end - start > 64) return this.ascii ? fromLatin1(idBytes, start, end) : fromUtf8(idBytes, start, end);
+    // a short ASCII id: a loop beats a subarray and an apply (1,000 ids of a result in ~50 µs)
+    let out = '';
+    for (let i = start; i < end; i++) out += String.fromCharCode(idBytes[i]);
+    return out;
   }
 
   /** The data-file oid of a row. */
@@ -370,8 +376,18 @@ export function candidateRows(base: Base, pred: Pred, universe: Bitset): Candida
     case 'field': {
       const column = base.columns.get(pred.field.name);
       if (!column) return { rows: universe, exact: false };
-      let rows = universe;
-      for (const test of pred.tests) rows = rows.and(testRows(column, size, test));
+      // range bounds on one field are one range of codes: `gte` and `lt` around 1% of the rows
+      // touch that 1%, not the half of the rows each bound alone would
+      let lo = 0;
+      let hi = column.distinct;
+      const rest: Test[] = [];
+      for (const test of pred.tests) {
+        if (test.op === 'gt' || test.op === 'gte') lo = Math.max(lo, bound(column, test.key, test.op === 'gt'));
+        else if (test.op === 'lt' || test.op === 'lte') hi = Math.min(hi, bound(column, test.key, test.op === 'lte'));
+        else rest.push(test);
+      }
+      let rows = lo > 0 || hi < column.distinct ? universe.and(slice(column, size, lo, Math.max(lo, hi))) : universe;
+      for (const test of rest) rows = rows.and(testRows(column, size, test));
       return { rows, exact: true };
     }
     case 'and':
