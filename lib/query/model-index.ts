@@ -194,6 +194,8 @@ export class ModelIndex {
       const where = this.model.locate(change.path);
       if (where?.data) out.set(where.id, change.after ? { oid: change.after.oid, path: change.path } : null);
     };
+    // everything is new: listed level by level, as a build lists it
+    if (!a && b) return this.listFiles(b, state);
     const top = a && b && a !== b ? await this.rawChanges(a, b, state) : undefined;
     if (!top) {
       for await (const change of diffTrees(read, a, b, prefix)) add(change);
@@ -214,10 +216,16 @@ export class ModelIndex {
   /** The entries that differ between two large versions of the folder, from their raw bytes (undefined: small, parse them). */
   private async rawChanges(a: string, b: string, state: TreeState): Promise<EntryChange[] | undefined> {
     let from = this.raws.get(a);
-    // parsed already: a small folder (a staged one may be readable only from that memo)
-    if (!state.readRaw || (!from && this.trees.get(a))) return undefined;
+    if (!state.readRaw) return undefined;
     if (!from) {
-      const raw = await state.readRaw(a);
+      let raw: Uint8Array;
+      try {
+        raw = await state.readRaw(a);
+      } catch (error) {
+        // a staged tree changed since, still held parsed: diff the parsed trees
+        if (this.trees.get(a)) return undefined;
+        throw error;
+      }
       if (raw.length <= INDEX_ABOVE) return undefined;
       from = new TreeOffsets(raw, a);
     }
