@@ -125,7 +125,7 @@ try {
   global.gc?.();
   // includes the decoded-object cache the build filled (up to 20,000 records), which is not the index's
   const heapAfter = used();
-  report('Q6 build from scratch (3 fields)', `${buildMs.toFixed(0)} ms; git ls-tree -r | cat-file --batch ${gitMs.toFixed(0)} ms (${(buildMs / gitMs).toFixed(2)}×)`);
+  report('Q6 build from scratch (3 fields)', `${buildMs.toFixed(0)} ms; git ls-tree -r \\| cat-file --batch ${gitMs.toFixed(0)} ms (${(buildMs / gitMs).toFixed(2)}×)`);
   report('memory', `${((heapAfter - heapBefore) / n).toFixed(0)} B per row (heap growth over the build${global.gc ? ', gc before and after' : ', no --expose-gc'})`);
   if (process.env.QUERIES_BENCH_BUILD_ONLY) process.exit(0);
   report('index file', `${(indexBytes(path) / n).toFixed(0)} B per row`);
@@ -157,7 +157,7 @@ try {
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--n', String(n), '--child', path], { encoding: 'utf8' });
   const q5 = JSON.parse(child.stdout);
   report('Q5 first query in a new process, index file present', `${q5.ms.toFixed(0)} ms from Workspace.open to ${q5.ids} ids`);
-  console.log(`N = ${n.toLocaleString('en-US')}\n${out.map(([s, f]) => `| ${s} | ${f} |`).join('\n')}`);
+  console.log(`Queries (bench/queries.ts), N = ${n.toLocaleString('en-US')}, three indexed fields\n\n| step | figure |\n| --- | --- |\n${out.map(([s, f]) => `| ${s} | ${f} |`).join('\n')}`);
 } finally {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }

@@ -14,7 +14,7 @@ import { fromUtf8, utf8 } from '../util/bytes.js';
 import { Lru } from '../util/lru.js';
 import { Base, type Row } from './segment.js';
 import type { IndexCounters, IndexStatus } from '../workspace/model-host.js';
-import { cellOf } from './values.js';
+import { type Cell, cellOf } from './values.js';
 import { decodeBase, encodeBase, FORMAT } from './file.js';
 
 export type { IndexCounters, IndexStatus };
@@ -178,11 +178,16 @@ export class ModelIndex {
   }
 
   /** A row for an object's data file. */
-  private async row(state: TreeState, oid: string, path: string, bytes?: Uint8Array): Promise<Row> {
+  private async row(state: TreeState, oid: string, path: string): Promise<Row> {
+    const values = await this.valuesOf(state, oid, path);
+    return { oid, cells: new Map(this.fields.map((f) => [f.name, cellOf(f, values)])) };
+  }
+
+  /** An object's decoded values, counted: from its bytes when a bulk read has them. */
+  private async valuesOf(state: TreeState, oid: string, path: string, bytes?: Uint8Array): Promise<Record<string, unknown>> {
     this.counters.objectsRead++;
     this.counters.rowsIndexed++;
-    const values = bytes && state.decode ? state.decode(bytes, path) : await state.values(oid, path);
-    return { oid, cells: new Map(this.fields.map((f) => [f.name, cellOf(f, values)])) };
+    return bytes && state.decode ? state.decode(bytes, path) : state.values(oid, path);
   }
 
   /** The data files that differ between two folder trees: id → its new data file (null: gone). Reads trees only. */
@@ -269,14 +274,19 @@ export class ModelIndex {
 
   private async build(tree: string | null, state: TreeState): Promise<Segment> {
     this.counters.builds++;
-    const rows = new Map<string, Row>();
     const files = [...(await this.listFiles(tree, state))];
+    // parallel arrays, no object per row: 100,000 rows would be 100,000 maps for the collector
+    const cells = new Map(this.fields.map((f) => [f.name, new Array<Cell>(files.length)]));
     for (let i = 0; i < files.length; i += BULK) {
       const batch = files.slice(i, i + BULK);
       const bytes = state.decode ? await state.readMany?.(batch.map(([, f]) => f.oid)) : undefined;
-      for (const [id, file] of batch) rows.set(id, await this.row(state, file.oid, file.path, bytes?.get(file.oid)));
+      for (let k = 0; k < batch.length; k++) {
+        const file = batch[k][1];
+        const values = await this.valuesOf(state, file.oid, file.path, bytes?.get(file.oid));
+        for (const f of this.fields) cells.get(f.name)![i + k] = cellOf(f, values);
+      }
     }
-    const base = Base.of(tree, this.fields, rows);
+    const base = Base.fromColumns(tree, this.fields, files.map(([id]) => id), files.map(([, f]) => f.oid), cells);
     this.source = 'built';
     await this.persist(base, state);
     return { tree, base, delta: new Map() };

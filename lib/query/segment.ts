@@ -140,7 +140,14 @@ export class DictColumn implements Column {
       }
       if (Array.isArray(cell)) {
         codes[row] = LIST;
-        const own = [...new Set(cell.map((k) => codeOf.get(k)!))].sort((a, b) => a - b);
+        // each element once, in code order (lists are short: no Set)
+        const own: number[] = [];
+        for (const k of cell) {
+          const c = codeOf.get(k)!;
+          let at = own.length;
+          while (at > 0 && own[at - 1] > c) at--;
+          if (own[at - 1] !== c) own.splice(at, 0, c);
+        }
         for (const c of own) counts[c + 1]++;
         elemCount += own.length;
         perRow.push(own);
@@ -259,18 +266,31 @@ export class Base {
     return toHex(this.data.oids, n * 20, n * 20 + 20);
   }
 
-  /** Builds a base from rows by id (a build, a compaction). */
+  /** Builds a base from rows by id (a compaction). */
   static of(tree: string | null, fields: FieldDef[], rows: Map<string, Row>): Base {
-    const ids = [...rows.keys()].sort();
+    const ids = [...rows.keys()];
+    const list = [...rows.values()];
+    const cells = new Map(fields.map((f) => [f.name, list.map((row) => row.cells.get(f.name))]));
+    return Base.fromColumns(tree, fields, ids, list.map((row) => row.oid), cells);
+  }
+
+  /** Builds a base from parallel arrays in any order (a build: no object per row). */
+  static fromColumns(tree: string | null, fields: FieldDef[], unsorted: string[], unsortedOids: string[], unsortedCells: Map<string, Cell[]>): Base {
+    const order = Array.from(unsorted, (_, i) => i).sort((a, b) => (unsorted[a] < unsorted[b] ? -1 : unsorted[a] > unsorted[b] ? 1 : 0));
+    const ids = order.map((i) => unsorted[i]);
     const encoded = ids.map((id) => utf8(id));
     const idStarts = new Uint32Array(ids.length + 1);
     encoded.forEach((bytes, n) => (idStarts[n + 1] = idStarts[n] + bytes.length));
     const idBytes = new Uint8Array(idStarts[ids.length]);
     encoded.forEach((bytes, n) => idBytes.set(bytes, idStarts[n]));
     const oids = new Uint8Array(ids.length * 20);
-    ids.forEach((id, n) => hexInto(rows.get(id)!.oid, oids, n * 20));
+    order.forEach((i, n) => hexInto(unsortedOids[i], oids, n * 20));
     const columns = new Map<string, ColumnData>();
-    for (const f of fields) if (!f.id) columns.set(f.name, DictColumn.of(f, ids.map((id) => rows.get(id)!.cells.get(f.name))).data);
+    for (const f of fields) {
+      if (f.id) continue;
+      const cells = unsortedCells.get(f.name)!;
+      columns.set(f.name, DictColumn.of(f, order.map((i) => cells[i])).data);
+    }
     return new Base(tree, { idBytes, idStarts, oids, columns }, fields);
   }
 
