@@ -126,7 +126,7 @@ try {
   // includes the decoded-object cache the build filled (up to 20,000 records), which is not the index's
   const heapAfter = used();
   report('Q6 build from scratch (3 fields)', `${buildMs.toFixed(0)} ms; git ls-tree -r \\| cat-file --batch ${gitMs.toFixed(0)} ms (${(buildMs / gitMs).toFixed(2)}×)`);
-  report('memory', `${((heapAfter - heapBefore) / n).toFixed(0)} B per row (heap growth over the build${global.gc ? ', gc before and after' : ', no --expose-gc'})`);
+  report('memory', `${(ws.indexes.status()[0].bytes / n).toFixed(0)} B per row held by the index (status().bytes); the process grew ${((heapAfter - heapBefore) / n).toFixed(0)} B per row over the build (heap and array buffers${global.gc ? ', gc before and after' : ', no --expose-gc'}: with the repository's caches)`);
   if (process.env.QUERIES_BENCH_BUILD_ONLY) process.exit(0);
   report('index file', `${(indexBytes(path) / n).toFixed(0)} B per row`);
   const q1 = await repeat(21, () => IndexedPage.findIds({ where: onePercent }));

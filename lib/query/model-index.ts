@@ -331,6 +331,7 @@ export class ModelIndex {
       tree: last?.tree ?? null,
       rows: last ? liveCount(last) : 0,
       delta: last?.delta.size ?? 0,
+      bytes: last?.base.bytes ?? 0,
       source: this.source,
       counters: { ...this.counters },
     };

@@ -249,6 +249,19 @@ export class Base {
     }
   }
 
+  /** Memory the base holds: its arrays' bytes, and ~16 bytes plus the text of each dictionary string. */
+  get bytes(): number {
+    const { idBytes, idStarts, oids, columns } = this.data;
+    let total = idBytes.byteLength + idStarts.byteLength + oids.byteLength;
+    for (const c of columns.values()) {
+      total += c.codes.byteLength + c.starts.byteLength + c.rows.byteLength + c.missing.byteLength + (c.offsets?.byteLength ?? 0) + (c.elems?.byteLength ?? 0);
+      const dict = c.dict;
+      if (dict instanceof Float64Array) total += dict.byteLength;
+      else for (let i = 0; i < dict.length; i++) total += 16 + (typeof dict[i] === 'string' ? (dict[i] as string).length : 8);
+    }
+    return total;
+  }
+
   /** The id of a row. */
   id(n: number): string {
     const { idBytes, idStarts } = this.data;

@@ -48,6 +48,8 @@ export interface IndexStatus {
   tree: string | null;
   rows: number;
   delta: number;
+  /** bytes the latest index's base holds (its typed arrays and dictionaries) */
+  bytes: number;
   source: 'snapshot' | 'built' | 'memory';
   counters: IndexCounters;
 }
