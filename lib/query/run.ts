@@ -67,6 +67,23 @@ interface Item {
   values?: Values;
 }
 
+/** A result; its data oid is read from the base only when asked (ids need none). A class: object literals with getters are slow to make. */
+class ItemHit implements Hit {
+  readonly id: string;
+
+  constructor(
+    private readonly item: Item,
+    private readonly base: Segment['base'],
+    readonly cursor: () => string,
+  ) {
+    this.id = item.id;
+  }
+
+  get oid(): string {
+    return this.item.oid ?? this.base.oid(this.item.n);
+  }
+}
+
 /** Compiles an orderBy (an object or a list of them). */
 export function compileOrder(schema: Schema, orderBy: unknown): OrderKey[] {
   if (orderBy === undefined) return [];
@@ -205,13 +222,7 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   }
   from += spec.offset;
   const to = spec.limit === undefined ? items.length : from + spec.limit;
-  const hits = items.slice(from, to).map((item) => ({
-    id: item.id,
-    get oid() {
-      return item.oid ?? base.oid(item.n);
-    },
-    cursor: () => encodeCursor(spec, item, cellAt),
-  }));
+  const hits = items.slice(from, to).map((item) => new ItemHit(item, base, () => encodeCursor(spec, item, cellAt)));
   return { count: items.length, hits };
 }
 
