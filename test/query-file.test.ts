@@ -4,7 +4,7 @@
 // a commit to a folder of hundreds of objects is indexed from a raw diff (no parse of the folder),
 // rows indexed proportional to the change. Counters, never time.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Field, Model, Workspace } from '../lib/index.js';
 import { treeWork } from '../lib/git/tree.js';
@@ -135,6 +135,53 @@ describe('binary index files', () => {
     expect(foreign.split('/').at(-1)).toBe(file.split('/').at(-1));
     writeFileSync(file, readFileSync(foreign));
     expect(await reopen()).toMatchObject({ got: want, counters: { discarded: 1, builds: 1 } });
+  });
+});
+
+describe('index files of old trees', () => {
+  test('`latest` names the 4 trees written last; files of other trees are removed when a file is written', async () => {
+    const { gitdir, ws } = await openWith(Note);
+    await seed(ws);
+    await ws.indexes.rebuild();
+    await Note.count();
+    const folder = dirname(filesOf(gitdir)[0]);
+    const latest = () => readFileSync(join(folder, 'latest'), 'utf8').trim().split('\n');
+    const fresh = async () => {
+      const next = await Workspace.open(gitdir);
+      next.register(Note);
+      expect(await Note.count({ where: { done: true } })).toBe(100);
+      return next.indexes.status().find((s) => s.model === 'note')!;
+    };
+    const written: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      ws.register(Note);
+      const note = await Note.get('note-0003');
+      note.body = `version ${i}`;
+      await note.save();
+      await ws.commit({ message: `v${i}` });
+      // no file to start from: a new process builds and writes one
+      for (const file of filesOf(gitdir)) rmSync(file);
+      const status = await fresh();
+      expect(status.counters).toMatchObject({ builds: 1, writes: 1 });
+      written.push(status.tree!);
+    }
+    expect(latest()).toEqual(written.slice(-4).reverse());
+    // files of every tree written, and of one never written, none of which loads
+    for (const tree of [...written, 'a'.repeat(40)]) writeFileSync(join(folder, `${tree}.gmix`), 'GMIX not a file');
+    ws.register(Note);
+    const note = await Note.get('note-0003');
+    note.body = 'last';
+    await note.save();
+    await ws.commit({ message: 'last' });
+    const status = await fresh();
+    // the four listed were tried newest first and discarded; the build's write removed the rest
+    expect(status.counters).toMatchObject({ discarded: 4, builds: 1, writes: 1 });
+    expect(filesOf(gitdir)).toEqual([join(folder, `${status.tree}.gmix`)]);
+    expect(latest()).toEqual([status.tree, ...written.slice(-3).reverse()]);
+    // a file named in `latest` that loads is where the next process starts
+    const again = await fresh();
+    expect(again.counters).toMatchObject({ loads: 1, builds: 0 });
+    expectFsckClean(gitdir);
   });
 });
 

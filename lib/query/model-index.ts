@@ -21,6 +21,8 @@ export type { IndexCounters, IndexStatus };
 
 /** Trees whose index stays in memory per model (the head, the staged state, a revision or two). */
 const KEEP = 4;
+/** Index files kept per model and definition: those of the trees written last (named by `latest`). */
+const KEEP_FILES = 4;
 
 /** A tree of the repository as a query sees it: its root, how to read its trees, and how to decode an object's data file. */
 export interface TreeState {
@@ -344,21 +346,33 @@ export class ModelIndex {
     try {
       if (!(await state.stored(base.tree))) return;
       await this.files.write(`${this.folderName}/${base.tree}.gmix`, encodeBase(this.model.schema.name, this.definition, base));
-      await this.files.write(`${this.folderName}/latest`, utf8(`${base.tree}\n`));
+      const keep = [base.tree, ...(await this.latest()).filter((t) => t !== base.tree)].slice(0, KEEP_FILES);
+      await this.files.write(`${this.folderName}/latest`, utf8(keep.map((t) => `${t}\n`).join('')));
       this.counters.writes++;
+      // files of older trees go: a process still reading one finds it gone and rebuilds, as after any deletion
+      for (const name of await this.files.list(this.folderName)) {
+        if (name.endsWith('.gmix') && !keep.includes(name.slice(0, -5))) await this.files.remove(`${this.folderName}/${name}`).catch(() => {});
+      }
     } catch {
       // a cache: a read-only repository keeps its indexes in memory
     }
   }
 
-  /** The file written last for this definition (a new process starts from it and catches up by a diff). */
+  /** The trees of the files written last for this definition, newest first. */
+  private async latest(): Promise<string[]> {
+    const bytes = this.files && (await this.files.read(`${this.folderName}/latest`).catch(() => undefined));
+    return bytes ? fromUtf8(bytes).split('\n').filter((t) => /^[0-9a-f]{40}$/.test(t)) : [];
+  }
+
+  /** The newest file that loads (a new process starts from it and catches up by a diff). */
   private async nearestFile(): Promise<Segment | undefined> {
-    const latest = this.files && (await this.files.read(`${this.folderName}/latest`).catch(() => undefined));
-    const tree = latest && fromUtf8(latest).trim();
-    const base = tree && /^[0-9a-f]{40}$/.test(tree) ? await this.load(tree) : undefined;
-    if (!base) return undefined;
-    this.source = 'snapshot';
-    return { tree: base.tree, base, delta: new Map() };
+    for (const tree of await this.latest()) {
+      const base = await this.load(tree);
+      if (!base) continue;
+      this.source = 'snapshot';
+      return { tree: base.tree, base, delta: new Map() };
+    }
+    return undefined;
   }
 
   private async load(tree: string): Promise<Base | undefined> {
