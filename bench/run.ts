@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runGit } from './git-cli.js';
@@ -21,7 +21,9 @@ const { values } = parseArgs({
     /** gitmodel's main run (W1–W6) in the sharded layout instead of one flat folder */
     sharded: { type: 'boolean', default: false },
     systems: { type: 'string', default: 'gitmodel,git,isogit' },
-    steps: { type: 'string', default: 'W1,W2,W3,W4,W5,W6,mem,sync' },
+    steps: { type: 'string', default: 'W1,W2,W3,W4,W5,W6,mem,sync,queries' },
+    /** the query steps' N (bench/queries.ts: Q1–Q7 with the git reference in the same run) */
+    'queries-n': { type: 'string', default: '100000' },
     /** the sync step's 100,000-record workloads too (S3, S5; minutes) */
     'sync-big': { type: 'boolean', default: false },
     child: { type: 'string' },
@@ -120,6 +122,7 @@ if (values.child === 'sync') {
     return JSON.parse(out);
   };
   let sync: SyncRow[] | undefined;
+  let queries: string | undefined;
   try {
     // the sync step compares gitmodel with git inside one process (the same server for both)
     if (steps.has('sync')) sync = run<SyncRow[]>('sync');
@@ -131,8 +134,14 @@ if (values.child === 'sync') {
         }
       }
     }
+    if (steps.has('queries')) {
+      if (!values.json) process.stderr.write('running queries…\n');
+      // its own process and records (three indexed fields), at its own N
+      const script = join(dirname(fileURLToPath(import.meta.url)), 'queries.js');
+      queries = execFileSync(process.execPath, ['--expose-gc', script, '--n', values['queries-n']!], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(values.json ? JSON.stringify({ n, e, results, sync }, null, 2) : [...(Object.keys(results).length ? [table(results), ''] : []), ...(sync ? [syncTable(sync)] : [])].join('\n'));
+  console.log(values.json ? JSON.stringify({ n, e, results, sync, queries }, null, 2) : [...(Object.keys(results).length ? [table(results), ''] : []), ...(sync ? [syncTable(sync)] : []), ...(queries ? ['', queries] : [])].join('\n'));
 }

@@ -347,7 +347,7 @@ describe('index files', () => {
     const want = await Post.findIds({ where: { published: true }, orderBy: { views: 'desc' } });
     const [file, ...more] = await filesOf(gitdir);
     expect(more).toEqual([]);
-    expect(file).toMatch(/gitmodel\/index\/v1\/post\/[0-9a-f]{40}\/[0-9a-f]{40}\.gmix$/);
+    expect(file).toMatch(/gitmodel\/index\/v\d+\/post\/[0-9a-f]{40}\/[0-9a-f]{40}\.gmix$/);
     expect(git(gitdir, 'ls-tree', '-r', '--name-only', 'HEAD')).not.toMatch(/gmix|gitmodel/);
     expect(git(gitdir, 'for-each-ref')).not.toMatch(/gitmodel/);
     expectFsckClean(gitdir);

@@ -1,6 +1,10 @@
 // Differences between two trees, file by file, descending only into subtrees whose oids differ
-// (dulwich's tree_changes): unchanged parts of a large tree cost nothing.
-import { isTreeMode, type TreeEntry } from './tree.js';
+// (dulwich's tree_changes): unchanged parts of a large tree cost nothing. Two versions of one large
+// tree are compared on their raw bytes (diffRawTrees), without parsing either.
+import { CorruptObjectError } from '../errors.js';
+import { fromUtf8, toHex } from '../util/bytes.js';
+import { isTreeMode, modeAt, type TreeEntry } from './tree.js';
+import { TreeOffsets } from './tree-entry.js';
 
 export type Tree = ReadonlyMap<string, TreeEntry>;
 export type ReadTree = (oid: string) => Promise<Tree>;
@@ -38,4 +42,132 @@ export async function* diffTrees(
     else if (beforeFile) yield { path, status: 'deleted', before: beforeFile };
     else if (afterFile) yield { path, status: 'added', after: afterFile };
   }
+}
+
+/** One name whose entry differs between two versions of a tree (before absent: added; after absent: removed). */
+export interface EntryChange {
+  name: string;
+  before?: TreeEntry;
+  after?: TreeEntry;
+}
+
+/** The same bytes, copied if need be so that `byteOffset % 4 === mod` (32-bit views then line up). */
+function alignedTo(bytes: Uint8Array, mod: number): Uint8Array {
+  if ((bytes.byteOffset & 3) === mod) return bytes;
+  const out = new Uint8Array(new ArrayBuffer(bytes.length + 4), mod, bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+/** How many leading bytes `a` and `b` share, compared four at a time. */
+function commonPrefix(a: Uint8Array, b: Uint8Array): number {
+  b = alignedTo(b, a.byteOffset & 3);
+  const max = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < max && (a.byteOffset + i) & 3) {
+    if (a[i] !== b[i]) return i;
+    i++;
+  }
+  const words = i < max ? (max - i) >>> 2 : 0;
+  const wa = new Int32Array(a.buffer, words ? a.byteOffset + i : 0, words);
+  const wb = new Int32Array(b.buffer, words ? b.byteOffset + i : 0, words);
+  let w = 0;
+  while (w < words && wa[w] === wb[w]) w++;
+  i += w << 2;
+  while (i < max && a[i] === b[i]) i++;
+  return i;
+}
+
+/** How many trailing bytes `a` and `b` share (at most `limit`), compared four at a time. */
+function commonSuffix(a: Uint8Array, b: Uint8Array, limit: number): number {
+  b = alignedTo(b, (((a.byteOffset + a.length - b.length) % 4) + 4) % 4);
+  const max = Math.min(limit, a.length, b.length);
+  const da = a.length - 1;
+  const db = b.length - 1;
+  let i = 0;
+  while (i < max && (a.byteOffset + a.length - i) & 3) {
+    if (a[da - i] !== b[db - i]) return i;
+    i++;
+  }
+  const words = i < max ? (max - i) >>> 2 : 0;
+  const endA = a.byteOffset + a.length - i;
+  const endB = b.byteOffset + b.length - i;
+  const wa = new Int32Array(a.buffer, words ? endA - words * 4 : 0, words);
+  const wb = new Int32Array(b.buffer, words ? endB - words * 4 : 0, words);
+  let w = 0;
+  while (w < words && wa[words - 1 - w] === wb[words - 1 - w]) w++;
+  i += w << 2;
+  while (i < max && a[da - i] === b[db - i]) i++;
+  return i;
+}
+
+/** The largest i in [lo, hi] with starts[i] <= at. */
+function entryAtOrBefore(starts: Uint32Array, lo: number, hi: number, at: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid] <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The entry at `at` of raw tree bytes, and where the next starts. */
+function entryAt(raw: Uint8Array, at: number, where: string): { name: string; entry: TreeEntry; end: number } {
+  const space = raw.indexOf(0x20, at);
+  const nul = space < 0 ? -1 : raw.indexOf(0, space + 1);
+  if (space < 0 || nul < 0 || nul + 21 > raw.length) throw new CorruptObjectError({ path: where, reason: 'tree object is truncated' });
+  return { name: fromUtf8(raw, space + 1, nul), entry: { mode: modeAt(raw, at, space), oid: toHex(raw, nul + 1, nul + 21) }, end: nul + 21 };
+}
+
+/**
+ * The entries that differ between two versions of one tree, from their raw bytes: the shared
+ * leading and trailing bytes are skipped four at a time, and only the entries between them are
+ * decoded. `a`'s table of entry offsets places both ends on entry boundaries; the result carries
+ * `b`'s table (the same offsets before the change, shifted after it), so a chain of diffs over a
+ * folder of 100,000 objects costs a few memory compares each, never a parse.
+ */
+export function diffRawTrees(a: TreeOffsets, b: Uint8Array, where = 'tree'): { changes: EntryChange[]; after: TreeOffsets } {
+  const raw = a.raw;
+  const count = a.count;
+  const starts = a.starts;
+  const p = commonPrefix(raw, b);
+  // the first entry not wholly inside the shared prefix: entries before it are the same in b
+  const i0 = entryAtOrBefore(starts, 0, count, p);
+  const s = starts[i0];
+  const suffix = commonSuffix(raw, b, Math.min(raw.length, b.length) - s);
+  const shift = b.length - raw.length;
+  // a's first entry wholly inside the shared suffix
+  let j = entryAtOrBefore(starts, i0, count, raw.length - suffix);
+  if (starts[j] < raw.length - suffix) j++;
+  const ea = starts[j];
+  // b's entries from s on, until a boundary of b that is also one of a inside the shared suffix
+  const added = new Map<string, TreeEntry>();
+  const bStarts: number[] = [];
+  let t = s;
+  for (;;) {
+    if (t - shift >= ea) {
+      while (starts[j] < t - shift) j++;
+      if (starts[j] === t - shift) break;
+    }
+    if (t >= b.length) throw new CorruptObjectError({ path: where, reason: 'tree object is truncated' });
+    const e = entryAt(b, t, where);
+    bStarts.push(t);
+    added.set(e.name, e.entry);
+    t = e.end;
+  }
+  const changes: EntryChange[] = [];
+  for (let i = i0; i < j; i++) {
+    const e = entryAt(raw, starts[i], where);
+    const after = added.get(e.name);
+    added.delete(e.name);
+    if (!after || after.oid !== e.entry.oid || after.mode !== e.entry.mode) changes.push({ name: e.name, before: e.entry, after });
+  }
+  for (const [name, after] of added) changes.push({ name, after });
+  changes.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  const table = new Uint32Array(i0 + bStarts.length + (count - j) + 1);
+  table.set(starts.subarray(0, i0));
+  table.set(bStarts, i0);
+  const tail = i0 + bStarts.length;
+  for (let i = j; i <= count; i++) table[tail + i - j] = starts[i] + shift;
+  return { changes, after: new TreeOffsets(b, where, table) };
 }

@@ -57,7 +57,7 @@ export const INDEX_ABOVE = 4096;
  */
 export class TreeOffsets {
   /** the start of every entry, then the end of the bytes */
-  private readonly starts: Uint32Array;
+  readonly starts: Uint32Array;
 
   /** The table of `raw`, found in one pass; or `starts` when the caller knows them (a patch). */
   constructor(readonly raw: Uint8Array, where = 'tree', starts?: Uint32Array) {

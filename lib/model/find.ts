@@ -70,19 +70,25 @@ interface Snapshot {
   at?: string;
 }
 
+/** A tree as the index reads it: decoded files through the decoded cache, a build's files in storage order. */
+function treeState(cls: Function, host: ModelHost, reader: TreeReader, root: string | null): TreeState {
+  const schema = concreteSchema(cls);
+  const objects = host.repo.backend.objects;
+  return {
+    root,
+    readTree: host.readTree,
+    readRaw: host.readRawTree,
+    values: async (oid, path) => (await decodedAt(cls, host, reader, oid, path)).values,
+    stored: (oid) => host.repo.hasObject(oid),
+    // a build's reads bypass the caches: 100,000 files would only churn them
+    readMany: objects.readMany && (async (oids) => new Map([...(await objects.readMany!(oids))].map(([oid, object]) => [oid, object.content]))),
+    decode: (bytes, path) => decodeObject(schema, bytes, path).values,
+  };
+}
+
 async function snapshotOf(cls: Function, host: ModelHost, at: string | undefined): Promise<Snapshot> {
   const reader = await host.reader(at);
-  const root = await host.rootTree(at);
-  return {
-    reader,
-    at,
-    state: {
-      root,
-      readTree: host.readTree,
-      values: async (oid, path) => (await decodedAt(cls, host, reader, oid, path)).values,
-      stored: (oid) => host.repo.hasObject(oid),
-    },
-  };
+  return { reader, at, state: treeState(cls, host, reader, await host.rootTree(at)) };
 }
 
 interface Prepared {
@@ -243,12 +249,7 @@ export function indexHooks(cls: Function, host: ModelHost): IndexHooks | undefin
   if (!schema.fields.some((f) => f.index && !f.id)) return undefined;
   const index = () => indexOf(cls, host);
   const unique = schema.fields.filter((f) => f.unique);
-  const state = (root: string | null): TreeState => ({
-    root,
-    readTree: host.readTree,
-    values: async (oid, path) => (await decodedAt(cls, host, host.staged, oid, path)).values,
-    stored: (oid) => host.repo.hasObject(oid),
-  });
+  const state = (root: string | null): TreeState => treeState(cls, host, host.staged, root);
   return {
     status: () => index().status(),
     rebuild: () => index().rebuild(),

@@ -4,8 +4,9 @@
 // the folder's tree oid and a hash of the index definition: a file can only ever describe exactly
 // that tree, and one that is missing, stale or corrupt is rebuilt without a word.
 import type { DerivedFiles } from '../git/ports.js';
-import { diffTrees, type ReadTree, type Tree } from '../git/tree-diff.js';
-import { isTreeMode } from '../git/tree.js';
+import { diffRawTrees, diffTrees, type EntryChange, type FileChange, type ReadTree, type Tree } from '../git/tree-diff.js';
+import { INDEX_ABOVE, TreeOffsets } from '../git/tree-entry.js';
+import { forEachTreeOid, isTreeMode, type TreeEntry } from '../git/tree.js';
 import { CorruptObjectError } from '../errors.js';
 import type { FieldDef, Schema } from '../metadata/schema.js';
 import { platform } from '../platform/current.js';
@@ -13,15 +14,15 @@ import { fromUtf8, utf8 } from '../util/bytes.js';
 import { Lru } from '../util/lru.js';
 import { Base, type Row } from './segment.js';
 import type { IndexCounters, IndexStatus } from '../workspace/model-host.js';
-import { type Cell, cellOf, keyFromJson, keyToJson } from './values.js';
+import { type Cell, cellOf } from './values.js';
+import { decodeBase, encodeBase, FORMAT } from './file.js';
 
 export type { IndexCounters, IndexStatus };
 
-/** Bumped whenever the file layout or the meaning of a cell changes, so old files are never misread. */
-const FORMAT = 1;
-const MAGIC = 'GMIX';
 /** Trees whose index stays in memory per model (the head, the staged state, a revision or two). */
 const KEEP = 4;
+/** Index files kept per model and definition: those of the trees written last (named by `latest`). */
+const KEEP_FILES = 4;
 
 /** A tree of the repository as a query sees it: its root, how to read its trees, and how to decode an object's data file. */
 export interface TreeState {
@@ -31,7 +32,16 @@ export interface TreeState {
   values(oid: string, path: string): Promise<Record<string, unknown>>;
   /** whether a tree is in the object store (only such trees get index files: a staged tree may never be) */
   stored(oid: string): Promise<boolean>;
+  /** a tree's raw bytes, stored or staged: a large folder is diffed on them, never parsed */
+  readRaw?(oid: string): Promise<Uint8Array>;
+  /** stored objects' bytes read in the order they are stored (a build); missing ones are absent */
+  readMany?(oids: readonly string[]): Promise<Map<string, Uint8Array>>;
+  /** a data file's values from its bytes, checked as a read checks them, and not cached */
+  decode?(bytes: Uint8Array, path: string): Record<string, unknown>;
 }
+
+/** Objects a build reads per batch, in storage order: bounded memory, still front to back through a pack. */
+const BULK = 8192;
 
 /** What an index needs to know of its model: which paths are its objects', and its indexed fields. */
 export interface IndexedModel {
@@ -69,7 +79,8 @@ export class ModelIndex {
    * older segment).
    */
   private readonly trees = new Lru<string, Tree>(100_000, (tree) => tree.size + 1);
-
+  /** Large folder trees' bytes and entry tables, by oid, for raw diffs (the same rule as `trees`). */
+  private readonly raws = new Lru<string, TreeOffsets>(32 << 20, (table) => table.weight);
   constructor(readonly model: IndexedModel, private readonly files: DerivedFiles | undefined) {
     this.fields = indexedFields(model.schema);
     const definition = {
@@ -126,7 +137,8 @@ export class ModelIndex {
     for (const [key, segment] of [...this.segments].reverse()) {
       if (!segment.tree) return segment;
       try {
-        await this.readTree(state)(segment.tree);
+        // a large folder is not parsed to see that it is there
+        if (!this.raws.get(segment.tree) && !this.trees.get(segment.tree)) await (state.readRaw ?? state.readTree)(segment.tree);
         return segment;
       } catch {
         this.segments.delete(key);
@@ -169,29 +181,114 @@ export class ModelIndex {
 
   /** A row for an object's data file. */
   private async row(state: TreeState, oid: string, path: string): Promise<Row> {
+    const values = await this.valuesOf(state, oid, path);
+    return { oid, cells: new Map(this.fields.map((f) => [f.name, cellOf(f, values)])) };
+  }
+
+  /** An object's decoded values, counted: from its bytes when a bulk read has them. */
+  private async valuesOf(state: TreeState, oid: string, path: string, bytes?: Uint8Array): Promise<Record<string, unknown>> {
     this.counters.objectsRead++;
     this.counters.rowsIndexed++;
-    const values = await state.values(oid, path);
-    return { oid, cells: new Map(this.fields.map((f) => [f.name, cellOf(f, values)])) };
+    return bytes && state.decode ? state.decode(bytes, path) : state.values(oid, path);
   }
 
   /** The data files that differ between two folder trees: id → its new data file (null: gone). Reads trees only. */
   async changes(a: string | null, b: string | null, state: TreeState, memo = true): Promise<Map<string, { oid: string; path: string } | null>> {
     const out = new Map<string, { oid: string; path: string } | null>();
     const prefix = this.model.folder ? `${this.model.folder}/` : '';
-    for await (const change of diffTrees(memo ? this.readTree(state) : state.readTree, a, b, prefix)) {
+    const read = memo ? this.readTree(state) : state.readTree;
+    const add = (change: FileChange) => {
       const where = this.model.locate(change.path);
-      if (!where?.data) continue;
-      out.set(where.id, change.after ? { oid: change.after.oid, path: change.path } : null);
+      if (where?.data) out.set(where.id, change.after ? { oid: change.after.oid, path: change.path } : null);
+    };
+    // everything is new: listed level by level, as a build lists it
+    if (!a && b) return this.listFiles(b, state);
+    const top = a && b && a !== b ? await this.rawChanges(a, b, state) : undefined;
+    if (!top) {
+      for await (const change of diffTrees(read, a, b, prefix)) add(change);
+      return out;
+    }
+    for (const { name, before, after } of top) {
+      const path = prefix + name;
+      const beforeTree = before && isTreeMode(before.mode) ? before.oid : null;
+      const afterTree = after && isTreeMode(after.mode) ? after.oid : null;
+      if (beforeTree || afterTree) for await (const change of diffTrees(read, beforeTree, afterTree, `${path}/`)) add(change);
+      const file = (entry?: TreeEntry) => (entry && !isTreeMode(entry.mode) ? entry : undefined);
+      if (file(after)) add({ path, status: 'modified', after: file(after) });
+      else if (file(before)) add({ path, status: 'deleted', before: file(before) });
+    }
+    return out;
+  }
+
+  /** The entries that differ between two large versions of the folder, from their raw bytes (undefined: small, parse them). */
+  private async rawChanges(a: string, b: string, state: TreeState): Promise<EntryChange[] | undefined> {
+    let from = this.raws.get(a);
+    if (!state.readRaw) return undefined;
+    if (!from) {
+      let raw: Uint8Array;
+      try {
+        raw = await state.readRaw(a);
+      } catch (error) {
+        // a staged tree changed since, still held parsed: diff the parsed trees
+        if (this.trees.get(a)) return undefined;
+        throw error;
+      }
+      if (raw.length <= INDEX_ABOVE) return undefined;
+      from = new TreeOffsets(raw, a);
+    }
+    const raw = await state.readRaw(b);
+    if (raw.length <= INDEX_ABOVE) return undefined;
+    const { changes, after } = diffRawTrees(from, raw, b);
+    this.raws.set(a, from);
+    this.raws.set(b, after);
+    return changes;
+  }
+
+  /**
+   * Every data file of a folder tree: its trees level by level, then (in build) the blobs, each
+   * group read in storage order (front to back through a pack, not at random).
+   */
+  private async listFiles(tree: string | null, state: TreeState): Promise<Map<string, { oid: string; path: string }>> {
+    const out = new Map<string, { oid: string; path: string }>();
+    let level = tree ? [{ oid: tree, path: this.model.folder }] : [];
+    while (level.length) {
+      const next: { oid: string; path: string }[] = [];
+      for (let i = 0; i < level.length; i += BULK) {
+        const batch = level.slice(i, i + BULK);
+        const stored = (await state.readMany?.(batch.map((d) => d.oid))) ?? new Map<string, Uint8Array>();
+        for (const dir of batch) {
+          // a staged tree is not in the store yet
+          const raw = stored.get(dir.oid) ?? (await state.readRaw?.(dir.oid));
+          const visit = (name: string, entry: TreeEntry) => {
+            const path = dir.path ? `${dir.path}/${name}` : name;
+            if (isTreeMode(entry.mode)) next.push({ oid: entry.oid, path });
+            else if (this.model.locate(path)?.data) out.set(this.model.locate(path)!.id, { oid: entry.oid, path });
+          };
+          if (raw) forEachTreeOid(raw, dir.path, (oid, mode, start, end) => visit(fromUtf8(raw, start, end), { mode, oid }));
+          else for (const [name, entry] of await state.readTree(dir.oid)) visit(name, entry);
+          if (raw && dir.oid === tree && raw.length > INDEX_ABOVE) this.raws.set(tree, new TreeOffsets(raw, tree));
+        }
+      }
+      level = next;
     }
     return out;
   }
 
   private async build(tree: string | null, state: TreeState): Promise<Segment> {
     this.counters.builds++;
-    const rows = new Map<string, Row>();
-    for (const [id, file] of await this.changes(null, tree, state, false)) if (file) rows.set(id, await this.row(state, file.oid, file.path));
-    const base = Base.of(tree, this.fields, rows);
+    const files = [...(await this.listFiles(tree, state))];
+    // parallel arrays, no object per row: 100,000 rows would be 100,000 maps for the collector
+    const cells = new Map(this.fields.map((f) => [f.name, new Array<Cell>(files.length)]));
+    for (let i = 0; i < files.length; i += BULK) {
+      const batch = files.slice(i, i + BULK);
+      const bytes = state.decode ? await state.readMany?.(batch.map(([, f]) => f.oid)) : undefined;
+      for (let k = 0; k < batch.length; k++) {
+        const file = batch[k][1];
+        const values = await this.valuesOf(state, file.oid, file.path, bytes?.get(file.oid));
+        for (const f of this.fields) cells.get(f.name)![i + k] = cellOf(f, values);
+      }
+    }
+    const base = Base.fromColumns(tree, this.fields, files.map(([id]) => id), files.map(([, f]) => f.oid), cells);
     this.source = 'built';
     await this.persist(base, state);
     return { tree, base, delta: new Map() };
@@ -212,7 +309,7 @@ export class ModelIndex {
     const segment = { tree, base: from.base, delta };
     // folded when the delta passes 1% of the rows (at least 1,000) or outgrows the base itself: the
     // second makes a model that grows from nothing compact at doubling sizes, O(N) in all
-    const size = from.base.ids.length;
+    const size = from.base.size;
     if (delta.size <= Math.max(1000, size / 100) && (delta.size <= size || delta.size < 64)) return segment;
     const base = compact(segment, this.fields);
     await this.persist(base, state);
@@ -236,6 +333,7 @@ export class ModelIndex {
       tree: last?.tree ?? null,
       rows: last ? liveCount(last) : 0,
       delta: last?.delta.size ?? 0,
+      bytes: last?.base.bytes ?? 0,
       source: this.source,
       counters: { ...this.counters },
     };
@@ -248,21 +346,33 @@ export class ModelIndex {
     try {
       if (!(await state.stored(base.tree))) return;
       await this.files.write(`${this.folderName}/${base.tree}.gmix`, encodeBase(this.model.schema.name, this.definition, base));
-      await this.files.write(`${this.folderName}/latest`, utf8(`${base.tree}\n`));
+      const keep = [base.tree, ...(await this.latest()).filter((t) => t !== base.tree)].slice(0, KEEP_FILES);
+      await this.files.write(`${this.folderName}/latest`, utf8(keep.map((t) => `${t}\n`).join('')));
       this.counters.writes++;
+      // files of older trees go: a process still reading one finds it gone and rebuilds, as after any deletion
+      for (const name of await this.files.list(this.folderName)) {
+        if (name.endsWith('.gmix') && !keep.includes(name.slice(0, -5))) await this.files.remove(`${this.folderName}/${name}`).catch(() => {});
+      }
     } catch {
       // a cache: a read-only repository keeps its indexes in memory
     }
   }
 
-  /** The file written last for this definition (a new process starts from it and catches up by a diff). */
+  /** The trees of the files written last for this definition, newest first. */
+  private async latest(): Promise<string[]> {
+    const bytes = this.files && (await this.files.read(`${this.folderName}/latest`).catch(() => undefined));
+    return bytes ? fromUtf8(bytes).split('\n').filter((t) => /^[0-9a-f]{40}$/.test(t)) : [];
+  }
+
+  /** The newest file that loads (a new process starts from it and catches up by a diff). */
   private async nearestFile(): Promise<Segment | undefined> {
-    const latest = this.files && (await this.files.read(`${this.folderName}/latest`).catch(() => undefined));
-    const tree = latest && fromUtf8(latest).trim();
-    const base = tree && /^[0-9a-f]{40}$/.test(tree) ? await this.load(tree) : undefined;
-    if (!base) return undefined;
-    this.source = 'snapshot';
-    return { tree: base.tree, base, delta: new Map() };
+    for (const tree of await this.latest()) {
+      const base = await this.load(tree);
+      if (!base) continue;
+      this.source = 'snapshot';
+      return { tree: base.tree, base, delta: new Map() };
+    }
+    return undefined;
   }
 
   private async load(tree: string): Promise<Base | undefined> {
@@ -290,7 +400,7 @@ export function rowIn(segment: Segment, id: string): Row | null {
 
 /** The number of live objects in a segment. */
 export function liveCount(segment: Segment): number {
-  let n = segment.base.ids.length;
+  let n = segment.base.size;
   for (const [id, row] of segment.delta) {
     const inBase = segment.base.rowOf(id) >= 0;
     if (inBase && !row) n--;
@@ -303,39 +413,10 @@ export function liveCount(segment: Segment): number {
 function compact(segment: Segment, fields: FieldDef[]): Base {
   const rows = new Map<string, Row>();
   const { base, delta } = segment;
-  for (let n = 0; n < base.ids.length; n++) if (!delta.has(base.ids[n])) rows.set(base.ids[n], base.row(n));
+  for (let n = 0; n < base.size; n++) {
+    const id = base.id(n);
+    if (!delta.has(id)) rows.set(id, base.row(n));
+  }
   for (const [id, row] of delta) if (row) rows.set(id, row);
   return Base.of(segment.tree, fields, rows);
-}
-
-/** An index file: `GMIX <format>\n`, a JSON header line, a JSON body line, and the SHA-1 of all before it. */
-function encodeBase(model: string, definition: string, base: Base): Uint8Array {
-  const header = { model, tree: base.tree, definition, rows: base.ids.length };
-  const cells: Record<string, unknown[]> = {};
-  for (const [name, column] of base.columns) cells[name] = column.cells.map(keyToJson);
-  const text = `${MAGIC} ${FORMAT}\n${JSON.stringify(header)}\n${JSON.stringify({ ids: base.ids, oids: base.oids(), cells })}\n`;
-  return utf8(text + platform().sha1(utf8(text)));
-}
-
-/** The base a file holds, or undefined when it is not exactly the expected file intact. */
-function decodeBase(bytes: Uint8Array, model: string, definition: string, tree: string, fields: FieldDef[]): Base | undefined {
-  try {
-    const text = fromUtf8(bytes);
-    const body = text.slice(0, -40);
-    if (!text.startsWith(`${MAGIC} ${FORMAT}\n`) || platform().sha1(utf8(body)) !== text.slice(-40)) return undefined;
-    const [, headerLine, bodyLine] = body.split('\n');
-    const header = JSON.parse(headerLine) as { model: string; tree: string; definition: string; rows: number };
-    if (header.model !== model || header.tree !== tree || header.definition !== definition) return undefined;
-    const data = JSON.parse(bodyLine) as { ids: string[]; oids: string[]; cells: Record<string, unknown[]> };
-    if (data.ids.length !== header.rows || data.oids.length !== header.rows || !data.oids.every((o) => /^[0-9a-f]{40}$/.test(o))) return undefined;
-    const cells = new Map<string, Cell[]>();
-    for (const field of fields) {
-      const column = data.cells[field.name];
-      if (!Array.isArray(column) || column.length !== header.rows) return undefined;
-      cells.set(field.name, column.map(keyFromJson));
-    }
-    return new Base(tree, data.ids, data.oids, fields, cells);
-  } catch {
-    return undefined;
-  }
 }

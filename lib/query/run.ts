@@ -59,11 +59,29 @@ export type ReadValues = (id: string, oid: string) => Promise<Values>;
 
 interface Item {
   id: string;
-  oid: string;
+  /** a delta row's data oid (a base row's is read from the base when needed: ids need none) */
+  oid?: string;
   /** base row, or -1 for a delta row */
   n: number;
   cells?: ReadonlyMap<string, Cell>;
   values?: Values;
+}
+
+/** A result; its data oid is read from the base only when asked (ids need none). A class: object literals with getters are slow to make. */
+class ItemHit implements Hit {
+  readonly id: string;
+
+  constructor(
+    private readonly item: Item,
+    private readonly base: Segment['base'],
+    readonly cursor: () => string,
+  ) {
+    this.id = item.id;
+  }
+
+  get oid(): string {
+    return this.item.oid ?? this.base.oid(this.item.n);
+  }
 }
 
 /** Compiles an orderBy (an object or a list of them). */
@@ -124,7 +142,7 @@ function split(segment: Segment, spec: QuerySpec): { indexed: string[]; scanned:
 
 /** Base rows not overridden by the delta. */
 function universe(segment: Segment): Bitset {
-  const all = Bitset.all(segment.base.ids.length);
+  const all = Bitset.all(segment.base.size);
   for (const id of segment.delta.keys()) {
     const n = segment.base.rowOf(id);
     if (n >= 0) all.delete(n);
@@ -144,13 +162,13 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   const valuesOf = async (item: Item): Promise<Values> => {
     if (!item.values) {
       counters.objectsRead++;
-      item.values = await read(item.id, item.oid);
+      item.values = await read(item.id, item.oid ?? base.oid(item.n));
     }
     return item.values;
   };
   const cellAt = (item: Item, field: FieldDef): Cell => {
     const column = base.columns.get(field.name);
-    if (column) return item.n >= 0 ? column.cells[item.n] : item.cells!.get(field.name);
+    if (column) return item.n >= 0 ? column.cell(item.n) : item.cells!.get(field.name);
     return cellOf(field, item.values!);
   };
   const items: Item[] = [];
@@ -159,7 +177,7 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   // a count the columns answer exactly needs no row but the delta's: the bitset's population
   const counted = spec.countOnly && candidates.exact ? candidates.rows.count() : 0;
   for (const n of counted ? [] : walked ?? candidates.rows.rows()) {
-    const item: Item = { id: base.ids[n], oid: base.oid(n), n };
+    const item: Item = { id: base.id(n), n };
     if (!candidates.exact) {
       await valuesOf(item);
       if (!evaluate(spec.pred, (f) => cellAt(item, f))) continue;
@@ -188,7 +206,8 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
     }
     return compareIds(a.id, b.id);
   };
-  items.sort(compare);
+  // base rows come in row (= id) order: only an order or delta rows need a sort
+  if (spec.order.length || items.some((item) => item.n < 0)) items.sort(compare);
   let from = 0;
   if (spec.after) {
     const cursor = decodeCursor(schema, spec.after, spec.order.length);
@@ -203,7 +222,7 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   }
   from += spec.offset;
   const to = spec.limit === undefined ? items.length : from + spec.limit;
-  const hits = items.slice(from, to).map((item) => ({ id: item.id, oid: item.oid, cursor: () => encodeCursor(spec, item, cellAt) }));
+  const hits = items.slice(from, to).map((item) => new ItemHit(item, base, () => encodeCursor(spec, item, cellAt)));
   return { count: items.length, hits };
 }
 

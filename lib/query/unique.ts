@@ -16,8 +16,8 @@ function keysOf(cell: Cell): Key[] {
 export function uniqueClash(segment: Segment, field: FieldDef, id: string, cell: Cell): { key: Key; existing: string } | undefined {
   const column = segment.base.columns.get(field.name)!;
   for (const key of keysOf(cell)) {
-    for (const n of equalRows(column, segment.base.ids.length, key).rows()) {
-      const other = segment.base.ids[n];
+    for (const n of equalRows(column, segment.base.size, key).rows()) {
+      const other = segment.base.id(n);
       if (other !== id && !segment.delta.has(other)) return { key, existing: other };
     }
     for (const [other, row] of segment.delta) {
@@ -32,9 +32,11 @@ export function uniqueClash(segment: Segment, field: FieldDef, id: string, cell:
 export function duplicateValues(segment: Segment, field: FieldDef): { key: Key; ids: string[] }[] {
   const column = segment.base.columns.get(field.name)!;
   const holders: [Key, string][] = [];
-  for (let i = 0; i < column.keys.length; i++) {
-    const id = segment.base.ids[column.rows[i]];
-    if (!segment.delta.has(id)) holders.push([column.keys[i], id]);
+  for (let c = 0; c < column.distinct; c++) {
+    for (let i = column.start(c); i < column.start(c + 1); i++) {
+      const id = segment.base.id(column.rowAt(i));
+      if (!segment.delta.has(id)) holders.push([column.key(c), id]);
+    }
   }
   for (const [id, row] of segment.delta) if (row) for (const key of new Set(keysOf(row.cells.get(field.name)))) holders.push([key, id]);
   holders.sort((a, b) => column.compare(a[0], b[0]) || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));

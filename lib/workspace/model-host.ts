@@ -48,6 +48,8 @@ export interface IndexStatus {
   tree: string | null;
   rows: number;
   delta: number;
+  /** bytes the latest index's base holds (its typed arrays and dictionaries) */
+  bytes: number;
   source: 'snapshot' | 'built' | 'memory';
   counters: IndexCounters;
 }
@@ -90,6 +92,8 @@ export interface ModelHost {
   rootTree(at?: string): Promise<string | null>;
   /** reads a tree by oid, whether stored or only staged */
   readonly readTree: ReadTree;
+  /** a tree's raw bytes by oid, stored or only staged (large folders are diffed on them, never parsed) */
+  readonly readRawTree: (oid: string) => Promise<Uint8Array>;
   /** files as staged (what reads without `at` see) */
   readonly staged: TreeReader;
   /** files as staged (no `at`) or as of a revision */

@@ -436,6 +436,15 @@ export class StagedTree {
     return dir?.oid === oid && dir.bytes ? parseTree(dir.bytes) : this.repo.readTree(oid);
   };
 
+  /** A tree's raw bytes by oid, stored or only staged here (shared: never changed by the caller). */
+  readonly readRawTree = async (oid: string): Promise<Uint8Array> => {
+    const dir = this.pending.get(oid);
+    if (dir?.oid === oid && dir.bytes) return dir.bytes;
+    const object = await this.repo.readObject(oid);
+    if (object.type !== 'tree') throw new CorruptObjectError({ path: oid, reason: `expected a tree, found a ${object.type}` });
+    return object.content;
+  };
+
   /** Every object the current tree needs that is not yet in the object store. */
   newObjects(): PendingObject[] {
     this.treeOid();

@@ -489,6 +489,11 @@ export class Workspace implements ModelHost {
     return this.index.readTree;
   }
 
+  /** A tree's raw bytes by oid, stored or only staged. */
+  get readRawTree(): StagedTree['readRawTree'] {
+    return this.index.readRawTree;
+  }
+
   /** The staged index as a reader: what reads without `at` see. */
   get staged(): TreeReader {
     return this.index;
