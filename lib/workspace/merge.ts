@@ -216,13 +216,21 @@ export class Merges {
   /**
    * Reads the merge stored for the workspace's branch (Workspace.open): when the branch is still
    * at its `ours`, the workspace is merging again, its index the stored one. A stored merge whose
-   * branch moved on is left alone (nothing is lost; the next merge on the branch replaces it).
+   * branch moved on is left alone (nothing is lost; the next merge on the branch replaces it), or
+   * removed when the branch is at its merge commit (a process died between the two steps).
    */
   async restore(): Promise<void> {
     const { session } = this.host;
     if (!this.persist || session.position.ref.startsWith('refs/tags/')) return;
-    const stored = await readStoredMerge(this.repo, session.position.name);
-    if (!stored || stored.ours !== session.position.head) return;
+    const { name, head } = session.position;
+    const stored = await readStoredMerge(this.repo, name);
+    if (!stored) return;
+    if (stored.ours !== head) {
+      // the merge was committed, and the process died before removing the ref
+      const parents = head ? (await this.repo.readCommit(head)).parents : [];
+      if (parents.length === 2 && parents[0] === stored.ours && parents[1] === stored.theirs) await dropStoredMerge(this.repo, name, stored.oid).catch(() => {});
+      return;
+    }
     this.restored = stored;
     this.stored = stored.oid;
     session.index.reset(stored.tree);
@@ -525,8 +533,12 @@ export class Merges {
     session.position = { ...session.position, head: oid, tree };
     this.state = null;
     this.restored = null;
-    // after the branch moved: a crash before this leaves a stored merge whose branch moved on, which restore() ignores
-    if (this.stored) await dropStoredMerge(repo, name, this.stored).catch(() => {});
+    // after the branch moved (a crash before this leaves a stored merge restore() removes): the one
+    // stored now, which another holder may have stepped on since this workspace last did
+    if (this.persist) {
+      const stored = await readStoredMerge(repo, name);
+      if (stored?.ours === state.ours) await dropStoredMerge(repo, name, stored.oid).catch(() => {});
+    }
     this.stored = null;
     await clearRedo(repo, name).catch(() => {});
     return oid;
