@@ -298,7 +298,8 @@ export class Merges {
     const how = new Map(stored.settled.map((s) => [s.key, s.how]));
     // a conflict stored at a path the computation names differently (the models registered differ:
     // a file conflict without them, field conflicts with them) stays, as the computed kind
-    const unmatched = new Set(stored.conflicts.filter((c) => c.kind !== 'invalid' && !fresh.has(conflictKey(c))).map((c) => c.path));
+    const unmatchedPaths = stored.conflicts.filter((c) => c.kind !== 'invalid' && !fresh.has(conflictKey(c))).map((c) => c.path);
+    const unmatched = { has: (path: string) => unmatchedPaths.some((p) => p === path || p.startsWith(`${path}/`) || path.startsWith(`${p}/`)) };
     const replay: MergeConflict[] = [];
     for (const conflict of [...state.conflicts]) {
       const key = conflictKey(conflict);
