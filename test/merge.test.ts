@@ -706,6 +706,85 @@ describe('ws.merge: danglingRefs', () => {
   });
 });
 
+describe("ws.merge: onDangling: 'conflict'", () => {
+  class Member extends Model<Member> {
+    @Field({ id: true }) handle!: string;
+    @Field() name: string = '';
+  }
+  class Note extends Model<Note> {
+    @Field({ id: true }) slug!: string;
+    @Field.ref(() => Member, { nullable: true, onDangling: 'conflict' }) author: Ref<Member> | null = null;
+    @Field() title: string = '';
+  }
+
+  /** feature deletes ada, whom n1 refers to; main adds n3 by her */
+  async function dangling() {
+    const path = newRepoPath();
+    const ws = await Workspace.open(path, { author: AUTHOR });
+    ws.register(Member, Note);
+    await new Member({ handle: 'ada', name: 'Ada' }).save();
+    await new Note({ slug: 'n1', author: 'ada', title: 'one' }).save();
+    await ws.commit({ message: 'base' });
+    await ws.branches.create('feature');
+    await onBranch(ws, 'feature', async () => (await Member.get('ada')).delete());
+    await new Note({ slug: 'n3', author: 'ada', title: 'three' }).save();
+    const m = (await ws.commit({ message: 'n3' }))!;
+    return { path, ws, m };
+  }
+
+  it('a reference the merge leaves dangling is a typed conflict; a value or delete settles it', async () => {
+    const { path, ws } = await dangling();
+    const result = await ws.merge('feature');
+    expect(result.status).toBe('conflicts');
+    expect(result.danglingRefs).toEqual([]);
+    const target = { model: 'member', id: 'ada', path: 'member/ada' };
+    expect(result.conflicts).toEqual([
+      { kind: 'dangling', model: 'note', id: 'n1', path: 'note/n1', field: 'author', target },
+      { kind: 'dangling', model: 'note', id: 'n3', path: 'note/n3', field: 'author', target },
+    ]);
+    await expect(ws.commit()).rejects.toBeInstanceOf(UnresolvedConflictsError);
+    await expect(ws.resolveConflict(result.conflicts[0], { value: 42 })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await ws.resolveConflict(result.conflicts[0], { value: null });
+    expect(await ws.resolveConflict(result.conflicts[1], 'delete')).toEqual([]);
+    await ws.commit();
+    expect(show(path, 'main', 'note/n1/data.json')).toMatchObject({ author: null, title: 'one' });
+    expect(git(path, 'ls-tree', '-r', '--name-only', 'main').trim().split('\n')).toEqual(['note/n1/data.json']);
+    expectFsckClean(path);
+  });
+
+  it("'ours' brings the target back as ours has it; restored by another workspace, 'keep' leaves the rest dangling", async () => {
+    const { path, ws } = await dangling();
+    await ws.merge('feature');
+    const other = await Workspace.open(path, { author: AUTHOR });
+    other.register(Member, Note);
+    expect(other.merging!.conflicts.map((c) => [c.kind, c.path])).toEqual([
+      ['dangling', 'note/n1'],
+      ['dangling', 'note/n3'],
+    ]);
+    await other.resolveConflict(other.merging!.conflicts[1], 'keep');
+    const third = await Workspace.open(path, { author: AUTHOR });
+    third.register(Member, Note);
+    expect(third.merging!.conflicts.map((c) => c.path)).toEqual(['note/n1']);
+    expect(await third.resolveConflict(third.merging!.conflicts[0], 'ours')).toEqual([]);
+    await third.commit();
+    expect(show(path, 'main', 'member/ada/data.json')).toMatchObject({ name: 'Ada' });
+    expectFsckClean(path);
+  });
+
+  it("onConflict settles them too; onDangling on a field that is no reference is refused", async () => {
+    const { ws } = await dangling();
+    const result = await ws.merge('feature', { onConflict: 'theirs' });
+    // theirs deleted ada: the references stay dangling, as theirs left them
+    expect(result.status).toBe('merged');
+    expect(result.resolved.filter((r) => r.kind === 'dangling').map((r) => r.how)).toEqual(['onConflict:theirs', 'onConflict:theirs']);
+    class Wrong extends Model<Wrong> {
+      @Field({ id: true }) slug!: string;
+      @Field({ onDangling: 'conflict' }) title: string = '';
+    }
+    expect(() => ws.register(Wrong)).toThrow(/onDangling applies to reference fields/);
+  });
+});
+
 describe('ws.merge: a model bound without merge hooks', () => {
   it("merges its objects by root: onConflict 'theirs' takes their folder whole (a folder entry, not a file)", async () => {
     const root = tempDir();

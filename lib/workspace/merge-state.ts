@@ -37,8 +37,12 @@ export interface StoredMerge {
 }
 
 /** What names one conflict across processes: its kind, the object's root, and the field. */
-export function conflictKey(conflict: { kind: string; path: string; field?: unknown }): string {
-  return `${conflict.kind}\0${conflict.path}\0${conflict.kind === 'field' ? String(conflict.field) : ''}`;
+export function conflictKey(conflict: { kind: string; path: string; field?: unknown; target?: unknown }): string {
+  const { kind, path, field, target } = conflict;
+  if (kind === 'field') return `${kind}\0${path}\0${String(field)}`;
+  // one reference field (an array of them) may dangle towards several targets
+  if (kind === 'dangling') return `${kind}\0${path}\0${String(field)}\0${(target as { id?: string } | undefined)?.id}`;
+  return `${kind}\0${path}\0`;
 }
 
 /** A conflict's JSON form: bigints as decimal strings, bytes as their length, Dates as ISO strings. */

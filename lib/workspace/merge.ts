@@ -28,6 +28,7 @@ import { layoutOf, mergeTrees } from '../merge/tree-merge.js';
 import { type BaseCommit, mergeBaseTree } from '../merge/virtual-base.js';
 import { assertMovable, assertWritable, type CommitOptions, type Session, type Who } from './committer.js';
 import type {
+  DanglingConflict,
   InvalidConflict,
   MergeChoice,
   DanglingRef,
@@ -107,7 +108,8 @@ export interface MergeHost extends DanglingHost {
 type Internal =
   | { kind: 'tree'; tree: TreeConflict }
   | { kind: 'object'; pending: PendingObjectMerge; request: ObjectMergeRequest }
-  | { kind: 'inner-file'; modes?: { base?: string; ours: string; theirs: string } };
+  | { kind: 'inner-file'; modes?: { base?: string; ours: string; theirs: string } }
+  | { kind: 'dangling' };
 
 interface MergeState {
   rev: string;
@@ -321,6 +323,17 @@ export class Merges {
         state.internal.set(invalid, internal);
       }
     }
+    if (stored.conflicts.some((c) => c.kind === 'dangling')) {
+      // dangling references are judged on the merged index, as the merge judged them
+      const { index } = this.host.session;
+      const oursTree = treeOrNull((await repo.readCommit(stored.ours)).tree);
+      const changes = await groupChanges(diffTrees(index.readTree, oursTree, treeOrNull(index.treeOid())), this.host.owner);
+      for (const conflict of this.addDangling(state, await danglingRefs(this.host, index, changes))) {
+        if (left.has(conflictKey(conflict))) continue;
+        state.conflicts.splice(state.conflicts.indexOf(conflict), 1);
+        state.internal.delete(conflict);
+      }
+    }
     const missing = [...left].filter((key) => !state.conflicts.some((c) => conflictKey(c) === key || unmatched.has(c.path)));
     if (missing.length) {
       throw new ConfigurationError(
@@ -410,10 +423,18 @@ export class Merges {
     const savepoint = index.savepoint();
     try {
       const state = await this.compute(rev, ours, theirs, bases, message, index, !options.dryRun);
-      await this.applyOnConflict(state, options.onConflict ?? 'stop');
-      const changes = await groupChanges(diffTrees(index.readTree, treeOrNull(position.tree), treeOrNull(index.treeOid())), this.host.owner);
+      const on = options.onConflict ?? 'stop';
+      await this.applyOnConflict(state, on);
+      const changedNow = () => groupChanges(diffTrees(index.readTree, treeOrNull(position.tree), treeOrNull(index.treeOid())), this.host.owner);
+      let changes = await changedNow();
+      let dangling = await danglingRefs(this.host, index, changes);
+      // references on fields declared onDangling: 'conflict' are conflicts, which onConflict may settle too
+      const danglingConflicts = this.addDangling(state, dangling);
+      if (danglingConflicts.length) {
+        await this.applyOnConflict(state, on, danglingConflicts);
+        [changes, dangling] = [await changedNow(), dangling.filter((d) => !d.conflict)];
+      }
       const status = state.conflicts.length ? 'conflicts' : 'merged';
-      const dangling = await danglingRefs(this.host, index, changes);
       const result: MergeResult = { status, ours, theirs, bases, changes, resolved: state.resolved, conflicts: [...state.conflicts], danglingRefs: dangling };
       if (options.dryRun) {
         savepoint.rollback();
@@ -497,7 +518,8 @@ export class Merges {
   private async fastForward(rev: string, ours: string | null, theirs: string, bases: string[], tree: string, who: Who, options: MergeOptions): Promise<MergeResult | null> {
     const { session } = this.host;
     const changes = await groupChanges(diffTrees(session.index.readTree, ours ? treeOrNull(session.position.tree) : null, treeOrNull(tree)), this.host.owner);
-    const dangling = await danglingRefs(this.host, new CommitSnapshot(this.repo, tree), changes);
+    // a fast-forward has nothing to settle: references on onDangling: 'conflict' fields are listed too
+    const dangling = (await danglingRefs(this.host, new CommitSnapshot(this.repo, tree), changes)).map(({ conflict: _, ...d }) => d);
     const result: MergeResult = { status: 'fast-forward', ours, theirs, bases, commit: theirs, changes, resolved: [], conflicts: [], danglingRefs: dangling };
     if (options.dryRun) return result;
     await assertMovable(session);
@@ -584,18 +606,41 @@ export class Merges {
   /** The live conflict a caller means: the same object, or one equal in kind, path and field. */
   private find(state: MergeState, conflict: MergeConflict): MergeConflict {
     if (state.internal.has(conflict) && state.conflicts.includes(conflict)) return conflict;
-    const hit = state.conflicts.find(
-      (c) => c.kind === conflict.kind && c.path === conflict.path && (c.kind !== 'field' || c.field === (conflict as { field?: string }).field),
-    );
+    const key = conflictKey(conflict);
+    const hit = state.conflicts.find((c) => conflictKey(c) === key);
     if (!hit) throw new ConfigurationError(`no such conflict is left in the merge (${conflict.kind} at ${conflict.path}): see ws.merging.conflicts`);
     return hit;
   }
 
+  /** The references on onDangling: 'conflict' fields among `dangling`, made conflicts of the merge; returns them. */
+  private addDangling(state: MergeState, dangling: readonly DanglingRef[]): DanglingConflict[] {
+    const added: DanglingConflict[] = [];
+    for (const d of dangling) {
+      if (!d.conflict) continue;
+      const conflict: DanglingConflict = {
+        kind: 'dangling',
+        model: d.model,
+        id: d.id,
+        path: this.host.scope({ model: d.model, id: d.id }).path,
+        field: d.field,
+        target: { ...d.target, path: this.host.scope(d.target).path },
+      };
+      state.conflicts.push(conflict);
+      state.internal.set(conflict, { kind: 'dangling' });
+      added.push(conflict);
+    }
+    return added;
+  }
+
   /** Lets onConflict settle what the rules left. */
-  private async applyOnConflict(state: MergeState, on: OnConflict): Promise<void> {
+  private async applyOnConflict(state: MergeState, on: OnConflict, only?: readonly MergeConflict[]): Promise<void> {
     if (on === 'stop') return;
     for (let i = 0; i < state.conflicts.length; ) {
       const conflict = state.conflicts[i];
+      if (only && !only.includes(conflict)) {
+        i++;
+        continue;
+      }
       const choice = typeof on === 'function' ? on(conflict) : on;
       if (choice === undefined) {
         i++;
@@ -613,7 +658,9 @@ export class Merges {
     const paths =
       conflict.kind === 'rename' && internal.kind === 'tree' && internal.tree.kind === 'rename'
         ? { ours: internal.tree.oursPath ?? conflict.path, theirs: internal.tree.theirsPath ?? conflict.path }
-        : { ours: conflict.path, theirs: conflict.path };
+        : conflict.kind === 'dangling'
+          ? { ours: conflict.target.path, theirs: conflict.target.path }
+          : { ours: conflict.path, theirs: conflict.path };
     const [o, t] = await Promise.all([state.reads.clock('ours', paths.ours), state.reads.clock('theirs', paths.theirs)]);
     if (o !== t) return o > t ? 'ours' : 'theirs';
     // a tie: the same answer on every machine, whichever side merges
@@ -655,6 +702,20 @@ export class Merges {
         const oid = choice === 'delete' ? undefined : conflict[choice];
         const mode = (choice !== 'delete' && internal.modes?.[choice]) || FILE_MODE;
         await graft(conflict.path, oid === undefined ? undefined : { mode: mode as TreeEntry['mode'], oid });
+      }
+    } else if (internal.kind === 'dangling' && conflict.kind === 'dangling') {
+      // keep: dangling as it is; delete: the referring object; a side: the target as it has it; a value: the field's
+      if (choice === 'delete') await graft(conflict.path, undefined);
+      else if (typeof choice === 'object') {
+        const hooks = this.host.mergeHooks(conflict.model)!;
+        const object = await hooks.decode({ path: conflict.path, id: conflict.id, entry: await this.treeEntry(conflict.path) }, state.reads);
+        if (!object) throw bad('the object holding the reference is not in the merge');
+        (object as Record<string, unknown>)[conflict.field] = choice.value;
+        await replace(await hooks.encode({ path: conflict.path, id: conflict.id, value: object }));
+      } else if (choice !== 'keep') {
+        const commit = choice === 'ours' ? state.ours : choice === 'theirs' ? state.theirs : state.bases.length === 1 ? state.bases[0] : undefined;
+        if (!commit) throw bad("the merge has several bases: take 'ours' or 'theirs'");
+        await graft(conflict.target.path, await this.repo.lookup((await this.repo.readCommit(commit)).tree, conflict.target.path));
       }
     } else if (internal.kind === 'tree') {
       const tree = internal.tree;
