@@ -114,8 +114,11 @@ export class MirroringRemotes extends Remotes {
     }
     if (dryRun) return changes;
     const fetch = [...changes.create, ...changes.update].map((c) => `+${c.ref}:${c.ref}`);
-    if (fetch.length) await fetchRemote(repo, { ...call, remote: urlOrRemote, refs: fetch });
-    for (const c of changes.delete) await repo.refs.delete(c.ref, c.old!);
+    // the objects first (verified and stored), then every ref in one transaction: all move or none
+    if (fetch.length) await fetchRemote(repo, { ...call, remote: urlOrRemote, refs: fetch }, { objectsOnly: true });
+    const all = [...changes.create, ...changes.update, ...changes.delete];
+    const who = { name: 'gitmodel', email: 'gitmodel@localhost', timestamp: Math.floor(Date.now() / 1000), tzOffset: 0 };
+    await repo.refs.transaction(all.map((c) => ({ name: c.ref, next: c.new, expected: c.old })), { who, message: `mirror restore from ${urlOrRemote}` });
     await this.host.discard();
     return changes;
   }
