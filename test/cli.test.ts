@@ -176,6 +176,7 @@ describe('reading a repository written by the library', () => {
       branches: 1,
       tags: 1,
       staged: 0,
+      merging: null,
     });
   });
 });
@@ -406,6 +407,7 @@ describe('writing commands go through the library', () => {
     expect(JSON.parse(stopped.stdout).status).toBe('conflicts');
     expect(git(repo, 'rev-list', '--parents', '-n', '1', 'refs/gitmodel/merge/main').trim().split(' ').slice(1)).toEqual([head, side]);
     // each run finds it: listed with the fields in conflict inside the data file
+    expect(json(repo, 'status').merging).toEqual({ theirs: side, rev: 'side', conflicts: 1 });
     const listed = json(repo, 'conflicts');
     expect(listed).toMatchObject([{ kind: 'file', path: 'page/about/data.json', fields: ['title'] }]);
     expect(cli(repo, 'conflicts').stdout).toMatch(/^file +page\/about\/data\.json {2}fields: title$/m);

@@ -276,6 +276,7 @@ export const COMMANDS: Record<string, Command> = {
           `branch ${s.branch}${s.head ? ` at ${s.head}` : ' (no commits yet)'}`,
           `redo depth ${s.redoDepth}`,
           `checkpoints ${s.checkpoints}, branches ${s.branches}, tags ${s.tags}`,
+          ...(s.merging ? [`merging ${s.merging.rev} (${s.merging.theirs}): ${s.merging.conflicts} conflicts left (gitmodel conflicts)`] : []),
           'staged nothing (the command line has no index: each writing command commits)',
         ].join('\n'),
       );

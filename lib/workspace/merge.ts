@@ -442,7 +442,15 @@ export class Merges {
       }
       if (state.conflicts.length || options.commit === false) {
         // kept where another process finds it; a stale one (its branch moved on) is replaced
-        if (this.persist) this.stored = await this.store(state, stored?.oid ?? null);
+        if (this.persist) {
+          try {
+            this.stored = await this.store(state, stored?.oid ?? null);
+          } catch (error) {
+            // another process stored its merge on this branch first: that merge is in progress
+            if (error instanceof MergeStateMovedError) throw new MergeInProgressError({ branch: position.name, theirs: rev, action: `merge ${rev}` });
+            throw error;
+          }
+        }
         savepoint.release();
         this.state = state;
         return result;
