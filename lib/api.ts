@@ -24,6 +24,7 @@ export type { MirroringRemotes, MirrorChange, MirrorDiff, MirrorOptions } from '
 export type { Files, FileWriteOptions } from './workspace/files.js';
 export type { MergeOptions, MergeResult, MergingInfo, OnConflict } from './workspace/merge.js';
 export type {
+  DanglingConflict,
   DanglingRef,
   DeleteModifyConflict,
   FieldConflict,

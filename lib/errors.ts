@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_REPOSITORY'
   | 'MERGE_IN_PROGRESS'
   | 'UNRESOLVED_CONFLICTS'
+  | 'MERGE_STATE_MOVED'
   | 'UNRELATED_HISTORIES'
   | 'FAST_FORWARD_IMPOSSIBLE'
   | 'MERGE_CONFLICT'
@@ -344,6 +345,22 @@ export class MergeInProgressError extends GitModelError<{ branch: string; theirs
     super(
       `cannot ${data.action}: ${data.branch} is merging ${data.theirs}; settle its conflicts (ws.resolveConflict, ws.resolveAll) ` +
         'and ws.commit() the merge, or ws.discard() to abort it',
+      data,
+    );
+  }
+}
+
+/**
+ * Another process changed or ended the merge in progress that this workspace holds
+ * (refs/gitmodel/merge/<branch> moved): this workspace's last step was not kept, and it now shows
+ * the merge as that process left it (or none).
+ */
+export class MergeStateMovedError extends GitModelError<{ branch: string; ref: string; expected: string | null; actual: string | null }> {
+  readonly code = 'MERGE_STATE_MOVED' as const;
+  constructor(data: { branch: string; ref: string; expected: string | null; actual: string | null }) {
+    super(
+      `the merge in progress on ${data.branch} was changed by another process (${data.ref} moved from ${data.expected ?? '(none)'} ` +
+        `to ${data.actual ?? '(none)'}); this step was not kept: ws.merging now shows the merge as that process left it`,
       data,
     );
   }

@@ -176,6 +176,7 @@ describe('reading a repository written by the library', () => {
       branches: 1,
       tags: 1,
       staged: 0,
+      merging: null,
     });
   });
 });
@@ -376,10 +377,69 @@ describe('writing commands go through the library', () => {
     expect(result.conflicts.length).toBeGreaterThan(0);
     expect(result.conflicts.every((c: any) => (c.path ?? `page/${c.id}`).startsWith('page/about'))).toBe(true);
     expect(git(repo, 'rev-parse', 'main').trim()).toBe(head);
+    // the merge stays in progress until resolved or aborted (the next test); abort it, then let a strategy settle it
+    expect(cli(repo, 'merge', '--abort').code).toBe(0);
     const merged = json(repo, 'merge', 'side', '--strategy', 'theirs', '-m', 'Take theirs');
     expect(merged.status).toBe('merged');
     expect(git(repo, 'log', '-1', '--format=%P %s').trim()).toBe(`${head} ${git(repo, 'rev-parse', 'side').trim()} Take theirs`);
     expect(json(repo, 'show', 'page/about').title).toBe('Theirs');
+    expectFsckClean(repo);
+  });
+
+  it('a merge left in progress across runs: conflicts, resolve (whole or by field), merge --continue and --abort', () => {
+    const repo = copyOf(lib.gitdir);
+    json(repo, 'branch', 'create', 'side');
+    /** commits a change of page/about's data file on a branch with the git CLI */
+    const change = (branch: string, fields: Record<string, unknown>) => {
+      const work = join(scratch, `work-${branch}-${Object.keys(fields).join('-')}`);
+      git(repo, 'worktree', 'add', '-q', work, branch);
+      const file = join(work, 'page', 'about', 'data.json');
+      writeFileSync(file, `${JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...fields }, null, 2)}\n`);
+      git(work, 'commit', '-qam', `${branch}: ${Object.keys(fields).join(', ')}`);
+      git(repo, 'worktree', 'remove', work);
+    };
+    change('side', { title: 'Theirs', summary: 'Their summary' });
+    change('main', { title: 'Ours' });
+    const [head, side] = [git(repo, 'rev-parse', 'main').trim(), git(repo, 'rev-parse', 'side').trim()];
+
+    const stopped = cli(repo, 'merge', 'side', '--json');
+    expect(stopped.code).toBe(1);
+    expect(JSON.parse(stopped.stdout).status).toBe('conflicts');
+    expect(git(repo, 'rev-list', '--parents', '-n', '1', 'refs/gitmodel/merge/main').trim().split(' ').slice(1)).toEqual([head, side]);
+    // each run finds it: listed with the fields in conflict inside the data file
+    expect(json(repo, 'status').merging).toEqual({ theirs: side, rev: 'side', conflicts: 1 });
+    const listed = json(repo, 'conflicts');
+    expect(listed).toMatchObject([{ kind: 'file', path: 'page/about/data.json', fields: ['title'] }]);
+    expect(cli(repo, 'conflicts').stdout).toMatch(/^file +page\/about\/data\.json {2}fields: title$/m);
+    const again = cli(repo, 'merge', 'side', '--json');
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stderr).error.code).toBe('MERGE_IN_PROGRESS');
+    const early = cli(repo, 'merge', '--continue', '--json');
+    expect(early.code).toBe(1);
+    expect(JSON.parse(early.stderr).error).toMatchObject({ code: 'UNRESOLVED_CONFLICTS', conflicts: 1 });
+    expect(cli(repo, 'resolve', 'page/about', '--field', 'summary', '--ours').code).toBe(64);
+    expect(cli(repo, 'resolve', 'page/about', '--ours', '--theirs').code).toBe(64);
+
+    expect(json(repo, 'resolve', 'page/about', '--field', 'title', '--value', '"By hand"')).toEqual({ resolved: ['page/about/data.json'], left: 0 });
+    expect(json(repo, 'conflicts')).toEqual([]);
+    const { commit } = json(repo, 'merge', '--continue', '-m', 'Merged by hand');
+    expect(git(repo, 'log', '-1', '--format=%H %P %s', 'main').trim()).toBe(`${commit} ${head} ${side} Merged by hand`);
+    // the field given, and the change only one side made
+    expect(json(repo, 'show', 'page/about')).toMatchObject({ title: 'By hand', summary: 'Their summary' });
+    expect(git(repo, 'for-each-ref', 'refs/gitmodel/merge/')).toBe('');
+    expectFsckClean(repo);
+
+    // another round: resolved whole with theirs, then aborted instead
+    change('side', { title: 'Theirs again' });
+    change('main', { title: 'Ours again' });
+    const before = git(repo, 'rev-parse', 'main').trim();
+    expect(cli(repo, 'merge', 'side').code).toBe(1);
+    expect(json(repo, 'resolve', 'page/about', '--theirs').left).toBe(0);
+    expect(json(repo, 'merge', '--abort')).toEqual({ aborted: true, head: before });
+    expect(git(repo, 'rev-parse', 'main').trim()).toBe(before);
+    expect(git(repo, 'for-each-ref', 'refs/gitmodel/merge/')).toBe('');
+    expect(cli(repo, 'conflicts').stderr).toMatch(/no merge in progress on main/);
+    expect(cli(repo, 'merge', '--continue').code).toBe(1);
     expectFsckClean(repo);
   });
 });
@@ -458,7 +518,7 @@ describe('conventions', () => {
     expect(lines(r.stdout)).toEqual(['about', 'older']);
     const help = runCli(build.main, ['--help']);
     expect(help.code).toBe(0);
-    for (const name of ['models', 'ls', 'show', 'cat', 'log', 'diff', 'blame', 'status', 'branch', 'tag', 'checkpoint', 'undo', 'redo', 'restore', 'verify', 'maintain', 'clear-locks', 'fetch', 'push', 'pull', 'sync', 'merge', 'serve']) {
+    for (const name of ['models', 'ls', 'show', 'cat', 'log', 'diff', 'blame', 'status', 'branch', 'tag', 'checkpoint', 'undo', 'redo', 'restore', 'verify', 'maintain', 'clear-locks', 'fetch', 'push', 'pull', 'sync', 'merge', 'conflicts', 'resolve', 'serve']) {
       expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
       const one = runCli(build.main, [name, '--help']);
       expect(one.code, name).toBe(0);

@@ -47,6 +47,11 @@ class Span extends Model<Span> {
 
 const AUTHOR = { name: 'Ada', email: 'ada@example.com' };
 
+/** A repository snapshot without its objects (written merges leave unreachable ones) and without the refs named. */
+function refsAndConfig(files: Map<string, string>, without: string[] = []): Map<string, string> {
+  return new Map([...files].filter(([p]) => !/(^|\/)objects\//.test(p) && !without.some((ref) => p.endsWith(ref))));
+}
+
 /** A repository whose main has pages a, b, c; the workspace on main, a branch `feature` at the same commit. */
 async function setup(ids = ['a', 'b', 'c'], span = false) {
   const path = newRepoPath();
@@ -239,7 +244,9 @@ describe('ws.merge: conflicts and the merging state', () => {
     const staged = await Page.get('a');
     expect({ title: staged.title, content: staged.content, views: staged.views }).toEqual({ title: 'A main', content: 'main text', views: 3 });
     expect(git(path, 'rev-parse', 'main').trim()).toBe(m);
-    expect(snapshot(path)).toEqual(before);
+    // nothing written but the merge in progress, kept for other processes (refs/gitmodel/merge/main)
+    expect(refsAndConfig(snapshot(path), ['refs/gitmodel/merge/main'])).toEqual(refsAndConfig(before));
+    expect(git(path, 'rev-list', '--parents', '-n', '1', 'refs/gitmodel/merge/main').trim().split(' ').slice(1)).toEqual([m, f]);
 
     await expect(ws.commit()).rejects.toBeInstanceOf(UnresolvedConflictsError);
     await expect(ws.merge('feature')).rejects.toBeInstanceOf(MergeInProgressError);
@@ -301,7 +308,9 @@ describe('ws.merge: conflicts and the merging state', () => {
     expect(ws.head).toBe(m);
     expect(ws.hasChanges()).toBe(false);
     expect((await Page.get('a')).title).toBe('A main');
-    expect(snapshot(path)).toEqual(before);
+    // the stored merge is gone; its objects stay, unreachable, until git gc
+    expect(refsAndConfig(snapshot(path))).toEqual(refsAndConfig(before));
+    expect(git(path, 'for-each-ref', 'refs/gitmodel/merge/')).toBe('');
     // and the merge can be made again
     expect((await ws.merge('feature')).status).toBe('conflicts');
   });
@@ -533,9 +542,10 @@ describe('ws.merge: other writers', () => {
     await onBranch(ws, 'feature', () => setTitle('a', 'A feature'));
     await setTitle('a', 'A main');
     await ws.commit({ message: 'main' });
+    const other = await Workspace.open(path, { author: AUTHOR });
     const { conflicts } = await ws.merge('feature');
     await ws.resolveConflict(conflicts[0], 'ours');
-    const other = await Workspace.open(path, { author: AUTHOR });
+    // a writer that opened before the merge (one opened now would be merging too: merge-state.test.ts)
     other.register(Page);
     await setTitle('b', 'B by another writer');
     await other.commit({ message: 'other writer' });
@@ -693,6 +703,85 @@ describe('ws.merge: danglingRefs', () => {
     await ws.merge('feature');
     const clean = await ws.merge('edits');
     expect(clean.danglingRefs).toEqual([]);
+  });
+});
+
+describe("ws.merge: onDangling: 'conflict'", () => {
+  class Member extends Model<Member> {
+    @Field({ id: true }) handle!: string;
+    @Field() name: string = '';
+  }
+  class Note extends Model<Note> {
+    @Field({ id: true }) slug!: string;
+    @Field.ref(() => Member, { nullable: true, onDangling: 'conflict' }) author: Ref<Member> | null = null;
+    @Field() title: string = '';
+  }
+
+  /** feature deletes ada, whom n1 refers to; main adds n3 by her */
+  async function dangling() {
+    const path = newRepoPath();
+    const ws = await Workspace.open(path, { author: AUTHOR });
+    ws.register(Member, Note);
+    await new Member({ handle: 'ada', name: 'Ada' }).save();
+    await new Note({ slug: 'n1', author: 'ada', title: 'one' }).save();
+    await ws.commit({ message: 'base' });
+    await ws.branches.create('feature');
+    await onBranch(ws, 'feature', async () => (await Member.get('ada')).delete());
+    await new Note({ slug: 'n3', author: 'ada', title: 'three' }).save();
+    const m = (await ws.commit({ message: 'n3' }))!;
+    return { path, ws, m };
+  }
+
+  it('a reference the merge leaves dangling is a typed conflict; a value or delete settles it', async () => {
+    const { path, ws } = await dangling();
+    const result = await ws.merge('feature');
+    expect(result.status).toBe('conflicts');
+    expect(result.danglingRefs).toEqual([]);
+    const target = { model: 'member', id: 'ada', path: 'member/ada' };
+    expect(result.conflicts).toEqual([
+      { kind: 'dangling', model: 'note', id: 'n1', path: 'note/n1', field: 'author', target },
+      { kind: 'dangling', model: 'note', id: 'n3', path: 'note/n3', field: 'author', target },
+    ]);
+    await expect(ws.commit()).rejects.toBeInstanceOf(UnresolvedConflictsError);
+    await expect(ws.resolveConflict(result.conflicts[0], { value: 42 })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await ws.resolveConflict(result.conflicts[0], { value: null });
+    expect(await ws.resolveConflict(result.conflicts[1], 'delete')).toEqual([]);
+    await ws.commit();
+    expect(show(path, 'main', 'note/n1/data.json')).toMatchObject({ author: null, title: 'one' });
+    expect(git(path, 'ls-tree', '-r', '--name-only', 'main').trim().split('\n')).toEqual(['note/n1/data.json']);
+    expectFsckClean(path);
+  });
+
+  it("'ours' brings the target back as ours has it; restored by another workspace, 'keep' leaves the rest dangling", async () => {
+    const { path, ws } = await dangling();
+    await ws.merge('feature');
+    const other = await Workspace.open(path, { author: AUTHOR });
+    other.register(Member, Note);
+    expect(other.merging!.conflicts.map((c) => [c.kind, c.path])).toEqual([
+      ['dangling', 'note/n1'],
+      ['dangling', 'note/n3'],
+    ]);
+    await other.resolveConflict(other.merging!.conflicts[1], 'keep');
+    const third = await Workspace.open(path, { author: AUTHOR });
+    third.register(Member, Note);
+    expect(third.merging!.conflicts.map((c) => c.path)).toEqual(['note/n1']);
+    expect(await third.resolveConflict(third.merging!.conflicts[0], 'ours')).toEqual([]);
+    await third.commit();
+    expect(show(path, 'main', 'member/ada/data.json')).toMatchObject({ name: 'Ada' });
+    expectFsckClean(path);
+  });
+
+  it("onConflict settles them too; onDangling on a field that is no reference is refused", async () => {
+    const { ws } = await dangling();
+    const result = await ws.merge('feature', { onConflict: 'theirs' });
+    // theirs deleted ada: the references stay dangling, as theirs left them
+    expect(result.status).toBe('merged');
+    expect(result.resolved.filter((r) => r.kind === 'dangling').map((r) => r.how)).toEqual(['onConflict:theirs', 'onConflict:theirs']);
+    class Wrong extends Model<Wrong> {
+      @Field({ id: true }) slug!: string;
+      @Field({ onDangling: 'conflict' }) title: string = '';
+    }
+    expect(() => ws.register(Wrong)).toThrow(/onDangling applies to reference fields/);
   });
 });
 

@@ -276,6 +276,7 @@ export const COMMANDS: Record<string, Command> = {
           `branch ${s.branch}${s.head ? ` at ${s.head}` : ' (no commits yet)'}`,
           `redo depth ${s.redoDepth}`,
           `checkpoints ${s.checkpoints}, branches ${s.branches}, tags ${s.tags}`,
+          ...(s.merging ? [`merging ${s.merging.rev} (${s.merging.theirs}): ${s.merging.conflicts} conflicts left (gitmodel conflicts)`] : []),
           'staged nothing (the command line has no index: each writing command commits)',
         ].join('\n'),
       );
@@ -407,13 +408,57 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   merge: {
-    usage: 'merge <rev> [-m <message>] [--strategy ours|theirs|lww]',
-    summary: 'merge a revision into the branch; conflicts are listed and nothing is committed',
-    options: { message: { type: 'string', short: 'm' }, strategy: { type: 'string' } },
+    usage: 'merge <rev> [-m <message>] [--strategy ours|theirs|lww] | merge --continue [-m <message>] | merge --abort',
+    summary: 'merge a revision into the branch; conflicts are left in progress (exit 1) for resolve, then --continue (or --abort)',
+    details:
+      'A merge with conflicts commits nothing and exits 1; the merge stays in progress across runs (refs/gitmodel/merge/<branch>).\n' +
+      '`gitmodel conflicts` lists what is left, `gitmodel resolve <model>/<id> --ours|--theirs|--value <json> [--field f]` settles it,\n' +
+      '`gitmodel merge --continue` makes the merge commit (UNRESOLVED_CONFLICTS while any is left), `--abort` discards it.',
+    options: { message: { type: 'string', short: 'm' }, strategy: { type: 'string' }, continue: { type: 'boolean' }, abort: { type: 'boolean' } },
     async run(ctx, args, values) {
+      if (values.continue || values.abort) {
+        arity(args, 0, 0, this.usage);
+        if (values.continue && values.abort) throw new UsageError('merge takes --continue or --abort, not both');
+        const { abortMerge, continueMerge } = await import('./conflicts.js');
+        if (values.abort) {
+          const head = await abortMerge(ctx);
+          return ctx.out.value({ aborted: true, head }, () => `merge aborted; ${head ? `the branch is at ${head}` : 'the branch has no commits'}`);
+        }
+        const commit = await continueMerge(ctx, str(values.message));
+        return ctx.out.value({ commit }, () => `merged ${commit}`);
+      }
       arity(args, 1, 1, this.usage);
       const { merge } = await import('./remote-commands.js');
       return merge(ctx, args[0], str(values.message), strategyOf(values.strategy));
+    },
+  },
+
+  conflicts: {
+    usage: 'conflicts',
+    summary: 'the conflicts left by the merge in progress (a data file both sides changed lists its conflicting fields)',
+    async run(ctx, args) {
+      arity(args, 0, 0, this.usage);
+      const { conflicts } = await import('./conflicts.js');
+      await conflicts(ctx);
+    },
+  },
+
+  resolve: {
+    usage: 'resolve <model>/<id> --ours|--theirs|--value <json> [--field <f>]...',
+    summary: "settle an object's conflicts in the merge in progress: a side's version, or the object given; with --field, those fields only",
+    details:
+      'Without --field the whole object takes that side (its data file and blob files), or --value is the whole object (JSON).\n' +
+      'With --field (repeatable) the data file is merged key by key: changes made on one side are kept, the named fields take\n' +
+      "the side's value (or --value, the field's value as JSON), other fields changed on both sides keep ours'.",
+    options: { ours: { type: 'boolean' }, theirs: { type: 'boolean' }, value: { type: 'string' }, field: { type: 'string', multiple: true } },
+    async run(ctx, args, values) {
+      arity(args, 1, 1, this.usage);
+      if (values.ours && values.theirs) throw new UsageError('resolve takes one of --ours, --theirs or --value');
+      const { resolve } = await import('./conflicts.js');
+      const side = values.ours ? 'ours' : values.theirs ? 'theirs' : undefined;
+      const fields = Array.isArray(values.field) ? values.field : [];
+      const r = await resolve(ctx, parseObjectRef(args[0]), { side, value: str(values.value), fields });
+      await ctx.out.value(r, () => `resolved ${r.resolved.join(', ')}; ${r.left} conflict${r.left === 1 ? '' : 's'} left${r.left ? '' : ' (gitmodel merge --continue commits the merge)'}`);
     },
   },
 

@@ -1,5 +1,6 @@
 // `status`, and `branch`, `tag`, `checkpoint`: ref management through the workspace's
 // collections (names checked, refs moved by compare-and-swap under git's lock protocol).
+import { readStoredMerge } from '../workspace/merge-state.js';
 import { redoDepth } from '../workspace/undo.js';
 import { type Context, UsageError, type Values } from './context.js';
 import { day, oneLine } from './output.js';
@@ -15,6 +16,8 @@ export interface Status {
   tags: number;
   /** the command line has no index: nothing is ever staged between commands */
   staged: 0;
+  /** the merge left in progress on the branch (`gitmodel conflicts`): what it merges and how many conflicts are left */
+  merging: { theirs: string; rev: string; conflicts: number } | null;
 }
 
 export async function status(ctx: Context): Promise<Status> {
@@ -30,7 +33,14 @@ export async function status(ctx: Context): Promise<Status> {
     branches: (await repo.refs.list('refs/heads/')).length,
     tags: (await repo.refs.list('refs/tags/')).length,
     staged: 0,
+    merging: await mergingOf(ctx, branch, head),
   };
+}
+
+/** A merge stored for the branch counts only while the branch is still where it started (as Workspace.open judges it). */
+async function mergingOf(ctx: Context, branch: string, head: string | null): Promise<Status['merging']> {
+  const stored = branch === 'HEAD' ? null : await readStoredMerge(ctx.repo, branch);
+  return stored && stored.ours === head ? { theirs: stored.theirs, rev: stored.rev, conflicts: stored.conflicts.length } : null;
 }
 
 const msg = (v: Values[string]) => (typeof v === 'string' ? v : undefined);

@@ -39,9 +39,9 @@ export async function push(ctx: Context, remote: string | undefined, force: bool
 }
 
 /**
- * Merges a revision into the branch. The command line keeps no merging state between runs, so
- * conflicts the rules leave are listed and nothing is committed (exit 1), unless `--strategy`
- * settles them all (ours, theirs, lww).
+ * Merges a revision into the branch. Conflicts the rules leave are listed, nothing is committed
+ * (exit 1) and the merge stays in progress for `resolve` and `merge --continue` in later runs,
+ * unless `--strategy` settles them all (ours, theirs, lww).
  */
 export async function merge(ctx: Context, rev: string, message: string | undefined, strategy: OnConflict = 'stop'): Promise<number> {
   // no model bindings: without classes there are no field rules, so the merge is git's, file by file
@@ -77,7 +77,7 @@ async function report(ctx: Context, r: MergeResult): Promise<number> {
   const conflicts = r.conflicts.map((c) => ({ ...c }));
   await ctx.out.value({ ...r, conflicts }, () =>
     r.status === 'conflicts'
-      ? [`${r.conflicts.length} conflicts, nothing committed (settle them with --strategy ours|theirs|lww, or in code):`, ...r.conflicts.map((c) => `  ${oneLine(JSON.stringify(c), 200)}`)].join('\n')
+      ? [`${r.conflicts.length} conflicts, nothing committed; the merge is in progress: gitmodel resolve <model>/<id> --ours|--theirs, then gitmodel merge --continue (or --abort)`, ...r.conflicts.map((c) => `  ${oneLine(JSON.stringify(c), 200)}`)].join('\n')
       : `${r.status}${r.commit ? ` ${r.commit}` : ''}`,
   );
   return r.status === 'conflicts' ? 1 : 0;

@@ -108,6 +108,13 @@ export interface RefLogEntry {
   readonly message: string;
 }
 
+/** One ref of a RefStore.transaction: `next` null deletes it, `expected` null creates it. */
+export interface RefUpdate {
+  readonly name: string;
+  readonly next: string | null;
+  readonly expected: string | null;
+}
+
 /** References with compare-and-swap. Names are full (`refs/heads/main`, `HEAD`). */
 export interface RefStore {
   /** the oid a ref points at, following symbolic refs; null when it does not exist */
@@ -123,6 +130,13 @@ export interface RefStore {
   update(name: string, next: string, expected: string | null, log?: RefLogEntry): Promise<void>;
   /** Deletes `name` if it still points at `expected` (else StaleBranchError). */
   delete(name: string, expected: string): Promise<void>;
+  /**
+   * Several updates as one (names under refs/, each once): every ref checked against its
+   * `expected` under its lock before any moves, so all move or none does (StaleBranchError naming
+   * the first that moved; InvalidRefNameError for a clash). A git directory writes them all in one
+   * packed-refs rewrite, one flush for the lot (git's own transactions flush each loose ref).
+   */
+  transaction(updates: readonly RefUpdate[], log?: RefLogEntry): Promise<void>;
   /**
    * Refuses (InvalidRefNameError) a new name git could not store beside the existing ones:
    * `refs/heads/a` and `refs/heads/a/b` cannot both exist.

@@ -22,3 +22,41 @@ export function branchNameProblem(name: string): string | undefined {
   if (name === 'HEAD') return '"HEAD" is not a branch name';
   return refNameProblem(name);
 }
+
+/**
+ * What is wrong with a batch of ref updates over the refs `existing` (undefined: nothing): a name
+ * outside refs/ or given twice, or one the batch creates that clashes, as file and folder, with a
+ * ref there after it (`a` beside `a/b`).
+ */
+export function transactionProblem(updates: readonly { name: string; next: string | null }[], existing: Iterable<string>): { name: string; reason: string } | undefined {
+  const seen = new Set<string>();
+  for (const { name } of updates) {
+    if (!name.startsWith('refs/')) return { name, reason: 'a transaction moves refs under refs/ only' };
+    if (seen.has(name)) return { name, reason: 'it is given twice in one transaction' };
+    seen.add(name);
+  }
+  const after = new Set(existing);
+  for (const u of updates) {
+    if (u.next === null) after.delete(u.name);
+    else after.add(u.name);
+  }
+  const sorted = [...after].sort();
+  for (const u of updates) {
+    if (u.next === null) continue;
+    const parts = u.name.split('/');
+    for (let n = 2; n < parts.length; n++) {
+      const above = parts.slice(0, n).join('/');
+      if (after.has(above)) return { name: u.name, reason: `it clashes with the ref ${above}: a name cannot also be a folder of others` };
+    }
+    // the first name after `<name>/` in order is below it if any is
+    const folder = `${u.name}/`;
+    let lo = 0;
+    for (let hi = sorted.length; lo < hi; ) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < folder) lo = mid + 1;
+      else hi = mid;
+    }
+    if (sorted[lo]?.startsWith(folder)) return { name: u.name, reason: `it clashes with the ref ${sorted[lo]}: a name cannot also be a folder of others` };
+  }
+  return undefined;
+}

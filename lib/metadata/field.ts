@@ -37,6 +37,12 @@ export interface FieldOptions {
    * (strings, line-level three-way) | a function ({ base, ours, theirs, ... }) => value | Merge.conflict
    */
   merge?: FieldMergeRule;
+  /**
+   * A reference field: what ws.merge() does when the merge leaves it pointing at an object the
+   * merged tree lacks: 'list' it in result.danglingRefs (default), or make it a 'conflict'
+   * (kind 'dangling') to settle before the merge commits.
+   */
+  onDangling?: 'list' | 'conflict';
   /** keep a secondary index of this field, so Model.find() filters and orders by it without reading objects */
   index?: boolean;
   /** no two objects of the model hold the same non-null value (each element, for an array); implies index */

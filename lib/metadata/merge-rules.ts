@@ -78,6 +78,17 @@ export function checkFieldRule(model: string, field: { name: string; id: boolean
   }
 }
 
+/** Checks a field's onDangling: 'list' or 'conflict', on a reference field (or an array of them) only. */
+export function checkOnDangling(model: string, field: { name: string; onDangling?: unknown; type: { kind: string; of?: { kind: string } } }): void {
+  if (field.onDangling === undefined) return;
+  const where = { model, field: field.name };
+  if (field.onDangling !== 'list' && field.onDangling !== 'conflict') {
+    throw new ConfigurationError(`${model}.${field.name}: onDangling is 'list' or 'conflict', not ${JSON.stringify(field.onDangling)}`, where);
+  }
+  const kind = field.type.kind === 'array' ? field.type.of?.kind : field.type.kind;
+  if (kind !== 'ref') throw new ConfigurationError(`${model}.${field.name}: onDangling applies to reference fields (@Field.ref()), not to a ${field.type.kind} field`, where);
+}
+
 /** Checks the model-level merge options. */
 export function checkModelRules(model: string, options: { merge?: unknown; onDelete?: unknown; clock?: unknown }, fields: { name: string; type: { kind: string } }[]): void {
   if (options.merge !== undefined && typeof options.merge !== 'function') {

@@ -5,7 +5,7 @@ import { ConfigurationError } from '../errors.js';
 import { ownSlot, ownSlotValue } from '../util/class-slot.js';
 import { MISSING_METADATA_FIX } from './design-type.js';
 import { FIELDS, type FieldOptions, type FieldRecord, type TypeSpec } from './field.js';
-import { checkFieldRule, checkModelRules, type DeletePolicy, type FieldMergeRule, type ObjectMergeFunction } from './merge-rules.js';
+import { checkFieldRule, checkModelRules, checkOnDangling, type DeletePolicy, type FieldMergeRule, type ObjectMergeFunction } from './merge-rules.js';
 import { inheritedOption, ownModelOptions } from './model-options.js';
 
 export type ScalarKind = 'string' | 'number' | 'boolean' | 'date' | 'bigint' | 'json' | 'decimal' | 'uuid' | 'blob' | 'time' | 'oid';
@@ -25,6 +25,8 @@ export interface FieldDef {
   makeDefault?: () => unknown;
   /** how ws.merge() settles the field when both sides changed it (undefined: 'conflict') */
   merge?: FieldMergeRule;
+  /** a reference field: a merge leaving it dangling lists it ('list', undefined) or is a conflict */
+  onDangling?: 'list' | 'conflict';
   /** Model.find() keeps a secondary index of it (always true for the id, and for unique fields) */
   index?: boolean;
   /** no two objects may hold the same non-null value (each element, for an array) */
@@ -166,6 +168,7 @@ function resolve(cls: Function): Schema {
         nullable: record.options.nullable ?? false,
         makeDefault: defaultMaker(record.options, type),
         merge: record.options.merge,
+        onDangling: record.options.onDangling,
         index: record.options.index === true || record.options.unique === true || record.options.id === true,
         unique: record.options.unique === true,
       };
@@ -215,7 +218,10 @@ function resolve(cls: Function): Schema {
       { model: name },
     );
   }
-  for (const field of fields) checkFieldRule(name, field, field.merge);
+  for (const field of fields) {
+    checkFieldRule(name, field, field.merge);
+    checkOnDangling(name, field);
+  }
   const rules = { merge: inheritedOption(cls, 'merge'), onDelete: inheritedOption(cls, 'onDelete'), clock: inheritedOption(cls, 'clock') };
   checkModelRules(name, rules, fields);
   return { cls, name, abstract: own.abstract === true, fields, id, autoId, path, shard, merge: rules.merge, onDelete: rules.onDelete ?? 'conflict', clock: rules.clock };

@@ -12,6 +12,8 @@ export interface ReferenceOf {
   field: string;
   model: string;
   target: string;
+  /** the field's onDangling: a merge leaving this reference dangling makes a conflict */
+  conflict?: true;
 }
 
 /** The reference fields of a model (plain, or arrays of references), with a way to name their target model. */
@@ -53,7 +55,7 @@ export async function* referencesIn(cls: Function, reader: TreeReader, ids?: Ite
     for (const { field, target } of fields) {
       const value = decoded.values[field.name];
       for (const item of Array.isArray(value) ? value : [value]) {
-        if (typeof item === 'string' && item !== '') yield { id, field: field.name, model: target(), target: item };
+        if (typeof item === 'string' && item !== '') yield { id, field: field.name, model: target(), target: item, ...(field.onDangling === 'conflict' ? { conflict: true as const } : {}) };
       }
     }
   }

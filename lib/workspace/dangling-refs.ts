@@ -59,7 +59,9 @@ export async function danglingRefs(host: DanglingHost, merged: TreeReader, chang
     if (!whole && !ids) continue;
     for await (const ref of hooks.references(merged, whole ? undefined : ids)) {
       if (!known.has(ref.model)) continue;
-      if (!(await exists(ref.model, ref.target))) out.push({ model, id: ref.id, field: ref.field, target: { model: ref.model, id: ref.target } });
+      if (!(await exists(ref.model, ref.target))) {
+        out.push({ model, id: ref.id, field: ref.field, target: { model: ref.model, id: ref.target }, ...(ref.conflict ? { conflict: ref.conflict } : {}) });
+      }
     }
   }
   return out;

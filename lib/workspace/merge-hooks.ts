@@ -72,7 +72,20 @@ export interface FileConflict {
   theirs?: string;
 }
 
-export type MergeConflict = FieldConflict | DeleteModifyConflict | RenameConflict | InvalidConflict | FileConflict;
+/**
+ * A reference the merge left pointing at an object the merged tree lacks, on a field declared
+ * `onDangling: 'conflict'`. `path` is the referring object's root, `target.path` the target's.
+ */
+export interface DanglingConflict {
+  kind: 'dangling';
+  model: string;
+  id: string;
+  path: string;
+  field: string;
+  target: { model: string; id: string; path: string };
+}
+
+export type MergeConflict = FieldConflict | DeleteModifyConflict | RenameConflict | InvalidConflict | FileConflict | DanglingConflict;
 
 /** A reference in the merged tree whose target is not there: the merge deleted it, or never had it. */
 export interface DanglingRef {
@@ -81,6 +94,8 @@ export interface DanglingRef {
   id: string;
   field: string;
   target: { model: string; id: string };
+  /** the field is declared onDangling: 'conflict' (a conflict of kind 'dangling' then) */
+  conflict?: true;
 }
 
 /** A conflict settled by a rule or by onConflict, and how ('lww', 'counter', 'delete-wins', 'move', 'onConflict:theirs', …). */
@@ -133,5 +148,5 @@ export interface ModelMergeHooks {
   /** the model names the model's reference fields point to (none: it has no reference field) */
   referenceTargets(): string[];
   /** the references the model's objects make in `reader`: of `ids`, or of every object */
-  references(reader: TreeReader, ids?: Iterable<string>): AsyncIterable<{ id: string; field: string; model: string; target: string }>;
+  references(reader: TreeReader, ids?: Iterable<string>): AsyncIterable<{ id: string; field: string; model: string; target: string; conflict?: true }>;
 }

@@ -11,6 +11,7 @@ import {
   ConfigurationError,
   FastForwardImpossibleError,
   MergeInProgressError,
+  MergeStateMovedError,
   StagedChangesError,
   StaleBranchError,
   UnrelatedHistoriesError,
@@ -27,6 +28,7 @@ import { layoutOf, mergeTrees } from '../merge/tree-merge.js';
 import { type BaseCommit, mergeBaseTree } from '../merge/virtual-base.js';
 import { assertMovable, assertWritable, type CommitOptions, type Session, type Who } from './committer.js';
 import type {
+  DanglingConflict,
   InvalidConflict,
   MergeChoice,
   DanglingRef,
@@ -39,7 +41,8 @@ import { danglingRefs, type DanglingHost } from './dangling-refs.js';
 import { reread } from './position.js';
 import { CommitSnapshot } from './snapshot.js';
 import type { ObjectOf } from './rebase.js';
-import type { StageOp, StagedTree } from './staged-tree.js';
+import { type StageOp, StagedTree } from './staged-tree.js';
+import { conflictKey, dropStoredMerge, readStoredMerge, type StoredMerge, summaryOf, writeStoredMerge } from './merge-state.js';
 import { clearRedo } from './undo.js';
 
 /** How many times a merge is computed again on a branch that keeps moving. */
@@ -105,7 +108,8 @@ export interface MergeHost extends DanglingHost {
 type Internal =
   | { kind: 'tree'; tree: TreeConflict }
   | { kind: 'object'; pending: PendingObjectMerge; request: ObjectMergeRequest }
-  | { kind: 'inner-file'; modes?: { base?: string; ours: string; theirs: string } };
+  | { kind: 'inner-file'; modes?: { base?: string; ours: string; theirs: string } }
+  | { kind: 'dangling' };
 
 interface MergeState {
   rev: string;
@@ -169,23 +173,188 @@ function checkOptions(options: MergeOptions): void {
 
 export class Merges {
   private state: MergeState | null = null;
+  /** a merge stored by another process (or before a crash), read at open; rebuilt into `state` when first settled */
+  private restored: StoredMerge | null = null;
+  /** the value of refs/gitmodel/merge/<branch> this workspace last read or wrote (compare-and-swap) */
+  private stored: string | null = null;
 
-  constructor(private readonly host: MergeHost) {}
+  /** `persist`: keep the merging state under refs/gitmodel/merge/<branch> (the workspace's own merges; not pull's scratch ones) */
+  constructor(private readonly host: MergeHost, private readonly persist = false) {}
 
-  /** ws.merging */
+  /** ws.merging; for a merge restored from another process, the conflicts as stored (values in JSON form) until one is settled */
   get merging(): MergingInfo | null {
     const state = this.state;
+    if (!state && this.restored) {
+      const { theirs, bases, conflicts } = this.restored;
+      return { theirs, bases: [...bases], conflicts: conflicts.map((c) => ({ ...c })) as unknown as MergeConflict[] };
+    }
     return state && { theirs: state.theirs, bases: [...state.bases], conflicts: [...state.conflicts] };
   }
 
   /** Refuses an action that a merge in progress forbids. */
   assertNotMerging(action: string): void {
-    if (this.state) throw new MergeInProgressError({ branch: this.host.session.position.name, theirs: this.state.rev, action });
+    const rev = this.state?.rev ?? this.restored?.rev;
+    if (rev !== undefined) throw new MergeInProgressError({ branch: this.host.session.position.name, theirs: rev, action });
   }
 
-  /** Drops the merging state (ws.discard() resets the index and position itself). */
-  abort(): void {
+  /**
+   * Drops the merging state and the stored merge (ws.discard() resets the index and position
+   * itself); MergeStateMovedError when another process stepped the merge on meanwhile.
+   */
+  async abort(): Promise<void> {
+    if (this.stored) {
+      try {
+        await dropStoredMerge(this.repo, this.host.session.position.name, this.stored);
+      } catch (error) {
+        if (error instanceof MergeStateMovedError) await this.reload();
+        throw error;
+      }
+    }
     this.state = null;
+    this.restored = null;
+    this.stored = null;
+  }
+
+  /**
+   * Reads the merge stored for the workspace's branch (Workspace.open): when the branch is still
+   * at its `ours`, the workspace is merging again, its index the stored one. A stored merge whose
+   * branch moved on is left alone (nothing is lost; the next merge on the branch replaces it), or
+   * removed when the branch is at its merge commit (a process died between the two steps).
+   */
+  async restore(): Promise<void> {
+    const { session } = this.host;
+    if (!this.persist || session.position.ref.startsWith('refs/tags/')) return;
+    const { name, head } = session.position;
+    const stored = await readStoredMerge(this.repo, name);
+    if (!stored) return;
+    if (stored.ours !== head) {
+      // the merge was committed, and the process died before removing the ref
+      const parents = head ? (await this.repo.readCommit(head)).parents : [];
+      if (parents.length === 2 && parents[0] === stored.ours && parents[1] === stored.theirs) await dropStoredMerge(this.repo, name, stored.oid).catch(() => {});
+      return;
+    }
+    this.restored = stored;
+    this.stored = stored.oid;
+    session.index.reset(stored.tree);
+  }
+
+  /** After another process moved the stored merge: forget this one's, and show that process's (or none). */
+  private async reload(): Promise<void> {
+    const { session } = this.host;
+    this.state = null;
+    this.restored = null;
+    this.stored = null;
+    const now = await reread(this.repo, session.position);
+    session.position = now;
+    session.index.reset(now.head ? now.tree : null);
+    await this.restore();
+  }
+
+  /** Stores the merging state (its index's new objects with it); returns the stored commit. */
+  private async store(state: MergeState, expected: string | null): Promise<string> {
+    const { index, position } = this.host.session;
+    const who = this.host.who({ message: state.message });
+    const settled = state.resolved.map((r) => ({ key: conflictKey(r), how: r.how }));
+    const { rev, ours, theirs, bases, message } = state;
+    const oid = await writeStoredMerge(
+      this.repo,
+      position.name,
+      { rev, ours, theirs, bases, message, tree: index.treeOid(), conflicts: state.conflicts.map(summaryOf), settled },
+      index.newObjects(),
+      who,
+      expected,
+    );
+    index.markStored();
+    return oid;
+  }
+
+  /** A settling step (resolveConflict, resolveAll) kept in the stored merge; undone when another process stepped it first. */
+  private async settling<T>(step: (state: MergeState) => Promise<T>): Promise<T> {
+    const state = await this.load();
+    const result = await step(state);
+    if (this.persist) {
+      try {
+        this.stored = await this.store(state, this.stored);
+      } catch (error) {
+        if (error instanceof MergeStateMovedError) await this.reload();
+        throw error;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The merging state, rebuilt when it was restored: the merge computed again (on a scratch index:
+   * the workspace's is the stored one), its conflicts narrowed to those stored as left, and the
+   * field values settled before replayed into their objects' pending merges, from the stored index.
+   */
+  private async load(): Promise<MergeState> {
+    if (this.state) return this.state;
+    const stored = this.restored;
+    if (!stored) throw new ConfigurationError('no merge is in progress: ws.merge() one first (ws.merging is null)');
+    const { repo } = this;
+    const scratch = new StagedTree(repo, treeOrNull((await repo.readCommit(stored.ours)).tree));
+    const state = await this.compute(stored.rev, stored.ours, stored.theirs, stored.bases, stored.message, scratch, false);
+    const left = new Set(stored.conflicts.map(conflictKey));
+    const fresh = new Set(state.conflicts.map(conflictKey));
+    const how = new Map(stored.settled.map((s) => [s.key, s.how]));
+    // a conflict stored at a path the computation names differently (the models registered differ:
+    // a file conflict without them, field conflicts with them) stays, as the computed kind
+    const unmatchedPaths = stored.conflicts.filter((c) => c.kind !== 'invalid' && !fresh.has(conflictKey(c))).map((c) => c.path);
+    const unmatched = { has: (path: string) => unmatchedPaths.some((p) => p === path || p.startsWith(`${path}/`) || path.startsWith(`${p}/`)) };
+    const replay: MergeConflict[] = [];
+    for (const conflict of [...state.conflicts]) {
+      const key = conflictKey(conflict);
+      if (left.has(key) || unmatched.has(conflict.path)) continue;
+      state.conflicts.splice(state.conflicts.indexOf(conflict), 1);
+      state.resolved.push({ ...conflict, how: how.get(key) ?? 'resolved' });
+      if (conflict.kind === 'field') replay.push(conflict);
+    }
+    for (const conflict of replay) {
+      const internal = state.internal.get(conflict)!;
+      state.internal.delete(conflict);
+      const open = state.conflicts.some((c) => c.path === conflict.path) || left.has(conflictKey({ kind: 'invalid', path: conflict.path }));
+      if (internal.kind !== 'object' || !open || conflict.kind !== 'field') continue;
+      const hooks = this.host.mergeHooks(internal.request.model)!;
+      const object = await hooks.decode({ path: conflict.path, id: conflict.id, entry: await this.treeEntry(conflict.path) }, state.reads);
+      const { invalid } = await internal.pending.settle(conflict.field, object ? (object as Record<string, unknown>)[conflict.field] : undefined);
+      if (invalid && left.has(conflictKey(invalid))) {
+        state.conflicts.push(invalid);
+        state.internal.set(invalid, internal);
+      }
+    }
+    if (stored.conflicts.some((c) => c.kind === 'dangling')) {
+      // dangling references are judged on the merged index, as the merge judged them
+      const { index } = this.host.session;
+      const oursTree = treeOrNull((await repo.readCommit(stored.ours)).tree);
+      const changes = await groupChanges(diffTrees(index.readTree, oursTree, treeOrNull(index.treeOid())), this.host.owner);
+      for (const conflict of this.addDangling(state, await danglingRefs(this.host, index, changes))) {
+        if (left.has(conflictKey(conflict))) continue;
+        state.conflicts.splice(state.conflicts.indexOf(conflict), 1);
+        state.internal.delete(conflict);
+      }
+    }
+    const missing = [...left].filter((key) => !state.conflicts.some((c) => conflictKey(c) === key || unmatched.has(c.path)));
+    if (missing.length) {
+      throw new ConfigurationError(
+        `the merge in progress on ${this.host.session.position.name} has conflicts that merging again does not find (${missing.map((k) => k.replaceAll('\0', ' ').trim()).join(', ')}): register the models it was made with`,
+      );
+    }
+    this.state = state;
+    this.restored = null;
+    return state;
+  }
+
+  /** The index entry at a path, a folder's included (an object's root), staged folders too. */
+  private async treeEntry(path: string): Promise<TreeEntry | undefined> {
+    const { index } = this.host.session;
+    let tree = index.treeOid();
+    const parts = path.split('/');
+    for (let i = 0; ; i++) {
+      const entry = (await index.readTree(tree)).get(parts[i]);
+      if (!entry || i === parts.length - 1) return entry;
+      tree = entry.oid;
+    }
   }
 
   private get repo() {
@@ -247,6 +416,66 @@ export class Merges {
     if (options.ff === 'only') throw new FastForwardImpossibleError({ branch: position.name, ours, theirs });
     if (!bases.length && !options.allowUnrelated) throw new UnrelatedHistoriesError({ branch: position.name, theirs: rev });
 
+    const index = session.index;
+    // a merge another process left in progress on this head is that process's to finish
+    const stored = this.persist && !options.dryRun ? await readStoredMerge(repo, position.name) : null;
+    if (stored && stored.ours === ours) throw new MergeInProgressError({ branch: position.name, theirs: stored.rev, action: `merge ${rev}` });
+    const savepoint = index.savepoint();
+    try {
+      const state = await this.compute(rev, ours, theirs, bases, message, index, !options.dryRun);
+      const on = options.onConflict ?? 'stop';
+      await this.applyOnConflict(state, on);
+      const changedNow = () => groupChanges(diffTrees(index.readTree, treeOrNull(position.tree), treeOrNull(index.treeOid())), this.host.owner);
+      let changes = await changedNow();
+      let dangling = await danglingRefs(this.host, index, changes);
+      // references on fields declared onDangling: 'conflict' are conflicts, which onConflict may settle too
+      const danglingConflicts = this.addDangling(state, dangling);
+      if (danglingConflicts.length) {
+        await this.applyOnConflict(state, on, danglingConflicts);
+        [changes, dangling] = [await changedNow(), dangling.filter((d) => !d.conflict)];
+      }
+      const status = state.conflicts.length ? 'conflicts' : 'merged';
+      const result: MergeResult = { status, ours, theirs, bases, changes, resolved: state.resolved, conflicts: [...state.conflicts], danglingRefs: dangling };
+      if (options.dryRun) {
+        savepoint.rollback();
+        return result;
+      }
+      if (state.conflicts.length || options.commit === false) {
+        // kept where another process finds it; a stale one (its branch moved on) is replaced
+        if (this.persist) {
+          try {
+            this.stored = await this.store(state, stored?.oid ?? null);
+          } catch (error) {
+            // another process stored its merge on this branch first: that merge is in progress
+            if (error instanceof MergeStateMovedError) throw new MergeInProgressError({ branch: position.name, theirs: rev, action: `merge ${rev}` });
+            throw error;
+          }
+        }
+        savepoint.release();
+        this.state = state;
+        return result;
+      }
+      const commit = await this.commitMerge(state, who);
+      if (!commit) {
+        savepoint.rollback();
+        return null;
+      }
+      savepoint.release();
+      return { ...result, commit };
+    } catch (error) {
+      savepoint.rollback();
+      throw error;
+    }
+  }
+
+  /**
+   * The merge of `theirs` into `ours` laid over `index` (at ours' tree), and its conflicts with
+   * what settles each: a pure function of the commits and the models' rules, so a merge stored by
+   * another process is rebuilt by computing it again. `write`: store a virtual base's objects.
+   */
+  private async compute(rev: string, ours: string, theirs: string, bases: string[], message: string, index: StagedTree, write: boolean): Promise<MergeState> {
+    const { repo } = this;
+    const [oursTree, theirsTree] = [(await repo.readCommit(ours)).tree, (await repo.readCommit(theirs)).tree];
     const overlay = new Map<string, GitObject>();
     const reads = this.reads(ours, theirs, bases, overlay);
     const pendings = new Map<string, { pending: PendingObjectMerge; request: ObjectMergeRequest }>();
@@ -277,54 +506,28 @@ export class Merges {
       made = virtual.objects;
       baseTree = virtual.tree;
     } else if (bases.length === 1) baseTree = treeOrNull((await repo.readCommit(bases[0])).tree);
-    const merged = await mergeTrees(readTree, { base: baseTree, ours: treeOrNull(position.tree), theirs: treeOrNull(theirsTree) }, layout, resolve, mergeOptions);
+    const merged = await mergeTrees(readTree, { base: baseTree, ours: treeOrNull(oursTree), theirs: treeOrNull(theirsTree) }, layout, resolve, mergeOptions);
 
     // a virtual base's objects may be grafted (a conflict settled to the base): stored first
-    if (!options.dryRun && made.length) await repo.writeObjects(made);
-    const index = session.index;
-    const savepoint = index.savepoint();
-    try {
-      await applyInOrder(index, merged.changes);
-      const state: MergeState = { rev, ours, theirs, bases, message, conflicts: [], resolved: [], internal: new Map(), reads };
-      for (const raw of merged.resolved) state.resolved.push(await this.resolvedOf(raw, reads));
-      for (const raw of merged.conflicts) {
-        const conflict = await this.publicOf(raw, reads);
-        state.conflicts.push(conflict);
-        if ('entries' in raw) state.internal.set(conflict, { kind: 'tree', tree: raw });
-        else if (conflict.kind === 'field' || conflict.kind === 'invalid') state.internal.set(conflict, { kind: 'object', ...pendings.get(conflict.path)! });
-        else state.internal.set(conflict, { kind: 'inner-file', modes: unmerged.get(conflict.path) });
-      }
-      await this.applyOnConflict(state, options.onConflict ?? 'stop');
-      const changes = await groupChanges(diffTrees(index.readTree, treeOrNull(position.tree), treeOrNull(index.treeOid())), this.host.owner);
-      const status = state.conflicts.length ? 'conflicts' : 'merged';
-      const dangling = await danglingRefs(this.host, index, changes);
-      const result: MergeResult = { status, ours, theirs, bases, changes, resolved: state.resolved, conflicts: [...state.conflicts], danglingRefs: dangling };
-      if (options.dryRun) {
-        savepoint.rollback();
-        return result;
-      }
-      if (state.conflicts.length || options.commit === false) {
-        savepoint.release();
-        this.state = state;
-        return result;
-      }
-      const commit = await this.commitMerge(state, who);
-      if (!commit) {
-        savepoint.rollback();
-        return null;
-      }
-      savepoint.release();
-      return { ...result, commit };
-    } catch (error) {
-      savepoint.rollback();
-      throw error;
+    if (write && made.length) await repo.writeObjects(made);
+    await applyInOrder(index, merged.changes);
+    const state: MergeState = { rev, ours, theirs, bases, message, conflicts: [], resolved: [], internal: new Map(), reads };
+    for (const raw of merged.resolved) state.resolved.push(await this.resolvedOf(raw, reads));
+    for (const raw of merged.conflicts) {
+      const conflict = await this.publicOf(raw, reads);
+      state.conflicts.push(conflict);
+      if ('entries' in raw) state.internal.set(conflict, { kind: 'tree', tree: raw });
+      else if (conflict.kind === 'field' || conflict.kind === 'invalid') state.internal.set(conflict, { kind: 'object', ...pendings.get(conflict.path)! });
+      else state.internal.set(conflict, { kind: 'inner-file', modes: unmerged.get(conflict.path) });
     }
+    return state;
   }
 
   private async fastForward(rev: string, ours: string | null, theirs: string, bases: string[], tree: string, who: Who, options: MergeOptions): Promise<MergeResult | null> {
     const { session } = this.host;
     const changes = await groupChanges(diffTrees(session.index.readTree, ours ? treeOrNull(session.position.tree) : null, treeOrNull(tree)), this.host.owner);
-    const dangling = await danglingRefs(this.host, new CommitSnapshot(this.repo, tree), changes);
+    // a fast-forward has nothing to settle: references on onDangling: 'conflict' fields are listed too
+    const dangling = (await danglingRefs(this.host, new CommitSnapshot(this.repo, tree), changes)).map(({ conflict: _, ...d }) => d);
     const result: MergeResult = { status: 'fast-forward', ours, theirs, bases, commit: theirs, changes, resolved: [], conflicts: [], danglingRefs: dangling };
     if (options.dryRun) return result;
     await assertMovable(session);
@@ -341,8 +544,8 @@ export class Merges {
     return result;
   }
 
-  /** Writes the merge commit and moves the branch from `ours`; null when it moved meanwhile. */
-  private async commitMerge(state: MergeState, { author, committer }: Who, message = state.message): Promise<string | null> {
+  /** Writes the merge commit and moves the branch from `ours`; null when it moved meanwhile. Drops the stored merge after. */
+  private async commitMerge(state: Pick<MergeState, 'rev' | 'ours' | 'theirs' | 'message'>, { author, committer }: Who, message = state.message): Promise<string | null> {
     const { session } = this.host;
     const { repo } = this;
     const { index } = session;
@@ -360,13 +563,22 @@ export class Merges {
     index.markStored();
     session.position = { ...session.position, head: oid, tree };
     this.state = null;
+    this.restored = null;
+    // after the branch moved (a crash before this leaves a stored merge restore() removes): the one
+    // stored now, which another holder may have stepped on since this workspace last did
+    if (this.persist) {
+      const stored = await readStoredMerge(repo, name);
+      if (stored?.ours === state.ours) await dropStoredMerge(repo, name, stored.oid).catch(() => {});
+    }
+    this.stored = null;
     await clearRedo(repo, name).catch(() => {});
     return oid;
   }
 
   /** ws.commit() while merging: the two-parent merge commit. */
   async commit(options: Partial<CommitOptions>): Promise<string> {
-    const state = this.state!;
+    // a restored merge with no conflict left commits without being rebuilt (no models needed)
+    const state = this.state ?? this.restored!;
     const { session } = this.host;
     if (state.conflicts.length) throw new UnresolvedConflictsError({ branch: session.position.name, conflicts: state.conflicts.length });
     const who = this.host.who({ ...options, message: options.message ?? state.message });
@@ -379,44 +591,64 @@ export class Merges {
 
   /** ws.resolveConflict(): settles one conflict in the index; returns the conflicts left. */
   async resolveConflict(conflict: MergeConflict, choice: MergeChoice): Promise<MergeConflict[]> {
-    const state = this.requireState();
-    const live = this.find(state, conflict);
-    await this.settle(state, live, choice, typeof choice === 'string' ? choice : 'value');
-    return [...state.conflicts];
+    return this.settling(async (state) => {
+      const live = this.find(state, conflict);
+      await this.settle(state, live, choice, typeof choice === 'string' ? choice : 'value');
+      return [...state.conflicts];
+    });
   }
 
   /** ws.resolveAll(): settles every conflict left (of one model) the same way. */
   async resolveAll(choice: MergeChoice, filter: { model?: Function | string } = {}): Promise<MergeConflict[]> {
-    const state = this.requireState();
     const model = filter.model === undefined ? undefined : this.host.nameOf(filter.model);
-    for (const conflict of [...state.conflicts]) {
-      if (model !== undefined && ('model' in conflict ? conflict.model : null) !== model) continue;
-      if (!state.conflicts.includes(conflict)) continue;
-      await this.settle(state, conflict, choice, typeof choice === 'string' ? choice : 'value');
-    }
-    return [...state.conflicts];
-  }
-
-  private requireState(): MergeState {
-    if (!this.state) throw new ConfigurationError('no merge is in progress: ws.merge() one first (ws.merging is null)');
-    return this.state;
+    return this.settling(async (state) => {
+      for (const conflict of [...state.conflicts]) {
+        if (model !== undefined && ('model' in conflict ? conflict.model : null) !== model) continue;
+        if (!state.conflicts.includes(conflict)) continue;
+        await this.settle(state, conflict, choice, typeof choice === 'string' ? choice : 'value');
+      }
+      return [...state.conflicts];
+    });
   }
 
   /** The live conflict a caller means: the same object, or one equal in kind, path and field. */
   private find(state: MergeState, conflict: MergeConflict): MergeConflict {
     if (state.internal.has(conflict) && state.conflicts.includes(conflict)) return conflict;
-    const hit = state.conflicts.find(
-      (c) => c.kind === conflict.kind && c.path === conflict.path && (c.kind !== 'field' || c.field === (conflict as { field?: string }).field),
-    );
+    const key = conflictKey(conflict);
+    const hit = state.conflicts.find((c) => conflictKey(c) === key);
     if (!hit) throw new ConfigurationError(`no such conflict is left in the merge (${conflict.kind} at ${conflict.path}): see ws.merging.conflicts`);
     return hit;
   }
 
+  /** The references on onDangling: 'conflict' fields among `dangling`, made conflicts of the merge; returns them. */
+  private addDangling(state: MergeState, dangling: readonly DanglingRef[]): DanglingConflict[] {
+    const added: DanglingConflict[] = [];
+    for (const d of dangling) {
+      if (!d.conflict) continue;
+      const conflict: DanglingConflict = {
+        kind: 'dangling',
+        model: d.model,
+        id: d.id,
+        path: this.host.scope({ model: d.model, id: d.id }).path,
+        field: d.field,
+        target: { ...d.target, path: this.host.scope(d.target).path },
+      };
+      state.conflicts.push(conflict);
+      state.internal.set(conflict, { kind: 'dangling' });
+      added.push(conflict);
+    }
+    return added;
+  }
+
   /** Lets onConflict settle what the rules left. */
-  private async applyOnConflict(state: MergeState, on: OnConflict): Promise<void> {
+  private async applyOnConflict(state: MergeState, on: OnConflict, only?: readonly MergeConflict[]): Promise<void> {
     if (on === 'stop') return;
     for (let i = 0; i < state.conflicts.length; ) {
       const conflict = state.conflicts[i];
+      if (only && !only.includes(conflict)) {
+        i++;
+        continue;
+      }
       const choice = typeof on === 'function' ? on(conflict) : on;
       if (choice === undefined) {
         i++;
@@ -434,7 +666,9 @@ export class Merges {
     const paths =
       conflict.kind === 'rename' && internal.kind === 'tree' && internal.tree.kind === 'rename'
         ? { ours: internal.tree.oursPath ?? conflict.path, theirs: internal.tree.theirsPath ?? conflict.path }
-        : { ours: conflict.path, theirs: conflict.path };
+        : conflict.kind === 'dangling'
+          ? { ours: conflict.target.path, theirs: conflict.target.path }
+          : { ours: conflict.path, theirs: conflict.path };
     const [o, t] = await Promise.all([state.reads.clock('ours', paths.ours), state.reads.clock('theirs', paths.theirs)]);
     if (o !== t) return o > t ? 'ours' : 'theirs';
     // a tie: the same answer on every machine, whichever side merges
@@ -476,6 +710,20 @@ export class Merges {
         const oid = choice === 'delete' ? undefined : conflict[choice];
         const mode = (choice !== 'delete' && internal.modes?.[choice]) || FILE_MODE;
         await graft(conflict.path, oid === undefined ? undefined : { mode: mode as TreeEntry['mode'], oid });
+      }
+    } else if (internal.kind === 'dangling' && conflict.kind === 'dangling') {
+      // keep: dangling as it is; delete: the referring object; a side: the target as it has it; a value: the field's
+      if (choice === 'delete') await graft(conflict.path, undefined);
+      else if (typeof choice === 'object') {
+        const hooks = this.host.mergeHooks(conflict.model)!;
+        const object = await hooks.decode({ path: conflict.path, id: conflict.id, entry: await this.treeEntry(conflict.path) }, state.reads);
+        if (!object) throw bad('the object holding the reference is not in the merge');
+        (object as Record<string, unknown>)[conflict.field] = choice.value;
+        await replace(await hooks.encode({ path: conflict.path, id: conflict.id, value: object }));
+      } else if (choice !== 'keep') {
+        const commit = choice === 'ours' ? state.ours : choice === 'theirs' ? state.theirs : state.bases.length === 1 ? state.bases[0] : undefined;
+        if (!commit) throw bad("the merge has several bases: take 'ours' or 'theirs'");
+        await graft(conflict.target.path, await this.repo.lookup((await this.repo.readCommit(commit)).tree, conflict.target.path));
       }
     } else if (internal.kind === 'tree') {
       const tree = internal.tree;

@@ -1,11 +1,12 @@
 // A mirror of the repository on a remote, as gitstore backs up and restores one: every ref but
-// remote-tracking ones and the redo stack, pushed forcing with the remote's extra refs deleted in
+// remote-tracking ones, the redo stack and merges in progress, pushed forcing with the remote's extra refs deleted in
 // one atomic push (backup), or fetched into the same names with the local extra refs deleted
 // (restore). Both say what they change ({ create, update, delete }) and do nothing with dryRun.
 // docs/SYNC.md, "Mirror".
 import { BranchCheckedOutError, MergeInProgressError, StagedChangesError } from '../errors.js';
 import type { Repository } from '../git/repository.js';
 import type { MergingInfo } from './merge.js';
+import { MERGE_REFS } from './merge-state.js';
 import { REMOTE_NAMESPACES } from './remote-namespaces.js';
 import { fetchRemote, listRemoteRefs, pushRemote, Remotes, type RemoteCallOptions } from './remotes.js';
 import { redoRef } from './undo.js';
@@ -42,9 +43,9 @@ export interface MirrorHost {
 
 const REDO = redoRef('');
 
-/** Whether a ref belongs in a mirror: not a remote-tracking ref (of branches or of gitmodel's namespaces), not the redo stack. */
+/** Whether a ref belongs in a mirror: not a remote-tracking ref (of branches or of gitmodel's namespaces), not the redo stack, not a merge in progress (this repository's work). */
 export function mirrored(ref: string): boolean {
-  return ref.startsWith('refs/') && !ref.startsWith('refs/remotes/') && !ref.startsWith(REMOTE_NAMESPACES) && !ref.startsWith(REDO);
+  return ref.startsWith('refs/') && !ref.startsWith('refs/remotes/') && !ref.startsWith(REMOTE_NAMESPACES) && !ref.startsWith(REDO) && !ref.startsWith(MERGE_REFS);
 }
 
 async function localMirrorRefs(repo: Repository): Promise<Map<string, string>> {
@@ -77,7 +78,7 @@ export class MirroringRemotes extends Remotes {
 
   /**
    * Makes the remote (a configured name, a URL or a path) hold exactly this repository's refs:
-   * heads, tags (annotated ones as their tag objects), checkpoints, refs/gitmodel/* but redo/,
+   * heads, tags (annotated ones as their tag objects), checkpoints, refs/gitmodel/* but redo/ and merge/,
    * each pushed forcing, and the remote's other refs of those namespaces deleted, in one atomic
    * push — should any update fail, none is made (PushRejectedError, RemoteUnreachableError).
    */
@@ -113,8 +114,11 @@ export class MirroringRemotes extends Remotes {
     }
     if (dryRun) return changes;
     const fetch = [...changes.create, ...changes.update].map((c) => `+${c.ref}:${c.ref}`);
-    if (fetch.length) await fetchRemote(repo, { ...call, remote: urlOrRemote, refs: fetch });
-    for (const c of changes.delete) await repo.refs.delete(c.ref, c.old!);
+    // the objects first (verified and stored), then every ref in one transaction: all move or none
+    if (fetch.length) await fetchRemote(repo, { ...call, remote: urlOrRemote, refs: fetch }, { objectsOnly: true });
+    const all = [...changes.create, ...changes.update, ...changes.delete];
+    const who = { name: 'gitmodel', email: 'gitmodel@localhost', timestamp: Math.floor(Date.now() / 1000), tzOffset: 0 };
+    await repo.refs.transaction(all.map((c) => ({ name: c.ref, next: c.new, expected: c.old })), { who, message: `mirror restore from ${urlOrRemote}` });
     await this.host.discard();
     return changes;
   }

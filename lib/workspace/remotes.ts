@@ -442,7 +442,8 @@ async function receiveAndStore(repo: Repository, pack: AsyncIterable<Uint8Array>
   return { objects: received.objects, bytes: received.bytes };
 }
 
-export async function fetchRemote(repo: Repository, options: FetchOptions = {}): Promise<FetchResult> {
+/** `objectsOnly`: store the objects the refspecs need and move no ref (a mirror restore moves them all as one). */
+export async function fetchRemote(repo: Repository, options: FetchOptions = {}, { objectsOnly = false } = {}): Promise<FetchResult> {
   const name = options.remote ?? 'origin';
   const info = await remoteOf(repo, name);
   const refspecs = options.refs ?? info.fetch;
@@ -483,7 +484,7 @@ export async function fetchRemote(repo: Repository, options: FetchOptions = {}):
     objects = (await copyObjects(other, repo, missing)).objects;
   }
   const updated: RefMove[] = [];
-  for (const t of targets) {
+  for (const t of objectsOnly ? [] : targets) {
     const old = await repo.refs.read(t.dst);
     if (old === t.oid) continue;
     if (old && !t.force && !(await isAncestor(readNode(repo), old, t.oid).catch(() => false))) continue; // not a fast-forward: git refuses it too
@@ -535,7 +536,16 @@ async function applyLocally(dest: Repository, updates: readonly { ref: string; o
     to === ZERO_OID ? dest.refs.delete(ref, from) : dest.refs.update(ref, to, from === ZERO_OID ? null : from, log());
   const refuse = (ref: string, accepted: string[]) => new PushRejectedError({ url, refs: [{ ref, reason: 'failed to update ref (it moved)' }], accepted });
   if (atomic) {
-    for (const u of updates) if (((await dest.refs.read(u.ref)) ?? ZERO_OID) !== u.old) throw refuse(u.ref, []);
+    // one transaction: every ref checked under its lock, then all written at once (or none)
+    const nullable = (oid: string) => (oid === ZERO_OID ? null : oid);
+    try {
+      await dest.refs.transaction(updates.map((u) => ({ name: u.ref, next: nullable(u.new), expected: nullable(u.old) })), log());
+    } catch (error) {
+      if (!(error instanceof StaleBranchError)) throw error;
+      for (const u of updates) if (((await dest.refs.read(u.ref)) ?? ZERO_OID) !== u.old) throw refuse(u.ref, []);
+      throw refuse(updates[0].ref, []);
+    }
+    return;
   }
   const done: (typeof updates)[number][] = [];
   for (const u of updates) {

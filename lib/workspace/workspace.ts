@@ -130,7 +130,7 @@ export class Workspace implements ModelHost {
     });
     this.branches = new Branches(context);
     this.tags = new Tags(context);
-    this.merges = this.mergesFor(this.session);
+    this.merges = this.mergesFor(this.session, true);
     this.checkpoints = new Checkpoints(context, () =>
       this.mutex.run(async () => {
         const tree = this.index.treeOid();
@@ -142,7 +142,7 @@ export class Workspace implements ModelHost {
   }
 
   /** Merges over a session (the workspace's own, or pull's scratch one) with this workspace's models, rules and identity. */
-  private mergesFor(session: Session): Merges {
+  private mergesFor(session: Session, persist = false): Merges {
     return new Merges({
       session,
       objectOf: this.catalog.objectOf,
@@ -153,7 +153,7 @@ export class Workspace implements ModelHost {
       nameOf: (model) => this.catalog.nameOf(model),
       resolve: (rev) => this.resolve(rev),
       who: (options) => this.checkCommit(options),
-    });
+    }, persist);
   }
 
   /**
@@ -187,7 +187,10 @@ export class Workspace implements ModelHost {
         from: options.from,
         who: () => toPerson(identity.committer),
       });
-      return new Workspace(repo, position, identity, maxFileSize, options.autoCommit ?? false, options.refuseScans ?? false, cacheSize);
+      const ws = new Workspace(repo, position, identity, maxFileSize, options.autoCommit ?? false, options.refuseScans ?? false, cacheSize);
+      // a merge left in progress on this branch (by another process, or before a crash): merging again
+      await ws.merges.restore();
+      return ws;
     } catch (error) {
       // the git directory refuses an unreadable repository at open; a part of it unreadable later too
       const code = (error as { code?: string }).code;
@@ -386,7 +389,7 @@ export class Workspace implements ModelHost {
   /** Drops every staged change, and reads the branch as it is now (another writer may have moved it); aborts a merge in progress. */
   discard(): Promise<void> {
     return this.mutex.run(async () => {
-      this.merges.abort();
+      await this.merges.abort();
       this.moveTo(await reread(this.repo, this.position));
     });
   }

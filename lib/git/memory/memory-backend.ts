@@ -5,7 +5,8 @@
 import { InvalidRefNameError, RefNotFoundError, StaleBranchError } from '../../errors.js';
 import { GitConfig, canonicalKey } from '../config.js';
 import { isOid, type GitObject, type PendingObject } from '../object.js';
-import type { ConfigEdit, DerivedFiles, ObjectDatabase, RefStore, RepositoryBackend } from '../ports.js';
+import type { ConfigEdit, DerivedFiles, ObjectDatabase, RefStore, RefUpdate, RepositoryBackend } from '../ports.js';
+import { transactionProblem } from '../ref-names.js';
 import { findEntry, INDEX_ABOVE, TreeOffsets } from '../tree-entry.js';
 import type { TreeEntry } from '../tree.js';
 
@@ -95,6 +96,20 @@ export class MemoryRefStore implements RefStore {
   async delete(name: string, expected: string): Promise<void> {
     this.check(name, expected, await this.read(name));
     this.refs.delete(name);
+  }
+
+  async transaction(updates: readonly RefUpdate[]): Promise<void> {
+    const problem = transactionProblem(updates, this.refs.keys());
+    if (problem) throw new InvalidRefNameError(problem);
+    // nothing is awaited between the checks and the writes: no other writer comes in between
+    for (const u of updates) {
+      const value = this.refs.get(u.name);
+      this.check(u.name, u.expected, value && 'oid' in value ? value.oid : null);
+    }
+    for (const u of updates) {
+      if (u.next === null) this.refs.delete(u.name);
+      else this.refs.set(u.name, { oid: u.next });
+    }
   }
 
   async assertNoClash(name: string): Promise<void> {
