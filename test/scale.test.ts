@@ -2,7 +2,7 @@
 // timed: the tests count the work done (Map iterators made, tree entries compared and parsed,
 // bytes held) through the counters the engine keeps.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, Field, GitDirBackend, MemoryBackend, Model, nodeFileSystem, Workspace } from '../lib/index.js';
+import { ConfigurationError, Field, GitDirBackend, MemoryBackend, Model, nodeFileSystem, NotFoundError, Workspace } from '../lib/index.js';
 import type { FileSystem } from '../lib/git/ports.js';
 import { serializeCommit } from '../lib/git/commit.js';
 import { hashObject, type PendingObject } from '../lib/git/object.js';
@@ -279,4 +279,55 @@ describe('scans', () => {
     expect(reads.length).toBeGreaterThanOrEqual(2 * count);
     expect(backwards).toBeLessThanOrEqual(2 * Math.ceil(count / 1024) + 2);
   }, 60_000);
+});
+
+describe('warm reads', () => {
+  class Card extends Model {
+    @Field({ id: true }) key!: string;
+    @Field() n!: number;
+    @Field({ type: [String] }) tags: string[] = [];
+  }
+
+  /** Microtask turns until a promise settles: the awaits a read went through, counted, not timed. */
+  async function turns(promise: Promise<unknown>): Promise<number> {
+    let settled = false;
+    promise.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    let count = 0;
+    for (; !settled; count++) await null;
+    return count;
+  }
+
+  it('a get of an object in memory settles in one turn, with its own copies; a cold one reads through the awaits', async () => {
+    const backend = new MemoryBackend();
+    const ws = await Workspace.open(backend);
+    ws.register(Card);
+    for (let i = 0; i < 50; i++) await new Card({ key: `c${i}`, n: i, tags: [`t${i}`] }).save();
+    await ws.commit({ message: 'cards' });
+    for (let i = 0; i < 50; i++) {
+      const get = Card.get(`c${i}`);
+      expect(await turns(get)).toBeLessThanOrEqual(1);
+      const card = await get;
+      expect([card.n, card.tags]).toEqual([i, [`t${i}`]]);
+      card.tags.push('changed'); // a copy: the next get does not see it
+    }
+    expect((await Card.get('c7')).tags).toEqual(['t7']);
+    // an absent id is answered from memory too, as the error it always was
+    expect(await turns(Card.get('absent').catch(() => undefined))).toBeLessThanOrEqual(2);
+    await expect(Card.get('absent')).rejects.toBeInstanceOf(NotFoundError);
+    // staged, not committed: the same path
+    await new Card({ key: 'staged', n: -1 }).save();
+    expect(await turns(Card.get('staged'))).toBeLessThanOrEqual(1);
+
+    // a new workspace has read nothing yet: its first get goes through the reads, its second not
+    const other = await Workspace.open(backend);
+    class Card2 extends Card {}
+    Object.defineProperty(Card2, 'name', { value: 'Card' });
+    other.register(Card2);
+    expect(await turns(Card2.get('c3'))).toBeGreaterThan(3);
+    expect(await turns(Card2.get('c3'))).toBeLessThanOrEqual(1);
+    expect((await Card2.get('c3')).n).toBe(3);
+  });
 });
