@@ -255,20 +255,25 @@ describe('scans', () => {
     return { fs, reads };
   }
 
-  it('Model.all() reads the pack front to back in batches, not at random', async () => {
+  /** `count` entries committed at a new path (keys from `key`), and a second workspace reading them through recording(). */
+  async function written(count: number, key: (i: number) => string): Promise<{ Entry2: typeof Entry; reads: number[] }> {
     const path = newRepoPath();
     const writer = await Workspace.open(path);
     writer.register(Entry);
-    // saved in an order unrelated to id order, so the pack's order is not the scan's
-    const count = 3_000;
-    for (let i = 0; i < count; i++) await new Entry({ key: `e${String((i * 1_237) % count).padStart(5, '0')}`, n: i }).save();
+    for (let i = 0; i < count; i++) await new Entry({ key: key(i), n: i }).save();
     await writer.commit({ message: 'entries' });
-
     const { fs, reads } = recording();
     const reader = await Workspace.open(new GitDirBackend(fs, { gitdir: path, commondir: path }));
     class Entry2 extends Entry {}
     Object.defineProperty(Entry2, 'name', { value: 'Entry' });
     reader.register(Entry2);
+    return { Entry2, reads };
+  }
+
+  it('Model.all() reads the pack front to back in batches, not at random', async () => {
+    // saved in an order unrelated to id order, so the pack's order is not the scan's
+    const count = 3_000;
+    const { Entry2, reads } = await written(count, (i) => `e${String((i * 1_237) % count).padStart(5, '0')}`);
     const keys: string[] = [];
     for await (const entry of Entry2.all()) keys.push(entry.key);
     expect(keys).toEqual([...keys].sort());
@@ -278,6 +283,24 @@ describe('scans', () => {
     const backwards = reads.filter((offset, i) => i > 0 && offset < reads[i - 1]).length;
     expect(reads.length).toBeGreaterThanOrEqual(2 * count);
     expect(backwards).toBeLessThanOrEqual(2 * Math.ceil(count / 1024) + 2);
+  }, 60_000);
+
+  it('Model.all() hands batches over whole: iterated, stopped early, collected, all in id order', async () => {
+    const { Entry2 } = await written(2_100, (i) => `e${String(i).padStart(5, '0')}`);
+    const firstThree: string[] = [];
+    for await (const entry of Entry2.all()) if (firstThree.push(entry.key) === 3) break;
+    expect(firstThree).toEqual(['e00000', 'e00001', 'e00002']);
+    const all = await Entry2.all();
+    expect(all.map((entry) => entry.n)).toEqual(Array.from({ length: 2_100 }, (_, i) => i));
+  }, 60_000);
+
+  it('a small object in a pack costs one read of the file: its header and data at once', async () => {
+    const count = 200;
+    const { Entry2, reads } = await written(count, (i) => `e${i}`);
+    for (let i = 0; i < count; i++) expect((await Entry2.get(`e${i}`)).n).toBe(i);
+    // per get the object's folder and its data file (two reads each before); then a few for the
+    // commit and the folders above
+    expect(reads.length).toBeLessThanOrEqual(2 * count + 6);
   }, 60_000);
 });
 

@@ -156,7 +156,7 @@ const SKIP_WHEN_WARM = 4;
 
 /** Every object of the model, in id order. */
 export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> {
-  return new ModelSet<T>(async function* () {
+  return ModelSet.batched<T>(async function* () {
     const layout = layoutOf(concreteSchema(cls));
     const reader = await hostOf(cls).reader(options.at);
     const ids = await layout.ids(reader);
@@ -173,10 +173,20 @@ export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> 
         );
         if (read === 0) skip = SKIP_WHEN_WARM;
       }
-      for (const id of batch) {
-        const object = await load<object>(cls, reader, id, options.at);
-        if (object) yield object as T;
+      // handed over a batch at a time, each object built without awaiting once read ahead; what
+      // was built before a failure is handed over before the error
+      const objects: T[] = [];
+      try {
+        for (const id of batch) {
+          const warm = loadNow<object>(cls, reader, id, options.at);
+          const object = warm !== null ? warm : await load<object>(cls, reader, id, options.at);
+          if (object) objects.push(object as T);
+        }
+      } catch (error) {
+        if (objects.length) yield objects;
+        throw error;
       }
+      yield objects;
     }
   });
 }
