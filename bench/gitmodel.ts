@@ -47,11 +47,12 @@ export async function runGitmodel(dir: string, n: number, e: number, steps: Set<
       for (let k = 0; k < W3_GETS; k++) await Page.get(getId(k, n));
     });
     figures.w3warm = (W3_GETS / ms) * 1000;
-    const cold = JSON.parse(
-      execFileSync(process.execPath, [fileURLToPath(new URL('./cold-get.js', import.meta.url)), path, String(n), sharded ? 'sharded' : 'flat'], { encoding: 'utf8' }),
-    );
+    const coldGet = (...args: string[]) =>
+      JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL('./cold-get.js', import.meta.url)), path, String(n), sharded ? 'sharded' : 'flat', ...args], { encoding: 'utf8' }));
+    const cold = coldGet();
     figures.w3first = cold.first;
     figures.w3cold = cold.rate;
+    figures.w3firstLast = coldGet('last').first;
   }
   const statics = Page as unknown as {
     history?: (id: string) => AsyncIterable<unknown>;

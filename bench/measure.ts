@@ -12,6 +12,8 @@ export interface Figures {
   w3warm?: number;
   w3cold?: number;
   w3first?: number;
+  /** W3 cold first get of the id that sorts last (the whole of a large folder read) */
+  w3firstLast?: number;
   /** W4 ms and versions found; W5 ms */
   w4?: number;
   w4versions?: number;
