@@ -166,7 +166,7 @@ if (values.child === 'sync') {
   const layouts = (values.layouts ?? (values.sharded ? 'sharded' : 'flat')).split(',');
   // each child in a folder of its own, removed after it: a million-record repository is large
   const run = <T = Figures>(system: string, size = n): T => {
-    if (!values.json) process.stderr.write(`running ${system}${base ? ` at ${size}` : ''}…\n`);
+    process.stderr.write(`running ${system}${base ? ` at ${size}` : ''}…\n`);
     const own = join(dir, `${size}-${system.replace(':', '-')}`);
     mkdirSync(own);
     try {
@@ -175,6 +175,8 @@ if (values.child === 'sync') {
         [...process.execArgv, fileURLToPath(import.meta.url), '--child', system, '--dir', own, '--n', String(size), '--e', String(e), '--steps', values.steps!, ...(values['sync-big'] ? ['--sync-big'] : []), ...(values.sharded ? ['--sharded'] : [])],
         { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] },
       );
+      // each child's figures as they come, so a run stopped before its end still tells something
+      process.stderr.write(`${system} at ${size}: ${out}`);
       return JSON.parse(out);
     } finally {
       rmSync(own, { recursive: true, force: true });
