@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type Durability, Workspace } from '../lib/index.js';
 import { type Figures, peakRssMiB, time } from './measure.js';
 import { Page as Flat, ShardedPage } from './models.js';
-import { editTarget, getId, record, W3_GETS } from './records.js';
+import { editTarget, getId, record, recordBytes, W3_GETS } from './records.js';
 
 type PageClass = typeof Flat;
 
@@ -47,11 +47,12 @@ export async function runGitmodel(dir: string, n: number, e: number, steps: Set<
       for (let k = 0; k < W3_GETS; k++) await Page.get(getId(k, n));
     });
     figures.w3warm = (W3_GETS / ms) * 1000;
-    const cold = JSON.parse(
-      execFileSync(process.execPath, [fileURLToPath(new URL('./cold-get.js', import.meta.url)), path, String(n), sharded ? 'sharded' : 'flat'], { encoding: 'utf8' }),
-    );
+    const coldGet = (...args: string[]) =>
+      JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL('./cold-get.js', import.meta.url)), path, String(n), sharded ? 'sharded' : 'flat', ...args], { encoding: 'utf8' }));
+    const cold = coldGet();
     figures.w3first = cold.first;
     figures.w3cold = cold.rate;
+    figures.w3firstLast = coldGet('last').first;
   }
   const statics = Page as unknown as {
     history?: (id: string) => AsyncIterable<unknown>;
@@ -84,7 +85,23 @@ export async function runGitmodel(dir: string, n: number, e: number, steps: Set<
     figures.w6 = (n / ms) * 1000;
   }
   figures.mem = peakRssMiB();
+  if (steps.has('W6')) figures.w6json = jsonParseRate(n);
   return figures;
+}
+
+/**
+ * Records/s of JSON.parse over the scan's own bytes (decoded to text, as a read must): the floor
+ * of a scan's cost. Up to 100,000 records, made untimed and after the run's peak RSS is taken.
+ */
+function jsonParseRate(n: number): number {
+  const files = Array.from({ length: Math.min(n, 100_000) }, (_, i) => new Uint8Array(recordBytes(record(i))));
+  const text = new TextDecoder();
+  let fields = 0;
+  const start = performance.now();
+  for (const bytes of files) fields += Object.keys(JSON.parse(text.decode(bytes))).length;
+  const ms = performance.now() - start;
+  if (fields !== files.length * 6) throw new Error(`JSON.parse saw ${fields} fields`);
+  return (files.length / ms) * 1000;
 }
 
 /**

@@ -12,12 +12,17 @@ export interface Figures {
   w3warm?: number;
   w3cold?: number;
   w3first?: number;
+  /** W3 cold first get of the id that sorts last (the whole of a large folder read) */
+  w3firstLast?: number;
   /** W4 ms and versions found; W5 ms */
   w4?: number;
   w4versions?: number;
+  /** W4 by git over a commit-graph with changed-path Bloom filters (git's fastest history) */
+  w4graph?: number;
   w5?: number;
-  /** W6 records/s */
+  /** W6 records/s; and JSON.parse of the same files' bytes, the rate a scan cannot beat */
   w6?: number;
+  w6json?: number;
   /** peak RSS MiB: right after W1 (the import), and at the end of the run */
   memImport?: number;
   mem?: number;

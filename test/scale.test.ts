@@ -2,7 +2,7 @@
 // timed: the tests count the work done (Map iterators made, tree entries compared and parsed,
 // bytes held) through the counters the engine keeps.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, Field, GitDirBackend, MemoryBackend, Model, nodeFileSystem, Workspace } from '../lib/index.js';
+import { ConfigurationError, Field, GitDirBackend, MemoryBackend, Model, nodeFileSystem, NotFoundError, Workspace } from '../lib/index.js';
 import type { FileSystem } from '../lib/git/ports.js';
 import { serializeCommit } from '../lib/git/commit.js';
 import { hashObject, type PendingObject } from '../lib/git/object.js';
@@ -255,20 +255,25 @@ describe('scans', () => {
     return { fs, reads };
   }
 
-  it('Model.all() reads the pack front to back in batches, not at random', async () => {
+  /** `count` entries committed at a new path (keys from `key`), and a second workspace reading them through recording(). */
+  async function written(count: number, key: (i: number) => string): Promise<{ Entry2: typeof Entry; reads: number[] }> {
     const path = newRepoPath();
     const writer = await Workspace.open(path);
     writer.register(Entry);
-    // saved in an order unrelated to id order, so the pack's order is not the scan's
-    const count = 3_000;
-    for (let i = 0; i < count; i++) await new Entry({ key: `e${String((i * 1_237) % count).padStart(5, '0')}`, n: i }).save();
+    for (let i = 0; i < count; i++) await new Entry({ key: key(i), n: i }).save();
     await writer.commit({ message: 'entries' });
-
     const { fs, reads } = recording();
     const reader = await Workspace.open(new GitDirBackend(fs, { gitdir: path, commondir: path }));
     class Entry2 extends Entry {}
     Object.defineProperty(Entry2, 'name', { value: 'Entry' });
     reader.register(Entry2);
+    return { Entry2, reads };
+  }
+
+  it('Model.all() reads the pack front to back in batches, not at random', async () => {
+    // saved in an order unrelated to id order, so the pack's order is not the scan's
+    const count = 3_000;
+    const { Entry2, reads } = await written(count, (i) => `e${String((i * 1_237) % count).padStart(5, '0')}`);
     const keys: string[] = [];
     for await (const entry of Entry2.all()) keys.push(entry.key);
     expect(keys).toEqual([...keys].sort());
@@ -279,4 +284,73 @@ describe('scans', () => {
     expect(reads.length).toBeGreaterThanOrEqual(2 * count);
     expect(backwards).toBeLessThanOrEqual(2 * Math.ceil(count / 1024) + 2);
   }, 60_000);
+
+  it('Model.all() hands batches over whole: iterated, stopped early, collected, all in id order', async () => {
+    const { Entry2 } = await written(2_100, (i) => `e${String(i).padStart(5, '0')}`);
+    const firstThree: string[] = [];
+    for await (const entry of Entry2.all()) if (firstThree.push(entry.key) === 3) break;
+    expect(firstThree).toEqual(['e00000', 'e00001', 'e00002']);
+    const all = await Entry2.all();
+    expect(all.map((entry) => entry.n)).toEqual(Array.from({ length: 2_100 }, (_, i) => i));
+  }, 60_000);
+
+  it('a small object in a pack costs one read of the file: its header and data at once', async () => {
+    const count = 200;
+    const { Entry2, reads } = await written(count, (i) => `e${i}`);
+    for (let i = 0; i < count; i++) expect((await Entry2.get(`e${i}`)).n).toBe(i);
+    // per get the object's folder and its data file (two reads each before); then a few for the
+    // commit and the folders above
+    expect(reads.length).toBeLessThanOrEqual(2 * count + 6);
+  }, 60_000);
+});
+
+describe('warm reads', () => {
+  class Card extends Model {
+    @Field({ id: true }) key!: string;
+    @Field() n!: number;
+    @Field({ type: [String] }) tags: string[] = [];
+  }
+
+  /** Microtask turns until a promise settles: the awaits a read went through, counted, not timed. */
+  async function turns(promise: Promise<unknown>): Promise<number> {
+    let settled = false;
+    promise.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    let count = 0;
+    for (; !settled; count++) await null;
+    return count;
+  }
+
+  it('a get of an object in memory settles in one turn, with its own copies; a cold one reads through the awaits', async () => {
+    const backend = new MemoryBackend();
+    const ws = await Workspace.open(backend);
+    ws.register(Card);
+    for (let i = 0; i < 50; i++) await new Card({ key: `c${i}`, n: i, tags: [`t${i}`] }).save();
+    await ws.commit({ message: 'cards' });
+    for (let i = 0; i < 50; i++) {
+      const get = Card.get(`c${i}`);
+      expect(await turns(get)).toBeLessThanOrEqual(1);
+      const card = await get;
+      expect([card.n, card.tags]).toEqual([i, [`t${i}`]]);
+      card.tags.push('changed'); // a copy: the next get does not see it
+    }
+    expect((await Card.get('c7')).tags).toEqual(['t7']);
+    // an absent id is answered from memory too, as the error it always was
+    expect(await turns(Card.get('absent').catch(() => undefined))).toBeLessThanOrEqual(2);
+    await expect(Card.get('absent')).rejects.toBeInstanceOf(NotFoundError);
+    // staged, not committed: the same path
+    await new Card({ key: 'staged', n: -1 }).save();
+    expect(await turns(Card.get('staged'))).toBeLessThanOrEqual(1);
+
+    // a new workspace has read nothing yet: its first get goes through the reads, its second not
+    const other = await Workspace.open(backend);
+    class Card2 extends Card {}
+    Object.defineProperty(Card2, 'name', { value: 'Card' });
+    other.register(Card2);
+    expect(await turns(Card2.get('c3'))).toBeGreaterThan(3);
+    expect(await turns(Card2.get('c3'))).toBeLessThanOrEqual(1);
+    expect((await Card2.get('c3')).n).toBe(3);
+  });
 });

@@ -53,6 +53,8 @@ export async function decodedFile(cls: Function, schema: Schema, reader: TreeRea
 
 /** Reads one object through a reader; undefined when its data file is absent. */
 export async function load<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string): Promise<T | undefined> {
+  const warm = loadNow<T>(cls, reader, id, at);
+  if (warm !== null) return warm;
   const { schema, layout } = objectOf(cls, id);
   const path = layout.dataPath(id);
   const file = await reader.stat(path);
@@ -62,12 +64,37 @@ export async function load<T extends object>(cls: Function, reader: TreeReader, 
 }
 
 /**
+ * load() answered from memory alone, without awaiting: the reader knows the path without a read,
+ * and the data file is decoded already, with no blob fields to read. Null when that takes a read.
+ * A warm get is then one promise: each await of load()'s slower path cost more than such a read.
+ */
+function loadNow<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string): T | undefined | null {
+  if (!reader.statNow) return null;
+  const { schema, layout } = objectOf(cls, id);
+  const path = layout.dataPath(id);
+  const file = reader.statNow(path);
+  if (file === undefined) return undefined;
+  if (file === null || file === 'dir') return null;
+  const decoded = cachedDecoded(cls, file.oid);
+  return decoded && !decoded.blobs.size ? instanceOf<T>(cls, schema, path, id, file.oid, decoded, at) : null;
+}
+
+/**
  * An instance from an object's decoded data file (its oid given): what every read builds, with
  * the check that the file's id is the one its path gives. Blob fields are read through the reader.
  */
 export async function hydrate<T extends object>(cls: Function, reader: TreeReader, id: string, oid: string, decoded: Decoded, at?: string): Promise<T> {
   const { schema, layout } = objectOf(cls, id);
-  const path = layout.dataPath(id);
+  const instance = instanceOf<T>(cls, schema, layout.dataPath(id), id, oid, decoded, at);
+  if (decoded.blobs.size) {
+    const self = instance as unknown as Record<string, unknown>;
+    for (const [name, info] of decoded.blobs) self[name] = info && (await readBlobField(reader, layout.folder(id), info));
+  }
+  return instance;
+}
+
+/** The instance of hydrate() but for its blob fields, built without awaiting. */
+function instanceOf<T extends object>(cls: Function, schema: Schema, path: string, id: string, oid: string, decoded: Decoded, at?: string): T {
   // checked on every read: the same bytes can sit at two paths (a copy made by another tool)
   if (decoded.values[schema.id.name] !== id) {
     throw new CorruptObjectError({ path, field: schema.id.name, reason: `its ${schema.id.name} is not "${id}", the id its path gives` });
@@ -79,9 +106,6 @@ export async function hydrate<T extends object>(cls: Function, reader: TreeReade
     if (!(field.name in decoded.values)) continue;
     const value = copyValue(field.type, decoded.values[field.name]);
     self[field.name] = field.type.kind === 'ref' && typeof value === 'string' ? makeRef(host, field, value, at) : value;
-  }
-  if (decoded.blobs.size) {
-    for (const [name, info] of decoded.blobs) self[name] = info && (await readBlobField(reader, layout.folder(id), info));
   }
   const state = stateOf(instance);
   state.storedId = id;
@@ -113,7 +137,8 @@ function makeRef(host: ModelHost, field: FieldDef, id: string, at?: string): Ref
 export async function getObject<T>(cls: Function, id: string, options: ReadOptions): Promise<T> {
   const host = hostOf(cls);
   const reader = options.at === undefined ? host.staged : await host.reader(options.at);
-  const object = await load<object>(cls, reader, id, options.at);
+  const warm = loadNow<object>(cls, reader, id, options.at);
+  const object = warm !== null ? warm : await load<object>(cls, reader, id, options.at);
   if (!object) throw new NotFoundError({ model: schemaOf(cls).name, id, at: options.at });
   return object as T;
 }
@@ -131,7 +156,7 @@ const SKIP_WHEN_WARM = 4;
 
 /** Every object of the model, in id order. */
 export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> {
-  return new ModelSet<T>(async function* () {
+  return ModelSet.batched<T>(async function* () {
     const layout = layoutOf(concreteSchema(cls));
     const reader = await hostOf(cls).reader(options.at);
     const ids = await layout.ids(reader);
@@ -148,10 +173,20 @@ export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> 
         );
         if (read === 0) skip = SKIP_WHEN_WARM;
       }
-      for (const id of batch) {
-        const object = await load<object>(cls, reader, id, options.at);
-        if (object) yield object as T;
+      // handed over a batch at a time, each object built without awaiting once read ahead; what
+      // was built before a failure is handed over before the error
+      const objects: T[] = [];
+      try {
+        for (const id of batch) {
+          const warm = loadNow<object>(cls, reader, id, options.at);
+          const object = warm !== null ? warm : await load<object>(cls, reader, id, options.at);
+          if (object) objects.push(object as T);
+        }
+      } catch (error) {
+        if (objects.length) yield objects;
+        throw error;
       }
+      yield objects;
     }
   });
 }

@@ -9,6 +9,9 @@ export interface TreeReader {
   /** the file's bytes, a copy the caller owns (never the index's or the object cache's own buffer) */
   readFile(path: string): Promise<Uint8Array | undefined>;
   stat(path: string): Promise<StagedFile | 'dir' | undefined>;
+  /** stat() answered from memory alone, without a promise (a warm read's fast path); null when
+   *  answering needs a read */
+  statNow?(path: string): StagedFile | 'dir' | undefined | null;
   list(path: string): Promise<Map<string, 'dir' | 'file'>>;
   /** Reads ahead, in storage order, the folders on these paths and the files `want` accepts (by
    *  oid); how many objects that took. */

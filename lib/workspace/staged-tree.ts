@@ -92,16 +92,22 @@ function entriesOf(dir: DirNode, where: string): Map<string, Node> {
   return dir.entries;
 }
 
-/** One child of a directory whose bytes (or entries) are loaded. */
-function childOf(dir: DirNode, name: string, where: string): Node | undefined {
+/**
+ * One child of a directory whose bytes (or entries) are loaded. The directory's own path is
+ * `path` up to `end`, sliced only when a message or a new offset table needs it: a warm read
+ * builds no string it does not look up.
+ */
+function childOf(dir: DirNode, name: string, path: string, end: number): Node | undefined {
   if (dir.entries) return dir.entries.get(name);
   dir.looked ??= new Map();
-  if (dir.looked.has(name)) return dir.looked.get(name);
+  const seen = dir.looked.get(name);
+  if (seen !== undefined || dir.looked.has(name)) return seen;
   // a large folder is searched through a table of its entries' offsets, built once: a read in a
   // folder of 100,000 objects compares ~17 names and never parses the folder into a map
   const raw = dir.raw!;
-  if (raw.length > INDEX_ABOVE && dir.offsets?.raw !== raw) dir.offsets = new TreeOffsets(raw, where || '/');
-  const entry = raw.length > INDEX_ABOVE ? dir.offsets!.find(name) : findEntry(raw, name, where || '/');
+  const where = () => path.slice(0, end) || '/';
+  if (raw.length > INDEX_ABOVE && dir.offsets?.raw !== raw) dir.offsets = new TreeOffsets(raw, where());
+  const entry = raw.length > INDEX_ABOVE ? dir.offsets!.find(name) : findEntry(raw, name, where());
   const node = entry && nodeOf(entry);
   dir.looked.set(name, node);
   return node;
@@ -114,6 +120,11 @@ function* unstoredChildren(dir: DirNode): Iterable<Node> {
     const child = dir.entries!.get(name);
     if (child) yield child;
   }
+}
+
+function statOf(node: Node | undefined): StagedFile | 'dir' | undefined {
+  if (!node) return undefined;
+  return node.kind === 'dir' ? 'dir' : node; // a FileNode is a StagedFile: no copy per read
 }
 
 export class StagedTree {
@@ -196,7 +207,7 @@ export class StagedTree {
       if (node.kind !== 'dir') return undefined;
       if (!node.entries && !node.raw) return null;
       const slash = path.indexOf('/', at);
-      node = childOf(node, path.slice(at, slash < 0 ? path.length : slash), path.slice(0, Math.max(at - 1, 0)));
+      node = childOf(node, path.slice(at, slash < 0 ? path.length : slash), path, Math.max(at - 1, 0));
       if (slash < 0) return node;
       at = slash + 1;
     }
@@ -213,7 +224,7 @@ export class StagedTree {
       if (node.kind !== 'dir') return undefined;
       const where = parts.slice(0, i).join('/');
       await this.load(node, where);
-      node = childOf(node, parts[i], where);
+      node = childOf(node, parts[i], where, where.length);
       if (!node) return undefined;
     }
     return node;
@@ -245,7 +256,7 @@ export class StagedTree {
             next.push(walk);
             break;
           }
-          node = childOf(node, walk.parts[walk.at], where);
+          node = childOf(node, walk.parts[walk.at], where, where.length);
         }
         if (node?.kind === 'file' && !node.data && want(node.oid)) files.add(node.oid);
       }
@@ -267,9 +278,12 @@ export class StagedTree {
   }
 
   async stat(path: string): Promise<StagedFile | 'dir' | undefined> {
-    const node = await this.find(path);
-    if (!node) return undefined;
-    return node.kind === 'dir' ? 'dir' : node; // a FileNode is a StagedFile: no copy per read
+    return statOf(await this.find(path));
+  }
+
+  statNow(path: string): StagedFile | 'dir' | undefined | null {
+    const node = this.findLoaded(path);
+    return node === null ? null : statOf(node);
   }
 
   /** Names in a directory, with whether each is a directory; empty when the directory is absent. */

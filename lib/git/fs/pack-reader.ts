@@ -26,6 +26,10 @@ export class PackGoneError extends Error {
   }
 }
 
+/** Bytes read at an entry's offset at once: its header, and all of a small object's data
+ *  (under Node's 4 KiB buffer-pool limit, so no allocation of its own). */
+const FIRST_READ = 4000;
+
 export class PackFile {
   private file: RandomAccessFile | undefined;
   private readonly count: number;
@@ -234,9 +238,15 @@ export class PackFile {
   async read(offset: number, external: (oid: string) => Promise<GitObject | undefined>): Promise<GitObject> {
     const file = this.file ?? (await this.open());
     const where = `${this.base}.pack@${offset}`;
-    const header = decodeEntryHeader(file.read(offset, 32), where);
+    // one read for most entries (a commit, a small tree or data file): the header and what follows
+    const chunk = file.read(offset, FIRST_READ);
+    const header = decodeEntryHeader(chunk, where);
     // zlib output is never much larger than its input: size plus a little bounds the compressed bytes
-    const window = file.read(offset + header.length, header.size + (header.size >>> 6) + 64);
+    const bound = header.size + (header.size >>> 6) + 64;
+    const window =
+      header.length + bound <= chunk.length || chunk.length < FIRST_READ // all of it, or all up to the end of the file
+        ? chunk.subarray(header.length, header.length + bound)
+        : file.read(offset + header.length, bound);
     let data: Uint8Array;
     try {
       data = platform().inflate(window, header.size);
