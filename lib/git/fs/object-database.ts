@@ -91,10 +91,11 @@ export class FsObjectDatabase implements ObjectDatabase {
     for (const object of objects) if (!isOid(object.oid)) throw new TypeError(`${JSON.stringify(object.oid)} is not an oid`);
     if (objects.length === 0) return;
     if (objects.length === 1) await writeLoose(this.fs, this.objectsDir, objects[0], this.durability);
-    else await packQueue(this.fs, this.packs.dir).add(objects, this.durability);
+    else await this.packs.adopt(await packQueue(this.fs, this.packs.dir).add(objects, this.durability));
     // housekeeping: the objects are written, so a failed merge must not fail the commit; the next
-    // commit tries again
-    if ((await this.packs.all()).length > AUTO_PACK_LIMIT) await this.maintain().catch(() => {});
+    // commit tries again. Counted among the packs known (another writer's new packs are counted
+    // by its own commits), so a commit lists the directory only when a read misses.
+    if (this.packs.known.length > AUTO_PACK_LIMIT) await this.maintain().catch(() => {});
   }
 
   /**
@@ -135,7 +136,8 @@ function unique(objects: readonly PendingObject[]): PendingObject[] {
 interface Waiting {
   objects: readonly PendingObject[];
   durability: Durability;
-  resolve(): void;
+  /** with the pack's name */
+  resolve(name: string): void;
   reject(error: unknown): void;
 }
 
@@ -155,7 +157,8 @@ class PackQueue {
     private readonly forget: () => void,
   ) {}
 
-  add(objects: readonly PendingObject[], durability: Durability): Promise<void> {
+  /** Writes the objects in the next pack; its name. */
+  add(objects: readonly PendingObject[], durability: Durability): Promise<string> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ objects, durability, resolve, reject });
       if (!this.writing) void this.drain();
@@ -170,10 +173,10 @@ class PackQueue {
         const objects = unique(group.flatMap((w) => w.objects));
         await this.fs.mkdirp(this.dir);
         // entries are compressed one at a time as the pack file is written
-        await writePack(this.fs, this.dir, objects.length, (function* () {
+        const name = await writePack(this.fs, this.dir, objects.length, (function* () {
           for (const object of objects) yield packEntry(object);
         })(), group.some((w) => w.durability === 'fsync') ? 'fsync' : 'atomic');
-        for (const w of group) w.resolve();
+        for (const w of group) w.resolve(name);
       } catch (error) {
         for (const w of group) w.reject(error);
       }
