@@ -126,8 +126,10 @@ export interface RefStore {
   /**
    * Moves `name` from `expected` (null: it must not exist) to `next`, or throws StaleBranchError
    * (carrying the actual value) when it points elsewhere. A new name must not clash (assertNoClash).
+   * `after`: the ref moves only once it resolves (the writing of the objects `next` names), and
+   * not at all if it rejects; what the update can do before (its own file) overlaps with it.
    */
-  update(name: string, next: string, expected: string | null, log?: RefLogEntry): Promise<void>;
+  update(name: string, next: string, expected: string | null, log?: RefLogEntry, after?: Promise<unknown>): Promise<void>;
   /** Deletes `name` if it still points at `expected` (else StaleBranchError). */
   delete(name: string, expected: string): Promise<void>;
   /**

@@ -140,10 +140,19 @@ export class Repository {
 
   /** Serializes, hashes and writes a commit, with `withObjects` (its new trees and blobs) in the same batch; its oid. */
   async writeCommit(data: CommitData, withObjects: readonly PendingObject[] = []): Promise<string> {
+    const { oid, written } = this.startCommit(data, withObjects);
+    await written;
+    return oid;
+  }
+
+  /**
+   * writeCommit, with the oid known at once and the writing under way: a ref update given
+   * `written` as its `after` prepares its own file meanwhile (their flushes overlap).
+   */
+  startCommit(data: CommitData, withObjects: readonly PendingObject[] = []): { oid: string; written: Promise<void> } {
     const content = serializeCommit(data);
     const oid = hashObject('commit', content);
-    await this.writeObjects([...withObjects, { type: 'commit', oid, content }]);
-    return oid;
+    return { oid, written: this.writeObjects([...withObjects, { type: 'commit', oid, content }]) };
   }
 
   /** Serializes, hashes and writes an annotated tag object; its oid. */

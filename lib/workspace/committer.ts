@@ -85,14 +85,17 @@ export async function commitStaged(session: Session, { author, committer }: Who,
     // after the catch-up and before the swap: a writer that moves the branch in between makes the
     // swap fail, and the next attempt checks again against its commit
     await session.beforeCommit?.(tree, parent ? session.position.tree : null, parent);
-    const oid = await repo.writeCommit({ tree, parents: parent ? [parent] : [], author, committer, message }, index.newObjects());
-    try {
-      await repo.refs.update(ref, oid, parent, { who: committer, message: `commit: ${message}` });
-    } catch (error) {
+    // the ref's new value is written and flushed while the objects are; it moves after them
+    const { oid, written } = repo.startCommit({ tree, parents: parent ? [parent] : [], author, committer, message }, index.newObjects());
+    const update = repo.refs.update(ref, oid, parent, { who: committer, message: `commit: ${message}` }, written);
+    // both settled before going on, so a retry never overlaps this attempt's writing
+    const [stored, moved] = await Promise.allSettled([written, update]);
+    if (stored.status === 'rejected') throw stored.reason;
+    if (moved.status === 'rejected') {
       // moved between the read and the update: this attempt's objects stay unreferenced (git
       // fsck calls them dangling, git gc prunes them), and the next attempt catches up
-      if (error instanceof StaleBranchError) continue;
-      throw error;
+      if (moved.reason instanceof StaleBranchError) continue;
+      throw moved.reason;
     }
     index.markStored();
     session.position = { ...session.position, head: oid, tree };

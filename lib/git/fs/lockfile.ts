@@ -52,33 +52,77 @@ export async function writeAtomic(fs: FileSystem, path: string, bytes: Uint8Arra
     await fs.remove(temp);
     throw error;
   }
-  if (durability === 'fsync') await fs.syncDirectory(dirname(path));
+  if (durability === 'fsync') await syncDirectory(fs, dirname(path));
 }
 
-/** Streams a file under a temporary name in `dir`; `commit` closes (flushed when durable) and renames it. */
-export async function writeStreamed(
-  fs: FileSystem,
-  dir: string,
-  prefix: string,
-): Promise<{ file: NewFile; path: string; commit(path: string, durability: Durability): Promise<void>; abort(): Promise<void> }> {
+/** A file being written under a temporary name, to be placed with placeTogether(). */
+export interface Streamed {
+  readonly file: NewFile;
+  /** the temporary name */
+  readonly temp: string;
+  abort(): Promise<void>;
+}
+
+/** Starts a file under a temporary name in `dir`, written read-only (objects, as git writes them). */
+export async function writeStreamed(fs: FileSystem, dir: string, prefix: string): Promise<Streamed> {
   const temp = tempName(dir, prefix);
   const file = await fs.createFile(temp, { readOnly: true });
   if (!file) throw new Error(`temporary file ${temp} exists`);
-  return {
-    file,
-    path: temp,
-    // the directory is flushed by the durable write that follows (a pack's index after its pack)
-    async commit(path, durability) {
-      try {
-        await file.close(durability === 'fsync');
-        await fs.rename(temp, path);
-      } catch (error) {
-        await fs.remove(temp);
-        throw error;
-      }
-    },
-    abort: () => file.abort(),
+  return { file, temp, abort: () => file.abort() };
+}
+
+/**
+ * Places files of one directory written with writeStreamed() (a pack and its index): all closed
+ * and flushed at once (the flushes overlap), renamed into place in the order given (a reader that
+ * finds the last one finds the others complete), then the directory flushed once. On failure
+ * the temporary files are removed and nothing not yet renamed appears.
+ */
+export async function placeTogether(fs: FileSystem, dir: string, files: readonly { streamed: Streamed; path: string }[], durability: Durability): Promise<void> {
+  try {
+    await Promise.all(files.map(({ streamed }) => streamed.file.close(durability === 'fsync')));
+    for (const { streamed, path } of files) await fs.rename(streamed.temp, path);
+  } catch (error) {
+    for (const { streamed } of files) await fs.remove(streamed.temp);
+    throw error;
+  }
+  if (durability === 'fsync') await syncDirectory(fs, dir);
+}
+
+interface DirSync {
+  running?: Promise<void>;
+  next?: Promise<void>;
+}
+
+/** Per file system and directory, the flush under way and the one queued after it. */
+const dirSyncs = new WeakMap<FileSystem, Map<string, DirSync>>();
+
+/**
+ * Flushes a directory, sharing flushes between callers (group commit): a caller is served by a
+ * flush that starts after it asked, so one running now (which may have missed its rename) is
+ * waited out, and everyone who asked meanwhile shares the single flush that follows it.
+ */
+export function syncDirectory(fs: FileSystem, dir: string): Promise<void> {
+  let byDir = dirSyncs.get(fs);
+  if (!byDir) dirSyncs.set(fs, (byDir = new Map()));
+  let state = byDir.get(dir);
+  if (!state) byDir.set(dir, (state = {}));
+  const s = state;
+  const start = (): Promise<void> => {
+    const running = fs.syncDirectory(dir).finally(() => {
+      if (s.running === running) s.running = undefined;
+      if (!s.running && !s.next) byDir.delete(dir);
+    });
+    s.running = running;
+    return running;
   };
+  if (!s.running) return start();
+  s.next ??= s.running
+    .catch(() => {})
+    .then(() => {
+      s.next = undefined;
+      return start();
+    });
+  return s.next;
 }
 
 /** How long ago a lock file was made, or undefined when it is gone. */
@@ -122,6 +166,7 @@ export async function acquireLock(fs: FileSystem, path: string, name: string): P
  * the file. A process killed at any point leaves the file as it was, and only a kill between the
  * link and the rename (a few microseconds) leaves a lock behind. `scratch` is a directory git
  * ignores (the git directory), never one of refs, where a temporary file would look like a ref.
+ * With `after`, the lock is taken only once it resolves; if it rejects, nothing is moved.
  */
 export async function swapLocked(
   fs: FileSystem,
@@ -131,9 +176,17 @@ export async function swapLocked(
   content: Uint8Array,
   check: () => Promise<void>,
   durability: Durability,
+  after?: Promise<unknown>,
 ): Promise<void> {
   const lock = `${path}.lock`;
-  const temp = await writeTemp(fs, scratch, 'gitmodel-ref-', content, durability, false);
+  // the new value's flush runs while `after` (the objects' flushes) does; both end before the lock
+  const [made, ready] = await Promise.allSettled([writeTemp(fs, scratch, 'gitmodel-ref-', content, durability, false), after]);
+  if (ready.status === 'rejected') {
+    if (made.status === 'fulfilled') await fs.remove(made.value);
+    throw ready.reason;
+  }
+  if (made.status === 'rejected') throw made.reason;
+  const temp = made.value;
   try {
     await acquireWith(fs, lock, name, () => fs.link(temp, lock));
   } finally {
@@ -146,7 +199,7 @@ export async function swapLocked(
     await fs.remove(lock);
     throw error;
   }
-  if (durability === 'fsync') await fs.syncDirectory(dirname(path));
+  if (durability === 'fsync') await syncDirectory(fs, dirname(path));
 }
 
 /**
@@ -167,7 +220,7 @@ export async function replaceLocked(
     file.write(await content());
     await file.close(durability === 'fsync');
     await fs.rename(lock, path);
-    if (durability === 'fsync') await fs.syncDirectory(dirname(path));
+    if (durability === 'fsync') await syncDirectory(fs, dirname(path));
   } catch (error) {
     await file.abort();
     throw error;

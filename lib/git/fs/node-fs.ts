@@ -1,13 +1,15 @@
 // The file system on Node. Every method is async (the FileSystem port is, so a browser's can be),
 // but calls Node's synchronous functions inside: a 41-byte ref costs ~5 µs through readFileSync
 // against 80-260 µs through fs.promises (four thread-pool round trips), and a commit reads a dozen
-// such files and writes a few, each with one fsync. The event loop is held for microseconds.
+// such files and writes a few. The event loop is held for microseconds. Flushes are the
+// exception: an fsync takes milliseconds, so it runs on the thread pool, where the flushes of a
+// pack and its index overlap, and other writers in the process go on meanwhile (group commit).
 // With lib/platform/node.ts, the only file that imports Node's built-ins.
 import {
   appendFileSync,
   closeSync,
   fstatSync,
-  fsyncSync,
+  fsync,
   linkSync,
   mkdirSync,
   openSync,
@@ -36,6 +38,11 @@ function absent(error: unknown): boolean {
 
 function plain(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** fsync on the thread pool (see above). */
+function flush(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
 class NodeRandomAccessFile implements RandomAccessFile {
@@ -82,7 +89,7 @@ class NodeNewFile implements NewFile {
 
   async close(durable: boolean): Promise<void> {
     try {
-      if (durable) fsyncSync(this.fd);
+      if (durable) await flush(this.fd);
     } finally {
       this.closed = true;
       closeSync(this.fd);
@@ -176,7 +183,7 @@ export const nodeFileSystem: FileSystem = {
   async syncDirectory(dir) {
     const fd = openSync(dir, 'r');
     try {
-      fsyncSync(fd);
+      await flush(fd);
     } finally {
       closeSync(fd);
     }

@@ -9,7 +9,7 @@ import { looseWithPrefix, loosePath, readLoose, writeLoose } from './loose.js';
 import { AUTO_PACK_LIMIT, maintain } from './maintenance.js';
 import { PackSet } from './pack-set.js';
 import { type PackFile, PackGoneError } from './pack-reader.js';
-import { buildIndex, packEntry, writePack } from './pack-writer.js';
+import { buildIndex, packEntry, placePack, writePack } from './pack-writer.js';
 import { writeAtomic, writeStreamed } from './lockfile.js';
 import { toHex } from '../../util/bytes.js';
 import { join } from './paths.js';
@@ -81,37 +81,32 @@ export class FsObjectDatabase implements ObjectDatabase {
   /**
    * Writes a batch of objects durably: as one pack (one file and its index, flushed and renamed
    * into place), or a lone object as a loose file. Nothing is visible before it is complete.
+   * Batches that other writers in this process give while a pack is being written share the
+   * next pack and its flushes (PackQueue).
    */
   async write(all: readonly PendingObject[]): Promise<void> {
     // one entry per oid: git verify-pack rejects a pack holding an object twice (two blob fields
     // with the same bytes give the same blob)
-    const seen = new Set<string>();
-    const objects = all.filter((object) => !seen.has(object.oid) && seen.add(object.oid));
+    const objects = unique(all);
     // checked before anything is written: a bad batch writes nothing
     for (const object of objects) if (!isOid(object.oid)) throw new TypeError(`${JSON.stringify(object.oid)} is not an oid`);
     if (objects.length === 0) return;
     if (objects.length === 1) await writeLoose(this.fs, this.objectsDir, objects[0], this.durability);
-    else {
-      await this.fs.mkdirp(this.packs.dir);
-      // entries are compressed one at a time as the pack file is written
-      await writePack(this.fs, this.packs.dir, objects.length, (function* () {
-        for (const object of objects) yield packEntry(object);
-      })(), this.durability);
-    }
+    else await this.packs.adopt(await packQueue(this.fs, this.packs.dir).add(objects, this.durability));
     // housekeeping: the objects are written, so a failed merge must not fail the commit; the next
-    // commit tries again
-    if ((await this.packs.all()).length > AUTO_PACK_LIMIT) await this.maintain().catch(() => {});
+    // commit tries again. Counted among the packs known (another writer's new packs are counted
+    // by its own commits), so a commit lists the directory only when a read misses.
+    if (this.packs.known.length > AUTO_PACK_LIMIT) await this.maintain().catch(() => {});
   }
 
   /**
    * Stores a pack received whole and already verified (trailer, every entry hashed, connectivity):
-   * written to objects/pack/tmp_pack_*, flushed and renamed, then its index beside it, as
-   * writePack does. `index`: every entry's oid, offset and CRC (pack-parse.ts's indexPack).
+   * written to objects/pack/tmp_pack_* and placed with its index as writePack does. `index`:
+   * every entry's oid, offset and CRC (pack-parse.ts's indexPack).
    */
   async addPack(pack: Uint8Array, index: readonly { oid: string; offset: number; crc: number }[]): Promise<void> {
     await this.fs.mkdirp(this.packs.dir);
     const checksum = pack.slice(pack.length - 20);
-    const name = `pack-${toHex(checksum)}`;
     const temp = await writeStreamed(this.fs, this.packs.dir, 'tmp_pack_');
     try {
       for (let at = 0; at < pack.length; at += 1 << 20) temp.file.write(pack.subarray(at, Math.min(pack.length, at + (1 << 20))));
@@ -119,8 +114,7 @@ export class FsObjectDatabase implements ObjectDatabase {
       await temp.abort();
       throw error;
     }
-    await temp.commit(join(this.packs.dir, `${name}.pack`), this.durability);
-    await writeAtomic(this.fs, join(this.packs.dir, `${name}.idx`), buildIndex([...index], index.map((e) => e.offset), checksum), this.durability);
+    await placePack(this.fs, this.packs.dir, temp, buildIndex([...index], index.map((e) => e.offset), checksum), checksum, this.durability);
   }
 
   /**
@@ -142,8 +136,8 @@ export class FsObjectDatabase implements ObjectDatabase {
         // flushed now when durable: the rename after indexing then needs no second pass over it
         await temp.file.close(durability === 'fsync');
         state = 'written';
-        reader = await fs.open(temp.path);
-        if (!reader) throw new Error(`${temp.path} vanished while it was being received`);
+        reader = await fs.open(temp.temp);
+        if (!reader) throw new Error(`${temp.temp} vanished while it was being received`);
         return reader;
       },
       async publish(index, checksum) {
@@ -151,7 +145,7 @@ export class FsObjectDatabase implements ObjectDatabase {
         reader?.close();
         reader = undefined;
         const name = `pack-${toHex(checksum)}`;
-        await fs.rename(temp.path, join(dir, `${name}.pack`));
+        await fs.rename(temp.temp, join(dir, `${name}.pack`));
         state = 'done';
         await writeAtomic(fs, join(dir, `${name}.idx`), buildIndex([...index], index.map((e) => e.offset), checksum), durability);
       },
@@ -159,7 +153,7 @@ export class FsObjectDatabase implements ObjectDatabase {
         reader?.close();
         reader = undefined;
         if (state === 'writing') await temp.abort();
-        else if (state === 'written') await fs.remove(temp.path);
+        else if (state === 'written') await fs.remove(temp.temp);
         state = 'done';
       },
     };
@@ -174,4 +168,73 @@ export class FsObjectDatabase implements ObjectDatabase {
   maintain(options: { full?: boolean } = {}): Promise<MaintenanceResult> {
     return maintain(this.fs, this.packs, this.objectsDir, options.full ?? false, this.durability);
   }
+}
+
+/** The objects, each oid once (the first). */
+function unique(objects: readonly PendingObject[]): PendingObject[] {
+  const seen = new Set<string>();
+  return objects.filter((object) => !seen.has(object.oid) && seen.add(object.oid));
+}
+
+interface Waiting {
+  objects: readonly PendingObject[];
+  durability: Durability;
+  /** with the pack's name */
+  resolve(name: string): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit for the object batches of one pack directory, shared by every database on it in
+ * this process (each workspace opens its own): the first batch is written at once; those given
+ * while it is written and flushed wait, and then go into one pack together, flushed once, so N
+ * writers committing at once pay for about two flushes, not N. A failed pack fails the batches in it.
+ */
+class PackQueue {
+  private waiting: Waiting[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly dir: string,
+    private readonly forget: () => void,
+  ) {}
+
+  /** Writes the objects in the next pack; its name. */
+  add(objects: readonly PendingObject[], durability: Durability): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ objects, durability, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.waiting.length) {
+      const group = this.waiting.splice(0);
+      try {
+        const objects = unique(group.flatMap((w) => w.objects));
+        await this.fs.mkdirp(this.dir);
+        // entries are compressed one at a time as the pack file is written
+        const name = await writePack(this.fs, this.dir, objects.length, (function* () {
+          for (const object of objects) yield packEntry(object);
+        })(), group.some((w) => w.durability === 'fsync') ? 'fsync' : 'atomic');
+        for (const w of group) w.resolve(name);
+      } catch (error) {
+        for (const w of group) w.reject(error);
+      }
+    }
+    this.writing = false;
+    this.forget();
+  }
+}
+
+const queues = new WeakMap<FileSystem, Map<string, PackQueue>>();
+
+function packQueue(fs: FileSystem, dir: string): PackQueue {
+  let byDir = queues.get(fs);
+  if (!byDir) queues.set(fs, (byDir = new Map()));
+  let queue = byDir.get(dir);
+  if (!queue) byDir.set(dir, (queue = new PackQueue(fs, dir, () => byDir.delete(dir))));
+  return queue;
 }

@@ -34,16 +34,23 @@ export class PackSet {
     const kept = this.packs.filter((p) => bases.has(p.base));
     for (const p of this.packs) if (!bases.has(p.base)) p.close();
     const known = new Set(kept.map((p) => p.base));
-    for (const base of bases) {
-      if (known.has(base)) continue;
-      try {
-        const pack = await PackFile.load(this.fs, base);
-        if (pack) kept.unshift(pack);
-      } catch {
-        // an index being written or removed right now: the next refresh sees it settled
-      }
-    }
     this.packs = kept;
+    for (const base of bases) if (!known.has(base)) await this.load(base);
+  }
+
+  /** A pack this process has just written, added without listing the directory again. */
+  async adopt(name: string): Promise<void> {
+    const base = join(this.dir, name);
+    if (!this.packs.some((p) => p.base === base)) await this.load(base);
+  }
+
+  private async load(base: string): Promise<void> {
+    try {
+      const pack = await PackFile.load(this.fs, base);
+      if (pack) this.packs.unshift(pack);
+    } catch {
+      // an index being written or removed right now: the next refresh sees it settled
+    }
   }
 
   /** Every pack, the directory looked at again first. */

@@ -4,7 +4,7 @@ import { platform } from '../../platform/current.js';
 import { concatBytes, hexInto, readUInt32BE, toHex, uint32BE, utf8, writeUInt32BE, writeUInt64BE } from '../../util/bytes.js';
 import type { PendingObject } from '../object.js';
 import type { Durability, FileSystem } from '../ports.js';
-import { writeAtomic, writeStreamed } from './lockfile.js';
+import { placeTogether, type Streamed, writeStreamed } from './lockfile.js';
 import { encodeEntryHeader, TYPE_CODE } from './pack-format.js';
 import { join } from './paths.js';
 
@@ -97,8 +97,7 @@ export function buildIndex(entries: IndexedEntry[], offsets: number[], packCheck
 }
 
 /**
- * Writes entries as `pack-<checksum>.pack` and `.idx` in `packDir`, each flushed and renamed into
- * place, the pack first: a reader that finds the index finds a complete pack. Entries are
+ * Writes entries as `pack-<checksum>.pack` and `.idx` in `packDir` (placePack). Entries are
  * streamed to the file as they come, so a pack of 300,000 objects is never held in memory whole.
  * Returns the pack's name.
  */
@@ -146,8 +145,29 @@ export async function writePack(
     await temp.abort();
     throw error;
   }
+  return placePack(fs, packDir, temp, buildIndex(written, offsets, checksum), checksum, durability);
+}
+
+/**
+ * Places a pack streamed to a temporary file, with its index: both flushed at once, renamed pack
+ * first (a reader that finds the index finds a complete pack), the directory flushed once.
+ * Returns the pack's name.
+ */
+export async function placePack(fs: FileSystem, packDir: string, pack: Streamed, index: Uint8Array, checksum: Uint8Array, durability: Durability): Promise<string> {
   const name = `pack-${toHex(checksum)}`;
-  await temp.commit(join(packDir, `${name}.pack`), durability);
-  await writeAtomic(fs, join(packDir, `${name}.idx`), buildIndex(written, offsets, checksum), durability);
+  let idx: Streamed | undefined;
+  try {
+    idx = await writeStreamed(fs, packDir, 'tmp_idx_');
+    idx.file.write(index);
+  } catch (error) {
+    await idx?.abort();
+    await pack.abort();
+    throw error;
+  }
+  const files = [
+    { streamed: pack, path: join(packDir, `${name}.pack`) },
+    { streamed: idx, path: join(packDir, `${name}.idx`) },
+  ];
+  await placeTogether(fs, packDir, files, durability);
   return name;
 }

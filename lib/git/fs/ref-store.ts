@@ -79,13 +79,14 @@ export class FsRefStore implements RefStore {
 
   /**
    * Moves `name` from `expected` (null: must not exist) to `next`, or throws StaleBranchError when
-   * someone else moved it first. The new value is flushed before it is renamed into place.
+   * someone else moved it first. The new value is flushed before it is renamed into place, that
+   * flush overlapping with `after` (the objects' own).
    */
-  async update(name: string, next: string, expected: string | null, log?: RefLogEntry): Promise<void> {
+  async update(name: string, next: string, expected: string | null, log?: RefLogEntry, after?: Promise<unknown>): Promise<void> {
     if (expected === null) await this.assertNoClash(name);
     const path = this.refPath(name);
     await this.fs.mkdirp(dirname(path));
-    await swapLocked(this.fs, this.commondir, path, name, utf8(`${next}\n`), () => this.check(name, expected), this.durability);
+    await swapLocked(this.fs, this.commondir, path, name, utf8(`${next}\n`), () => this.check(name, expected), this.durability, after);
     if (this.reflog && log) await this.appendReflog(name, expected, next, log);
   }
 

@@ -86,7 +86,8 @@ export class MemoryRefStore implements RefStore {
     return [...this.refs.keys()].filter((name) => name.startsWith(prefix)).sort();
   }
 
-  async update(name: string, next: string, expected: string | null): Promise<void> {
+  async update(name: string, next: string, expected: string | null, _log?: unknown, after?: Promise<unknown>): Promise<void> {
+    await after;
     if (expected === null) await this.assertNoClash(name);
     this.check(name, expected, await this.read(name));
     // as on disk, the ref named is written: HEAD itself is detached, never the branch it names
