@@ -3,6 +3,7 @@
 // nothing: an entry installs its platform first.
 export { Workspace, EMPTY_TREE } from './workspace/workspace.js';
 export type { OpenOptions, CommitOptions, StagedChange, ObjectScope, WalkOptions, Transaction, InTransaction } from './workspace/workspace.js';
+export type { StagingStats } from './workspace/staged-tree.js';
 export type { BranchInfo } from './workspace/branches.js';
 export type { RemoteInfo, AddRemoteOptions, RemoteCallOptions, FetchOptions, FetchResult, PushOptions, PushResult, RefMove, Remotes } from './workspace/remotes.js';
 export type { PullOptions, PullResult, StagedOutcomeOfPull, SyncOptions, SyncResult } from './workspace/sync.js';

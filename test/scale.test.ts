@@ -2,6 +2,8 @@
 // timed: the tests count the work done (Map iterators made, tree entries compared and parsed,
 // bytes held) through the counters the engine keeps.
 import { afterEach, describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigurationError, Field, GitDirBackend, MemoryBackend, Model, nodeFileSystem, NotFoundError, Workspace } from '../lib/index.js';
 import type { FileSystem } from '../lib/git/ports.js';
 import { serializeCommit } from '../lib/git/commit.js';
@@ -352,5 +354,87 @@ describe('warm reads', () => {
     expect(await turns(Card2.get('c3'))).toBeGreaterThan(3);
     expect(await turns(Card2.get('c3'))).toBeLessThanOrEqual(1);
     expect((await Card2.get('c3')).n).toBe(3);
+  });
+});
+
+describe('stageMemory: a large import spills staged files to the object store before the commit', () => {
+  class Rec extends Model {
+    @Field({ id: true }) key!: string;
+    @Field() text!: string;
+  }
+  const packs = (gitdir: string) => readdirSync(join(gitdir, 'objects', 'pack')).filter((name) => name.endsWith('.pack')).length;
+
+  it('keeps the staged bytes not yet stored under the bound at every save; the commit reads the same with git', async () => {
+    const path = newRepoPath();
+    const ws = await Workspace.open(path, { stageMemory: 20_000 });
+    ws.register(Rec);
+    for (let i = 0; i < 600; i++) {
+      await new Rec({ key: `r${i}`, text: `${i}:`.padEnd(200, 'x') }).save();
+      expect(ws.stagingStats().unstoredBytes).toBeLessThanOrEqual(20_000);
+    }
+    // ~135 KB staged in all: at least six batches written, none referenced yet (no branch)
+    expect(ws.stagingStats().spills).toBeGreaterThanOrEqual(6);
+    expect(packs(path)).toBe(ws.stagingStats().spills);
+    expect(() => git(path, 'rev-parse', '--verify', '-q', 'refs/heads/main')).toThrow();
+    expect((await Rec.get('r5')).text).toBe('5:'.padEnd(200, 'x'));
+    const head = await ws.commit({ message: 'import' });
+    expect(ws.stagingStats().unstoredBytes).toBe(0);
+    expect(git(path, 'rev-parse', 'main').trim()).toBe(head);
+    const files = git(path, 'ls-tree', '-r', '--name-only', 'main').split('\n');
+    expect(files.filter((file) => file.includes('r599')).length).toBeGreaterThan(0);
+    const first = files.find((file) => /\br0\b/.test(file))!;
+    expect(git(path, 'show', `main:${first}`)).toContain('0:xxx');
+    expectFsckClean(path);
+    const again = await Workspace.open(path);
+    again.register(Rec);
+    expect((await Rec.get('r599')).text).toBe('599:'.padEnd(200, 'x'));
+  }, 60_000);
+
+  it('a discard or a rolled-back transaction after a spill leaves the branch and the index exactly as they were', async () => {
+    const path = newRepoPath();
+    const ws = await Workspace.open(path, { stageMemory: 5_000 });
+    ws.register(Rec);
+    await new Rec({ key: 'kept', text: 'before' }).save({ commit: true });
+    const head = git(path, 'rev-parse', 'main').trim();
+    await expect(
+      ws.transaction(async () => {
+        for (let i = 0; i < 100; i++) await new Rec({ key: `t${i}`, text: 'y'.repeat(300) }).save();
+        const kept = await Rec.get('kept');
+        kept.text = 'changed';
+        await kept.save();
+        expect(ws.stagingStats().spills).toBeGreaterThan(0);
+        throw new Error('abandon');
+      }),
+    ).rejects.toThrow('abandon');
+    expect(ws.hasChanges()).toBe(false);
+    expect((await Rec.get('kept')).text).toBe('before');
+    await expect(Rec.get('t1')).rejects.toBeInstanceOf(NotFoundError);
+
+    const spills = ws.stagingStats().spills;
+    for (let i = 0; i < 100; i++) await new Rec({ key: `d${i}`, text: 'z'.repeat(300) }).save();
+    expect(ws.stagingStats().spills).toBeGreaterThan(spills);
+    await ws.discard();
+    expect(ws.hasChanges()).toBe(false);
+    expect(ws.stagingStats().unstoredBytes).toBe(0);
+    expect(git(path, 'rev-parse', 'main').trim()).toBe(head);
+    await expect(Rec.get('d1')).rejects.toBeInstanceOf(NotFoundError);
+    // the spilled blobs are only dangling objects, as `git add` then `git reset` leaves
+    expectFsckClean(path);
+    await new Rec({ key: 'after', text: 'ok' }).save({ commit: true });
+    expect(git(path, 'ls-tree', '-r', '--name-only', 'main')).not.toContain('d1');
+    expectFsckClean(path);
+  }, 60_000);
+
+  it('spills through the memory backend too, and is a number of bytes', async () => {
+    const ws = await Workspace.open(new MemoryBackend(), { stageMemory: 2_000 });
+    ws.register(Rec);
+    for (let i = 0; i < 50; i++) await new Rec({ key: `m${i}`, text: 'm'.repeat(100) }).save();
+    expect(ws.stagingStats().spills).toBeGreaterThan(0);
+    expect(ws.stagingStats().unstoredBytes).toBeLessThanOrEqual(2_000);
+    await ws.commit({ message: 'm' });
+    expect((await Rec.get('m49')).text).toBe('m'.repeat(100));
+    for (const stageMemory of [-1, Number.NaN, '64' as unknown as number]) {
+      await expect(Workspace.open(new MemoryBackend(), { stageMemory })).rejects.toBeInstanceOf(ConfigurationError);
+    }
   });
 });

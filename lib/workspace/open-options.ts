@@ -56,6 +56,12 @@ export interface OpenOptions {
    * repository decoded for repeated reads; smaller saves memory.
    */
   cacheSize?: number;
+  /**
+   * Bytes of staged files held in memory before they are written to the object store, ahead of
+   * the commit and unreferenced until it (default 32 MiB): an import of a million objects in one
+   * commit then holds no more than this of their files. A discard leaves them dangling, as git does.
+   */
+  stageMemory?: number;
 }
 
 
@@ -64,8 +70,10 @@ const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
 
 const DEFAULT_CACHE_SIZE = 192 << 20;
 
-/** Refuses options that cannot work together, before anything is read or created; returns the file size limit and cache size. */
-export function checkOpenOptions(options: OpenOptions): { maxFileSize: number; cacheSize: number } {
+const DEFAULT_STAGE_MEMORY = 32 << 20;
+
+/** Refuses options that cannot work together, before anything is read or created; returns the file size limit, cache size and staging bound. */
+export function checkOpenOptions(options: OpenOptions): { maxFileSize: number; cacheSize: number; stageMemory: number } {
   if (options.branch !== undefined) assertRefName(options.branch, branchNameProblem);
   if (options.author) toPerson(options.author);
   if (options.durability !== undefined && !['fsync', 'atomic'].includes(options.durability)) {
@@ -85,5 +93,9 @@ export function checkOpenOptions(options: OpenOptions): { maxFileSize: number; c
   if (typeof cacheSize !== 'number' || !(cacheSize >= 0) || !Number.isFinite(cacheSize)) {
     throw new ConfigurationError(`cacheSize is a number of bytes (0 or more), not ${String(cacheSize)}`);
   }
-  return { maxFileSize, cacheSize };
+  const stageMemory = options.stageMemory ?? DEFAULT_STAGE_MEMORY;
+  if (typeof stageMemory !== 'number' || !(stageMemory >= 0) || Number.isNaN(stageMemory)) {
+    throw new ConfigurationError(`stageMemory is a number of bytes (0 or more, or Infinity), not ${String(stageMemory)}`);
+  }
+  return { maxFileSize, cacheSize, stageMemory };
 }

@@ -127,14 +127,31 @@ function statOf(node: Node | undefined): StagedFile | 'dir' | undefined {
   return node.kind === 'dir' ? 'dir' : node; // a FileNode is a StagedFile: no copy per read
 }
 
+/** What staging holds in memory, for tests and benchmarks: the counters a spill keeps bounded. */
+export interface StagingStats {
+  /** bytes of staged files held in memory, not yet in the object store */
+  unstoredBytes: number;
+  /** batches of staged files written to the object store ahead of the commit */
+  spills: number;
+}
+
 export class StagedTree {
   private root: DirNode;
+  /** files whose bytes are held here, not yet stored (overwritten ones too, until written or dropped) */
+  private held = new Set<FileNode>();
+  private heldBytes = 0;
+  private spills = 0;
   /** Trees hashed here but not yet written, so diffs can read them like stored ones (parsed on demand). */
   private pending = new Map<string, DirNode>();
   /** while a savepoint is open: what each change overwrote, oldest first */
   private undo?: UndoStep[];
 
-  constructor(private readonly repo: Repository, base: string | null) {
+  /**
+   * `spillAbove`: once staged bytes not yet stored would exceed it, apply() writes them to the
+   * object store as one batch (unreferenced until a commit, as `git add` writes objects before
+   * `git commit`) and keeps only their oids, so a large import does not hold every file until it commits.
+   */
+  constructor(private readonly repo: Repository, base: string | null, private readonly spillAbove = Infinity) {
     this.root = base ? { kind: 'dir', oid: base } : { kind: 'dir', entries: new Map() };
   }
 
@@ -143,6 +160,17 @@ export class StagedTree {
     this.undo?.push({ root: this.root, pending: this.pending });
     this.root = base ? { kind: 'dir', oid: base } : { kind: 'dir', entries: new Map() };
     this.pending = new Map();
+    // with no savepoint to bring them back, the dropped changes' bytes are unreachable
+    if (!this.undo) this.dropHeld();
+  }
+
+  get stats(): StagingStats {
+    return { unstoredBytes: this.heldBytes, spills: this.spills };
+  }
+
+  private dropHeld(): void {
+    this.held.clear();
+    this.heldBytes = 0;
   }
 
   /**
@@ -314,11 +342,13 @@ export class StagedTree {
       if (node?.kind === 'dir') await this.loadEntries(node, parts.slice(0, -1).join('/'));
     }
     const prepared = ops.map((op) => ('data' in op ? { ...op, oid: op.oid ?? hashObject('blob', op.data) } : op));
+    // written before any change is made, so a failed write leaves the index as it was
+    const spilled = await this.spillFor(prepared);
     const savepoint = this.savepoint();
     try {
       for (const op of prepared) if ('remove' in op) this.remove(op.path.split('/'));
       for (const op of prepared) {
-        if ('data' in op) this.put(op.path, nodeOf({ mode: FILE_MODE, oid: op.oid }), op.data);
+        if ('data' in op) this.put(op.path, nodeOf({ mode: FILE_MODE, oid: op.oid }), spilled ? undefined : op.data);
         else if ('entry' in op) this.put(op.path, nodeOf(op.entry));
       }
     } catch (error) {
@@ -326,6 +356,25 @@ export class StagedTree {
       throw error;
     }
     savepoint.release();
+  }
+
+  /**
+   * When the bytes held plus a batch's would pass the bound, writes them all as one batch (a pack)
+   * and drops them from memory: the nodes keep their oids, and a savepoint's rollback or a discard
+   * just leaves the written blobs unreferenced (dangling, as after `git add` and `git reset`).
+   */
+  private async spillFor(ops: readonly StageOp[]): Promise<boolean> {
+    const writes = ops.filter((op) => 'data' in op) as { data: Uint8Array; oid: string }[];
+    const incoming = writes.reduce((sum, op) => sum + op.data.length, 0);
+    if (this.heldBytes + incoming <= this.spillAbove) return false;
+    const nodes = [...this.held];
+    const objects: PendingObject[] = nodes.map((node) => ({ type: 'blob', oid: node.oid, content: node.data! }));
+    for (const op of writes) objects.push({ type: 'blob', oid: op.oid, content: op.data });
+    await this.repo.writeObjects(objects);
+    for (const node of nodes) node.data = undefined;
+    this.dropHeld();
+    this.spills++;
+    return true;
   }
 
   /**
@@ -386,7 +435,12 @@ export class StagedTree {
     }
     const name = parts[parts.length - 1];
     this.touch(dir, name);
-    this.setEntry(dir, name, node.kind === 'file' && data ? { ...node, data } : node);
+    const entry: Node = node.kind === 'file' && data ? { ...node, data } : node;
+    if (entry.kind === 'file' && entry.data) {
+      this.held.add(entry);
+      this.heldBytes += entry.data.length;
+    }
+    this.setEntry(dir, name, entry);
   }
 
   private remove(parts: string[]): void {
@@ -488,5 +542,9 @@ export class StagedTree {
     };
     visit(this.root);
     this.pending.clear();
+    // bytes still held belong to overwritten files, reachable again only by a savepoint's rollback
+    if (!this.undo) this.dropHeld();
+    else for (const node of this.held) if (!node.data) this.held.delete(node);
+    this.heldBytes = [...this.held].reduce((sum, node) => sum + node.data!.length, 0);
   }
 }

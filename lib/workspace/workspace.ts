@@ -36,7 +36,7 @@ import { resolveAt } from './resolve.js';
 import { restoreOps } from './restore.js';
 import { committerFor, configuredIdentity, type DefaultIdentity, toPerson } from './signature.js';
 import { CommitSnapshot, type TreeReader } from './snapshot.js';
-import { type StageOp, StagedTree } from './staged-tree.js';
+import { type StageOp, StagedTree, type StagingStats } from './staged-tree.js';
 import { Tags } from './tags.js';
 import { type FetchOptions, type FetchResult, type PushOptions, type PushResult } from './remotes.js';
 import { fetchFor, pull, pushFor, sync, type PullOptions, type PullResult, type SyncHost, type SyncOptions, type SyncResult } from './sync.js';
@@ -99,12 +99,14 @@ export class Workspace implements ModelHost {
     readonly refuseScans: boolean = false,
     /** bytes the caches may hold (OpenOptions.cacheSize): two thirds decoded data files, a third the repository's */
     cacheSize: number,
+    /** staged bytes held in memory before they are written ahead of the commit (OpenOptions.stageMemory) */
+    stageMemory: number,
   ) {
     this.decodedCache = new Lru((cacheSize * 2) / 3);
     repo.sizeCaches(cacheSize / 3);
     this.session = {
       repo,
-      index: new StagedTree(repo, position.head ? position.tree : null),
+      index: new StagedTree(repo, position.head ? position.tree : null, stageMemory),
       position,
       beforeCommit: (tree, parent, head) => this.catalog.beforeCommit(tree, parent, head),
     };
@@ -162,7 +164,7 @@ export class Workspace implements ModelHost {
    * (`new MemoryBackend()`, a GitDirBackend over another FileSystem).
    */
   static async open(target: string | RepositoryBackend, options: OpenOptions = {}): Promise<Workspace> {
-    const { maxFileSize, cacheSize } = checkOpenOptions(options);
+    const { maxFileSize, cacheSize, stageMemory } = checkOpenOptions(options);
     let where = typeof target === 'string' ? target : target.describe;
     try {
       const repo =
@@ -187,7 +189,7 @@ export class Workspace implements ModelHost {
         from: options.from,
         who: () => toPerson(identity.committer),
       });
-      const ws = new Workspace(repo, position, identity, maxFileSize, options.autoCommit ?? false, options.refuseScans ?? false, cacheSize);
+      const ws = new Workspace(repo, position, identity, maxFileSize, options.autoCommit ?? false, options.refuseScans ?? false, cacheSize, stageMemory);
       // a merge left in progress on this branch (by another process, or before a crash): merging again
       await ws.merges.restore();
       return ws;
@@ -241,6 +243,11 @@ export class Workspace implements ModelHost {
   /** True when the staged tree differs from the branch head's tree. */
   hasChanges(): boolean {
     return this.index.treeOid() !== this.position.tree;
+  }
+
+  /** What staging holds in memory: bytes of files not yet stored (bounded by OpenOptions.stageMemory) and spills made. */
+  stagingStats(): StagingStats {
+    return this.index.stats;
   }
 
   /**
