@@ -50,4 +50,35 @@ describe('PackSet', () => {
     expect(object?.type).toBe('commit');
     expect(gone).toBe(-1);
   });
+
+  it('finds a loose object packed and removed by another process between its look at the packs and at the loose file', async () => {
+    const path = newRepoPath();
+    git(join(path, '..'), 'init', '-q', '--bare', path);
+    git(path, 'repack', '-q', '-a', '-d');
+    const a = git(path, 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'a').trim();
+    git(path, 'update-ref', 'refs/heads/a', a);
+    const loose = join(path, 'objects', a.slice(0, 2), a.slice(2));
+    expect(statSync(loose).isFile()).toBe(true);
+    // the moment the loose file is read (the packs already searched), git gc packs it and removes it
+    let raced = 0;
+    const fs: FileSystem = Object.create(nodeFileSystem, {
+      readFile: { value: async (file: string) => (file === loose && raced++ === 0 && git(path, 'repack', '-q', '-a', '-d'), nodeFileSystem.readFile(file)) },
+      stat: { value: async (file: string) => (file === loose && raced++ === 0 && git(path, 'repack', '-q', '-a', '-d'), nodeFileSystem.stat(file)) },
+    });
+    const { FsObjectDatabase } = await import('../lib/git/fs/object-database.js');
+    const read = new FsObjectDatabase(fs, join(path, 'objects'));
+    expect((await read.read(a))?.type).toBe('commit');
+    expect(raced).toBe(1);
+    expect(() => statSync(loose)).toThrow();
+    // has() the same way
+    git(path, 'update-ref', 'refs/heads/b', git(path, 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'b').trim());
+    const b = git(path, 'rev-parse', 'refs/heads/b').trim();
+    const looseB = join(path, 'objects', b.slice(0, 2), b.slice(2));
+    let racedB = 0;
+    const fsB: FileSystem = Object.create(nodeFileSystem, {
+      stat: { value: async (file: string) => (file === looseB && racedB++ === 0 && git(path, 'repack', '-q', '-a', '-d'), nodeFileSystem.stat(file)) },
+    });
+    expect(await new FsObjectDatabase(fsB, join(path, 'objects')).has(b)).toBe(true);
+    expect(racedB).toBe(1);
+  });
 });

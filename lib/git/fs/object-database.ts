@@ -25,12 +25,16 @@ export class FsObjectDatabase implements ObjectDatabase {
     this.packs = new PackSet(fs, join(objectsDir, 'pack'));
   }
 
+  // Packs, then the loose file, then the packs once more: another process (git gc, our own
+  // maintenance) may have packed the loose object and removed it between the first two looks, as
+  // git's own lookup allows for. The second look at the packs lists the directory again only if it
+  // changed, so an object that is truly absent still costs one stat.
   async read(oid: string) {
-    return (await this.packs.read(oid)) ?? (await readLoose(this.fs, loosePath(this.objectsDir, oid), oid));
+    return (await this.packs.read(oid)) ?? (await readLoose(this.fs, loosePath(this.objectsDir, oid), oid)) ?? (await this.packs.read(oid));
   }
 
   async has(oid: string): Promise<boolean> {
-    return (await this.packs.has(oid)) || (await this.fs.stat(loosePath(this.objectsDir, oid))) !== undefined;
+    return (await this.packs.has(oid)) || (await this.fs.stat(loosePath(this.objectsDir, oid))) !== undefined || (await this.packs.has(oid));
   }
 
   /**
