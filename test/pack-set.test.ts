@@ -12,20 +12,48 @@ import { nodeFileSystem } from '../lib/index.js';
 import type { FileSystem } from '../lib/git/ports.js';
 import { git, newRepoPath } from './helpers.js';
 
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/** A new bare repository. */
+function bareRepo(): string {
+  const path = newRepoPath();
+  git(join(path, '..'), 'init', '-q', '--bare', path);
+  return path;
+}
+
+/** A commit of the empty tree, as a loose object, on branch `message`; its oid. */
+function commitOn(path: string, message: string): string {
+  const oid = git(path, 'commit-tree', EMPTY_TREE, '-m', message).trim();
+  git(path, 'update-ref', `refs/heads/${message}`, oid);
+  return oid;
+}
+
+/**
+ * The node file system, except that the first look at `oid`'s loose file (a stat or a read)
+ * finds it just packed and removed by another process (`git repack -a -d`); `raced()` counts looks.
+ */
+function packedAwayOnFirstLook(path: string, oid: string): { fs: FileSystem; raced(): number } {
+  const loose = join(path, 'objects', oid.slice(0, 2), oid.slice(2));
+  let looks = 0;
+  const race = (file: string) => file === loose && looks++ === 0 && git(path, 'repack', '-q', '-a', '-d');
+  const fs: FileSystem = Object.create(nodeFileSystem, {
+    readFile: { value: async (file: string) => (race(file), nodeFileSystem.readFile(file)) },
+    stat: { value: async (file: string) => (race(file), nodeFileSystem.stat(file)) },
+  });
+  return { fs, raced: () => looks };
+}
+
 describe('PackSet', () => {
   it('finds a pack added in the same mtime tick as its last listing', async () => {
-    const path = newRepoPath();
-    git(join(path, '..'), 'init', '-q', '--bare', path);
-    const a = git(path, 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'a').trim();
-    git(path, 'update-ref', 'refs/heads/a', a);
+    const path = bareRepo();
+    const a = commitOn(path, 'a');
     git(path, 'repack', '-q', '-a', '-d');
     const repo = await Repository.open(path);
     expect((await repo.readCommit(a)).message).toBe('a\n');
     const dir = join(path, 'objects', 'pack');
     const before = statSync(dir, { bigint: true });
     // another writer adds a pack; the directory's mtime is put back as if in the same tick
-    const b = git(path, 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'b').trim();
-    git(path, 'update-ref', 'refs/heads/b', b);
+    const b = commitOn(path, 'b');
     git(path, 'repack', '-q', '-d');
     expect(readdirSync(dir).filter((n) => n.endsWith('.pack'))).toHaveLength(2);
     const ns = before.mtimeNs;
@@ -35,10 +63,8 @@ describe('PackSet', () => {
   });
 
   it('follows an object whose pack is merged away more than once while it reads (several writers maintaining at once)', async () => {
-    const path = newRepoPath();
-    git(join(path, '..'), 'init', '-q', '--bare', path);
-    const a = git(path, 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'a').trim();
-    git(path, 'update-ref', 'refs/heads/a', a);
+    const path = bareRepo();
+    const a = commitOn(path, 'a');
     git(path, 'repack', '-q', '-a', '-d');
     // the pack file is found gone at the first three opens, as when three merges moved it in turn
     let gone = 3;
@@ -52,33 +78,21 @@ describe('PackSet', () => {
   });
 
   it('finds a loose object packed and removed by another process between its look at the packs and at the loose file', async () => {
-    const path = newRepoPath();
-    git(join(path, '..'), 'init', '-q', '--bare', path);
+    const path = bareRepo();
     git(path, 'repack', '-q', '-a', '-d');
-    const a = git(path, 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'a').trim();
-    git(path, 'update-ref', 'refs/heads/a', a);
+    const { FsObjectDatabase } = await import('../lib/git/fs/object-database.js');
+    // read(): the packs already searched, git gc packs the loose file and removes it
+    const a = commitOn(path, 'a');
     const loose = join(path, 'objects', a.slice(0, 2), a.slice(2));
     expect(statSync(loose).isFile()).toBe(true);
-    // the moment the loose file is read (the packs already searched), git gc packs it and removes it
-    let raced = 0;
-    const fs: FileSystem = Object.create(nodeFileSystem, {
-      readFile: { value: async (file: string) => (file === loose && raced++ === 0 && git(path, 'repack', '-q', '-a', '-d'), nodeFileSystem.readFile(file)) },
-      stat: { value: async (file: string) => (file === loose && raced++ === 0 && git(path, 'repack', '-q', '-a', '-d'), nodeFileSystem.stat(file)) },
-    });
-    const { FsObjectDatabase } = await import('../lib/git/fs/object-database.js');
-    const read = new FsObjectDatabase(fs, join(path, 'objects'));
-    expect((await read.read(a))?.type).toBe('commit');
-    expect(raced).toBe(1);
+    const forRead = packedAwayOnFirstLook(path, a);
+    expect((await new FsObjectDatabase(forRead.fs, join(path, 'objects')).read(a))?.type).toBe('commit');
+    expect(forRead.raced()).toBe(1);
     expect(() => statSync(loose)).toThrow();
     // has() the same way
-    git(path, 'update-ref', 'refs/heads/b', git(path, 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'b').trim());
-    const b = git(path, 'rev-parse', 'refs/heads/b').trim();
-    const looseB = join(path, 'objects', b.slice(0, 2), b.slice(2));
-    let racedB = 0;
-    const fsB: FileSystem = Object.create(nodeFileSystem, {
-      stat: { value: async (file: string) => (file === looseB && racedB++ === 0 && git(path, 'repack', '-q', '-a', '-d'), nodeFileSystem.stat(file)) },
-    });
-    expect(await new FsObjectDatabase(fsB, join(path, 'objects')).has(b)).toBe(true);
-    expect(racedB).toBe(1);
+    const b = commitOn(path, 'b');
+    const forHas = packedAwayOnFirstLook(path, b);
+    expect(await new FsObjectDatabase(forHas.fs, join(path, 'objects')).has(b)).toBe(true);
+    expect(forHas.raced()).toBe(1);
   });
 });
