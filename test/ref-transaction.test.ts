@@ -2,7 +2,7 @@
 // backup to a local path and a restore of 1,000 refs each write one packed-refs, with a fixed
 // number of flushes whatever the count, and all refs move or none. Judged with the git CLI and by
 // counting what the file system was asked to do, never by time.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitDirBackend, InvalidRefNameError, MemoryBackend, nodeFileSystem, RefLockedError, StaleBranchError, Workspace } from '../lib/index.js';
@@ -127,6 +127,11 @@ for (const [name, make] of [
       ).rejects.toBeInstanceOf(StaleBranchError);
       await expect(refs.transaction([{ name: 'refs/heads/x/sub', next: A, expected: null }])).rejects.toBeInstanceOf(InvalidRefNameError);
       await expect(refs.transaction([{ name: 'refs/tags/q', next: A, expected: null }, { name: 'refs/tags/q', next: B, expected: null }])).rejects.toBeInstanceOf(InvalidRefNameError);
+      // a name git would refuse moves nothing, and never becomes a path outside refs/
+      for (const hostile of ['refs/heads/../../escaped', 'refs/tags/a b', 'refs/heads/x.lock/y']) {
+        await expect(refs.transaction([{ name: 'refs/tags/w', next: A, expected: null }, { name: hostile, next: A, expected: null }])).rejects.toBeInstanceOf(InvalidRefNameError);
+      }
+      if (gitdir) expect(existsSync(join(gitdir, 'escaped'))).toBe(false);
       expect(await refs.read('refs/tags/w')).toBeNull();
       expect(await refs.list('refs/')).toEqual(['refs/heads/x', 'refs/tags/z']);
       // a deleted ref's name may become a folder in the same transaction

@@ -25,13 +25,16 @@ export function branchNameProblem(name: string): string | undefined {
 
 /**
  * What is wrong with a batch of ref updates over the refs `existing` (undefined: nothing): a name
- * outside refs/ or given twice, or one the batch creates that clashes, as file and folder, with a
+ * outside refs/, one git would not accept, or one given twice, or one the batch creates that clashes, as file and folder, with a
  * ref there after it (`a` beside `a/b`).
  */
 export function transactionProblem(updates: readonly { name: string; next: string | null }[], existing: Iterable<string>): { name: string; reason: string } | undefined {
   const seen = new Set<string>();
   for (const { name } of updates) {
     if (!name.startsWith('refs/')) return { name, reason: 'a transaction moves refs under refs/ only' };
+    // checked here, for every backend: a name is a path on disk (refs/../x would climb out)
+    const bad = refNameProblem(name);
+    if (bad) return { name, reason: bad };
     if (seen.has(name)) return { name, reason: 'it is given twice in one transaction' };
     seen.add(name);
   }
