@@ -78,6 +78,7 @@ function treeState(cls: Function, host: ModelHost, reader: TreeReader, root: str
     root,
     readTree: host.readTree,
     readRaw: host.readRawTree,
+    knownChanges: host.knownChanges,
     values: async (oid, path) => (await decodedAt(cls, host, reader, oid, path)).values,
     stored: (oid) => host.repo.hasObject(oid),
     // a build's reads bypass the caches: 100,000 files would only churn them

@@ -32,6 +32,8 @@ export interface TreeState {
   values(oid: string, path: string): Promise<Record<string, unknown>>;
   /** whether a tree is in the object store (only such trees get index files: a staged tree may never be) */
   stored(oid: string): Promise<boolean>;
+  /** the entries that differ between two versions of a large folder, when the writer knows (no diff) */
+  knownChanges?(a: string, b: string): { changes: EntryChange[]; after?: TreeOffsets } | undefined;
   /** a tree's raw bytes, stored or staged: a large folder is diffed on them, never parsed */
   readRaw?(oid: string): Promise<Uint8Array>;
   /** stored objects' bytes read in the order they are stored (a build); missing ones are absent */
@@ -222,6 +224,12 @@ export class ModelIndex {
 
   /** The entries that differ between two large versions of the folder, from their raw bytes (undefined: small, parse them). */
   private async rawChanges(a: string, b: string, state: TreeState): Promise<EntryChange[] | undefined> {
+    // staging re-encoded b from a (an own save or commit): its change list, no bytes compared
+    const known = state.knownChanges?.(a, b);
+    if (known) {
+      if (known.after) this.raws.set(b, known.after);
+      return known.changes;
+    }
     let from = this.raws.get(a);
     if (!state.readRaw) return undefined;
     if (!from) {
