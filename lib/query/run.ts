@@ -32,6 +32,8 @@ export interface QuerySpec {
 export interface Hit {
   id: string;
   oid: string;
+  /** an indexed field's value in the index (its key: what `select` serves without reading the object) */
+  cell(field: string): Cell;
   /** the findPage cursor that continues after this result */
   cursor(): string;
 }
@@ -81,6 +83,10 @@ class ItemHit implements Hit {
 
   get oid(): string {
     return this.item.oid ?? this.base.oid(this.item.n);
+  }
+
+  cell(field: string): Cell {
+    return this.item.n >= 0 ? this.base.columns.get(field)!.cell(this.item.n) : this.item.cells!.get(field);
   }
 }
 
