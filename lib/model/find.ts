@@ -256,8 +256,8 @@ export function find<T>(cls: Function, options: FindOptions<T> & { select?: Reco
       }
       for (let i = 0; i < found.length; i += BATCH) {
         const batch = found.slice(i, i + BATCH);
-        if (selected) yield* (await includeRefs(p, await selectRows(p, batch, selected, pinned), options.include as Record<string, unknown> | undefined)) as T[];
-        else yield* await materialize<T>(p, batch, options.include as Record<string, unknown> | undefined, pinned);
+        if (selected) yield (await includeRefs(p, await selectRows(p, batch, selected, pinned), options.include as Record<string, unknown> | undefined)) as T[];
+        else yield await materialize<T>(p, batch, options.include as Record<string, unknown> | undefined, pinned);
       }
     },
     async () => {

@@ -85,10 +85,10 @@ export interface Page<T> {
 /** The result of find(): stream it with `for await`, collect it with `await`, or ask how it runs with explain(). */
 export class QuerySet<T> extends ModelSet<T> {
   constructor(
-    source: () => AsyncIterable<T>,
+    batches: () => AsyncIterable<readonly T[]>,
     private readonly plan: () => Promise<QueryPlan>,
   ) {
-    super(source);
+    super({ batches });
   }
 
   /** Which predicates an index answers, which read objects, how results are ordered, how many candidates. */
