@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Field, Model, Workspace } from '../lib/index.js';
 import { time } from './measure.js';
+// the same records with no index beyond the id: the W2 reference for commits with indexes
+import { Page as PlainPage } from './models.js';
 import { record, recordBytes } from './records.js';
 
 @Model({ name: 'page' })
@@ -20,17 +22,6 @@ class IndexedPage extends Model {
   @Field({ index: true }) published!: boolean;
   @Field({ type: [String], index: true }) tags!: string[];
   @Field({ index: true }) updatedAt!: Date;
-}
-
-/** The same records with no index beyond the id: the W2 reference for commits with indexes. */
-@Model({ name: 'page' })
-class PlainPage extends Model {
-  @Field({ id: true }) slug!: string;
-  @Field() title!: string;
-  @Field() content!: string;
-  @Field() published!: boolean;
-  @Field({ type: [String] }) tags!: string[];
-  @Field() updatedAt!: Date;
 }
 
 const { values } = parseArgs({

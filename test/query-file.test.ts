@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { Field, Model, Workspace } from '../lib/index.js';
+import { Field, type IndexStatus, Model, Workspace } from '../lib/index.js';
 import { treeWork } from '../lib/git/tree.js';
 import { expectFsckClean, openWith } from './helpers.js';
 
@@ -185,12 +185,17 @@ describe('index files of old trees', () => {
   });
 });
 
+/** A seeded workspace whose index is built, and its counters. */
+async function indexedSeed(): Promise<{ gitdir: string; ws: Workspace; counters: () => IndexStatus['counters'] }> {
+  const { gitdir, ws } = await openWith(Note);
+  await seed(ws);
+  await Note.count();
+  return { gitdir, ws, counters: () => ws.indexes.status().find((s) => s.model === 'note')!.counters };
+}
+
 describe('upkeep over a large flat folder', () => {
   test('a commit is indexed from a raw diff of the folder: rows indexed = objects changed, the folder never parsed', async () => {
-    const { gitdir, ws } = await openWith(Note);
-    await seed(ws);
-    await Note.count();
-    const counters = () => ws.indexes.status().find((s) => s.model === 'note')!.counters;
+    const { gitdir, ws, counters } = await indexedSeed();
     for (const changed of [1, 5]) {
       const before = counters();
       const parsed = treeWork.entriesParsed;
@@ -230,10 +235,7 @@ describe('upkeep over a large flat folder', () => {
 
 describe('upkeep after own commits', () => {
   test('own saves and commits reuse the staged change list (no folder diffed); a commit by another writer is diffed once', async () => {
-    const { gitdir, ws } = await openWith(Note);
-    await seed(ws);
-    await Note.count();
-    const counters = () => ws.indexes.status().find((s) => s.model === 'note')!.counters;
+    const { gitdir, ws, counters } = await indexedSeed();
     for (const changed of [1, 4]) {
       const before = counters();
       const work = { ...treeWork };
