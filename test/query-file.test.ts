@@ -3,6 +3,7 @@
 // without a word and the answers stay those of the objects; the same tree gives the same bytes;
 // a commit to a folder of hundreds of objects is indexed from a raw diff (no parse of the folder),
 // rows indexed proportional to the change. Counters, never time.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -277,5 +278,34 @@ describe('upkeep after own commits', () => {
     expect(counters().rowsIndexed - before.rowsIndexed).toBeLessThanOrEqual(2);
     await answers();
     expectFsckClean(gitdir);
+  });
+});
+
+@Model({ name: 'card', shard: 1 })
+class Card extends Model<Card> {
+  @Field({ id: true }) slug!: string;
+  @Field({ index: true }) done: boolean = false;
+}
+
+describe('upkeep after own commits, sharded', () => {
+  test('a shard of hundreds that staging patched is not parsed: its change list is reused below the model folder too', async () => {
+    const { ws } = await openWith(Card);
+    // ids of one shard: enough that staging keeps the shard's bytes and patches them
+    const slugs = Array.from({ length: 1200 }, (_, i) => `card-${i}`).filter((slug) => createHash('sha1').update(slug).digest('hex').startsWith('0'));
+    expect(slugs.length).toBeGreaterThan(64);
+    for (const slug of slugs) await new Card({ slug }).save();
+    await new Card({ slug: 'elsewhere' }).save();
+    await ws.commit({ message: 'cards' });
+    expect(await Card.count({ where: { done: true } })).toBe(0);
+    for (const round of [1, 2]) {
+      const parsed = treeWork.entriesParsed;
+      const card = await Card.get(slugs[round * 7]);
+      card.done = true;
+      await card.save();
+      await ws.commit({ message: `round ${round}` });
+      expect(await Card.findIds({ where: { done: true } })).toEqual([slugs[7], ...(round === 2 ? [slugs[14]] : [])].sort());
+      // the 16-entry model folder and the changed object's own folders, not the shard's ~75 entries twice
+      expect(treeWork.entriesParsed - parsed).toBeLessThan(40);
+    }
   });
 });

@@ -18,16 +18,29 @@ export interface FileChange {
 
 const EMPTY: Tree = new Map();
 
+/** The entries that differ between two versions of a tree when the writer that made one from the other knows them (undefined: compare them). */
+export type KnownChanges = (a: string, b: string) => EntryChange[] | undefined;
+
 export async function* diffTrees(
   read: ReadTree,
   a: string | null,
   b: string | null,
   prefix = '',
+  known?: KnownChanges,
 ): AsyncGenerator<FileChange> {
   if (a === b) return;
-  const left = a ? await read(a) : EMPTY;
-  const right = b ? await read(b) : EMPTY;
-  const names = new Set([...left.keys(), ...right.keys()]);
+  const listed = a && b ? known?.(a, b) : undefined;
+  let left: Tree;
+  let right: Tree;
+  if (listed) {
+    // only the listed entries: neither version is read (a shard of hundreds the staging patched)
+    left = new Map(listed.flatMap((c) => (c.before ? [[c.name, c.before] as const] : [])));
+    right = new Map(listed.flatMap((c) => (c.after ? [[c.name, c.after] as const] : [])));
+  } else {
+    left = a ? await read(a) : EMPTY;
+    right = b ? await read(b) : EMPTY;
+  }
+  const names = listed ? new Set(listed.map((c) => c.name)) : new Set([...left.keys(), ...right.keys()]);
   for (const name of [...names].sort()) {
     const before = left.get(name);
     const after = right.get(name);
@@ -35,7 +48,7 @@ export async function* diffTrees(
     const path = prefix + name;
     const beforeTree = before && isTreeMode(before.mode) ? before.oid : null;
     const afterTree = after && isTreeMode(after.mode) ? after.oid : null;
-    if (beforeTree || afterTree) yield* diffTrees(read, beforeTree, afterTree, `${path}/`);
+    if (beforeTree || afterTree) yield* diffTrees(read, beforeTree, afterTree, `${path}/`, known);
     const beforeFile = before && !beforeTree ? before : undefined;
     const afterFile = after && !afterTree ? after : undefined;
     if (beforeFile && afterFile) yield { path, status: 'modified', before: beforeFile, after: afterFile };

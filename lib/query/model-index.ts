@@ -205,16 +205,18 @@ export class ModelIndex {
     };
     // everything is new: listed level by level, as a build lists it
     if (!a && b) return this.listFiles(b, state);
+    // staging's change lists, where it made one version of a large folder (a shard too) from the other
+    const known = state.knownChanges && ((x: string, y: string) => state.knownChanges!(x, y)?.changes);
     const top = a && b && a !== b ? await this.rawChanges(a, b, state) : undefined;
     if (!top) {
-      for await (const change of diffTrees(read, a, b, prefix)) add(change);
+      for await (const change of diffTrees(read, a, b, prefix, known)) add(change);
       return out;
     }
     for (const { name, before, after } of top) {
       const path = prefix + name;
       const beforeTree = before && isTreeMode(before.mode) ? before.oid : null;
       const afterTree = after && isTreeMode(after.mode) ? after.oid : null;
-      if (beforeTree || afterTree) for await (const change of diffTrees(read, beforeTree, afterTree, `${path}/`)) add(change);
+      if (beforeTree || afterTree) for await (const change of diffTrees(read, beforeTree, afterTree, `${path}/`, known)) add(change);
       const file = (entry?: TreeEntry) => (entry && !isTreeMode(entry.mode) ? entry : undefined);
       if (file(after)) add({ path, status: 'modified', after: file(after) });
       else if (file(before)) add({ path, status: 'deleted', before: file(before) });
