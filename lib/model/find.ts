@@ -139,13 +139,15 @@ async function hits(p: Prepared): Promise<Hit[]> {
 }
 
 /** Builds the results of a batch of hits, with the included references loaded once per distinct id. */
+/** A result's decoded data file: held since the query started, or read now (its path made only then). */
+function decodedOf(p: Prepared, hit: Hit, pinned: Map<string, Decoded>): Decoded | Promise<Decoded> {
+  return pinned.get(hit.oid) ?? decodedAt(p.schema.cls, p.host, p.snapshot.reader, hit.oid, layoutOf(p.schema).dataPath(hit.id));
+}
+
 async function materialize<T>(p: Prepared, batch: Hit[], include: Record<string, unknown> | undefined, pinned: Map<string, Decoded>): Promise<T[]> {
-  const layout = layoutOf(p.schema);
   const out: T[] = [];
   for (const hit of batch) {
-    const path = layout.dataPath(hit.id);
-    const decoded = pinned.get(hit.oid) ?? (await decodedAt(p.schema.cls, p.host, p.snapshot.reader, hit.oid, path));
-    out.push(await hydrate<T & object>(p.schema.cls, p.snapshot.reader, hit.id, hit.oid, decoded, p.snapshot.at));
+    out.push(await hydrate<T & object>(p.schema.cls, p.snapshot.reader, hit.id, hit.oid, await decodedOf(p, hit, pinned), p.snapshot.at));
   }
   return includeRefs(p, out, include);
 }
@@ -214,7 +216,6 @@ function fromCell(p: Prepared, field: FieldDef, cell: Key | null): unknown {
  * read), else from each result's data file.
  */
 async function selectRows(p: Prepared, batch: Hit[], fields: FieldDef[], pinned: Map<string, Decoded>): Promise<Record<string, unknown>[]> {
-  const layout = layoutOf(p.schema);
   const covered = fields.every((f) => servedByIndex(f, p.segment));
   const out: Record<string, unknown>[] = [];
   for (const hit of batch) {
@@ -226,7 +227,7 @@ async function selectRows(p: Prepared, batch: Hit[], fields: FieldDef[], pinned:
       }
     } else {
       p.index.counters.objectsRead++;
-      const decoded = pinned.get(hit.oid) ?? (await decodedAt(p.schema.cls, p.host, p.snapshot.reader, hit.oid, layout.dataPath(hit.id)));
+      const decoded = await decodedOf(p, hit, pinned);
       for (const field of fields) {
         if (!(field.name in decoded.values)) continue;
         const value = copyValue(field.type, decoded.values[field.name]);
