@@ -327,7 +327,7 @@ export class Merges {
       // dangling references are judged on the merged index, as the merge judged them
       const { index } = this.host.session;
       const oursTree = treeOrNull((await repo.readCommit(stored.ours)).tree);
-      const changes = await groupChanges(diffTrees(index.readTree, oursTree, treeOrNull(index.treeOid())), this.host.owner);
+      const changes = await groupChanges(diffTrees(index, oursTree, treeOrNull(index.treeOid())), this.host.owner);
       for (const conflict of this.addDangling(state, await danglingRefs(this.host, index, changes))) {
         if (left.has(conflictKey(conflict))) continue;
         state.conflicts.splice(state.conflicts.indexOf(conflict), 1);
@@ -425,7 +425,7 @@ export class Merges {
       const state = await this.compute(rev, ours, theirs, bases, message, index, !options.dryRun);
       const on = options.onConflict ?? 'stop';
       await this.applyOnConflict(state, on);
-      const changedNow = () => groupChanges(diffTrees(index.readTree, treeOrNull(position.tree), treeOrNull(index.treeOid())), this.host.owner);
+      const changedNow = () => groupChanges(diffTrees(index, treeOrNull(position.tree), treeOrNull(index.treeOid())), this.host.owner);
       let changes = await changedNow();
       let dangling = await danglingRefs(this.host, index, changes);
       // references on fields declared onDangling: 'conflict' are conflicts, which onConflict may settle too
@@ -525,7 +525,7 @@ export class Merges {
 
   private async fastForward(rev: string, ours: string | null, theirs: string, bases: string[], tree: string, who: Who, options: MergeOptions): Promise<MergeResult | null> {
     const { session } = this.host;
-    const changes = await groupChanges(diffTrees(session.index.readTree, ours ? treeOrNull(session.position.tree) : null, treeOrNull(tree)), this.host.owner);
+    const changes = await groupChanges(diffTrees(session.index, ours ? treeOrNull(session.position.tree) : null, treeOrNull(tree)), this.host.owner);
     // a fast-forward has nothing to settle: references on onDangling: 'conflict' fields are listed too
     const dangling = (await danglingRefs(this.host, new CommitSnapshot(this.repo, tree), changes)).map(({ conflict: _, ...d }) => d);
     const result: MergeResult = { status: 'fast-forward', ours, theirs, bases, commit: theirs, changes, resolved: [], conflicts: [], danglingRefs: dangling };

@@ -26,8 +26,8 @@ export interface Move {
  * as it was, when an object was changed both by the staged changes and between base and onto.
  */
 export async function rebaseIndex(index: StagedTree, move: Move, objectOf: ObjectOf): Promise<void> {
-  const ours = await collect(diffTrees(index.readTree, move.base, index.treeOid()));
-  const theirs = await collect(diffTrees(index.readTree, move.base, move.onto));
+  const ours = await collect(diffTrees(index, move.base, index.treeOid()));
+  const theirs = await collect(diffTrees(index, move.base, move.onto));
   const objects = overlap(byObject(ours, objectOf), byObject(theirs, objectOf));
   if (objects.length) throw new ConflictError({ branch: move.branch, expected: move.expected, actual: move.actual, objects });
 

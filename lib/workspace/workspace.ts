@@ -257,7 +257,7 @@ export class Workspace implements ModelHost {
   async diff(from?: string, to?: string): Promise<StagedChange[]> {
     const a = from === undefined ? (this.head ? this.position.tree : null) : await this.treeAt(from);
     const b = to === undefined ? this.index.treeOid() : await this.treeAt(to);
-    return groupChanges(diffTrees(this.index.readTree, a, b), (path) => this.catalog.owner(path));
+    return groupChanges(diffTrees(this.index, a, b), (path) => this.catalog.owner(path));
   }
 
   /**
