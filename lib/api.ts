@@ -78,7 +78,7 @@ export type { ModelOptions } from './metadata/model-options.js';
 export { Merge } from './metadata/merge-rules.js';
 export type { DeletePolicy, FieldMergeFunction, FieldMergeRule, FieldMergeSides, ObjectMergeFunction, ObjectMergeSides } from './metadata/merge-rules.js';
 export { QuerySet } from './model/query-types.js';
-export type { CountOptions, FindOneOptions, FindOptions, Include, OrderBy, Page, PageOptions, Where } from './model/query-types.js';
+export type { CountOptions, FindOneOptions, FindOptions, Include, OrderBy, Page, PageOptions, Select, Selected, SelectOptions, Where } from './model/query-types.js';
 export type { QueryPlan } from './query/run.js';
 export type { IndexCounters, IndexProblem, IndexStatus } from './workspace/model-host.js';
 export * from './errors.js';

@@ -3,10 +3,11 @@
 // without a word and the answers stay those of the objects; the same tree gives the same bytes;
 // a commit to a folder of hundreds of objects is indexed from a raw diff (no parse of the folder),
 // rows indexed proportional to the change. Counters, never time.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { Field, Model, Workspace } from '../lib/index.js';
+import { Field, type IndexStatus, Model, Workspace } from '../lib/index.js';
 import { treeWork } from '../lib/git/tree.js';
 import { expectFsckClean, openWith } from './helpers.js';
 
@@ -185,12 +186,17 @@ describe('index files of old trees', () => {
   });
 });
 
+/** A seeded workspace whose index is built, and its counters. */
+async function indexedSeed(): Promise<{ gitdir: string; ws: Workspace; counters: () => IndexStatus['counters'] }> {
+  const { gitdir, ws } = await openWith(Note);
+  await seed(ws);
+  await Note.count();
+  return { gitdir, ws, counters: () => ws.indexes.status().find((s) => s.model === 'note')!.counters };
+}
+
 describe('upkeep over a large flat folder', () => {
   test('a commit is indexed from a raw diff of the folder: rows indexed = objects changed, the folder never parsed', async () => {
-    const { gitdir, ws } = await openWith(Note);
-    await seed(ws);
-    await Note.count();
-    const counters = () => ws.indexes.status().find((s) => s.model === 'note')!.counters;
+    const { gitdir, ws, counters } = await indexedSeed();
     for (const changed of [1, 5]) {
       const before = counters();
       const parsed = treeWork.entriesParsed;
@@ -225,5 +231,81 @@ describe('upkeep over a large flat folder', () => {
     expect(next.indexes.status().find((s) => s.model === 'note')!.counters).toMatchObject({ loads: 1, builds: 0, rowsIndexed: 1 });
     expect(treeWork.entriesParsed - parsed).toBeLessThan(N / 2);
     expectFsckClean(gitdir);
+  });
+});
+
+describe('upkeep after own commits', () => {
+  test('own saves and commits reuse the staged change list (no folder diffed); a commit by another writer is diffed once', async () => {
+    const { gitdir, ws, counters } = await indexedSeed();
+    for (const changed of [1, 4]) {
+      const before = counters();
+      const work = { ...treeWork };
+      for (let k = 0; k < changed; k++) {
+        const note = await Note.get(`note-${String(13 * k + 2).padStart(4, '0')}`);
+        note.tags = [...note.tags, `own-${changed}`];
+        note.title = `own ${changed} ${k}`;
+        await note.save();
+      }
+      await Note.delete(`note-${String(250 + changed).padStart(4, '0')}`);
+      await ws.commit({ message: `${changed} changed` });
+      expect(await Note.count({ where: { tags: { has: `own-${changed}` } } })).toBe(changed);
+      // the unique checks (each save's, the commit's) and the query: rows = objects changed, the
+      // 300-entry folder neither compared byte by byte, nor tabled, nor parsed
+      expect(counters().rowsIndexed - before.rowsIndexed).toBe(changed);
+      expect(treeWork.rawDiffs - work.rawDiffs).toBe(0);
+      expect(treeWork.tablesBuilt - work.tablesBuilt).toBe(0);
+      expect(treeWork.entriesParsed - work.entriesParsed).toBeLessThan(N / 2);
+      await answers();
+    }
+
+    // another writer moves the branch: this workspace's next commit catches up and the index
+    // follows that by a diff of the folder (its own change list does not cover the other's commit)
+    const other = await Workspace.open(gitdir);
+    other.register(Note);
+    const theirs = await Note.get('note-0100');
+    theirs.tags = ['theirs'];
+    await theirs.save();
+    await other.commit({ message: 'theirs' });
+    ws.register(Note);
+    const mine = await Note.get('note-0101');
+    mine.tags = ['mine'];
+    await mine.save();
+    const before = counters();
+    const work = { ...treeWork };
+    await ws.commit({ message: 'mine, on theirs' });
+    expect(await Note.findIds({ where: { tags: { hasSome: ['theirs', 'mine'] } } })).toEqual(['note-0100', 'note-0101']);
+    expect(treeWork.rawDiffs - work.rawDiffs).toBeGreaterThanOrEqual(1);
+    expect(counters().rowsIndexed - before.rowsIndexed).toBeLessThanOrEqual(2);
+    await answers();
+    expectFsckClean(gitdir);
+  });
+});
+
+@Model({ name: 'card', shard: 1 })
+class Card extends Model<Card> {
+  @Field({ id: true }) slug!: string;
+  @Field({ index: true }) done: boolean = false;
+}
+
+describe('upkeep after own commits, sharded', () => {
+  test('a shard of hundreds that staging patched is not parsed: its change list is reused below the model folder too', async () => {
+    const { ws } = await openWith(Card);
+    // ids of one shard: enough that staging keeps the shard's bytes and patches them
+    const slugs = Array.from({ length: 1200 }, (_, i) => `card-${i}`).filter((slug) => createHash('sha1').update(slug).digest('hex').startsWith('0'));
+    expect(slugs.length).toBeGreaterThan(64);
+    for (const slug of slugs) await new Card({ slug }).save();
+    await new Card({ slug: 'elsewhere' }).save();
+    await ws.commit({ message: 'cards' });
+    expect(await Card.count({ where: { done: true } })).toBe(0);
+    for (const round of [1, 2]) {
+      const parsed = treeWork.entriesParsed;
+      const card = await Card.get(slugs[round * 7]);
+      card.done = true;
+      await card.save();
+      await ws.commit({ message: `round ${round}` });
+      expect(await Card.findIds({ where: { done: true } })).toEqual([slugs[7], ...(round === 2 ? [slugs[14]] : [])].sort());
+      // the 16-entry model folder and the changed object's own folders, not the shard's ~75 entries twice
+      expect(treeWork.entriesParsed - parsed).toBeLessThan(40);
+    }
   });
 });

@@ -157,6 +157,25 @@ const firstListing: Promise<Listing | null> = Listing.findOne({ where: { title: 
 const listingPage: Promise<{ items: Listing[]; next: string | null }> = Listing.findPage({ limit: 10 });
 export { listings, listingCount, firstListing, listingPage };
 
+// select: plain objects typed from the selected fields, the id always under `id`
+const picked: Promise<{ id: string; title: string; author: Ref<Author> | null }[]> = Listing.find({ select: { title: true, author: true }, orderBy: { title: "asc" } }).then((rows) => rows);
+const pickedOne = Listing.find({ select: { tags: true }, where: { published: true } }).then((rows) => rows[0]);
+const pickedTags: Promise<string[]> = pickedOne.then((row) => row.tags);
+export { picked, pickedTags };
+// @ts-expect-error a field the select leaves out is not in its results
+void pickedOne.then((row) => row.title);
+// @ts-expect-error select takes the model's fields
+void Listing.find({ select: { tittle: true } });
+// @ts-expect-error not even beside a real one
+void Listing.find({ select: { title: true, tittle: true } });
+// @ts-expect-error a method is not a field
+void Listing.find({ select: { save: true } });
+// @ts-expect-error select says true
+void Listing.find({ select: { title: 1 } });
+// @ts-expect-error the results of a select are not model instances
+const notInstances: Promise<Listing[]> = Listing.find({ select: { title: true } });
+void notInstances;
+
 // @ts-expect-error a value of the wrong type
 void Listing.find({ where: { published: 'yes' } });
 // @ts-expect-error a typo

@@ -23,27 +23,34 @@ export interface RawTrees {
   readonly readRawTree: (oid: string) => Promise<Uint8Array>;
 }
 
+/** The entries that differ between two versions of a tree when the writer that made one from the other knows them (undefined: compare them). */
+export type KnownChanges = (a: string, b: string) => EntryChange[] | undefined;
+
 /**
  * The files that differ between trees `a` and `b`, in name order, subtrees before their own entry.
  * Given raw reads, equal entries are skipped on their bytes: a folder of 100,000 objects with a
- * thousand changes decodes two thousand entries, not two hundred thousand.
+ * thousand changes decodes two thousand entries, not two hundred thousand. Where `known` lists a
+ * folder's changes (staging patched one version into the other), neither version is read.
  */
 export async function* diffTrees(
   read: ReadTree | RawTrees,
   a: string | null,
   b: string | null,
   prefix = '',
+  known?: KnownChanges,
 ): AsyncGenerator<FileChange> {
   if (a === b) return;
-  const changed =
-    typeof read === 'function'
+  const listed = a && b ? known?.(a, b) : undefined;
+  const changed = listed
+    ? [...listed].sort(byName)
+    : typeof read === 'function'
       ? changedEntries(a ? await read(a) : EMPTY, b ? await read(b) : EMPTY)
       : changedRawEntries(a ? await read.readRawTree(a) : EMPTY_RAW, b ? await read.readRawTree(b) : EMPTY_RAW, prefix || (a ?? b)!);
   for (const { name, before, after } of changed) {
     const path = prefix + name;
     const beforeTree = before && isTreeMode(before.mode) ? before.oid : null;
     const afterTree = after && isTreeMode(after.mode) ? after.oid : null;
-    if (beforeTree || afterTree) yield* diffTrees(read, beforeTree, afterTree, `${path}/`);
+    if (beforeTree || afterTree) yield* diffTrees(read, beforeTree, afterTree, `${path}/`, known);
     const beforeFile = before && !beforeTree ? before : undefined;
     const afterFile = after && !afterTree ? after : undefined;
     if (beforeFile && afterFile) yield { path, status: 'modified', before: beforeFile, after: afterFile };
@@ -234,6 +241,7 @@ function entryAt(raw: Uint8Array, at: number, where: string): { name: string; en
  * folder of 100,000 objects costs a few memory compares each, never a parse.
  */
 export function diffRawTrees(a: TreeOffsets, b: Uint8Array, where = 'tree'): { changes: EntryChange[]; after: TreeOffsets } {
+  treeWork.rawDiffs++;
   const raw = a.raw;
   const count = a.count;
   const starts = a.starts;
@@ -277,4 +285,71 @@ export function diffRawTrees(a: TreeOffsets, b: Uint8Array, where = 'tree'): { c
   const tail = i0 + bStarts.length;
   for (let i = j; i <= count; i++) table[tail + i - j] = starts[i] + shift;
   return { changes, after: new TreeOffsets(b, where, table) };
+}
+
+/** One re-encoding of a large tree by patch: the entries that changed from `from` to `to`. */
+interface TreePatch {
+  from: string;
+  changes: EntryChange[];
+  /** the new version's table (only the newest patch keeps one: each holds the tree's bytes) */
+  after?: TreeOffsets;
+}
+
+/** Patches remembered: enough for the saves and commit between two queries, each a few entries. */
+const PATCHES_KEPT = 64;
+
+/**
+ * The change lists of the large trees a writer re-encoded by patching (the staged tree does, at
+ * every hash of a dirty folder of 100,000 objects): the entries that differ between two versions
+ * are then known without comparing their bytes. Keyed by oids, so a record is never wrong, only
+ * possibly forgotten (then the caller diffs).
+ */
+export class TreePatches {
+  private readonly byResult = new Map<string, TreePatch>();
+  private newest?: TreePatch;
+
+  /** `table` is the old version's, `changes` what the patch put (null: removed), `after` its result. */
+  record(from: string, to: string, table: TreeOffsets, changes: ReadonlyMap<string, TreeEntry | null>, after: TreeOffsets): void {
+    if (from === to) return;
+    const list: EntryChange[] = [];
+    for (const [name, entry] of changes) {
+      const before = table.find(name);
+      if (before?.oid === entry?.oid && before?.mode === entry?.mode) continue;
+      list.push({ name, ...(before && { before }), ...(entry && { after: entry }) });
+    }
+    if (this.newest) this.newest.after = undefined;
+    this.newest = { from, changes: list, after };
+    this.byResult.delete(to);
+    this.byResult.set(to, this.newest);
+    if (this.byResult.size > PATCHES_KEPT) this.byResult.delete(this.byResult.keys().next().value!);
+  }
+
+  /**
+   * The entries that differ from tree `a` to tree `b` when a chain of recorded patches leads from
+   * one to the other (undefined: unknown, diff them), and `b`'s table when it is still held.
+   */
+  between(a: string, b: string): { changes: EntryChange[]; after?: TreeOffsets } | undefined {
+    const chain: TreePatch[] = [];
+    for (let at = b; at !== a; ) {
+      const patch = this.byResult.get(at);
+      // a cycle (a change and its undo) never reaches a, and is bounded by what is kept
+      if (!patch || chain.length >= PATCHES_KEPT) return undefined;
+      chain.push(patch);
+      at = patch.from;
+    }
+    // oldest first: each name keeps its first `before` and its last `after`
+    const net = new Map<string, EntryChange>();
+    for (let i = chain.length - 1; i >= 0; i--) {
+      for (const change of chain[i].changes) {
+        const first = net.get(change.name);
+        const before = first ? first.before : change.before;
+        const merged: EntryChange = { name: change.name };
+        if (before) merged.before = before;
+        if (change.after) merged.after = change.after;
+        net.set(change.name, merged);
+      }
+    }
+    const changes = [...net.values()].filter((c) => c.before?.oid !== c.after?.oid || c.before?.mode !== c.after?.mode);
+    return { changes, after: chain[0]?.after };
+  }
 }

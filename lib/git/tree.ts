@@ -33,7 +33,7 @@ export function modeAt(bytes: Uint8Array, start: number, end: number): EntryMode
 }
 
 /** Work done on trees, counted for tests that check an operation's cost without timing it. */
-export const treeWork = { entriesParsed: 0, entriesCompared: 0, tablesBuilt: 0 };
+export const treeWork = { entriesParsed: 0, entriesCompared: 0, tablesBuilt: 0, rawDiffs: 0 };
 
 /** Calls `visit` with where each entry's mode starts, its space and its NUL (the oid follows). */
 function scanEntries(content: Uint8Array, where: string, visit: (at: number, space: number, nul: number) => void): void {

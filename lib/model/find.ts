@@ -4,7 +4,7 @@
 // model's unique constraints into save and the commit loop.
 import { ConfigurationError, CorruptObjectError, UniqueConstraintError } from '../errors.js';
 import { hashObject } from '../git/object.js';
-import type { Schema } from '../metadata/schema.js';
+import type { FieldDef, Schema } from '../metadata/schema.js';
 import { ModelIndex, type Segment, type TreeState, liveCount, rowIn } from '../query/model-index.js';
 import { compileWhere } from '../query/predicate.js';
 import { compileOrder, explainQuery, type Hit, type QuerySpec, runQuery } from '../query/run.js';
@@ -15,7 +15,8 @@ import type { IndexHooks, IndexProblem, ModelHost } from '../workspace/model-hos
 import type { TreeReader } from '../workspace/snapshot.js';
 import { concreteSchema, hostOf, layoutOf } from './binding.js';
 import { type Decoded, decodeObject } from './codec.js';
-import { cachedDecoded, hydrate, keepDecoded } from './load.js';
+import { copyValue } from './kinds.js';
+import { cachedDecoded, hydrate, keepDecoded, makeRef } from './load.js';
 import type { CountOptions, FindOneOptions, FindOptions, Page, PageOptions } from './query-types.js';
 import { QuerySet } from './query-types.js';
 import { StoredRef } from './ref.js';
@@ -78,6 +79,7 @@ function treeState(cls: Function, host: ModelHost, reader: TreeReader, root: str
     root,
     readTree: host.readTree,
     readRaw: host.readRawTree,
+    knownChanges: host.knownChanges,
     values: async (oid, path) => (await decodedAt(cls, host, reader, oid, path)).values,
     stored: (oid) => host.repo.hasObject(oid),
     // a build's reads bypass the caches: 100,000 files would only churn them
@@ -137,14 +139,21 @@ async function hits(p: Prepared): Promise<Hit[]> {
 }
 
 /** Builds the results of a batch of hits, with the included references loaded once per distinct id. */
+/** A result's decoded data file: held since the query started, or read now (its path made only then). */
+function decodedOf(p: Prepared, hit: Hit, pinned: Map<string, Decoded>): Decoded | Promise<Decoded> {
+  return pinned.get(hit.oid) ?? decodedAt(p.schema.cls, p.host, p.snapshot.reader, hit.oid, layoutOf(p.schema).dataPath(hit.id));
+}
+
 async function materialize<T>(p: Prepared, batch: Hit[], include: Record<string, unknown> | undefined, pinned: Map<string, Decoded>): Promise<T[]> {
-  const layout = layoutOf(p.schema);
   const out: T[] = [];
   for (const hit of batch) {
-    const path = layout.dataPath(hit.id);
-    const decoded = pinned.get(hit.oid) ?? (await decodedAt(p.schema.cls, p.host, p.snapshot.reader, hit.oid, path));
-    out.push(await hydrate<T & object>(p.schema.cls, p.snapshot.reader, hit.id, hit.oid, decoded, p.snapshot.at));
+    out.push(await hydrate<T & object>(p.schema.cls, p.snapshot.reader, hit.id, hit.oid, await decodedOf(p, hit, pinned), p.snapshot.at));
   }
+  return includeRefs(p, out, include);
+}
+
+/** Loads the included references of a batch of results once per distinct id, and hands out refs that resolve without I/O. */
+async function includeRefs<T>(p: Prepared, out: T[], include: Record<string, unknown> | undefined): Promise<T[]> {
   for (const [name, on] of Object.entries(include ?? {})) {
     if (!on) continue;
     const field = p.schema.fields.find((f) => f.name === name);
@@ -169,8 +178,69 @@ async function materialize<T>(p: Prepared, batch: Hit[], include: Record<string,
   return out;
 }
 
-/** Model.find(): the matching objects, streamed or collected. */
-export function find<T>(cls: Function, options: FindOptions<T> = {}): QuerySet<T> {
+/**
+ * Indexed fields whose key is the stored value itself: not a decimal (its key is canonical, '1.50'
+ * is '1.5'), not an array (its keys are kept sorted, for the postings, not in the stored order).
+ */
+function servedByIndex(field: FieldDef, segment: Segment): boolean {
+  return segment.base.columns.has(field.name) && field.type.kind !== 'decimal' && field.type.kind !== 'array';
+}
+
+/** The fields a `select` names, checked: model fields, not blobs. */
+function selectedFields(schema: Schema, select: Record<string, unknown>): FieldDef[] {
+  const out: FieldDef[] = [];
+  for (const [name, on] of Object.entries(select)) {
+    if (on === undefined || on === false) continue;
+    // `id` is every result's already, whichever field holds it
+    const field = name === 'id' ? schema.id : schema.fields.find((f) => f.name === name);
+    if (field && on === true && name === 'id') continue;
+    if (!field || on !== true || field.type.kind === 'blob') {
+      const why = !field ? `${name} is not a field of the model` : on !== true ? `select.${name} is true` : `${name} is a blob field (read the object for it)`;
+      throw new ConfigurationError(`${schema.name}.find(): ${why}`, { model: schema.name, field: name });
+    }
+    if (!out.includes(field)) out.push(field);
+  }
+  return out;
+}
+
+/** A selected value from the index: the key turned back into the field's value. */
+function fromCell(p: Prepared, field: FieldDef, cell: Key | null): unknown {
+  if (cell === null) return null;
+  if (field.type.kind === 'date') return new Date(cell as number);
+  if (field.type.kind === 'ref') return makeRef(p.host, field, cell as string, p.snapshot.at);
+  return cell;
+}
+
+/**
+ * Plain objects of the selected fields: from the index when it holds every one of them (no object
+ * read), else from each result's data file.
+ */
+async function selectRows(p: Prepared, batch: Hit[], fields: FieldDef[], pinned: Map<string, Decoded>): Promise<Record<string, unknown>[]> {
+  const covered = fields.every((f) => servedByIndex(f, p.segment));
+  const out: Record<string, unknown>[] = [];
+  for (const hit of batch) {
+    const row: Record<string, unknown> = { id: hit.id };
+    if (covered) {
+      for (const field of fields) {
+        const cell = hit.cell(field.name);
+        if (cell !== undefined) row[field.name] = fromCell(p, field, cell as Key | null);
+      }
+    } else {
+      p.index.counters.objectsRead++;
+      const decoded = await decodedOf(p, hit, pinned);
+      for (const field of fields) {
+        if (!(field.name in decoded.values)) continue;
+        const value = copyValue(field.type, decoded.values[field.name]);
+        row[field.name] = field.type.kind === 'ref' && typeof value === 'string' ? makeRef(p.host, field, value, p.snapshot.at) : value;
+      }
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+/** Model.find(): the matching objects (or with `select`, plain objects of some fields), streamed or collected. */
+export function find<T>(cls: Function, options: FindOptions<T> & { select?: Record<string, unknown> } = {}): QuerySet<T> {
   return new QuerySet<T>(
     async function* () {
       const p = await prepare(cls, options as FindOptions<unknown>);
@@ -181,8 +251,14 @@ export function find<T>(cls: Function, options: FindOptions<T> = {}): QuerySet<T
         const decoded = cachedDecoded(cls, hit.oid);
         if (decoded) pinned.set(hit.oid, decoded);
       }
+      const selected = options.select && selectedFields(p.schema, options.select);
+      for (const name of Object.keys(selected ? (options.include ?? {}) : {})) {
+        if (!selected!.some((f) => f.name === name)) throw new ConfigurationError(`${p.schema.name}.find(): include names ${name}, which select leaves out`, { model: p.schema.name, field: name });
+      }
       for (let i = 0; i < found.length; i += BATCH) {
-        yield* await materialize<T>(p, found.slice(i, i + BATCH), options.include as Record<string, unknown> | undefined, pinned);
+        const batch = found.slice(i, i + BATCH);
+        if (selected) yield (await includeRefs(p, await selectRows(p, batch, selected, pinned), options.include as Record<string, unknown> | undefined)) as T[];
+        else yield await materialize<T>(p, batch, options.include as Record<string, unknown> | undefined, pinned);
       }
     },
     async () => {

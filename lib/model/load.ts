@@ -124,7 +124,7 @@ async function readBlobField(reader: TreeReader, folder: string, info: BlobInfo)
 }
 
 /** A reference read from a data file: loaded from the same revision as the object holding it. */
-function makeRef(host: ModelHost, field: FieldDef, id: string, at?: string): Ref<object> {
+export function makeRef(host: ModelHost, field: FieldDef, id: string, at?: string): Ref<object> {
   return new StoredRef(id, async () => {
     const target = refTarget(field, () => host);
     const object = await load<object>(target, await hostOf(target).reader(at), id, at);

@@ -12,7 +12,7 @@ import { countingProxy, PROBE, protectInit, targetOf } from './construct.js';
 import { blameOf, diffOf, historyOf, type HistoryReadOptions } from './history-source.js';
 import { count, find, findIds, findOne, findPage, indexHooks } from './find.js';
 import { mergeHooks } from './object-merge.js';
-import type { CountOptions, FindOneOptions, FindOptions, Page, PageOptions, QuerySet } from './query-types.js';
+import type { CountOptions, FindOneOptions, FindOptions, Page, PageOptions, QuerySet, Select, Selected, SelectOptions } from './query-types.js';
 import { allObjects, getObject, objectExists, type ReadOptions } from './load.js';
 import type { Ref } from './ref.js';
 import { refFromId } from './references.js';
@@ -125,8 +125,11 @@ class ModelBase<Self extends object = any> {
    * The objects matching `where`, ordered by `orderBy` (ties and the default: by id), sliced by
    * `offset` and `limit`, at the staged state or `at`: `await Page.find({ ... })`, `for await`, or
    * `.explain()`. Indexed fields (`@Field({ index: true })`) are answered from the index;
-   * others are read from the objects (docs/QUERIES.md).
+   * others are read from the objects (docs/QUERIES.md). With `select: { title: true }`: plain
+   * `{ id, title }` objects, served from the index when it holds every selected field.
    */
+  static find<T, const S extends Select<T>>(this: ModelStatic<T>, options: SelectOptions<T, S>): QuerySet<Selected<T, S>>;
+  static find<T>(this: ModelStatic<T>, options?: FindOptions<T>): QuerySet<T>;
   static find<T>(this: ModelStatic<T>, options: FindOptions<T> = {}): QuerySet<T> {
     return find<T>(this, options);
   }

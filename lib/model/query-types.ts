@@ -42,6 +42,16 @@ type RefKey<T> = { [K in FieldKey<T>]: NonNullable<T[K]> extends Ref<object> ? K
 /** Reference fields whose objects a query loads once per distinct id: `{ author: true }`. */
 export type Include<T> = { [K in RefKey<T>]?: true };
 
+/** Fields a query returns as plain objects instead of model instances: `{ title: true }`. */
+export type Select<T> = { [K in FieldKey<T>]?: true };
+
+/**
+ * What a `select` query gives: the object's id under `id` (whichever field holds it: types cannot
+ * tell which) and each selected field with its declared type; a field absent from the stored file
+ * is absent here too.
+ */
+export type Selected<T, S> = { id: string } & { [K in keyof S & FieldKey<T>]: T[K] };
+
 export interface FindOptions<T> {
   where?: Where<T>;
   /** default: id ascending; ties are always broken by id ascending */
@@ -53,6 +63,9 @@ export interface FindOptions<T> {
   at?: string;
   include?: Include<T>;
 }
+
+/** find() with `select`: a key that is not a field of the model is a compile error. */
+export type SelectOptions<T, S> = FindOptions<T> & { select: S & { [K in Exclude<keyof S, FieldKey<T>>]: never } };
 
 export type FindOneOptions<T> = Omit<FindOptions<T>, 'limit'>;
 export type CountOptions<T> = Pick<FindOptions<T>, 'where' | 'at'>;
@@ -72,10 +85,10 @@ export interface Page<T> {
 /** The result of find(): stream it with `for await`, collect it with `await`, or ask how it runs with explain(). */
 export class QuerySet<T> extends ModelSet<T> {
   constructor(
-    source: () => AsyncIterable<T>,
+    batches: () => AsyncIterable<readonly T[]>,
     private readonly plan: () => Promise<QueryPlan>,
   ) {
-    super(source);
+    super({ batches });
   }
 
   /** Which predicates an index answers, which read objects, how results are ordered, how many candidates. */

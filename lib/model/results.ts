@@ -1,18 +1,26 @@
 // The result of a scan or history: it streams with `for await` or collects with `await`; scans of
 // many objects should not have to be arrays, and small ones should not need a loop.
 export class ModelSet<T> implements AsyncIterable<T>, PromiseLike<T[]> {
-  private batches?: () => AsyncIterable<readonly T[]>;
-
-  constructor(private readonly source: () => AsyncIterable<T>) {}
+  private readonly source: () => AsyncIterable<T>;
+  private readonly batches?: () => AsyncIterable<readonly T[]>;
 
   /**
-   * A set whose source hands over arrays of items (a scan read ahead in batches): iterating costs
-   * one settled promise per item instead of an async generator's several awaits, collecting none.
+   * Items one by one, or `{ batches }`: a source that hands over arrays of items (a scan read
+   * ahead in batches, a query's results built a batch at a time), so iterating costs one settled
+   * promise per item instead of an async generator's several awaits, and collecting none.
    */
+  constructor(source: (() => AsyncIterable<T>) | { batches: () => AsyncIterable<readonly T[]> }) {
+    if (typeof source === 'function') {
+      this.source = source;
+      return;
+    }
+    const { batches } = source;
+    this.batches = batches;
+    this.source = () => ({ [Symbol.asyncIterator]: () => flatten(batches()) });
+  }
+
   static batched<T>(batches: () => AsyncIterable<readonly T[]>): ModelSet<T> {
-    const set = new ModelSet<T>(() => ({ [Symbol.asyncIterator]: () => flatten(batches()) }));
-    set.batches = batches;
-    return set;
+    return new ModelSet<T>({ batches });
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {

@@ -61,15 +61,16 @@ export class Bitset {
     return n;
   }
 
-  /** The rows in ascending order. */
-  *rows(): Generator<number> {
+  /** The rows in ascending order (an array: a generator costs a step per row). */
+  rows(): number[] {
+    const out: number[] = [];
     for (let i = 0; i < this.words.length; i++) {
       let w = this.words[i];
       while (w) {
-        const bit = 31 - Math.clz32(w & -w);
-        yield (i << 5) + bit;
+        out.push((i << 5) + 31 - Math.clz32(w & -w));
         w &= w - 1;
       }
     }
+    return out;
   }
 }

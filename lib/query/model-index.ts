@@ -32,6 +32,8 @@ export interface TreeState {
   values(oid: string, path: string): Promise<Record<string, unknown>>;
   /** whether a tree is in the object store (only such trees get index files: a staged tree may never be) */
   stored(oid: string): Promise<boolean>;
+  /** the entries that differ between two versions of a large folder, when the writer knows (no diff) */
+  knownChanges?(a: string, b: string): { changes: EntryChange[]; after?: TreeOffsets } | undefined;
   /** a tree's raw bytes, stored or staged: a large folder is diffed on them, never parsed */
   readRaw?(oid: string): Promise<Uint8Array>;
   /** stored objects' bytes read in the order they are stored (a build); missing ones are absent */
@@ -203,16 +205,18 @@ export class ModelIndex {
     };
     // everything is new: listed level by level, as a build lists it
     if (!a && b) return this.listFiles(b, state);
+    // staging's change lists, where it made one version of a large folder (a shard too) from the other
+    const known = state.knownChanges && ((x: string, y: string) => state.knownChanges!(x, y)?.changes);
     const top = a && b && a !== b ? await this.rawChanges(a, b, state) : undefined;
     if (!top) {
-      for await (const change of diffTrees(read, a, b, prefix)) add(change);
+      for await (const change of diffTrees(read, a, b, prefix, known)) add(change);
       return out;
     }
     for (const { name, before, after } of top) {
       const path = prefix + name;
       const beforeTree = before && isTreeMode(before.mode) ? before.oid : null;
       const afterTree = after && isTreeMode(after.mode) ? after.oid : null;
-      if (beforeTree || afterTree) for await (const change of diffTrees(read, beforeTree, afterTree, `${path}/`)) add(change);
+      if (beforeTree || afterTree) for await (const change of diffTrees(read, beforeTree, afterTree, `${path}/`, known)) add(change);
       const file = (entry?: TreeEntry) => (entry && !isTreeMode(entry.mode) ? entry : undefined);
       if (file(after)) add({ path, status: 'modified', after: file(after) });
       else if (file(before)) add({ path, status: 'deleted', before: file(before) });
@@ -222,6 +226,12 @@ export class ModelIndex {
 
   /** The entries that differ between two large versions of the folder, from their raw bytes (undefined: small, parse them). */
   private async rawChanges(a: string, b: string, state: TreeState): Promise<EntryChange[] | undefined> {
+    // staging re-encoded b from a (an own save or commit): its change list, no bytes compared
+    const known = state.knownChanges?.(a, b);
+    if (known) {
+      if (known.after) this.raws.set(b, known.after);
+      return known.changes;
+    }
     let from = this.raws.get(a);
     if (!state.readRaw) return undefined;
     if (!from) {

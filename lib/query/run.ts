@@ -32,6 +32,8 @@ export interface QuerySpec {
 export interface Hit {
   id: string;
   oid: string;
+  /** an indexed field's value in the index (its key: what `select` serves without reading the object) */
+  cell(field: string): Cell;
   /** the findPage cursor that continues after this result */
   cursor(): string;
 }
@@ -59,7 +61,7 @@ export type ReadValues = (id: string, oid: string) => Promise<Values>;
 
 interface Item {
   id: string;
-  /** a delta row's data oid (a base row's is read from the base when needed: ids need none) */
+  /** a delta row's data oid; a base row's once read from the base (ids need none) */
   oid?: string;
   /** base row, or -1 for a delta row */
   n: number;
@@ -74,13 +76,23 @@ class ItemHit implements Hit {
   constructor(
     private readonly item: Item,
     private readonly base: Segment['base'],
-    readonly cursor: () => string,
+    private readonly spec: QuerySpec,
+    private readonly cellAt: (item: Item, field: FieldDef) => Cell,
   ) {
     this.id = item.id;
   }
 
   get oid(): string {
-    return this.item.oid ?? this.base.oid(this.item.n);
+    // kept: a base row's oid is made from its 20 bytes each time
+    return (this.item.oid ??= this.base.oid(this.item.n));
+  }
+
+  cursor(): string {
+    return encodeCursor(this.spec, this.item, this.cellAt);
+  }
+
+  cell(field: string): Cell {
+    return this.item.n >= 0 ? this.base.columns.get(field)!.cell(this.item.n) : this.item.cells!.get(field);
   }
 }
 
@@ -140,13 +152,19 @@ function split(segment: Segment, spec: QuerySpec): { indexed: string[]; scanned:
   return { indexed, scanned };
 }
 
-/** Base rows not overridden by the delta. */
+/** Each segment's universe: a segment never changes, and no query changes a bitset it is given. */
+const universes = new WeakMap<Segment, Bitset>();
+
+/** Base rows not overridden by the delta (made once per segment: a warm query does not refill 100,000 bits). */
 function universe(segment: Segment): Bitset {
-  const all = Bitset.all(segment.base.size);
+  let all = universes.get(segment);
+  if (all) return all;
+  all = Bitset.all(segment.base.size);
   for (const id of segment.delta.keys()) {
     const n = segment.base.rowOf(id);
     if (n >= 0) all.delete(n);
   }
+  universes.set(segment, all);
   return all;
 }
 
@@ -171,7 +189,7 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
     if (column) return item.n >= 0 ? column.cell(item.n) : item.cells!.get(field.name);
     return cellOf(field, item.values!);
   };
-  const items: Item[] = [];
+  let items: Item[] = [];
   // a top-k by one indexed field: walk its sorted entries and stop, instead of sorting every candidate
   const walked = topRows(segment, spec, candidates.exact ? candidates.rows : undefined);
   // a count the columns answer exactly needs no row but the delta's: the bitset's population
@@ -185,6 +203,8 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
     items.push(item);
   }
   const known = (f: FieldDef) => base.columns.has(f.name);
+  // delta rows apart: the base rows are in id order already, so without an order they are merged in, not sorted
+  const changed: Item[] = [];
   for (const [id, row] of delta) {
     if (!row) continue;
     const item: Item = { id, oid: row.oid, n: -1, cells: row.cells };
@@ -195,10 +215,10 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
       await valuesOf(item);
       if (!evaluate(spec.pred, (f) => cellAt(item, f))) continue;
     }
-    items.push(item);
+    changed.push(item);
   }
-  if (spec.countOnly) return { count: counted + items.length, hits: [] };
-  if (orderScanned.length) for (const item of items) await valuesOf(item);
+  if (spec.countOnly) return { count: counted + items.length + changed.length, hits: [] };
+  if (orderScanned.length) for (const item of [...items, ...changed]) await valuesOf(item);
   const compare = (a: Item, b: Item): number => {
     for (const key of spec.order) {
       const c = compareCells(key, cellAt(a, key.field), cellAt(b, key.field));
@@ -206,8 +226,12 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
     }
     return compareIds(a.id, b.id);
   };
-  // base rows come in row (= id) order: only an order or delta rows need a sort
-  if (spec.order.length || items.some((item) => item.n < 0)) items.sort(compare);
+  if (spec.order.length) {
+    items.push(...changed);
+    items.sort(compare);
+  } else if (changed.length) {
+    items = mergeById(items, changed.sort(compare));
+  }
   let from = 0;
   if (spec.after) {
     const cursor = decodeCursor(schema, spec.after, spec.order.length);
@@ -222,8 +246,17 @@ export async function runQuery(schema: Schema, segment: Segment, spec: QuerySpec
   }
   from += spec.offset;
   const to = spec.limit === undefined ? items.length : from + spec.limit;
-  const hits = items.slice(from, to).map((item) => new ItemHit(item, base, () => encodeCursor(spec, item, cellAt)));
+  const hits = items.slice(from, to).map((item) => new ItemHit(item, base, spec, cellAt));
   return { count: items.length, hits };
+}
+
+/** Two lists in id order as one. */
+function mergeById(a: Item[], b: Item[]): Item[] {
+  const out: Item[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < out.length; k++) out[k] = j >= b.length || (i < a.length && a[i].id < b[j].id) ? a[i++] : b[j++];
+  return out;
 }
 
 /** The first offset + limit base rows in order, when one indexed field orders an exact candidate set. */

@@ -3,7 +3,8 @@
 // machinery (index, committer, refs) can change without touching lib/model.
 import type { Repository } from '../git/repository.js';
 import type { Transaction } from './mutex.js';
-import type { ReadTree } from '../git/tree-diff.js';
+import type { EntryChange, ReadTree } from '../git/tree-diff.js';
+import type { TreeOffsets } from '../git/tree-entry.js';
 import type { Lru } from '../util/lru.js';
 import type { ModelMergeHooks } from './merge-hooks.js';
 import type { Signature } from './signature.js';
@@ -94,6 +95,9 @@ export interface ModelHost {
   readonly readTree: ReadTree;
   /** a tree's raw bytes by oid, stored or only staged (large folders are diffed on them, never parsed) */
   readonly readRawTree: (oid: string) => Promise<Uint8Array>;
+  /** the entries that differ between two versions of a large folder when staging re-encoded one
+   *  from the other (undefined: not known, diff them): an own commit's upkeep needs no diff */
+  readonly knownChanges?: (a: string, b: string) => { changes: EntryChange[]; after?: TreeOffsets } | undefined;
   /** files as staged (what reads without `at` see) */
   readonly staged: TreeReader;
   /** files as staged (no `at`) or as of a revision */

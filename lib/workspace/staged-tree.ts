@@ -7,6 +7,7 @@ import type { Repository, Tree } from '../git/repository.js';
 import { FILE_MODE, isTreeMode, parseTree, serializeTree, TREE_MODE, type EntryMode, type TreeEntry } from '../git/tree.js';
 import { CorruptObjectError } from '../errors.js';
 import { findEntry, INDEX_ABOVE, TreeOffsets } from '../git/tree-entry.js';
+import { type EntryChange, TreePatches } from '../git/tree-diff.js';
 import { callerCopy, storeCopy } from './bytes.js';
 
 interface FileNode {
@@ -32,6 +33,8 @@ interface DirNode {
   /** the bytes `entries` had when loaded or last hashed, and the names changed since: a large
    *  directory with a few changes is re-encoded by patching, not by sorting every entry again */
   raw?: Uint8Array;
+  /** the oid of `raw` (a patch of `raw` records which entries changed from that tree to the new one) */
+  rawOid?: string;
   changed?: Set<string>;
   /** names changed since the last commit stored this directory's objects: only they can lead to
    *  new objects, so a commit in a folder of 100,000 does not visit the other entries */
@@ -66,7 +69,7 @@ export interface Savepoint {
 
 /** What one change overwrote: a directory's entry and hashed state, or the whole root on reset. */
 type UndoStep =
-  | { dir: DirNode; name: string; entry: Node | undefined; oid?: string; bytes?: Uint8Array; raw?: Uint8Array; changed?: Set<string>; had: boolean }
+  | { dir: DirNode; name: string; entry: Node | undefined; oid?: string; bytes?: Uint8Array; raw?: Uint8Array; rawOid?: string; changed?: Set<string>; had: boolean }
   | { root: DirNode; pending: Map<string, DirNode> };
 
 /** A name as a case-insensitive, normalizing disk (macOS, Windows) sees it. */
@@ -143,6 +146,8 @@ export class StagedTree {
   private spills = 0;
   /** Trees hashed here but not yet written, so diffs can read them like stored ones (parsed on demand). */
   private pending = new Map<string, DirNode>();
+  /** the change lists of large folders re-encoded by patch (upkeep of query indexes reuses them) */
+  private readonly patches = new TreePatches();
   /** while a savepoint is open: what each change overwrote, oldest first */
   private undo?: UndoStep[];
 
@@ -203,7 +208,7 @@ export class StagedTree {
     if (entry) dir.entries!.set(name, entry);
     else dir.entries!.delete(name);
     dir.folded = undefined;
-    Object.assign(dir, { oid: step.oid, bytes: step.bytes, raw: step.raw, changed: step.changed });
+    Object.assign(dir, { oid: step.oid, bytes: step.bytes, raw: step.raw, rawOid: step.rawOid, changed: step.changed });
     if (!step.had) step.changed?.delete(name);
     // a tree hashed but not stored must stay readable by oid
     if (dir.oid && dir.bytes) this.pending.set(dir.oid, dir);
@@ -215,6 +220,7 @@ export class StagedTree {
     const object = await this.repo.readObject(dir.oid!);
     if (object.type !== 'tree') throw new CorruptObjectError({ path: where || '/', reason: `expected a tree, found a ${object.type}` });
     dir.raw = object.content;
+    dir.rawOid = dir.oid;
   }
 
   /** Loads and parses a directory: for changes and listings, which need every entry. */
@@ -398,7 +404,7 @@ export class StagedTree {
 
   /** Marks a directory dirty because its entry `name` changes, recording what it was for a rollback. */
   private touch(dir: DirNode, name: string): void {
-    this.undo?.push({ dir, name, entry: dir.entries!.get(name), oid: dir.oid, bytes: dir.bytes, raw: dir.raw, changed: dir.changed, had: dir.changed?.has(name) ?? false });
+    this.undo?.push({ dir, name, entry: dir.entries!.get(name), oid: dir.oid, bytes: dir.bytes, raw: dir.raw, rawOid: dir.rawOid, changed: dir.changed, had: dir.changed?.has(name) ?? false });
     dir.oid = undefined;
     dir.bytes = undefined;
     if (dir.raw) (dir.changed ??= new Set()).add(name);
@@ -483,15 +489,19 @@ export class StagedTree {
       const table = dir.offsets?.raw === dir.raw ? dir.offsets : new TreeOffsets(dir.raw);
       patched = table.patch(changes);
       dir.bytes = patched.raw;
+      dir.oid = hashObject('tree', dir.bytes);
+      // the change list of this re-encoding, so an index of the old folder catches up without a diff
+      if (dir.rawOid) this.patches.record(dir.rawOid, dir.oid, table, changes, patched);
     } else {
       const tree = new Map<string, TreeEntry>();
       for (const [name, child] of dir.entries!) tree.set(name, entryOf(child));
       dir.bytes = serializeTree(tree);
     }
-    dir.oid = hashObject('tree', dir.bytes);
+    dir.oid ??= hashObject('tree', dir.bytes);
     // kept for patching only where patching pays: a small folder re-encodes in microseconds, and
     // 100,000 object folders each keeping their bytes and a set would cost tens of megabytes
     dir.raw = dir.entries!.size > PATCH_ABOVE ? dir.bytes : undefined;
+    dir.rawOid = dir.raw && dir.oid;
     dir.offsets = dir.raw && patched;
     dir.changed = undefined;
     this.pending.set(dir.oid, dir);
@@ -512,6 +522,9 @@ export class StagedTree {
     if (object.type !== 'tree') throw new CorruptObjectError({ path: oid, reason: `expected a tree, found a ${object.type}` });
     return object.content;
   };
+
+  /** The entries that differ between two versions of a large folder this index re-encoded one from the other (undefined: not known). */
+  readonly knownChanges = (a: string, b: string): { changes: EntryChange[]; after?: TreeOffsets } | undefined => this.patches.between(a, b);
 
   /** Every object the current tree needs that is not yet in the object store. */
   newObjects(): PendingObject[] {

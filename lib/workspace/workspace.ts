@@ -504,6 +504,11 @@ export class Workspace implements ModelHost {
     return this.index.readRawTree;
   }
 
+  /** Which entries of a large folder changed from one staged version to another, when staging knows. */
+  get knownChanges(): StagedTree['knownChanges'] {
+    return this.index.knownChanges;
+  }
+
   /** The staged index as a reader: what reads without `at` see. */
   get staged(): TreeReader {
     return this.index;
