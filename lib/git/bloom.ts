@@ -71,17 +71,13 @@ export function bloomKeys(path: string, version: 1 | 2): BloomKey[] {
   return keys;
 }
 
-function bitOf(key: BloomKey, i: number, filter: Uint8Array): { at: number; mask: number } {
-  const bit = key[i] % (filter.length * 8);
-  return { at: bit >>> 3, mask: 1 << (bit & 7) };
-}
-
 /** False when the filter says for sure that the path (and so the commit's change of it) is absent. */
 export function mayContain(filter: Uint8Array, keys: readonly BloomKey[]): boolean {
+  const bits = filter.length * 8;
   for (const key of keys) {
     for (let i = 0; i < BLOOM_HASHES; i++) {
-      const { at, mask } = bitOf(key, i, filter);
-      if (!(filter[at] & mask)) return false;
+      const bit = key[i] % bits;
+      if (!(filter[bit >>> 3] & (1 << (bit & 7)))) return false;
     }
   }
   return true;
@@ -95,11 +91,12 @@ export function bloomFilter(files: Iterable<string>, version: 1 | 2): Uint8Array
   }
   if (paths.size > BLOOM_MAX_PATHS) return Uint8Array.of(0xff);
   const filter = new Uint8Array(Math.max(1, Math.ceil((paths.size * BLOOM_BITS_PER_ENTRY) / 8)));
+  const bits = filter.length * 8;
   for (const path of paths) {
     const key = bloomKey(path, version);
     for (let i = 0; i < BLOOM_HASHES; i++) {
-      const { at, mask } = bitOf(key, i, filter);
-      filter[at] |= mask;
+      const bit = key[i] % bits;
+      filter[bit >>> 3] |= 1 << (bit & 7);
     }
   }
   return filter;

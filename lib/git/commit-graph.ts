@@ -13,6 +13,11 @@ import type { Commit } from './commit.js';
 /** What a history walk needs of a commit: a parsed Commit is one, and so is a commit-graph row. */
 export type CommitNode = Pick<Commit, 'oid' | 'tree' | 'parents'> & { readonly committer: { readonly timestamp: number } };
 
+/** A commit as read from the file: its row there too. */
+export interface GraphCommit extends CommitNode {
+  readonly position: number;
+}
+
 const SIGNATURE = 0x43475048; // 'CGPH'
 const HEADER = 8;
 const HASH = 20;
@@ -132,13 +137,17 @@ export class CommitGraph {
   /** The commit's row, or -1 when the file does not have it. */
   position(oid: string): number {
     const key = fromHex(oid);
+    const b = this.bytes;
     let lo = this.fanoutStart(key[0]);
     let hi = this.count(key[0]) - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareBytes(this.oidBytes(mid), key);
-      if (c === 0) return mid;
-      if (c < 0) lo = mid + 1;
+      const at = this.oids + mid * HASH;
+      // the first byte is the same (the fan-out), so compare from the second
+      let i = 1;
+      while (i < HASH && b[at + i] === key[i]) i++;
+      if (i === HASH) return mid;
+      if (b[at + i] < key[i]) lo = mid + 1;
       else hi = mid - 1;
     }
     return -1;
@@ -164,7 +173,7 @@ export class CommitGraph {
   }
 
   /** The commit as the file has it, or undefined when it is not in the file (newer than the graph). */
-  commit(oid: string): CommitNode | undefined {
+  commit(oid: string): GraphCommit | undefined {
     const i = this.position(oid);
     if (i < 0) return undefined;
     const b = this.bytes;
@@ -182,7 +191,7 @@ export class CommitGraph {
       }
     }
     const timestamp = (readUInt32BE(b, row + HASH + 8) & 3) * 2 ** 32 + readUInt32BE(b, row + HASH + 12);
-    return { oid, tree: toHex(b, row, row + HASH), parents, committer: { timestamp } };
+    return { oid, tree: toHex(b, row, row + HASH), parents, committer: { timestamp }, position: i };
   }
 
   /** Keys for asking mayHaveChanged about a path, in this file's hash version. */
@@ -194,16 +203,19 @@ export class CommitGraph {
    * False when the commit's filter says for sure that the path (keysFor) is the same as in its
    * first parent; true when it may differ, or the file has no filter for the commit.
    */
-  mayHaveChanged(oid: string, keys: readonly BloomKey[] | undefined): boolean {
-    const filter = keys && this.filter(oid);
+  mayHaveChanged(commit: GraphCommit, keys: readonly BloomKey[] | undefined): boolean {
+    const filter = keys && this.filterAt(commit.position);
     return !filter || mayContain(filter, keys);
   }
 
   /** The commit's Bloom filter as stored, or undefined (no filters, or not in the file). */
   filter(oid: string): Uint8Array | undefined {
-    if (this.bloomIndex === undefined) return undefined;
     const i = this.position(oid);
-    if (i < 0) return undefined;
+    return i < 0 ? undefined : this.filterAt(i);
+  }
+
+  private filterAt(i: number): Uint8Array | undefined {
+    if (this.bloomIndex === undefined) return undefined;
     const start = i ? readUInt32BE(this.bytes, this.bloomIndex + (i - 1) * 4) : 0;
     const end = readUInt32BE(this.bytes, this.bloomIndex + i * 4);
     // an empty filter is "nothing known" to git too

@@ -5,7 +5,7 @@
 // the raw bytes of each tree on the path (a folder of many objects is scanned, never parsed),
 // and nothing below the first subtree a commit shares with its parent.
 import type { Commit } from '../git/commit.js';
-import type { CommitGraph, CommitNode } from '../git/commit-graph.js';
+import type { CommitGraph, CommitNode, GraphCommit } from '../git/commit-graph.js';
 import { walkCommits } from '../git/log.js';
 import type { Repository } from '../git/repository.js';
 import { storedEntry } from '../git/tree-entry.js';
@@ -47,10 +47,10 @@ export async function* walkPath(
   const graph = await repo.commitGraph();
   const node = (oid: string) => repo.commitNode(oid, graph);
   const keys = new Map<string, ReturnType<CommitGraph['keysFor']>>();
-  const unchanged = (oid: string, path: string) => {
-    if (!graph?.bloomVersion) return false;
+  const unchanged = (commit: CommitNode, path: string) => {
+    if (!graph?.bloomVersion || !('position' in commit)) return false;
     if (!keys.has(path)) keys.set(path, graph.keysFor(path));
-    return !graph.mayHaveChanged(oid, keys.get(path));
+    return !graph.mayHaveChanged(commit as GraphCommit, keys.get(path));
   };
   // the path each queued commit is looked at with (it changes behind a followed move); first wins
   const paths = new Map([[start, path]]);
@@ -63,7 +63,7 @@ export async function* walkPath(
     if (!parents.length) {
       const change = await changeAt(read, null, commit.tree, path);
       if (change) shown = { commit: await repo.readCommit(commit.oid), path, ...change };
-    } else if (unchanged(commit.oid, path)) {
+    } else if (unchanged(commit, path)) {
       parents = [parents[0]];
     } else {
       let first: EntryChange | undefined;
