@@ -54,6 +54,8 @@ export class CommitGraph {
   private readonly bloomIndex: number | undefined;
   private readonly bloomData: number | undefined;
   private readonly bloomSize: number;
+  /** rows of parents handed out by commit() and not asked for yet */
+  private readonly parentRows = new Map<string, number>();
 
   private constructor(private readonly bytes: Uint8Array) {
     const b = bytes;
@@ -169,13 +171,19 @@ export class CommitGraph {
   }
 
   private parent(value: number): string {
-    return toHex(this.bytes, this.oids + value * HASH, this.oids + (value + 1) * HASH);
+    const oid = toHex(this.bytes, this.oids + value * HASH, this.oids + (value + 1) * HASH);
+    this.parentRows.set(oid, value);
+    return oid;
   }
 
   /** The commit as the file has it, or undefined when it is not in the file (newer than the graph). */
   commit(oid: string): GraphCommit | undefined {
-    const i = this.position(oid);
+    // a walk asks for the parents this handed out: their rows are known without a search
+    const known = this.parentRows.get(oid);
+    const i = known ?? this.position(oid);
     if (i < 0) return undefined;
+    if (known !== undefined) this.parentRows.delete(oid);
+    else if (this.parentRows.size > 4096) this.parentRows.clear(); // asked by a walk that stopped
     const b = this.bytes;
     const row = this.data + i * ROW;
     const parents: string[] = [];
@@ -191,7 +199,7 @@ export class CommitGraph {
       }
     }
     const timestamp = (readUInt32BE(b, row + HASH + 8) & 3) * 2 ** 32 + readUInt32BE(b, row + HASH + 12);
-    return { oid, tree: toHex(b, row, row + HASH), parents, committer: { timestamp }, position: i };
+    return new GraphRowView(b, row, oid, parents, timestamp, i);
   }
 
   /** Keys for asking mayHaveChanged about a path, in this file's hash version. */
@@ -220,6 +228,26 @@ export class CommitGraph {
     const end = readUInt32BE(this.bytes, this.bloomIndex + i * 4);
     // an empty filter is "nothing known" to git too
     return end > start ? this.bytes.subarray(this.bloomData! + start, this.bloomData! + end) : undefined;
+  }
+}
+
+/** A commit's row: the tree's hex made only if asked (a walk skipping the commit never does). */
+class GraphRowView implements GraphCommit {
+  readonly committer: { readonly timestamp: number };
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly row: number,
+    readonly oid: string,
+    readonly parents: readonly string[],
+    timestamp: number,
+    readonly position: number,
+  ) {
+    this.committer = { timestamp };
+  }
+
+  get tree(): string {
+    return toHex(this.bytes, this.row, this.row + HASH);
   }
 }
 

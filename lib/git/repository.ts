@@ -51,6 +51,9 @@ export class Repository {
   /** Objects recently read or written: reads after writes cost nothing. Shared with callers of
    *  readObject and readBlob, who copy before handing bytes further. */
   private readonly recent = new Lru<string, GitObject>(0, (o) => o.content.length + 100);
+  /** Answers of lookups in large trees scanned in place, where nothing else is kept: history
+   *  asks for `page-0` in a version of its folder, then the object's load asks again. */
+  private readonly scanned = new Lru<string, TreeEntry | null>(4096);
   /** Tables of entry offsets of large trees read whole, with their bytes. */
   private readonly offsets = new Lru<string, TreeOffsets>(0, (table) => table.weight);
 
@@ -205,8 +208,12 @@ export class Repository {
     if (table) return table.find(name);
     const cached = this.recent.get(tree);
     if (!cached && this.backend.objects.readTreeEntry) {
+      const key = `${tree} ${name}`;
+      const known = this.scanned.get(key);
+      if (known !== undefined) return known ?? undefined;
       const scanned = await this.backend.objects.readTreeEntry(tree, name);
       if (scanned?.offsets) this.offsets.set(tree, scanned.offsets);
+      else if (scanned) this.scanned.set(key, scanned.entry ?? null);
       if (scanned) return scanned.entry;
     }
     const object = cached ?? (await this.readObject(tree));
