@@ -3,7 +3,8 @@
 // only that parent (the first such) is followed, so a merge appears only when the path differs
 // from every parent. Each step compares the path's entries via changeAt: one entry looked up in
 // the raw bytes of each tree on the path (a folder of many objects is scanned, never parsed),
-// and nothing below the first subtree a commit shares with its parent.
+// and nothing below the first subtree a commit shares with its parent. Over a commit-graph
+// (git/commit-graph.ts), commits come from its rows and its Bloom filters rule most of them out.
 import type { Commit } from '../git/commit.js';
 import type { CommitGraph, CommitNode, GraphCommit } from '../git/commit-graph.js';
 import { walkCommits } from '../git/log.js';
@@ -48,6 +49,7 @@ export async function* walkPath(
   const node = (oid: string) => repo.commitNode(oid, graph);
   const keys = new Map<string, ReturnType<CommitGraph['keysFor']>>();
   const unchanged = (commit: CommitNode, path: string) => {
+    // a commit newer than the graph was read whole: it has no row, so no filter
     if (!graph?.bloomVersion || !('position' in commit)) return false;
     if (!keys.has(path)) keys.set(path, graph.keysFor(path));
     return !graph.mayHaveChanged(commit as GraphCommit, keys.get(path));
