@@ -208,6 +208,20 @@ describe('the commit-graph ws.maintain() writes', () => {
     expect(commitsRead).toBe(1);
     git(gitdir, 'commit-graph', 'verify');
   });
+
+  it('is not written when a parent is missing (a shallow clone), and maintenance still succeeds', async () => {
+    const gitdir = newRepoPath();
+    await open(gitdir);
+    const cli = new CliHistory(gitdir);
+    const root = cli.commit([], { 'page/a/data.json': pageJson('a', 'A') }, 'root');
+    const tree = git(gitdir, 'rev-parse', `${root}^{tree}`).trim();
+    const body = `tree ${tree}\nparent ${'1'.repeat(40)}\nauthor A <a@example.com> 1700000000 +0000\ncommitter A <a@example.com> 1700000000 +0000\n\ncut off\n`;
+    const orphan = gitWith(gitdir, { input: body }, 'hash-object', '-t', 'commit', '-w', '--stdin', '--literally').trim();
+    cli.branch('main', orphan);
+    const ws = await open(gitdir);
+    await expect(ws.maintain()).resolves.toMatchObject({ packs: 1 });
+    expect(existsSync(graphFile(gitdir))).toBe(false);
+  });
 });
 
 describe('history over a commit-graph', () => {

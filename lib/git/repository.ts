@@ -319,13 +319,21 @@ export class Repository {
       }
       if (object?.type === 'commit') tips.push(oid!);
     }
-    const { bytes, commits } = await buildCommitGraph(
-      { readCommit: (oid) => this.readCommit(oid), readTree: async (oid) => (await this.readObject(oid)).content },
-      tips,
-      await this.commitGraph(),
-    );
-    await objects.writeCommitGraph(bytes);
-    return commits;
+    let built;
+    try {
+      built = await buildCommitGraph(
+        { readCommit: (oid) => this.readCommit(oid), readTree: async (oid) => (await this.readObject(oid)).content },
+        tips,
+        await this.commitGraph(),
+      );
+    } catch (error) {
+      // a commit whose parent is not here (a shallow clone): no graph, as git writes none there;
+      // the graph only speeds walks up, so maintenance still succeeds
+      if (error instanceof CorruptObjectError) return undefined;
+      throw error;
+    }
+    await objects.writeCommitGraph(built.bytes);
+    return built.commits;
   }
 
   /** Removes ref locks left by writers that died (older than `olderThanMs`); their names. */
