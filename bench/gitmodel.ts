@@ -85,6 +85,14 @@ export async function runGitmodel(dir: string, n: number, e: number, steps: Set<
     figures.w6 = (n / ms) * 1000;
   }
   figures.mem = peakRssMiB();
+  if (steps.has('W4') && statics.history) {
+    // as git's reference: the same history over a commit-graph with Bloom filters, written untimed
+    // by maintenance (which also merges the packs, so it runs after every other step)
+    await ws.maintain();
+    [figures.w4graph] = await time(async () => {
+      for await (const _ of statics.history!.call(Page, 'page-0'));
+    });
+  }
   if (steps.has('W6')) figures.w6json = jsonParseRate(n);
   return figures;
 }

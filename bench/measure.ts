@@ -17,7 +17,7 @@ export interface Figures {
   /** W4 ms and versions found; W5 ms */
   w4?: number;
   w4versions?: number;
-  /** W4 by git over a commit-graph with changed-path Bloom filters (git's fastest history) */
+  /** W4 over a commit-graph with changed-path Bloom filters (git's fastest history; ours after ws.maintain()) */
   w4graph?: number;
   w5?: number;
   /** W6 records/s; and JSON.parse of the same files' bytes, the rate a scan cannot beat */

@@ -31,7 +31,8 @@ export class CliHistory {
     gitWith(this.gitdir, { env }, 'read-tree', ...(base ? [base] : ['--empty']));
     for (const [path, content] of Object.entries(files)) {
       if (content === null) {
-        gitWith(this.gitdir, { env }, 'update-index', '--force-remove', path);
+        // mode 0 removes the entry; --force-remove would want a work tree, which a bare repository lacks
+        gitWith(this.gitdir, { env, input: `0 ${'0'.repeat(40)}\t${path}\n` }, 'update-index', '--index-info');
       } else {
         const blob = gitWith(this.gitdir, { input: content }, 'hash-object', '-w', '--stdin').trim();
         gitWith(this.gitdir, { env }, 'update-index', '--add', '--cacheinfo', `100644,${blob},${path}`);

@@ -336,7 +336,7 @@ export const COMMANDS: Record<string, Command> = {
 
   maintain: {
     usage: 'maintain',
-    summary: 'pack every pack and loose object into one (ws.maintain(), as git gc does, keeping every object)',
+    summary: 'pack every pack and loose object into one and write a commit-graph (ws.maintain(), as git gc does, keeping every object)',
     async run(ctx, args) {
       arity(args, 0, 0, this.usage);
       const ws = await ctx.workspace();

@@ -88,6 +88,14 @@ export interface ObjectDatabase {
   storedEntry?(oid: string): Promise<StoredEntry | undefined>;
   /** Housekeeping: merges small packs (every pack and loose object with `full`), keeping every object. */
   maintain?(options: { full: boolean }): Promise<MaintenanceResult>;
+  /**
+   * git's commit-graph file (`objects/info/commit-graph`, commit-graph.ts) as stored, undefined when
+   * there is none; the same bytes object while the file is unchanged, so its parse can be kept.
+   * Absent: a store without one (the walks read every commit).
+   */
+  readCommitGraph?(): Promise<Uint8Array | undefined>;
+  /** Replaces the commit-graph file whole (a reader sees the old file or the new one). */
+  writeCommitGraph?(bytes: Uint8Array): Promise<void>;
 }
 
 /** A pack being received (ObjectDatabase.receivePack). */

@@ -9,7 +9,9 @@ import type { GitConfig } from './config.js';
 import { type GitObject, hashObject, type PendingObject } from './object.js';
 import type { MaintenanceResult, ObjectDatabase, OpenRepositoryOptions, RefStore, RepositoryBackend } from './ports.js';
 import { resolveRevision } from './rev-parse.js';
-import { serializeTag, type TagData } from './tag.js';
+import { parseTag, serializeTag, type TagData } from './tag.js';
+import { CommitGraph, type CommitNode } from './commit-graph.js';
+import { buildCommitGraph } from './commit-graph-write.js';
 import { findEntry, INDEX_ABOVE, scanForEntry, TreeOffsets } from './tree-entry.js';
 import { isTreeMode, parseTree, type TreeEntry } from './tree.js';
 
@@ -49,8 +51,14 @@ export class Repository {
   /** Objects recently read or written: reads after writes cost nothing. Shared with callers of
    *  readObject and readBlob, who copy before handing bytes further. */
   private readonly recent = new Lru<string, GitObject>(0, (o) => o.content.length + 100);
+  /** Answers of lookups in large trees scanned in place, where nothing else is kept: history
+   *  asks for `page-0` in a version of its folder, then the object's load asks again. */
+  private readonly scanned = new Lru<string, TreeEntry | null>(4096);
   /** Tables of entry offsets of large trees read whole, with their bytes. */
   private readonly offsets = new Lru<string, TreeOffsets>(0, (table) => table.weight);
+
+  /** The last commit-graph parsed, with the bytes it was parsed from. */
+  private graph: { bytes: Uint8Array; graph: CommitGraph | undefined } | undefined;
 
   constructor(readonly backend: RepositoryBackend) {
     this.sizeCaches(REPOSITORY_CACHE_BYTES);
@@ -200,8 +208,12 @@ export class Repository {
     if (table) return table.find(name);
     const cached = this.recent.get(tree);
     if (!cached && this.backend.objects.readTreeEntry) {
+      const key = `${tree} ${name}`;
+      const known = this.scanned.get(key);
+      if (known !== undefined) return known ?? undefined;
       const scanned = await this.backend.objects.readTreeEntry(tree, name);
       if (scanned?.offsets) this.offsets.set(tree, scanned.offsets);
+      else if (scanned) this.scanned.set(key, scanned.entry ?? null);
       if (scanned) return scanned.entry;
     }
     const object = cached ?? (await this.readObject(tree));
@@ -263,9 +275,65 @@ export class Repository {
     return this.backend.config();
   }
 
-  /** Merges small packs (every pack and loose object with `full`); nothing to do for a backend without packs. */
+  /**
+   * Merges small packs (every pack and loose object with `full`); nothing to do for a backend
+   * without packs. With `full`, also rewrites the commit-graph where the backend keeps one.
+   */
   async maintain(options: { full?: boolean } = {}): Promise<MaintenanceResult> {
-    return (await this.backend.objects.maintain?.({ full: options.full ?? false })) ?? { packsMerged: 0, looseObjectsPacked: 0, packs: 0 };
+    const result = (await this.backend.objects.maintain?.({ full: options.full ?? false })) ?? { packsMerged: 0, looseObjectsPacked: 0, packs: 0 };
+    if (options.full) await this.writeCommitGraph();
+    return result;
+  }
+
+  /**
+   * The repository's commit-graph (commit-graph.ts) when it has one that checks out, else
+   * undefined. Parsed once per file: the backend hands out the same bytes while it is unchanged.
+   */
+  async commitGraph(): Promise<CommitGraph | undefined> {
+    const bytes = await this.backend.objects.readCommitGraph?.();
+    if (!bytes) return undefined;
+    if (this.graph?.bytes !== bytes) this.graph = { bytes, graph: CommitGraph.parse(bytes) };
+    return this.graph.graph;
+  }
+
+  /** A commit's tree, parents and time: from the commit-graph when it has the commit, else the commit read. */
+  async commitNode(oid: string, graph: CommitGraph | undefined): Promise<CommitNode> {
+    return graph?.commit(oid) ?? this.readCommit(oid);
+  }
+
+  /**
+   * Writes the commit-graph of every commit reachable from a ref, with changed-path Bloom filters
+   * (what `git commit-graph write --reachable --changed-paths` writes); the number of commits in
+   * it, or undefined for a backend that keeps no commit-graph.
+   */
+  async writeCommitGraph(): Promise<number | undefined> {
+    const objects = this.backend.objects;
+    if (!objects.writeCommitGraph) return undefined;
+    const tips: string[] = [];
+    for (const name of ['HEAD', ...(await this.refs.list('refs/'))]) {
+      let oid = await this.refs.read(name);
+      let object = oid ? await this.tryReadObject(oid) : undefined;
+      while (object?.type === 'tag') {
+        oid = parseTag(oid!, object.content).object;
+        object = await this.tryReadObject(oid);
+      }
+      if (object?.type === 'commit') tips.push(oid!);
+    }
+    let built;
+    try {
+      built = await buildCommitGraph(
+        { readCommit: (oid) => this.readCommit(oid), readTree: async (oid) => (await this.readObject(oid)).content },
+        tips,
+        await this.commitGraph(),
+      );
+    } catch (error) {
+      // a commit whose parent is not here (a shallow clone): no graph, as git writes none there;
+      // the graph only speeds walks up, so maintenance still succeeds
+      if (error instanceof CorruptObjectError) return undefined;
+      throw error;
+    }
+    await objects.writeCommitGraph(built.bytes);
+    return built.commits;
   }
 
   /** Removes ref locks left by writers that died (older than `olderThanMs`); their names. */

@@ -168,6 +168,24 @@ export class FsObjectDatabase implements ObjectDatabase {
     return this.packs.withEntry(oid, (pack, offset) => pack.storedEntry(offset));
   }
 
+  private graph: { mtimeMs: number; size: number; bytes: Uint8Array } | undefined;
+
+  // one stat per walk: the bytes read again only when another writer (git, our maintenance) replaced the file
+  async readCommitGraph(): Promise<Uint8Array | undefined> {
+    const path = join(this.objectsDir, 'info', 'commit-graph');
+    const stat = await this.fs.stat(path);
+    if (!stat || stat.isDirectory) return (this.graph = undefined);
+    if (this.graph?.mtimeMs === stat.mtimeMs && this.graph.size === stat.size) return this.graph.bytes;
+    const bytes = await this.fs.readFile(path);
+    this.graph = bytes && { mtimeMs: stat.mtimeMs, size: stat.size, bytes };
+    return bytes;
+  }
+
+  async writeCommitGraph(bytes: Uint8Array): Promise<void> {
+    await this.fs.mkdirp(join(this.objectsDir, 'info'));
+    await writeAtomic(this.fs, join(this.objectsDir, 'info', 'commit-graph'), bytes, this.durability);
+  }
+
   /** Merges small packs (all packs and loose objects with `full`), keeping every object. */
   maintain(options: { full?: boolean } = {}): Promise<MaintenanceResult> {
     return maintain(this.fs, this.packs, this.objectsDir, options.full ?? false, this.durability);

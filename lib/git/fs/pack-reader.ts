@@ -281,16 +281,23 @@ export class PackFile {
    */
   async scanStoredTree(offset: number, name: string): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | null> {
     const file = this.file ?? (await this.open());
-    const header = decodeEntryHeader(file.read(offset, 32), this.base);
-    if (header.type !== TYPE_CODE.tree) return null;
+    // one read for the entry's header, zlib's, the first stored block's, and the block's first
+    // bytes: a name that sorts early (history asks for `page-0` in every version of its folder)
+    // is found there, and the rest of the 64 KiB block is read only when it is not
+    const peek = file.read(offset, FIRST_READ);
+    const header = decodeEntryHeader(peek, this.base);
+    if (header.type !== TYPE_CODE.tree || peek.length < header.length + 7) return null;
     const start = offset + header.length;
-    const zlibHeader = file.read(start, 2);
-    if ((zlibHeader[0] & 0x0f) !== 8 || zlibHeader[1] & 0x20) return null;
-    const first = file.read(start + 2, 5);
-    if (first.length < 5 || ((first[0] >> 1) & 3) !== 0) return null;
+    const first = peek.subarray(header.length + 2, header.length + 7);
+    if ((peek[header.length] & 0x0f) !== 8 || peek[header.length + 1] & 0x20) return null;
+    if (((first[0] >> 1) & 3) !== 0) return null;
     const firstSize = readUInt16LE(first, 1);
-    const head = file.read(start + 7, firstSize);
-    const scan = scanForEntry(head, name);
+    let head = peek.subarray(header.length + 7, header.length + 7 + firstSize);
+    let scan = scanForEntry(head, name);
+    if (!scan.done && head.length < firstSize) {
+      head = concatBytes([head, file.read(start + 7 + head.length, firstSize - head.length)]);
+      scan = scanForEntry(head, name);
+    }
     if (scan.done) return { entry: scan.found };
     if (first[0] & 1) return scan.consumed === head.length ? {} : null;
     // the rest, in one read when the blocks are as large as the first (zlib's block size follows
