@@ -262,7 +262,10 @@ export class ModelIndex {
           const visit = (name: string, entry: TreeEntry) => {
             const path = dir.path ? `${dir.path}/${name}` : name;
             if (isTreeMode(entry.mode)) next.push({ oid: entry.oid, path });
-            else if (this.model.locate(path)?.data) out.set(this.model.locate(path)!.id, { oid: entry.oid, path });
+            else {
+              const where = this.model.locate(path);
+              if (where?.data) out.set(where.id, { oid: entry.oid, path });
+            }
           };
           if (raw) forEachTreeOid(raw, dir.path, (oid, mode, start, end) => visit(fromUtf8(raw, start, end), { mode, oid }));
           else for (const [name, entry] of await state.readTree(dir.oid)) visit(name, entry);
