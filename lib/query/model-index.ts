@@ -81,6 +81,8 @@ export class ModelIndex {
   private readonly trees = new Lru<string, Tree>(100_000, (tree) => tree.size + 1);
   /** Large folder trees' bytes and entry tables, by oid, for raw diffs (the same rule as `trees`). */
   private readonly raws = new Lru<string, TreeOffsets>(32 << 20, (table) => table.weight);
+  /** Entry-offset tables of folder trees that index files held, by oid: a diff from a loaded file's tree reads its bytes but finds no entries. */
+  private readonly stored = new Lru<string, Uint32Array>(8 << 20, (starts) => starts.byteLength);
   constructor(readonly model: IndexedModel, private readonly files: DerivedFiles | undefined) {
     this.fields = indexedFields(model.schema);
     const definition = {
@@ -234,7 +236,8 @@ export class ModelIndex {
         throw error;
       }
       if (raw.length <= INDEX_ABOVE) return undefined;
-      from = new TreeOffsets(raw, a);
+      const starts = this.stored.get(a);
+      from = starts && starts[starts.length - 1] === raw.length ? new TreeOffsets(raw, a, starts) : new TreeOffsets(raw, a);
     }
     const raw = await state.readRaw(b);
     if (raw.length <= INDEX_ABOVE) return undefined;
@@ -348,7 +351,7 @@ export class ModelIndex {
     if (!this.files || !base.tree) return;
     try {
       if (!(await state.stored(base.tree))) return;
-      await this.files.write(`${this.folderName}/${base.tree}.gmix`, encodeBase(this.model.schema.name, this.definition, base));
+      await this.files.write(`${this.folderName}/${base.tree}.gmix`, encodeBase(this.model.schema.name, this.definition, base, await this.folderStarts(base.tree, state)));
       const keep = [base.tree, ...(await this.latest()).filter((t) => t !== base.tree)].slice(0, KEEP_FILES);
       await this.files.write(`${this.folderName}/latest`, utf8(keep.map((t) => `${t}\n`).join('')));
       this.counters.writes++;
@@ -359,6 +362,14 @@ export class ModelIndex {
     } catch {
       // a cache: a read-only repository keeps its indexes in memory
     }
+  }
+
+  /** A large folder tree's entry-offset table, for its index file (always there for such a tree: the same tree, the same bytes). */
+  private async folderStarts(tree: string, state: TreeState): Promise<Uint32Array | undefined> {
+    const held = this.raws.get(tree);
+    if (held) return held.starts;
+    const raw = await state.readRaw?.(tree);
+    return raw && raw.length > INDEX_ABOVE ? new TreeOffsets(raw, tree).starts : undefined;
   }
 
   /** The trees of the files written last for this definition, newest first. */
@@ -385,6 +396,7 @@ export class ModelIndex {
     if (!bytes) return undefined;
     const base = decodeBase(bytes, this.model.schema.name, this.definition, tree, this.fields);
     if (base) {
+      if (base.data.folderStarts) this.stored.set(tree, base.data.folderStarts);
       this.counters.loads++;
       return base;
     }
