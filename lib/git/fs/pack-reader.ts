@@ -40,16 +40,20 @@ const WINDOW = 1 << 20;
 export class ReadWindow {
   private start = 0;
   private bytes: Uint8Array = new Uint8Array(0);
+  /** the last read reached the end of the file: what lies past the window's end does not exist */
+  private atEnd = false;
 
   /** `length` bytes from `position` (fewer at the end of the file), as RandomAccessFile.read gives them. */
   read(file: RandomAccessFile, position: number, length: number): Uint8Array {
     const from = position - this.start;
-    if (from < 0 || from + length > this.bytes.length) {
-      this.bytes = file.read(position, Math.max(WINDOW, length));
+    if (from < 0 || from >= this.bytes.length || (from + length > this.bytes.length && !this.atEnd)) {
+      const want = Math.max(WINDOW, length);
+      this.bytes = file.read(position, want);
       this.start = position;
+      this.atEnd = this.bytes.length < want;
       return this.bytes.subarray(0, length);
     }
-    return this.bytes.subarray(from, from + length);
+    return this.bytes.subarray(from, Math.min(from + length, this.bytes.length));
   }
 }
 
