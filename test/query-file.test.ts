@@ -81,7 +81,7 @@ async function answers(): Promise<unknown> {
 }
 
 describe('binary index files', () => {
-  test('GMIX 2 blocks; byte-identical for the same tree; flipped, truncated, deleted or of another definition: rebuilt silently', async () => {
+  test('GMIX 3 blocks; byte-identical for the same tree; flipped, truncated, deleted or of another definition: rebuilt silently', async () => {
     const { gitdir, ws } = await openWith(Note);
     await seed(ws);
     await ws.indexes.rebuild();
@@ -90,7 +90,7 @@ describe('binary index files', () => {
     expect(more).toEqual([]);
     const good = readFileSync(file);
     expect(good.subarray(0, 4).toString('latin1')).toBe('GMIX');
-    expect(good.readUInt32LE(4)).toBe(2);
+    expect(good.readUInt32LE(4)).toBe(3);
     expectFsckClean(gitdir);
 
     // a rebuild of the same tree writes the same bytes
@@ -107,8 +107,14 @@ describe('binary index files', () => {
     };
     expect(await reopen()).toMatchObject({ got: want, source: 'snapshot', counters: { loads: 1, builds: 0, discarded: 0 } });
 
-    // a flipped bit in the prelude, the header, a block, the padding, the last byte
-    for (const at of [5, 20, Math.floor(good.length / 3), Math.floor(good.length / 2) + 1, good.length - 1]) {
+    // the folder (300 entries, past INDEX_ABOVE bytes) has its entry-offset table in the file
+    const header = JSON.parse(good.subarray(16, 16 + good.readUInt32LE(8)).toString()) as { ascii: boolean; blocks: { name: string; offset: number; length: number }[] };
+    const table = header.blocks.find((b) => b.name === 'folder.starts')!;
+    expect(table.length).toBe((N + 1) * 4);
+    expect(header.ascii).toBe(false); // the '-é' ids
+
+    // a flipped bit in the prelude, the header, a block, the folder's table, the padding, the last byte
+    for (const at of [5, 20, Math.floor(good.length / 3), table.offset + 5, Math.floor(good.length / 2) + 1, good.length - 1]) {
       const bad = Buffer.from(good);
       bad[at] ^= 0x10;
       writeFileSync(file, bad);
@@ -227,9 +233,12 @@ describe('upkeep over a large flat folder', () => {
     const next = await Workspace.open(gitdir);
     next.register(Note);
     const parsed = treeWork.entriesParsed;
+    const tables = treeWork.tablesBuilt;
     expect(await Note.findIds({ where: { tags: { has: 'z' } } })).toEqual(['note-0002']);
     expect(next.indexes.status().find((s) => s.model === 'note')!.counters).toMatchObject({ loads: 1, builds: 0, rowsIndexed: 1 });
     expect(treeWork.entriesParsed - parsed).toBeLessThan(N / 2);
+    // the file's tree came with its entry-offset table: no pass over the folder's entries either
+    expect(treeWork.tablesBuilt - tables).toBe(0);
     expectFsckClean(gitdir);
   });
 });

@@ -83,7 +83,13 @@ function treeState(cls: Function, host: ModelHost, reader: TreeReader, root: str
     values: async (oid, path) => (await decodedAt(cls, host, reader, oid, path)).values,
     stored: (oid) => host.repo.hasObject(oid),
     // a build's reads bypass the caches: 100,000 files would only churn them
-    readMany: objects.readMany && (async (oids) => new Map([...(await objects.readMany!(oids))].map(([oid, object]) => [oid, object.content]))),
+    readMany:
+      objects.readMany &&
+      (async (oids) => {
+        const contents = new Map<string, Uint8Array>();
+        for (const [oid, object] of await objects.readMany!(oids)) contents.set(oid, object.content);
+        return contents;
+      }),
     decode: (bytes, path) => decodeObject(schema, bytes, path).values,
   };
 }

@@ -11,8 +11,8 @@ import { fromUtf8, utf8 } from '../util/bytes.js';
 import { type Codes, type ColumnData, type BaseData, Base } from './segment.js';
 import { type Key, keyFromJson, keyToJson } from './values.js';
 
-/** Bumped whenever the layout or the meaning of a block changes (1 was a JSON file). */
-export const FORMAT = 2;
+/** Bumped whenever the layout or the meaning of a block changes (1 was a JSON file; 3 added `folder.starts` and `ascii`). */
+export const FORMAT = 3;
 const MAGIC = [0x47, 0x4d, 0x49, 0x58]; // GMIX
 const PRELUDE = 16;
 
@@ -29,6 +29,8 @@ interface Header {
   tree: string;
   definition: string;
   rows: number;
+  /** every id is ASCII: known without a pass over the ids */
+  ascii: boolean;
   blocks: BlockInfo[];
 }
 
@@ -43,13 +45,18 @@ function bytesOf(array: Codes | Float64Array): Uint8Array {
   return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 }
 
-/** The file of a base: byte-identical for the same tree and definition. */
-export function encodeBase(model: string, definition: string, base: Base): Uint8Array {
+/**
+ * The file of a base: byte-identical for the same tree and definition. `folderStarts` is the
+ * entry-offset table of the folder tree's raw bytes (a large folder): a new process diffs that
+ * tree against the head without a pass over its 100,000 entries.
+ */
+export function encodeBase(model: string, definition: string, base: Base, folderStarts?: Uint32Array): Uint8Array {
   const parts: { name: string; type: BlockType; bytes: Uint8Array }[] = [];
   const add = (name: string, array: Codes | Float64Array) => parts.push({ name, type: typeOf(array), bytes: bytesOf(array) });
   add('ids', base.data.idBytes);
   add('idStarts', base.data.idStarts);
   add('oids', base.data.oids);
+  if (folderStarts) add('folder.starts', folderStarts);
   for (const [name, column] of base.data.columns) {
     const dict = column.dict;
     if (dict instanceof Float64Array) add(`${name}.dict`, dict);
@@ -78,7 +85,7 @@ export function encodeBase(model: string, definition: string, base: Base): Uint8
       end = pad8(end + p.bytes.length);
       return info;
     });
-    headerBytes = utf8(JSON.stringify({ model, tree: base.tree!, definition, rows: base.size, blocks } satisfies Header));
+    headerBytes = utf8(JSON.stringify({ model, tree: base.tree!, definition, rows: base.size, ascii: base.ascii, blocks } satisfies Header));
     if (pad8(PRELUDE + headerBytes.length) === pad8(PRELUDE + guess)) break;
     guess = headerBytes.length;
   }
@@ -105,7 +112,7 @@ export function decodeBase(file: Uint8Array, model: string, definition: string, 
     const headerEnd = pad8(PRELUDE + headerLength);
     if (headerEnd > bytes.length || platform().crc32(bytes.subarray(PRELUDE, headerEnd)) !== view.getUint32(12, true)) return undefined;
     const header = JSON.parse(fromUtf8(bytes, PRELUDE, PRELUDE + headerLength)) as Header;
-    if (header.model !== model || header.tree !== tree || header.definition !== definition) return undefined;
+    if (header.model !== model || header.tree !== tree || header.definition !== definition || typeof header.ascii !== 'boolean') return undefined;
     // the blocks tile the rest of the file exactly, each intact
     const blocks = new Map<string, BlockInfo>();
     let at = headerEnd;
@@ -148,6 +155,8 @@ export function decodeBase(file: Uint8Array, model: string, definition: string, 
     const idBytes = codes('ids') as Uint8Array;
     const oids = codes('oids') as Uint8Array;
     if (idStarts.length !== rows + 1 || idStarts[rows] !== idBytes.length || oids.length !== rows * 20) return undefined;
+    const folderStarts = blocks.has('folder.starts') ? u32('folder.starts') : undefined;
+    if (folderStarts && (!folderStarts.length || folderStarts[0] !== 0)) return undefined;
     const columns = new Map<string, ColumnData>();
     for (const field of fields) {
       if (field.id) continue;
@@ -172,7 +181,7 @@ export function decodeBase(file: Uint8Array, model: string, definition: string, 
       if (list && (!data.offsets || !data.elems || data.offsets.length !== rows + 1 || data.offsets[rows] !== data.elems.length)) return undefined;
       columns.set(name, data);
     }
-    const base: BaseData = { idBytes, idStarts, oids, columns };
+    const base: BaseData = { idBytes, idStarts, oids, columns, ascii: header.ascii, folderStarts };
     return new Base(tree, base, fields);
   } catch {
     return undefined;

@@ -83,6 +83,8 @@ export class ModelIndex {
   private readonly trees = new Lru<string, Tree>(100_000, (tree) => tree.size + 1);
   /** Large folder trees' bytes and entry tables, by oid, for raw diffs (the same rule as `trees`). */
   private readonly raws = new Lru<string, TreeOffsets>(32 << 20, (table) => table.weight);
+  /** Entry-offset tables of folder trees that index files held, by oid: a diff from a loaded file's tree reads its bytes but finds no entries. */
+  private readonly stored = new Lru<string, Uint32Array>(8 << 20, (starts) => starts.byteLength);
   constructor(readonly model: IndexedModel, private readonly files: DerivedFiles | undefined) {
     this.fields = indexedFields(model.schema);
     const definition = {
@@ -187,11 +189,18 @@ export class ModelIndex {
     return { oid, cells: new Map(this.fields.map((f) => [f.name, cellOf(f, values)])) };
   }
 
-  /** An object's decoded values, counted: from its bytes when a bulk read has them. */
-  private async valuesOf(state: TreeState, oid: string, path: string, bytes?: Uint8Array): Promise<Record<string, unknown>> {
+  /** An object's decoded values, counted. */
+  private async valuesOf(state: TreeState, oid: string, path: string): Promise<Record<string, unknown>> {
     this.counters.objectsRead++;
     this.counters.rowsIndexed++;
-    return bytes && state.decode ? state.decode(bytes, path) : state.values(oid, path);
+    return state.values(oid, path);
+  }
+
+  /** An object's decoded values from the bytes a bulk read gave, counted as valuesOf counts. */
+  private decoded(decode: NonNullable<TreeState['decode']>, bytes: Uint8Array, path: string): Record<string, unknown> {
+    this.counters.objectsRead++;
+    this.counters.rowsIndexed++;
+    return decode(bytes, path);
   }
 
   /** The data files that differ between two folder trees: id → its new data file (null: gone). Reads trees only. */
@@ -244,7 +253,8 @@ export class ModelIndex {
         throw error;
       }
       if (raw.length <= INDEX_ABOVE) return undefined;
-      from = new TreeOffsets(raw, a);
+      const starts = this.stored.get(a);
+      from = starts && starts[starts.length - 1] === raw.length ? new TreeOffsets(raw, a, starts) : new TreeOffsets(raw, a);
     }
     const raw = await state.readRaw(b);
     if (raw.length <= INDEX_ABOVE) return undefined;
@@ -268,11 +278,14 @@ export class ModelIndex {
         const stored = (await state.readMany?.(batch.map((d) => d.oid))) ?? new Map<string, Uint8Array>();
         for (const dir of batch) {
           // a staged tree is not in the store yet
-          const raw = stored.get(dir.oid) ?? (await state.readRaw?.(dir.oid));
+          const raw = stored.get(dir.oid) ?? (state.readRaw && (await state.readRaw(dir.oid)));
           const visit = (name: string, entry: TreeEntry) => {
             const path = dir.path ? `${dir.path}/${name}` : name;
             if (isTreeMode(entry.mode)) next.push({ oid: entry.oid, path });
-            else if (this.model.locate(path)?.data) out.set(this.model.locate(path)!.id, { oid: entry.oid, path });
+            else {
+              const where = this.model.locate(path);
+              if (where?.data) out.set(where.id, { oid: entry.oid, path });
+            }
           };
           if (raw) forEachTreeOid(raw, dir.path, (oid, mode, start, end) => visit(fromUtf8(raw, start, end), { mode, oid }));
           else for (const [name, entry] of await state.readTree(dir.oid)) visit(name, entry);
@@ -292,10 +305,13 @@ export class ModelIndex {
     for (let i = 0; i < files.length; i += BULK) {
       const batch = files.slice(i, i + BULK);
       const bytes = state.decode ? await state.readMany?.(batch.map(([, f]) => f.oid)) : undefined;
+      const columns = this.fields.map((f) => cells.get(f.name)!);
       for (let k = 0; k < batch.length; k++) {
         const file = batch[k][1];
-        const values = await this.valuesOf(state, file.oid, file.path, bytes?.get(file.oid));
-        for (const f of this.fields) cells.get(f.name)![i + k] = cellOf(f, values);
+        const got = bytes?.get(file.oid);
+        // decoded in place from the bulk read's bytes: no await (a microtask) per object
+        const values = got && state.decode ? this.decoded(state.decode, got, file.path) : await this.valuesOf(state, file.oid, file.path);
+        for (let f = 0; f < columns.length; f++) columns[f][i + k] = cellOf(this.fields[f], values);
       }
     }
     const base = Base.fromColumns(tree, this.fields, files.map(([id]) => id), files.map(([, f]) => f.oid), cells);
@@ -355,7 +371,7 @@ export class ModelIndex {
     if (!this.files || !base.tree) return;
     try {
       if (!(await state.stored(base.tree))) return;
-      await this.files.write(`${this.folderName}/${base.tree}.gmix`, encodeBase(this.model.schema.name, this.definition, base));
+      await this.files.write(`${this.folderName}/${base.tree}.gmix`, encodeBase(this.model.schema.name, this.definition, base, await this.folderStarts(base.tree, state)));
       const keep = [base.tree, ...(await this.latest()).filter((t) => t !== base.tree)].slice(0, KEEP_FILES);
       await this.files.write(`${this.folderName}/latest`, utf8(keep.map((t) => `${t}\n`).join('')));
       this.counters.writes++;
@@ -366,6 +382,14 @@ export class ModelIndex {
     } catch {
       // a cache: a read-only repository keeps its indexes in memory
     }
+  }
+
+  /** A large folder tree's entry-offset table, for its index file (always there for such a tree: the same tree, the same bytes). */
+  private async folderStarts(tree: string, state: TreeState): Promise<Uint32Array | undefined> {
+    const held = this.raws.get(tree);
+    if (held) return held.starts;
+    const raw = await state.readRaw?.(tree);
+    return raw && raw.length > INDEX_ABOVE ? new TreeOffsets(raw, tree).starts : undefined;
   }
 
   /** The trees of the files written last for this definition, newest first. */
@@ -392,6 +416,7 @@ export class ModelIndex {
     if (!bytes) return undefined;
     const base = decodeBase(bytes, this.model.schema.name, this.definition, tree, this.fields);
     if (base) {
+      if (base.data.folderStarts) this.stored.set(tree, base.data.folderStarts);
       this.counters.loads++;
       return base;
     }

@@ -225,6 +225,10 @@ export interface BaseData {
   /** each row's data-file oid, 20 bytes */
   oids: Uint8Array;
   columns: Map<string, ColumnData>;
+  /** every id is ASCII, when known (a file says so; otherwise the ids are scanned once) */
+  ascii?: boolean;
+  /** where each entry of the folder tree's raw bytes starts, then their end (a file of a large folder holds it) */
+  folderStarts?: Uint32Array;
 }
 
 /** Immutable columns for every live object of one tree. */
@@ -232,7 +236,7 @@ export class Base {
   readonly columns = new Map<string, Column>();
   readonly size: number;
   /** every id is ASCII (the usual case): decoded a byte per character, no UTF-8 decoder */
-  private readonly ascii: boolean;
+  readonly ascii: boolean;
 
   constructor(
     /** the model folder's tree this base describes (null: no folder) */
@@ -241,9 +245,7 @@ export class Base {
     fields: FieldDef[],
   ) {
     this.size = data.idStarts.length - 1;
-    let high = 0;
-    for (let i = 0; i < data.idBytes.length; i++) high |= data.idBytes[i];
-    this.ascii = high < 0x80;
+    this.ascii = data.ascii ?? data.idBytes.every((b) => b < 0x80);
     for (const field of fields) {
       this.columns.set(field.name, field.id ? new IdColumn(field, this) : new DictColumn(field, data.columns.get(field.name)!));
     }
@@ -298,13 +300,16 @@ export class Base {
     encoded.forEach((bytes, n) => idBytes.set(bytes, idStarts[n]));
     const oids = new Uint8Array(ids.length * 20);
     order.forEach((i, n) => hexInto(unsortedOids[i], oids, n * 20));
+    // a non-ASCII character takes more UTF-8 bytes than UTF-16 units
+    let units = 0;
+    for (const id of ids) units += id.length;
     const columns = new Map<string, ColumnData>();
     for (const f of fields) {
       if (f.id) continue;
       const cells = unsortedCells.get(f.name)!;
       columns.set(f.name, DictColumn.of(f, order.map((i) => cells[i])).data);
     }
-    return new Base(tree, { idBytes, idStarts, oids, columns }, fields);
+    return new Base(tree, { idBytes, idStarts, oids, columns, ascii: units === idBytes.length }, fields);
   }
 
   /** The row of an id, or -1. */

@@ -8,7 +8,7 @@ import type { TreeEntry } from '../tree.js';
 import { looseWithPrefix, loosePath, readLoose, writeLoose } from './loose.js';
 import { AUTO_PACK_LIMIT, maintain } from './maintenance.js';
 import { PackSet } from './pack-set.js';
-import { type PackFile, PackGoneError } from './pack-reader.js';
+import { type PackFile, PackGoneError, ReadWindow } from './pack-reader.js';
 import { buildIndex, packEntry, placePack, writePack } from './pack-writer.js';
 import { writeAtomic, writeStreamed } from './lockfile.js';
 import { toHex } from '../../util/bytes.js';
@@ -48,18 +48,21 @@ export class FsObjectDatabase implements ObjectDatabase {
   /** Objects by pack (newest first, as searched) and offset, each located once; loose ones after. */
   async readMany(oids: readonly string[]): Promise<Map<string, GitObject>> {
     const rank = new Map((await this.packs.all()).map((pack, i) => [pack, i]));
-    const packed: { oid: string; pack: PackFile; offset: number }[] = [];
+    const packed: { oid: string; pack: PackFile; offset: number; rank: number }[] = [];
     const others: string[] = [];
     for (const oid of oids) {
       const hit = await this.packs.locate(oid);
-      if (hit) packed.push({ oid, ...hit });
+      if (hit) packed.push({ oid, pack: hit.pack, offset: hit.offset, rank: rank.get(hit.pack) ?? -1 });
       else others.push(oid);
     }
-    packed.sort((a, b) => rank.get(a.pack)! - rank.get(b.pack)! || a.offset - b.offset);
+    packed.sort((a, b) => a.rank - b.rank || a.offset - b.offset);
     const found = new Map<string, GitObject>();
-    for (const { oid, pack, offset } of packed) {
+    let window = new ReadWindow();
+    for (let i = 0; i < packed.length; i++) {
+      const { oid, pack, offset } = packed[i];
+      if (i > 0 && packed[i - 1].pack !== pack) window = new ReadWindow();
       try {
-        found.set(oid, await pack.read(offset, (base) => this.packs.read(base)));
+        found.set(oid, await pack.read(offset, (base) => this.packs.read(base), window));
       } catch (error) {
         // merged away by another process meanwhile: read where it is now
         if (!(error instanceof PackGoneError)) throw error;
