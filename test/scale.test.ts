@@ -366,13 +366,14 @@ describe('stageMemory: a large import spills staged files to the object store be
 
   it('keeps the staged bytes not yet stored under the bound at every save; the commit reads the same with git', async () => {
     const path = newRepoPath();
-    const ws = await Workspace.open(path, { stageMemory: 20_000 });
+    const ws = await Workspace.open(path, { stageMemory: 40_000 });
     ws.register(Rec);
     for (let i = 0; i < 600; i++) {
       await new Rec({ key: `r${i}`, text: `${i}:`.padEnd(200, 'x') }).save();
-      expect(ws.stagingStats().unstoredBytes).toBeLessThanOrEqual(20_000);
+      expect(ws.stagingStats().unstoredBytes).toBeLessThanOrEqual(40_000);
     }
-    // ~135 KB staged in all: at least six batches written, none referenced yet (no branch)
+    // ~135 KB of files staged in all, and the nodes that hold them (counted towards the bound at
+    // an estimate of ~600 bytes a file): at least six batches written, none referenced yet (no branch)
     expect(ws.stagingStats().spills).toBeGreaterThanOrEqual(6);
     expect(packs(path)).toBe(ws.stagingStats().spills);
     expect(() => git(path, 'rev-parse', '--verify', '-q', 'refs/heads/main')).toThrow();
