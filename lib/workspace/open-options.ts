@@ -64,7 +64,7 @@ export interface OpenOptions {
    * than this of their files and nodes, and ~250 bytes an object after that (not inside a
    * transaction, whose rollback needs the folders whole). Default 8 MiB: each spill's writing
    * makes garbage in proportion to it, and the V8 heap grows to hold it (peak RSS of a 100,000
-   * object import under load: 502–510 MiB at 32 MiB, 355–390 MiB at 8 MiB). A discard leaves
+   * object import under load: 502–510 MiB at 32 MiB, 355–398 MiB at 8 MiB). A discard leaves
    * them dangling, as git does.
    */
   stageMemory?: number;
