@@ -367,13 +367,14 @@ describe('stageMemory: a large import spills staged files to the object store be
 
   it('keeps the staged bytes not yet stored under the bound at every save; the commit reads the same with git', async () => {
     const path = newRepoPath();
-    const ws = await Workspace.open(path, { stageMemory: 20_000 });
+    const ws = await Workspace.open(path, { stageMemory: 40_000 });
     ws.register(Rec);
     for (let i = 0; i < 600; i++) {
       await new Rec({ key: `r${i}`, text: `${i}:`.padEnd(200, 'x') }).save();
-      expect(ws.stagingStats().unstoredBytes).toBeLessThanOrEqual(20_000);
+      expect(ws.stagingStats().unstoredBytes).toBeLessThanOrEqual(40_000);
     }
-    // ~135 KB staged in all: at least six batches written, none referenced yet (no branch)
+    // ~135 KB of files staged in all, and the nodes that hold them (counted towards the bound at
+    // an estimate of ~600 bytes a file): at least six batches written, none referenced yet (no branch)
     expect(ws.stagingStats().spills).toBeGreaterThanOrEqual(6);
     expect(packs(path)).toBe(ws.stagingStats().spills);
     expect(() => git(path, 'rev-parse', '--verify', '-q', 'refs/heads/main')).toThrow();
@@ -425,6 +426,50 @@ describe('stageMemory: a large import spills staged files to the object store be
     expect(git(path, 'ls-tree', '-r', '--name-only', 'main')).not.toContain('d1');
     expectFsckClean(path);
   }, 60_000);
+
+  it('a spill writes the small folders it completes and keeps each as one node: staging holds a bounded number of nodes, not ~2 per object', async () => {
+    const path = newRepoPath();
+    const bound = 60_000;
+    const ws = await Workspace.open(path, { stageMemory: bound });
+    ws.register(Rec);
+    const n = 1500;
+    for (let i = 0; i < n; i++) await new Rec({ key: `r${i}`, text: `${i}:`.padEnd(100, 'x') }).save();
+    const stats = ws.stagingStats();
+    expect(stats.spills).toBeGreaterThanOrEqual(4);
+    // without folding: a folder node and a file node per object (2 × 1500 = 3000); with it, only
+    // the objects saved since the last spill (at most the bound over ~600 bytes a node) and the
+    // model's folder and the root
+    const sinceSpill = Math.ceil(bound / 600);
+    expect(stats.files).toBeLessThanOrEqual(sinceSpill);
+    expect(stats.folders).toBeLessThanOrEqual(sinceSpill + 2);
+    expect((stats.files + stats.folders) / n).toBeLessThan(0.15);
+    // a folded folder still reads without a store read, and changes like any other
+    expect((await Rec.get('r3')).text).toBe('3:'.padEnd(100, 'x'));
+    const r7 = await Rec.get('r7');
+    r7.text = 'changed';
+    await r7.save();
+    await Rec.delete('r8');
+    const head = await ws.commit({ message: 'import' });
+    const files = git(path, 'ls-tree', '-r', '--name-only', head!).trim().split('\n');
+    expect(files.length).toBe(n - 1);
+    expect(JSON.parse(git(path, 'show', `${head}:${files.find((f) => f.includes('/r7/'))}`)).text).toBe('changed');
+    expectFsckClean(path);
+    const again = await Workspace.open(path);
+    again.register(Rec);
+    expect((await Rec.get('r1499')).text).toBe('1499:'.padEnd(100, 'x'));
+    await expect(Rec.get('r8')).rejects.toBeInstanceOf(NotFoundError);
+  }, 60_000);
+
+  it('folds nothing while a transaction could roll back: its staged folders stay whole until it ends', async () => {
+    const ws = await Workspace.open(newRepoPath(), { stageMemory: 5_000 });
+    ws.register(Rec);
+    await ws.transaction(async () => {
+      for (let i = 0; i < 100; i++) await new Rec({ key: `t${i}`, text: 'y'.repeat(100) }).save();
+      expect(ws.stagingStats().spills).toBeGreaterThan(0);
+      expect(ws.stagingStats().files).toBe(100);
+    });
+    expect((await Rec.get('t99')).text).toBe('y'.repeat(100));
+  });
 
   it('spills through the memory backend too, and is a number of bytes', async () => {
     const ws = await Workspace.open(new MemoryBackend(), { stageMemory: 2_000 });

@@ -7,7 +7,7 @@ import type { FieldDef, Schema } from '../metadata/schema.js';
 import type { ModelHost } from '../workspace/model-host.js';
 import type { StageOp } from '../workspace/staged-tree.js';
 import { concreteSchema, hostOf, layoutOf } from './binding.js';
-import { type BlobInfo, encodeObject } from './codec.js';
+import { type BlobInfo, encodeObject, NO_BLOBS, newValues } from './codec.js';
 import { assertSafeId } from './id.js';
 import { copyValue } from './kinds.js';
 import type { Layout } from './layout.js';
@@ -101,9 +101,9 @@ function planSave(cls: Function, schema: Schema, layout: Layout, instance: objec
   const oid = hashObject('blob', data);
   ops.push({ path: layout.dataPath(id), data, oid });
   if (!blobs.size) {
-    const values: Values = Object.create(null);
+    const values = newValues();
     for (const field of schema.fields) if (self[field.name] !== undefined) values[field.name] = copyValue(field.type, self[field.name], true);
-    keepDecoded(cls, oid, { values, blobs, extra: state.extra && structuredClone(state.extra) }, data.length);
+    keepDecoded(cls, oid, { values, blobs: NO_BLOBS, extra: state.extra && structuredClone(state.extra) }, data.length);
   }
   return { ops, oid };
 }

@@ -8,24 +8,41 @@ export function storeCopy(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * Small copies handed to callers are cut from slabs that hold nothing but such copies, as Node's
- * Buffer pool does (a new ArrayBuffer per read costs ~3 µs, most of a warm read): a caller who
- * reaches past its view through `.buffer` finds other callers' copies, never the store's bytes.
+ * Small copies cut from slabs that hold nothing but copies of one kind, as Node's Buffer pool
+ * does: a new ArrayBuffer per copy costs ~3 µs and ~150 bytes of bookkeeping, more than a
+ * small file or tree itself.
  */
-const SLAB = 32 * 1024;
-const SMALL = SLAB / 8;
-let slab: ArrayBuffer | undefined;
-let used = 0;
+class Slabs {
+  private slab: ArrayBuffer | undefined;
+  private used = 0;
+
+  constructor(private readonly size: number) {}
+
+  copy(bytes: Uint8Array): Uint8Array {
+    if (bytes.length > this.size / 8) return new Uint8Array(bytes);
+    if (!this.slab || this.used + bytes.length > this.size) {
+      this.slab = new ArrayBuffer(this.size);
+      this.used = 0;
+    }
+    const copy = new Uint8Array(this.slab, this.used, bytes.length);
+    copy.set(bytes);
+    this.used += (bytes.length + 7) & ~7;
+    return copy;
+  }
+}
+
+/** Copies handed to callers: a caller who reaches past its view through `.buffer` finds other callers' copies, never the store's bytes. */
+const callerSlabs = new Slabs(32 * 1024);
 
 /** A copy for a caller: its bytes are the caller's to change. */
 export function callerCopy(bytes: Uint8Array): Uint8Array {
-  if (bytes.length > SMALL) return new Uint8Array(bytes);
-  if (!slab || used + bytes.length > SLAB) {
-    slab = new ArrayBuffer(SLAB);
-    used = 0;
-  }
-  const copy = new Uint8Array(slab, used, bytes.length);
-  copy.set(bytes);
-  used += (bytes.length + 7) & ~7;
-  return copy;
+  return callerSlabs.copy(bytes);
+}
+
+/** Stored trees the index keeps as bytes (a folder written ahead of its commit): never handed to callers. */
+const treeSlabs = new Slabs(64 * 1024);
+
+/** A copy of a small stored tree's bytes for the index to keep. */
+export function keptTreeCopy(bytes: Uint8Array): Uint8Array {
+  return treeSlabs.copy(bytes);
 }

@@ -8,14 +8,14 @@ import { FILE_MODE, isTreeMode, parseTree, serializeTree, TREE_MODE, type EntryM
 import { CorruptObjectError } from '../errors.js';
 import { findEntry, INDEX_ABOVE, TreeOffsets } from '../git/tree-entry.js';
 import { type EntryChange, TreePatches } from '../git/tree-diff.js';
-import { callerCopy, storeCopy } from './bytes.js';
+import { callerCopy, keptTreeCopy, storeCopy } from './bytes.js';
 
 interface FileNode {
   kind: 'file';
   mode: EntryMode;
   oid: string;
   /** the content while it is not yet in the object store */
-  data?: Uint8Array;
+  data: Uint8Array | undefined;
 }
 
 interface DirNode {
@@ -37,8 +37,9 @@ interface DirNode {
   rawOid?: string;
   changed?: Set<string>;
   /** names changed since the last commit stored this directory's objects: only they can lead to
-   *  new objects, so a commit in a folder of 100,000 does not visit the other entries */
-  unstored?: Set<string>;
+   *  new objects, so a commit in a folder of 100,000 does not visit the other entries ('all' for
+   *  a folder made here and never stored: a set per new folder would cost ~150 bytes each) */
+  unstored?: Set<string> | 'all';
   /** entry names by their case- and normalization-folded form, built when first asked for */
   folded?: Map<string, string>;
 }
@@ -77,12 +78,26 @@ export function fold(name: string): string {
   return name.normalize('NFC').toLowerCase();
 }
 
+/** Every file node has one shape: an object spread or a field added later gave each its own hidden class (~200 bytes). */
+function fileNode(mode: EntryMode, oid: string, data: Uint8Array | undefined): FileNode {
+  return { kind: 'file', mode, oid, data };
+}
+
 function nodeOf(entry: TreeEntry): Node {
-  return isTreeMode(entry.mode) ? { kind: 'dir', oid: entry.oid } : { kind: 'file', mode: entry.mode, oid: entry.oid };
+  return isTreeMode(entry.mode) ? { kind: 'dir', oid: entry.oid } : fileNode(entry.mode, entry.oid, undefined);
 }
 
 /** Folders with more entries than this are re-encoded by patching their previous bytes. */
 const PATCH_ABOVE = 64;
+
+/** Folders with up to this many entries are written at a spill and kept as their bytes (foldable()). */
+const FOLD_UP_TO = PATCH_ABOVE;
+
+/**
+ * What a staged file costs in memory besides its bytes until a spill folds its folder: its node,
+ * its oid as a string, its folder's node and map (test/scale.test.ts measures it by counts).
+ */
+const STAGED_FILE_BYTES = 600;
 
 /** The entries of a directory whose bytes are loaded, parsing them now if need be. */
 function entriesOf(dir: DirNode, where: string): Map<string, Node> {
@@ -118,10 +133,14 @@ function childOf(dir: DirNode, name: string, path: string, end: number): Node | 
 
 /** The children of a directory that may hold objects not yet stored (every one, when untracked). */
 function* unstoredChildren(dir: DirNode): Iterable<Node> {
-  if (!dir.unstored) return yield* dir.entries!.values();
+  for (const [, child] of unstoredEntries(dir)) yield child;
+}
+
+function* unstoredEntries(dir: DirNode): Iterable<[string, Node]> {
+  if (!dir.unstored || dir.unstored === 'all') return yield* dir.entries!;
   for (const name of dir.unstored) {
     const child = dir.entries!.get(name);
-    if (child) yield child;
+    if (child) yield [name, child];
   }
 }
 
@@ -136,6 +155,10 @@ export interface StagingStats {
   unstoredBytes: number;
   /** batches of staged files written to the object store ahead of the commit */
   spills: number;
+  /** folders held with their entries parsed, and files held as nodes: what staging costs besides
+   *  the bytes (a folder written ahead of the commit is one node, counted in neither) */
+  folders: number;
+  files: number;
 }
 
 export class StagedTree {
@@ -144,6 +167,8 @@ export class StagedTree {
   private held = new Set<FileNode>();
   private heldBytes = 0;
   private spills = 0;
+  /** file nodes put since the last spill: each costs ~STAGED_FILE_BYTES until a spill writes its folder */
+  private looseFiles = 0;
   /** Trees hashed here but not yet written, so diffs can read them like stored ones (parsed on demand). */
   private pending = new Map<string, DirNode>();
   /** the change lists of large folders re-encoded by patch (upkeep of query indexes reuses them) */
@@ -170,12 +195,24 @@ export class StagedTree {
   }
 
   get stats(): StagingStats {
-    return { unstoredBytes: this.heldBytes, spills: this.spills };
+    let folders = 0;
+    let files = 0;
+    const visit = (dir: DirNode): void => {
+      if (!dir.entries) return;
+      folders++;
+      for (const child of dir.entries.values()) {
+        if (child.kind === 'dir') visit(child);
+        else files++;
+      }
+    };
+    visit(this.root);
+    return { unstoredBytes: this.heldBytes, spills: this.spills, folders, files };
   }
 
   private dropHeld(): void {
     this.held.clear();
     this.heldBytes = 0;
+    this.looseFiles = 0;
   }
 
   /**
@@ -368,19 +405,54 @@ export class StagedTree {
    * When the bytes held plus a batch's would pass the bound, writes them all as one batch (a pack)
    * and drops them from memory: the nodes keep their oids, and a savepoint's rollback or a discard
    * just leaves the written blobs unreferenced (dangling, as after `git add` and `git reset`).
+   * The small folders holding them go in the same batch and are kept as their bytes alone.
+   * The nodes count towards the bound (~STAGED_FILE_BYTES a file): for files of a few hundred
+   * bytes they are most of what staging holds.
    */
   private async spillFor(ops: readonly StageOp[]): Promise<boolean> {
     const writes = ops.filter((op) => 'data' in op) as { data: Uint8Array; oid: string }[];
     const incoming = writes.reduce((sum, op) => sum + op.data.length, 0);
-    if (this.heldBytes + incoming <= this.spillAbove) return false;
+    if (this.heldBytes + incoming + (this.looseFiles + writes.length) * STAGED_FILE_BYTES <= this.spillAbove) return false;
     const nodes = [...this.held];
     const objects: PendingObject[] = nodes.map((node) => ({ type: 'blob', oid: node.oid, content: node.data! }));
     for (const op of writes) objects.push({ type: 'blob', oid: op.oid, content: op.data });
+    const folded = this.undo ? [] : this.foldable(ops);
+    for (const { dir } of folded) objects.push({ type: 'tree', oid: this.hash(dir), content: dir.bytes! });
     await this.repo.writeObjects(objects);
     for (const node of nodes) node.data = undefined;
+    for (const { parent, name, dir } of folded) {
+      this.pending.delete(dir.oid!);
+      parent.entries!.set(name, { kind: 'dir', oid: dir.oid, raw: keptTreeCopy(dir.bytes!) });
+    }
     this.dropHeld();
     this.spills++;
     return true;
+  }
+
+  /**
+   * The changed folders of up to FOLD_UP_TO entries whose every file is stored or in this spill,
+   * children before parents: written with the spill, each is then kept as its oid and bytes (read
+   * without awaiting, parsed again only if changed), not as a map of nodes. A folder per object
+   * (the default layout) then costs ~250 bytes staged instead of ~700. Not the folders on the
+   * batch's paths, which apply() has loaded to change next; never while a savepoint is open (its
+   * rollback puts entries back into the folders it recorded).
+   */
+  private foldable(ops: readonly StageOp[]): { parent: DirNode; name: string; dir: DirNode }[] {
+    const busy = new Set<string>();
+    for (const { path } of ops) for (let at = path.indexOf('/'); at >= 0; at = path.indexOf('/', at + 1)) busy.add(path.slice(0, at));
+    const found: { parent: DirNode; name: string; dir: DirNode }[] = [];
+    // whether `dir` is stored once this spill is written
+    const visit = (dir: DirNode, where: string, parent?: DirNode, name?: string): boolean => {
+      if (!dir.entries || (dir.oid && !dir.bytes)) return true;
+      let stored = dir.entries.size <= FOLD_UP_TO && parent !== undefined && !busy.has(where);
+      for (const [childName, child] of unstoredEntries(dir)) {
+        if (child.kind === 'dir' && !visit(child, where ? `${where}/${childName}` : childName, dir, childName)) stored = false;
+      }
+      if (stored) found.push({ parent: parent!, name: name!, dir });
+      return stored;
+    };
+    visit(this.root, '');
+    return found;
   }
 
   /**
@@ -408,7 +480,8 @@ export class StagedTree {
     dir.oid = undefined;
     dir.bytes = undefined;
     if (dir.raw) (dir.changed ??= new Set()).add(name);
-    (dir.unstored ??= new Set()).add(name);
+    dir.unstored ??= new Set();
+    if (dir.unstored !== 'all') dir.unstored.add(name);
   }
 
   private setEntry(dir: DirNode, name: string, node: Node): void {
@@ -436,16 +509,17 @@ export class StagedTree {
         throw new CorruptObjectError({ path: parts.slice(0, i + 1).join('/'), reason: 'expected a folder, found a file' });
       }
       this.touch(dir, parts[i]);
-      if (!child) this.setEntry(dir, parts[i], (child = { kind: 'dir', entries: new Map() }));
+      if (!child) this.setEntry(dir, parts[i], (child = { kind: 'dir', entries: new Map(), unstored: 'all' }));
       dir = child;
     }
     const name = parts[parts.length - 1];
     this.touch(dir, name);
-    const entry: Node = node.kind === 'file' && data ? { ...node, data } : node;
+    const entry: Node = node.kind === 'file' && data ? fileNode(node.mode, node.oid, data) : node;
     if (entry.kind === 'file' && entry.data) {
       this.held.add(entry);
       this.heldBytes += entry.data.length;
     }
+    if (entry.kind === 'file') this.looseFiles++;
     this.setEntry(dir, name, entry);
   }
 

@@ -245,7 +245,7 @@ export class Workspace implements ModelHost {
     return this.index.treeOid() !== this.position.tree;
   }
 
-  /** What staging holds in memory: bytes of files not yet stored (bounded by OpenOptions.stageMemory) and spills made. */
+  /** What staging holds in memory: bytes of files not yet stored (bounded by OpenOptions.stageMemory), spills made, and the folder and file nodes held. */
   stagingStats(): StagingStats {
     return this.index.stats;
   }
