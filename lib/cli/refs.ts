@@ -84,6 +84,11 @@ export async function refCommand(ctx: Context, kind: 'branch' | 'tag' | 'checkpo
           : await ws.checkpoints.delete(name);
     return void (await out.value({ deleted: name, oid }, () => `deleted ${kind} ${name} (was ${oid.slice(0, 7)})`));
   }
+  if (action === 'rename' && kind === 'branch') {
+    if (name === undefined || rev === undefined) throw bad();
+    const info = await ws.branches.rename(name, rev);
+    return void (await out.value({ renamed: name, name: info.name, head: info.head }, () => `renamed branch ${name} to ${info.name} (at ${info.head.slice(0, 7)})`));
+  }
   if (action === 'restore' && kind === 'checkpoint') {
     if (name === undefined || rev !== undefined) throw bad();
     // every file as the checkpoint has it, staged, then one commit (none when nothing differs)

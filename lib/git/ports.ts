@@ -146,6 +146,8 @@ export interface RefStore {
   assertNoClash(name: string): Promise<void>;
   /** Removes locks left by writers that died, older than `olderThanMs`; returns their names. */
   clearStaleLocks?(olderThanMs?: number): Promise<string[]>;
+  /** The locks clearStaleLocks() would remove, with their ages; nothing is removed. */
+  staleLocks?(olderThanMs?: number): Promise<{ name: string; ageMs: number }[]>;
 }
 
 /** One repository's storage. */

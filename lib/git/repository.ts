@@ -272,4 +272,9 @@ export class Repository {
   async clearStaleLocks(olderThanMs?: number): Promise<string[]> {
     return (await this.backend.refs.clearStaleLocks?.(olderThanMs)) ?? [];
   }
+
+  /** The ref locks clearStaleLocks() would remove (older than `olderThanMs`), with their ages. */
+  async staleLocks(olderThanMs?: number): Promise<{ name: string; ageMs: number }[]> {
+    return (await this.backend.refs.staleLocks?.(olderThanMs)) ?? [];
+  }
 }
