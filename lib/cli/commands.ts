@@ -274,7 +274,7 @@ export const COMMANDS: Record<string, Command> = {
 
   status: {
     usage: 'status',
-    summary: 'the branch, its head, the redo depth, checkpoints and branches',
+    summary: 'the branch, its head, the redo depth, checkpoints and branches, a merge in progress, ref locks present',
     async run(ctx, args) {
       arity(args, 0, 0, this.usage);
       const { status } = await import('./refs.js');
@@ -285,6 +285,7 @@ export const COMMANDS: Record<string, Command> = {
           `redo depth ${s.redoDepth}`,
           `checkpoints ${s.checkpoints}, branches ${s.branches}, tags ${s.tags}`,
           ...(s.merging ? [`merging ${s.merging.rev} (${s.merging.theirs}): ${s.merging.conflicts} conflicts left (gitmodel conflicts)`] : []),
+          ...s.locks.map((l) => `locked ${l.path} (${Math.round(l.ageMs / 1000)} s old${l.stale ? ': stale, gitmodel clear-locks removes it' : ''})`),
           'staged nothing (the command line has no index: each writing command commits)',
         ].join('\n'),
       );
