@@ -376,13 +376,18 @@ describe('writing commands go through the library', () => {
     expectFsckClean(repo);
     const lock = join(repo, 'refs', 'heads', 'main.lock');
     writeFileSync(lock, '');
+    // made just now before each look: a loaded machine may take seconds per run, and 10 s makes it stale
+    const fresh = () => utimesSync(lock, new Date(), new Date());
     // a fresh lock: another writer may hold it; undo waits for nobody and says "try again" (75)
     const locked = cli(repo, 'undo', '--json');
     expect(locked.code).toBe(75);
     expect(JSON.parse(locked.stderr).error.code).toBe('REF_LOCKED');
+    fresh();
     expect(json(repo, 'clear-locks')).toEqual([]);
     // verify lists only locks older than --older-than (10 s by default): a live writer's is no problem
+    fresh();
     expect(json(repo, 'verify').staleLocks).toEqual([]);
+    fresh();
     expect(json(repo, 'status').locks).toEqual([{ path: 'refs/heads/main.lock', ageMs: expect.any(Number), stale: false }]);
     utimesSync(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     const stale = cli(repo, 'verify', '--json');

@@ -120,13 +120,20 @@ describe('large folders', () => {
       expect(treeWork.entriesCompared - before).toBeLessThanOrEqual(2 * 17);
       // a one-shot scan finds the same, whole or 64 KiB at a time (as the pack reader scans stored blocks)
       expect(findEntry(raw, name), name).toEqual(parsed.get(name));
-      expect(scanInPieces(raw, name, 64 << 10), name).toEqual(parsed.get(name));
+    }
+    for (const name of ['n-000000', 'n-031337', 'n-099999', 'a', 'a.', 'ab', 'b-']) expect(scanInPieces(raw, name, 64 << 10), name).toEqual(parsed.get(name));
+    // cut at every size up to a few entries: a folder `a` sorts after `a-b` and `a.b`, so a piece
+    // ending between them settles nothing
+    const head = serializeTree(new Map([...entries].filter(([name]) => !name.startsWith('n-') || name < 'n-000004')));
+    const headParsed = parseTree(head);
+    for (const name of [...headParsed.keys(), 'a/', 'aa', 'a-', 'b-d', 'n-1', 'zzz']) {
+      for (let size = 1; size <= 160; size++) expect(scanInPieces(head, name, size), `${name} in pieces of ${size}`).toEqual(headParsed.get(name));
     }
     for (const name of ['', 'a/', 'aa', 'n-1', 'n-100000', 'zzz', '0']) {
       expect(offsets.find(name), name).toBeUndefined();
       expect(findEntry(raw, name), name).toBeUndefined();
-      expect(scanInPieces(raw, name, 64 << 10), name).toBeUndefined();
     }
+    expect(scanInPieces(raw, 'n-1', 64 << 10)).toBeUndefined();
   });
 
   it('a patch through the table gives the bytes a full re-encode gives, and a table for the next one', () => {

@@ -15,33 +15,39 @@ export interface EntryScan {
   consumed: number;
 }
 
+/** How many bytes of entries the first pass of a scan steps over before it compares one. */
+const SCAN_WINDOW = 16 << 10;
+
 /**
  * Scans the whole entries at the start of `buf` (the first bytes of a tree, or all of them) for
  * `name`. Entries are sorted (a subtree as if its name ended in '/'), so a first pass only steps
- * from entry to entry and compares the last whole one: when it sorts before `name`, so does every
- * entry before it, and the scan goes on with the next bytes; otherwise the name is here or
- * nowhere, and a second pass compares names up to where it sorts.
+ * from entry to entry through a window of bytes and compares the last whole one: when it sorts
+ * before `name`, so does every entry before it, and the scan goes on with the next window;
+ * otherwise a second pass compares names in the window up to where the name sorts.
  */
 export function scanForEntry(buf: Uint8Array, name: string): EntryScan {
-  const last = lastWholeEntry(buf);
-  if (last < 0) return { done: false, consumed: 0 };
-  // a mode is 5 or 6 digits ("40000", "100644"), then a space, the name, a NUL and 20 bytes of oid
-  const start = buf[last + 5] === 0x20 ? last + 6 : last + 7;
-  const nul = buf.indexOf(0, start);
-  const isTree = start - last === 6 && buf[last] === 0x34; // mode "40000"
   const want = utf8(`${name}/`);
-  if (compareRawKey(buf, start, nul, isTree, want.subarray(0, want.length - 1)) < 0) return { done: false, consumed: nul + 21 };
-  return compareEntries(buf, want, nul + 21);
+  for (let from = 0; from < buf.length; ) {
+    const last = lastWholeEntry(buf, from, Math.min(buf.length, from + SCAN_WINDOW));
+    if (last < 0) return { done: false, consumed: from };
+    const end = entryEnd(buf, last);
+    if (!sortsBefore(buf, last, end, want)) {
+      const scan = compareEntries(buf, want, from, end);
+      if (scan.done) return scan;
+    }
+    from = end;
+  }
+  return { done: false, consumed: buf.length };
 }
 
 /**
- * The start of the last whole entry at the start of `buf`, or -1. Kept this small on purpose: a
- * one-object command runs it cold over thousands of entries, and V8 compiles a small hot function
- * in a fraction of what a larger one costs.
+ * The start of the last whole entry starting in `buf[from, limit)`, or -1. Kept this small on
+ * purpose: a one-object command runs it cold over thousands of entries, and V8 compiles a small
+ * hot function in a fraction of what a larger one costs.
  */
-function lastWholeEntry(buf: Uint8Array): number {
+function lastWholeEntry(buf: Uint8Array, from: number, limit: number): number {
   let last = -1;
-  for (let at = 0; at < buf.length; ) {
+  for (let at = from; at < limit; ) {
     // the name starts 6 or 7 bytes in (after the mode and a space), and neither holds a NUL
     const nul = buf.indexOf(0, at + 6);
     if (nul < 0 || nul + 21 > buf.length) break;
@@ -51,10 +57,27 @@ function lastWholeEntry(buf: Uint8Array): number {
   return last;
 }
 
-/** The second pass of scanForEntry over the whole entries in `buf[0, end)`, one of which sorts at or after `want`. */
-function compareEntries(buf: Uint8Array, want: Uint8Array, end: number): EntryScan {
+/** Where the whole entry starting at `at` ends. */
+function entryEnd(buf: Uint8Array, at: number): number {
+  return buf.indexOf(0, at + 6) + 21;
+}
+
+/** Whether the entry at `[at, end)` sorts before the name `want` holds (with its '/'): every entry before it does too. */
+function sortsBefore(buf: Uint8Array, at: number, end: number, want: Uint8Array): boolean {
+  // a mode is 5 or 6 digits ("40000", "100644"), then a space, the name, a NUL and 20 bytes of oid
+  const start = buf[at + 5] === 0x20 ? at + 6 : at + 7;
+  const isTree = start - at === 6 && buf[at] === 0x34; // mode "40000"
+  return compareRawKey(buf, start, end - 21, isTree, want.subarray(0, want.length - 1)) < 0;
+}
+
+/**
+ * The second pass of scanForEntry: the whole entries in `buf[from, end)` compared with `want` up
+ * to one past it. Not done when none is: the folder `name/` sorts after entries such as `name-x`
+ * that sort after the file `name`, and may be in the next bytes.
+ */
+function compareEntries(buf: Uint8Array, want: Uint8Array, from: number, end: number): EntryScan {
   const length = want.length - 1;
-  for (let at = 0; at < end; ) {
+  for (let at = from; at < end; ) {
     const start = buf[at + 5] === 0x20 ? at + 6 : at + 7;
     const nul = buf.indexOf(0, start);
     if (nul - start === length && compareBytes(want, buf, 0, length, start, nul) === 0) {
@@ -62,10 +85,10 @@ function compareEntries(buf: Uint8Array, want: Uint8Array, end: number): EntrySc
       return { found, done: true, consumed: nul + 21 };
     }
     // past "name/" in byte order means past both places the name could sort to
-    if (compareBytes(buf, want, start, Math.min(nul, start + want.length), 0, want.length) > 0) break;
+    if (compareBytes(buf, want, start, Math.min(nul, start + want.length), 0, want.length) > 0) return { done: true, consumed: at };
     at = nul + 21;
   }
-  return { done: true, consumed: end };
+  return { done: false, consumed: end };
 }
 
 /** The entry named `name` in a tree's raw bytes, or undefined. */
