@@ -228,11 +228,11 @@ export class RefExistsError extends GitModelError<{ ref: string; oid: string }> 
   }
 }
 
-/** Deleting the branch the workspace is on. */
+/** Deleting or renaming the branch the workspace is on. */
 export class CurrentBranchError extends GitModelError<{ branch: string }> {
   readonly code = 'CURRENT_BRANCH' as const;
-  constructor(data: { branch: string }) {
-    super(`branch ${data.branch} is this workspace's branch; switch to another one before deleting it`, data);
+  constructor(data: { branch: string }, action: 'deleting' | 'renaming' = 'deleting') {
+    super(`branch ${data.branch} is this workspace's branch; switch to another one before ${action} it`, data);
   }
 }
 

@@ -11,7 +11,7 @@ import { pendingObject, type PendingObject } from '../lib/git/object.js';
 import type { RepositoryBackend } from '../lib/git/ports.js';
 import { Repository } from '../lib/git/repository.js';
 import { findEntry } from '../lib/git/tree-entry.js';
-import { serializeTree, type TreeEntry } from '../lib/git/tree.js';
+import { parseTree, serializeTree, type TreeEntry, treeWork } from '../lib/git/tree.js';
 import { expectFsckClean, git, gitBytes, gitWith, newRepoPath } from './helpers.js';
 
 interface Fresh {
@@ -165,11 +165,18 @@ function contractSuite(name: string, under: BackendUnderTest): void {
         const small = treeOf({ 'a.txt': blobs[0], sub: big });
         await backend.objects.write([...blobs, big, small]);
         const whole = (await backend.objects.read(big.oid))!.content;
-        for (const name of ['name-00000', 'name-01500', 'name-02999', 'absent', 'name-1', 'zzz']) {
-          // both backends answer for a large stored tree without reading it whole
-          const fast = await backend.objects.readTreeEntry(big.oid, name);
-          expect(fast, name).toBeDefined();
-          expect(fast!.entry).toEqual(findEntry(whole, name));
+        const parsed = parseTree(whole);
+        const names = [...parsed.keys()].filter((_, i) => i % 97 === 0 || i > 2990).concat(['absent', 'name-1', 'name-01500x', 'a', 'zzz']);
+        // with a table (kept by the caller), and without (a one-shot lookup, scanned up to where the name sorts)
+        for (const table of [true, false]) {
+          for (const name of names) {
+            // both backends answer for a large stored tree without reading it whole
+            const fast = await backend.objects.readTreeEntry(big.oid, name, table);
+            expect(fast, name).toBeDefined();
+            expect(fast!.entry, name).toEqual(parsed.get(name));
+            expect(findEntry(whole, name), name).toEqual(parsed.get(name));
+            if (!table) expect(fast!.offsets).toBeUndefined();
+          }
         }
         for (const name of ['a.txt', 'sub', 'b']) {
           const fast = await backend.objects.readTreeEntry(small.oid, name);
@@ -319,6 +326,26 @@ function contractSuite(name: string, under: BackendUnderTest): void {
         expect(await repo.resolve(oid.slice(0, 7))).toBe(oid);
         expect(await repo.resolve('HEAD')).toBe(oid);
         verify?.({ objects: [b, t], refs: { 'refs/heads/main': oid, 'refs/tags/v1': tag }, fsck: true });
+      });
+
+      it('looks a name up in a large tree by a scan, answers it again from memory, and builds a table only for a second name', async () => {
+        const { backend } = await under.fresh();
+        const children: Record<string, PendingObject> = {};
+        for (let i = 0; i < 3000; i++) children[`name-${String(i).padStart(5, '0')}`] = blob(`child ${i}\n`);
+        const big = treeOf(children);
+        await backend.objects.write([...Object.values(children), big]);
+        // a new Repository (caches empty), as a command starts; more than 256 objects written: none kept in its cache
+        const repo = Repository.over(backend);
+        const tables = () => treeWork.tablesBuilt;
+        const before = tables();
+        expect(await repo.readTreeEntry(big.oid, 'name-01777')).toEqual({ mode: '100644', oid: children['name-01777'].oid });
+        expect(await repo.readTreeEntry(big.oid, 'name-01777')).toEqual({ mode: '100644', oid: children['name-01777'].oid });
+        expect(tables() - before).toBe(0);
+        expect(await repo.readTreeEntry(big.oid, 'name-02999')).toEqual({ mode: '100644', oid: children['name-02999'].oid });
+        expect(tables() - before).toBe(1);
+        expect(await repo.readTreeEntry(big.oid, 'absent')).toBeUndefined();
+        expect(await repo.readTreeEntry(big.oid, 'name-00000')).toEqual({ mode: '100644', oid: children['name-00000'].oid });
+        expect(tables() - before).toBe(1);
       });
     });
   });

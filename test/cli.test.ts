@@ -177,6 +177,7 @@ describe('reading a repository written by the library', () => {
       tags: 1,
       staged: 0,
       merging: null,
+      locks: [],
     });
   });
 });
@@ -307,6 +308,36 @@ describe('writing commands go through the library', () => {
     expectFsckClean(repo);
   });
 
+  it('branch rename: the branch and its upstream config move; an existing name, a missing one, HEAD\'s and bad arguments are refused', () => {
+    const repo = copyOf(lib.gitdir);
+    const v1 = git(repo, 'rev-parse', 'v1^{commit}').trim();
+    json(repo, 'branch', 'create', 'draft', 'v1');
+    json(repo, 'branch', 'create', 'other');
+    git(repo, 'config', 'branch.draft.remote', 'origin');
+    git(repo, 'config', 'branch.draft.merge', 'refs/heads/draft');
+    expect(json(repo, 'branch', 'rename', 'draft', 'topic/draft')).toEqual({ renamed: 'draft', name: 'topic/draft', head: v1 });
+    expect(git(repo, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/').trim().split('\n')).toEqual([
+      `refs/heads/main ${git(repo, 'rev-parse', 'main').trim()}`,
+      `refs/heads/other ${git(repo, 'rev-parse', 'main').trim()}`,
+      `refs/heads/topic/draft ${v1}`,
+    ]);
+    expect(git(repo, 'config', '--get-regexp', '^branch\\.').trim().split('\n')).toEqual(['branch.topic/draft.remote origin', 'branch.topic/draft.merge refs/heads/draft']);
+    expect(cli(repo, 'branch', 'rename', 'topic/draft', 'draft').stdout).toBe(`renamed branch topic/draft to draft (at ${v1.slice(0, 7)})\n`);
+    const before = git(repo, 'for-each-ref');
+    const exists = cli(repo, 'branch', 'rename', 'draft', 'other', '--json');
+    expect(exists.code).toBe(1);
+    expect(JSON.parse(exists.stderr).error).toMatchObject({ code: 'REF_EXISTS', ref: 'refs/heads/other' });
+    const missing = cli(repo, 'branch', 'rename', 'nope', 'x', '--json');
+    expect(missing.code).toBe(3);
+    expect(JSON.parse(missing.stderr).error.code).toBe('REF_NOT_FOUND');
+    // main is the workspace's branch (HEAD's): switch with --branch first, as for delete
+    expect(JSON.parse(cli(repo, 'branch', 'rename', 'main', 'trunk', '--json').stderr).error.code).toBe('CURRENT_BRANCH');
+    expect(cli(repo, 'branch', 'rename', 'draft', 'bad..name').code).toBe(64);
+    expect(cli(repo, 'branch', 'rename', 'draft').code).toBe(64);
+    expect(git(repo, 'for-each-ref')).toBe(before);
+    expectFsckClean(repo);
+  });
+
   it('undo and redo move the branch; status shows the redo depth', () => {
     const repo = copyOf(lib.gitdir);
     const head = git(repo, 'rev-parse', 'main').trim();
@@ -345,13 +376,33 @@ describe('writing commands go through the library', () => {
     expectFsckClean(repo);
     const lock = join(repo, 'refs', 'heads', 'main.lock');
     writeFileSync(lock, '');
+    // made just now before each look: a loaded machine may take seconds per run, and 10 s makes it stale
+    const fresh = () => utimesSync(lock, new Date(), new Date());
     // a fresh lock: another writer may hold it; undo waits for nobody and says "try again" (75)
     const locked = cli(repo, 'undo', '--json');
     expect(locked.code).toBe(75);
     expect(JSON.parse(locked.stderr).error.code).toBe('REF_LOCKED');
+    fresh();
     expect(json(repo, 'clear-locks')).toEqual([]);
+    // verify lists only locks older than --older-than (10 s by default): a live writer's is no problem
+    fresh();
+    expect(json(repo, 'verify').staleLocks).toEqual([]);
+    fresh();
+    expect(json(repo, 'status').locks).toEqual([{ path: 'refs/heads/main.lock', ageMs: expect.any(Number), stale: false }]);
     utimesSync(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const stale = cli(repo, 'verify', '--json');
+    expect(stale.code).toBe(1);
+    const report = JSON.parse(stale.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.staleLocks).toEqual([{ path: 'refs/heads/main.lock', ageMs: expect.any(Number) }]);
+    expect(report.staleLocks[0].ageMs).toBeGreaterThanOrEqual(60_000);
+    expect(report.problems).toEqual([{ where: 'refs/heads/main.lock', reason: expect.stringMatching(/clear-locks/) }]);
+    expect(cli(repo, 'verify').stdout).toMatch(/problem: refs\/heads\/main\.lock: a lock file \d+ s old/);
+    expect(json(repo, 'status').locks).toEqual([{ path: 'refs/heads/main.lock', ageMs: expect.any(Number), stale: true }]);
+    expect(json(repo, 'verify', '--older-than', '5m').staleLocks).toEqual([]);
+    expect(cli(repo, 'verify', '--older-than', 'soon').code).toBe(64);
     expect(json(repo, 'clear-locks')).toEqual(['refs/heads/main.lock']);
+    expect(json(repo, 'verify').ok).toBe(true);
     expect(cli(repo, 'undo').code).toBe(0);
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   BranchCheckedOutError,
+  ConfigurationError,
   CurrentBranchError,
   InvalidRefNameError,
   ReadOnlyRefError,
@@ -126,6 +127,64 @@ describe('ws.branches', () => {
     const checkedOut = await caught(other.branches.delete('main'));
     expect(checkedOut).toBeInstanceOf(BranchCheckedOutError);
     expect(checkedOut.data).toMatchObject({ branch: 'main', path: dir });
+    expect(snapshot(dir)).toEqual(beforeCheckout);
+  });
+
+  it('renames a branch (packed by git too) with its redo line, its stored merge and its config section; git sees it', async () => {
+    const path = newRepoPath();
+    const { ws, c1, c2 } = await twoCommits(path);
+    await ws.branches.create('draft');
+    const draft = await open(path, { branch: 'draft' });
+    expect(await draft.undo()).toBe(c1); // refs/gitmodel/redo/draft now names c2
+    // the ref a merge in progress is kept under (merge-state.ts); its content does not matter to a rename
+    git(path, 'update-ref', 'refs/gitmodel/merge/draft', c2);
+    git(path, 'config', 'branch.draft.remote', 'origin');
+    git(path, 'config', 'branch.draft.merge', 'refs/heads/draft');
+    git(path, 'config', 'branch.draft.description', 'kept too');
+    git(path, 'pack-refs', '--all');
+    await open(path);
+    expect(await ws.branches.rename('draft', 'topic/renamed')).toEqual({ name: 'topic/renamed', head: c1, current: false });
+    expect(forEachRef(path, 'refs/heads/')).toEqual([`main ${c2}`, `topic/renamed ${c1}`]);
+    expect(forEachRef(path, 'refs/gitmodel/')).toEqual([`gitmodel/merge/topic/renamed ${c2}`, `gitmodel/redo/topic/renamed ${c2}`]);
+    expect(lines(git(path, 'config', '--get-regexp', '^branch\\.'))).toEqual([
+      'branch.topic/renamed.remote origin',
+      'branch.topic/renamed.merge refs/heads/draft',
+      'branch.topic/renamed.description kept too',
+    ]);
+    // the redo line moved with it: a workspace on the new name redoes what was undone under the old
+    const renamed = await open(path, { branch: 'topic/renamed' });
+    expect(await renamed.redo()).toBe(c2);
+    expectFsckClean(path);
+  });
+
+  it('refuses to rename onto an existing name, a missing or bad name, its own branch, a checked-out one and HEAD\'s, changing nothing', async () => {
+    const path = newRepoPath();
+    const { ws, c1 } = await twoCommits(path);
+    await ws.branches.create('draft', { from: c1 });
+    await ws.branches.create('other');
+    const before = snapshot(path);
+    const exists = await caught(ws.branches.rename('draft', 'other'));
+    expect(exists).toBeInstanceOf(RefExistsError);
+    expect(exists.data).toEqual({ ref: 'refs/heads/other', oid: rev(path, 'other') });
+    expect(await caught(ws.branches.rename('nope', 'x'))).toBeInstanceOf(RefNotFoundError);
+    for (const [from, to] of [['draft', 'a..b'], ['a..b', 'x'], ['draft', 'draft/inner']]) {
+      const err = await caught(ws.branches.rename(from, to));
+      expect(err).toBeInstanceOf(InvalidRefNameError);
+    }
+    const current = await caught(ws.branches.rename('main', 'trunk'));
+    expect(current).toBeInstanceOf(CurrentBranchError);
+    expect(current.message).toMatch(/before renaming it/);
+    // a workspace on another branch: main is still what the bare repository's HEAD names
+    const onDraft = await open(path, { branch: 'draft' });
+    expect(await caught(onDraft.branches.rename('main', 'trunk'))).toBeInstanceOf(ConfigurationError);
+    expect(snapshot(path)).toEqual(before);
+
+    const dir = cliRepoWithCheckout(); // main is checked out there
+    const data = await open(dir, { branch: 'data', orphan: true });
+    await page('p').save({ commit: true, message: 'p' });
+    const beforeCheckout = snapshot(dir);
+    const checkedOut = await caught(data.branches.rename('main', 'trunk'));
+    expect(checkedOut).toBeInstanceOf(BranchCheckedOutError);
     expect(snapshot(dir)).toEqual(beforeCheckout);
   });
 

@@ -8,7 +8,7 @@ import { ConfigurationError, Field, GitDirBackend, MemoryBackend, Model, nodeFil
 import type { FileSystem } from '../lib/git/ports.js';
 import { serializeCommit } from '../lib/git/commit.js';
 import { hashObject, type PendingObject } from '../lib/git/object.js';
-import { findEntry, TreeOffsets } from '../lib/git/tree-entry.js';
+import { findEntry, scanForEntry, TreeOffsets } from '../lib/git/tree-entry.js';
 import { parseTree, serializeTree, type TreeEntry, treeWork } from '../lib/git/tree.js';
 import { Lru } from '../lib/util/lru.js';
 import { expectFsckClean, git, newRepoPath } from './helpers.js';
@@ -76,6 +76,22 @@ describe('Lru', () => {
   });
 });
 
+/** scanForEntry over `raw` cut into pieces of `size` bytes, an entry cut off carried into the next piece. */
+function scanInPieces(raw: Uint8Array, name: string, size: number): TreeEntry | undefined {
+  let carry = new Uint8Array(0);
+  for (let at = 0; at < raw.length; at += size) {
+    const piece = raw.subarray(at, at + size);
+    const bytes = new Uint8Array(carry.length + piece.length);
+    bytes.set(carry);
+    bytes.set(piece, carry.length);
+    const scan = scanForEntry(bytes, name);
+    if (scan.done) return scan.found;
+    carry = bytes.slice(scan.consumed);
+  }
+  expect(carry.length).toBe(0);
+  return undefined;
+}
+
 /** 100,000 names that sort in tricky ways (`a`, `a-b`, `a.b`, folder `a/`…), with files and folders. */
 function bigTree(): { raw: Uint8Array; entries: Map<string, TreeEntry> } {
   const blob = pendingObject('blob', new TextEncoder().encode('x\n'));
@@ -102,11 +118,22 @@ describe('large folders', () => {
       expect(offsets.find(name), name).toEqual(parsed.get(name));
       // two binary searches (as a file, then as a folder) over 100,011 entries: 17 steps each
       expect(treeWork.entriesCompared - before).toBeLessThanOrEqual(2 * 17);
+      // a one-shot scan finds the same, whole or 64 KiB at a time (as the pack reader scans stored blocks)
+      expect(findEntry(raw, name), name).toEqual(parsed.get(name));
+    }
+    for (const name of ['n-000000', 'n-031337', 'n-099999', 'a', 'a.', 'ab', 'b-']) expect(scanInPieces(raw, name, 64 << 10), name).toEqual(parsed.get(name));
+    // cut at every size up to a few entries: a folder `a` sorts after `a-b` and `a.b`, so a piece
+    // ending between them settles nothing
+    const head = serializeTree(new Map([...entries].filter(([name]) => !name.startsWith('n-') || name < 'n-000004')));
+    const headParsed = parseTree(head);
+    for (const name of [...headParsed.keys(), 'a/', 'aa', 'a-', 'b-d', 'n-1', 'zzz']) {
+      for (let size = 1; size <= 160; size++) expect(scanInPieces(head, name, size), `${name} in pieces of ${size}`).toEqual(headParsed.get(name));
     }
     for (const name of ['', 'a/', 'aa', 'n-1', 'n-100000', 'zzz', '0']) {
       expect(offsets.find(name), name).toBeUndefined();
       expect(findEntry(raw, name), name).toBeUndefined();
     }
+    expect(scanInPieces(raw, 'n-1', 64 << 10)).toBeUndefined();
   });
 
   it('a patch through the table gives the bytes a full re-encode gives, and a table for the next one', () => {

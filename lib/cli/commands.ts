@@ -38,6 +38,14 @@ function date(v: Values[string], name: string): Date | undefined {
   return d;
 }
 
+/** A duration such as --older-than's: 500ms, 10s, 5m (a bare number is seconds). */
+function duration(v: Values[string], name: string, fallback: string): number {
+  const text = str(v) ?? fallback;
+  const m = /^(\d+)(ms|s|m)?$/.exec(text);
+  if (!m) throw new UsageError(`${name} wants a duration (500ms, 10s, 5m), not "${text}"`);
+  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+}
+
 function arity(args: string[], min: number, max: number, usage: string): void {
   if (args.length < min || args.length > max) throw new UsageError(`usage: gitmodel ${usage}`);
 }
@@ -266,7 +274,7 @@ export const COMMANDS: Record<string, Command> = {
 
   status: {
     usage: 'status',
-    summary: 'the branch, its head, the redo depth, checkpoints and branches',
+    summary: 'the branch, its head, the redo depth, checkpoints and branches, a merge in progress, ref locks present',
     async run(ctx, args) {
       arity(args, 0, 0, this.usage);
       const { status } = await import('./refs.js');
@@ -277,13 +285,14 @@ export const COMMANDS: Record<string, Command> = {
           `redo depth ${s.redoDepth}`,
           `checkpoints ${s.checkpoints}, branches ${s.branches}, tags ${s.tags}`,
           ...(s.merging ? [`merging ${s.merging.rev} (${s.merging.theirs}): ${s.merging.conflicts} conflicts left (gitmodel conflicts)`] : []),
+          ...s.locks.map((l) => `locked ${l.path} (${Math.round(l.ageMs / 1000)} s old${l.stale ? ': stale, gitmodel clear-locks removes it' : ''})`),
           'staged nothing (the command line has no index: each writing command commits)',
         ].join('\n'),
       );
     },
   },
 
-  branch: refs('branch', 'branch [list | create <name> [<rev>] | delete <name> [--force]]', 'list, create or delete branches (compare-and-swap through the library)', {
+  branch: refs('branch', 'branch [list | create <name> [<rev>] | rename <name> <new-name> | delete <name> [--force]]', 'list, create, rename or delete branches (compare-and-swap through the library)', {
     force: { type: 'boolean' },
   }),
   tag: refs('tag', 'tag [list | create <name> [<rev>] [-m <message>] | delete <name>]', 'list, create (annotated with -m) or delete tags', {
@@ -314,13 +323,16 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   verify: {
-    usage: 'verify',
-    summary: 'read, re-hash and parse every reachable object and every data file; exit 1 on any problem',
-    async run(ctx, args) {
+    usage: 'verify [--older-than 10s]',
+    summary: 'read, re-hash and parse every reachable object and every data file, list stale ref locks; exit 1 on any problem',
+    details: 'A ref lock file older than --older-than (default 10s) was left by a writer that died: it is listed (staleLocks in JSON) as a problem; gitmodel clear-locks removes it.',
+    options: { 'older-than': { type: 'string' } },
+    async run(ctx, args, values) {
       arity(args, 0, 0, this.usage);
+      const olderThanMs = duration(values['older-than'], '--older-than', '10s');
       const { verify } = await import('./verify.js');
       const bar = ctx.out.progress('verifying objects');
-      const report = await verify(ctx, (n) => bar.tick(n));
+      const report = await verify(ctx, (n) => bar.tick(n), { olderThanMs });
       bar.end();
       const o = report.objects;
       await ctx.out.value({ ok: report.problems.length === 0, ...report }, () =>
@@ -354,10 +366,7 @@ export const COMMANDS: Record<string, Command> = {
     options: { 'older-than': { type: 'string' } },
     async run(ctx, args, values) {
       arity(args, 0, 0, this.usage);
-      const age = str(values['older-than']) ?? '10s';
-      const m = /^(\d+)(ms|s|m)?$/.exec(age);
-      if (!m) throw new UsageError(`--older-than wants a duration (500ms, 10s, 5m), not "${age}"`);
-      const olderThanMs = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+      const olderThanMs = duration(values['older-than'], '--older-than', '10s');
       const ws = await ctx.workspace();
       const removed = await ws.clearStaleLocks({ olderThanMs });
       await ctx.out.list(removed, { line: (path) => `removed ${path}`, empty: 'no stale locks' });

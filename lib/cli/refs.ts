@@ -1,5 +1,6 @@
 // `status`, and `branch`, `tag`, `checkpoint`: ref management through the workspace's
 // collections (names checked, refs moved by compare-and-swap under git's lock protocol).
+import { STALE_LOCK_MS } from '../git/fs/lockfile.js';
 import { readStoredMerge } from '../workspace/merge-state.js';
 import { redoDepth } from '../workspace/undo.js';
 import { type Context, UsageError, type Values } from './context.js';
@@ -18,6 +19,8 @@ export interface Status {
   staged: 0;
   /** the merge left in progress on the branch (`gitmodel conflicts`): what it merges and how many conflicts are left */
   merging: { theirs: string; rev: string; conflicts: number } | null;
+  /** ref lock files present, of any age: a young one is a writer at work, a stale one (verify, clear-locks) one that died */
+  locks: { path: string; ageMs: number; stale: boolean }[];
 }
 
 export async function status(ctx: Context): Promise<Status> {
@@ -34,6 +37,7 @@ export async function status(ctx: Context): Promise<Status> {
     tags: (await repo.refs.list('refs/tags/')).length,
     staged: 0,
     merging: await mergingOf(ctx, branch, head),
+    locks: (await repo.staleLocks(0)).map(({ name, ageMs }) => ({ path: name, ageMs, stale: ageMs >= STALE_LOCK_MS })),
   };
 }
 
@@ -83,6 +87,11 @@ export async function refCommand(ctx: Context, kind: 'branch' | 'tag' | 'checkpo
           ? await ws.tags.delete(name)
           : await ws.checkpoints.delete(name);
     return void (await out.value({ deleted: name, oid }, () => `deleted ${kind} ${name} (was ${oid.slice(0, 7)})`));
+  }
+  if (action === 'rename' && kind === 'branch') {
+    if (name === undefined || rev === undefined) throw bad();
+    const info = await ws.branches.rename(name, rev);
+    return void (await out.value({ renamed: name, name: info.name, head: info.head }, () => `renamed branch ${name} to ${info.name} (at ${info.head.slice(0, 7)})`));
   }
   if (action === 'restore' && kind === 'checkpoint') {
     if (name === undefined || rev !== undefined) throw bad();

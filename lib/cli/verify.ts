@@ -1,7 +1,8 @@
 // `gitmodel verify`: a gitmodel-aware fsck. Every object reachable from HEAD and every ref is read
 // from the store uncached, re-hashed (its sha1 must be its oid) and parsed; every data file of
 // every model at every commit is parsed as JSON, its id checked against its path, its blob fields
-// against the files beside it. Problems are collected, not thrown: the report lists them all.
+// against the files beside it; ref lock files left by dead writers are listed (they stop every
+// writer of that ref). Problems are collected, not thrown: the report lists them all.
 import { hashObject } from '../git/object.js';
 import { parseCommit } from '../git/commit.js';
 import { parseTag } from '../git/tag.js';
@@ -19,15 +20,21 @@ export interface VerifyReport {
   refs: number;
   objects: { commit: number; tree: number; blob: number; tag: number };
   dataFiles: number;
+  /** ref lock files older than the age given (default 10 s), relative to the repository: `gitmodel clear-locks` removes them */
+  staleLocks: { path: string; ageMs: number }[];
   problems: Problem[];
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-export async function verify(ctx: Context, progress: (done: number) => void = () => {}): Promise<VerifyReport> {
+export async function verify(ctx: Context, progress: (done: number) => void = () => {}, options: { olderThanMs?: number } = {}): Promise<VerifyReport> {
   const { repo } = ctx;
-  const report: VerifyReport = { refs: 0, objects: { commit: 0, tree: 0, blob: 0, tag: 0 }, dataFiles: 0, problems: [] };
+  const report: VerifyReport = { refs: 0, objects: { commit: 0, tree: 0, blob: 0, tag: 0 }, dataFiles: 0, staleLocks: [], problems: [] };
   const problem = (where: string, reason: string) => report.problems.push({ where, reason });
+  for (const { name, ageMs } of await repo.staleLocks(options.olderThanMs)) {
+    report.staleLocks.push({ path: name, ageMs });
+    problem(name, `a lock file ${Math.round(ageMs / 1000)} s old, left by a writer that died: writers of that ref fail until it goes (gitmodel clear-locks)`);
+  }
   const queue: { oid: string; from: string }[] = [];
   for (const name of ['HEAD', ...(await repo.refs.list('refs/'))]) {
     const oid = await repo.refs.read(name).catch((error: unknown) => (problem(name, message(error)), null));

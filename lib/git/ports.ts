@@ -58,10 +58,11 @@ export interface ObjectDatabase {
   /**
    * A fast path: one entry of a stored tree found without reading the tree whole (a large tree
    * kept uncompressed in a pack). `{ entry }` is the answer (no entry: the tree has no such name);
-   * undefined means "not here": the caller reads the tree. `offsets`, when the tree had to be read
-   * whole, is its table of entries for the caller to keep for later lookups.
+   * undefined means "not here": the caller reads the tree. With `table` (default true), `offsets`,
+   * when the tree had to be read whole, is its table of entries for the caller to keep for later
+   * lookups; without, a large tree is scanned up to where the name sorts and no table is made.
    */
-  readTreeEntry?(tree: string, name: string): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | undefined>;
+  readTreeEntry?(tree: string, name: string, table?: boolean): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | undefined>;
   /**
    * Many objects read in the order they are stored (pack by pack, by offset): front to back
    * through a pack, several times faster than at random. Missing ones are absent from the map.
@@ -154,6 +155,8 @@ export interface RefStore {
   assertNoClash(name: string): Promise<void>;
   /** Removes locks left by writers that died, older than `olderThanMs`; returns their names. */
   clearStaleLocks?(olderThanMs?: number): Promise<string[]>;
+  /** The locks clearStaleLocks() would remove, with their ages; nothing is removed. */
+  staleLocks?(olderThanMs?: number): Promise<{ name: string; ageMs: number }[]>;
 }
 
 /** One repository's storage. */

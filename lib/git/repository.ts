@@ -34,10 +34,6 @@ export function installPathOpener(open: PathOpener): void {
  *  entries), 8 MiB of large trees' offset tables, 4 MiB of commits. */
 export const REPOSITORY_CACHE_BYTES = 64 << 20;
 
-/** How much of a large tree in memory is scanned before a table of its offsets is built (as
- *  much as the pack reader scans of a stored one: its first 64 KiB block). */
-const EARLY_SCAN = 64 << 10;
-
 /** A batch this small is what the next reads want; an import of 300,000 would only churn the cache. */
 const CACHE_WRITES_UP_TO = 256;
 
@@ -51,11 +47,13 @@ export class Repository {
   /** Objects recently read or written: reads after writes cost nothing. Shared with callers of
    *  readObject and readBlob, who copy before handing bytes further. */
   private readonly recent = new Lru<string, GitObject>(0, (o) => o.content.length + 100);
-  /** Answers of lookups in large trees scanned in place, where nothing else is kept: history
-   *  asks for `page-0` in a version of its folder, then the object's load asks again. */
-  private readonly scanned = new Lru<string, TreeEntry | null>(4096);
   /** Tables of entry offsets of large trees read whole, with their bytes. */
   private readonly offsets = new Lru<string, TreeOffsets>(0, (table) => table.weight);
+  /** Large trees looked up once, by a scan, with the name asked and the answer: the same name
+   *  again is answered from here (a command probes a path, then reads it; history asks for
+   *  `page-0` in a version of its folder, then the object's load asks again); another name builds
+   *  the table. */
+  private readonly scannedOnce = new Lru<string, { name: string; entry: TreeEntry | undefined }>(4096);
 
   /** The last commit-graph parsed, with the bytes it was parsed from. */
   private graph: { bytes: Uint8Array; graph: CommitGraph | undefined } | undefined;
@@ -200,29 +198,32 @@ export class Repository {
 
   /**
    * One entry of a tree, by name. A large tree that the backend can search in place (a tree packed
-   * uncompressed) is scanned up to where the name sorts; any other tree is read whole. A large tree
-   * read whole is searched through a table of its entries' offsets, kept for the next lookups.
+   * uncompressed) is scanned up to where the name sorts; any other tree is read whole. The first
+   * lookup in a large tree scans its bytes up to where the name sorts (a history walk or a
+   * one-object command looks in each tree once); the second builds a table of its entries'
+   * offsets, kept for the lookups after it, each a binary search.
    */
   async readTreeEntry(tree: string, name: string): Promise<TreeEntry | undefined> {
     const table = this.offsets.get(tree);
     if (table) return table.find(name);
+    const before = this.scannedOnce.get(tree);
+    if (before?.name === name) return before.entry;
+    const again = before !== undefined;
     const cached = this.recent.get(tree);
     if (!cached && this.backend.objects.readTreeEntry) {
-      const key = `${tree} ${name}`;
-      const known = this.scanned.get(key);
-      if (known !== undefined) return known ?? undefined;
-      const scanned = await this.backend.objects.readTreeEntry(tree, name);
+      const scanned = await this.backend.objects.readTreeEntry(tree, name, again);
       if (scanned?.offsets) this.offsets.set(tree, scanned.offsets);
-      else if (scanned) this.scanned.set(key, scanned.entry ?? null);
+      else if (scanned) this.scannedOnce.set(tree, { name, entry: scanned.entry });
       if (scanned) return scanned.entry;
     }
     const object = cached ?? (await this.readObject(tree));
     if (object.type !== 'tree') throw new CorruptObjectError({ path: tree, reason: `expected a tree, found a ${object.type}` });
     if (object.content.length <= INDEX_ABOVE) return findEntry(object.content, name, tree);
-    // a name that sorts early is settled by its first entries (history of `page-0` asks that of
-    // every version of a large folder); only a later one pays for a table of the whole tree
-    const early = scanForEntry(object.content.subarray(0, EARLY_SCAN), name);
-    if (early.done) return early.found;
+    if (!again) {
+      const entry = findEntry(object.content, name, tree);
+      this.scannedOnce.set(tree, { name, entry });
+      return entry;
+    }
     const offsets = new TreeOffsets(object.content, tree);
     this.offsets.set(tree, offsets);
     return offsets.find(name);
@@ -339,5 +340,10 @@ export class Repository {
   /** Removes ref locks left by writers that died (older than `olderThanMs`); their names. */
   async clearStaleLocks(olderThanMs?: number): Promise<string[]> {
     return (await this.backend.refs.clearStaleLocks?.(olderThanMs)) ?? [];
+  }
+
+  /** The ref locks clearStaleLocks() would remove (older than `olderThanMs`), with their ages. */
+  async staleLocks(olderThanMs?: number): Promise<{ name: string; ageMs: number }[]> {
+    return (await this.backend.refs.staleLocks?.(olderThanMs)) ?? [];
   }
 }

@@ -1,11 +1,23 @@
-// Branches of the workspace's repository: create from any revision, list, delete. Switching the
+// Branches of the workspace's repository: create from any revision, list, rename, delete. Switching the
 // workspace to one is ws.switch(); reading one without switching is `{ at: 'name' }`.
-import { BranchCheckedOutError, CurrentBranchError, RefNotFoundError, UnmergedBranchError } from '../errors.js';
+import {
+  BranchCheckedOutError,
+  ConfigurationError,
+  CurrentBranchError,
+  InvalidRefNameError,
+  RefExistsError,
+  RefNotFoundError,
+  StaleBranchError,
+  UnmergedBranchError,
+} from '../errors.js';
 import { walkCommits } from '../git/log.js';
 import { branchNameProblem } from '../git/ref-names.js';
 import type { Repository } from '../git/repository.js';
-import { assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
-import { clearRedo } from './undo.js';
+import type { RefUpdate } from '../git/ports.js';
+import { mergeRef } from './merge-state.js';
+import { assertAbsent, assertRefName, createRef, deleteRef, listRefs, type RefContext } from './named-refs.js';
+import { clearRedo, redoRef } from './undo.js';
+import { moveBranchConfig } from './upstream.js';
 
 export interface BranchInfo {
   name: string;
@@ -30,6 +42,53 @@ export class Branches {
 
   async list(): Promise<BranchInfo[]> {
     return (await listRefs(this.ws.repo, PREFIX)).map(({ name, ref, oid }) => ({ name, head: oid, current: ref === this.ws.ref }));
+  }
+
+  /**
+   * Renames a branch (not this workspace's, nor one checked out, nor the one a bare repository's
+   * HEAD names), as `git branch -m`: the branch, its redo line and its merge in progress move in
+   * one ref transaction, compare-and-swap (StaleBranchError when another writer moved the branch
+   * meanwhile, RefExistsError when `to` exists or was made meanwhile); then its config section
+   * (upstream) moves. The reflog starts afresh under the new name.
+   */
+  async rename(from: string, to: string): Promise<BranchInfo> {
+    assertRefName(from, branchNameProblem);
+    assertRefName(to, branchNameProblem);
+    const repo = this.ws.repo;
+    const ref = PREFIX + from;
+    const next = PREFIX + to;
+    if (ref === this.ws.ref) throw new CurrentBranchError({ branch: from }, 'renaming');
+    const where = (await repo.checkedOut()).get(ref);
+    if (where) throw new BranchCheckedOutError({ branch: from, path: where });
+    // a bare repository's HEAD would be left naming no branch (gitmodel never rewrites HEAD)
+    if ((await repo.refs.symbolicTarget('HEAD')) === ref) throw new ConfigurationError(`branch ${from} is the one the repository's HEAD names; rename it with git branch -m`);
+    const head = await repo.refs.read(ref);
+    if (!head) throw new RefNotFoundError({ ref: from }, 'no such branch');
+    if (from === to) return { name: to, head, current: false };
+    // a/b → a (or back): the old name's file or folder would stand where the new one goes
+    if (to.startsWith(`${from}/`) || from.startsWith(`${to}/`)) throw new InvalidRefNameError({ name: to, reason: `one of ${from} and ${to} is a folder of the other` });
+    await assertAbsent(repo, next);
+    const updates: RefUpdate[] = [
+      { name: ref, expected: head, next: null },
+      { name: next, expected: null, next: head },
+    ];
+    // the refs that belong to the branch by name move with it (nothing is left stale under the old one)
+    for (const [old, moved] of [
+      [redoRef(from), redoRef(to)],
+      [mergeRef(from), mergeRef(to)],
+    ]) {
+      const oid = await repo.refs.read(old);
+      if (oid) updates.push({ name: old, expected: oid, next: null }, { name: moved, expected: null, next: oid });
+    }
+    try {
+      await repo.refs.transaction(updates, { who: this.ws.who(), message: `Branch: renamed ${ref} to ${next}` });
+    } catch (error) {
+      // made meanwhile by another writer: as create() reports it
+      if (error instanceof StaleBranchError && error.data.branch === to && error.data.actual) throw new RefExistsError({ ref: next, oid: error.data.actual });
+      throw error;
+    }
+    await moveBranchConfig(repo, from, to);
+    return { name: to, head, current: false };
   }
 
   /**

@@ -20,19 +20,43 @@ export async function readUpstream(repo: Repository, branch: string): Promise<Up
   return remote && merge ? { remote, merge } : null;
 }
 
-/** Writes the branch's upstream (null: removes it), keeping any other key of its `[branch "<name>"]` section. */
-export async function writeUpstream(repo: Repository, branch: string, upstream: Upstream | null): Promise<void> {
-  const backend = repo.backend;
-  if (!backend.editConfig) throw new TypeError(`${backend.describe} has no editable config`);
+/** The keys of the branch's `[branch "<name>"]` section, with their values. */
+async function branchSection(repo: Repository, branch: string): Promise<[string, string][]> {
   const config = await repo.config();
   const prefix = `branch.${branch}.`;
-  const kept: [string, string][] = [];
+  const entries: [string, string][] = [];
   for (const { key, value } of config.entries) {
     const name = key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
-    if (name !== undefined && !name.includes('.') && name !== 'remote' && name !== 'merge' && value !== null) kept.push([name, value]);
+    if (name !== undefined && !name.includes('.') && value !== null) entries.push([name, value]);
   }
+  return entries;
+}
+
+function editableConfig(repo: Repository): NonNullable<Repository['backend']['editConfig']> {
+  const backend = repo.backend;
+  if (!backend.editConfig) throw new TypeError(`${backend.describe} has no editable config`);
+  return (edits) => backend.editConfig!(edits);
+}
+
+/** Writes the branch's upstream (null: removes it), keeping any other key of its `[branch "<name>"]` section. */
+export async function writeUpstream(repo: Repository, branch: string, upstream: Upstream | null): Promise<void> {
+  const edit = editableConfig(repo);
+  const kept = (await branchSection(repo, branch)).filter(([name]) => name !== 'remote' && name !== 'merge');
   const entries: [string, string][] = upstream ? [...kept, ['remote', upstream.remote], ['merge', upstream.merge]] : kept;
-  await backend.editConfig([{ section: 'branch', subsection: branch, entries: entries.length ? entries : null }]);
+  await edit([{ section: 'branch', subsection: branch, entries: entries.length ? entries : null }]);
+}
+
+/**
+ * Moves the branch's whole `[branch "<from>"]` section (upstream and any other key) to `to`, as
+ * `git branch -m` does; nothing when it has none (or the backend keeps no config).
+ */
+export async function moveBranchConfig(repo: Repository, from: string, to: string): Promise<void> {
+  const entries = await branchSection(repo, from);
+  if (!entries.length) return;
+  await editableConfig(repo)([
+    { section: 'branch', subsection: from, entries: null },
+    { section: 'branch', subsection: to, entries },
+  ]);
 }
 
 /** The branches whose upstream is on `remote` (what `git remote remove` unsets). */

@@ -41,8 +41,8 @@ export class FsObjectDatabase implements ObjectDatabase {
    * One entry of a tree, by name, when the tree is packed uncompressed (a large folder): scanned
    * block by block from the pack file, up to where the name sorts. Undefined for any other tree.
    */
-  async readTreeEntry(tree: string, name: string): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | undefined> {
-    return (await this.packs.withEntry(tree, (pack, offset) => pack.scanStoredTree(offset, name))) ?? undefined;
+  async readTreeEntry(tree: string, name: string, table = true): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | undefined> {
+    return (await this.packs.withEntry(tree, (pack, offset) => pack.scanStoredTree(offset, name, table))) ?? undefined;
   }
 
   /** Objects by pack (newest first, as searched) and offset, each located once; loose ones after. */

@@ -306,11 +306,13 @@ export class PackFile {
   /**
    * Looks `name` up in a tree entry stored at zlib level 0 (the large folders we write) without
    * inflating it: the first stored block (64 KiB) is read and scanned alone, which settles names
-   * that sort early; otherwise the rest is read in one call, its blocks joined and searched
-   * through a table of offsets (returned, for the caller to keep). Returns null
-   * when the entry is not such a tree (a delta, compressed data): the caller reads it whole.
+   * that sort early. Otherwise the rest is read in one call and, with `table`, its blocks are
+   * joined and searched through a table of offsets (returned, for the caller to keep); without,
+   * the blocks are scanned in place up to where the name sorts (a lookup made once: a table would
+   * cost a pass over every entry, and a copy of the tree). Returns null when the entry is not
+   * such a tree (a delta, compressed data): the caller reads it whole.
    */
-  async scanStoredTree(offset: number, name: string): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | null> {
+  async scanStoredTree(offset: number, name: string, table = true): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | null> {
     const file = this.file ?? (await this.open());
     // one read for the entry's header, zlib's, the first stored block's, and the block's first
     // bytes: a name that sorts early (history asks for `page-0` in every version of its folder)
@@ -340,19 +342,30 @@ export class PackFile {
       if (end > raw.length) raw = concatBytes([raw, file.read(start + 7 + firstSize + raw.length, end - raw.length + 4096)]);
       return end <= raw.length;
     };
-    const tree = new Uint8Array(header.size);
-    tree.set(head);
+    const tree = table ? new Uint8Array(header.size) : undefined;
+    tree?.set(head);
+    // without a table: the entry cut off at the end of the bytes scanned so far, joined to the next block
+    let carry = head.subarray(scan.consumed);
     let filled = firstSize;
     for (let at = 0; ; ) {
       if (!ensure(at + 5) || ((raw[at] >> 1) & 3) !== 0) return null;
       const size = readUInt16LE(raw, at + 1);
-      if (filled + size > tree.length || !ensure(at + 5 + size)) return null;
-      tree.set(raw.subarray(at + 5, at + 5 + size), filled);
+      if (filled + size > header.size || !ensure(at + 5 + size)) return null;
+      const block = raw.subarray(at + 5, at + 5 + size);
       filled += size;
+      if (tree) tree.set(block, filled - size);
+      else {
+        const bytes = carry.length ? concatBytes([carry, block]) : block;
+        scan = scanForEntry(bytes, name);
+        if (scan.done) return { entry: scan.found };
+        carry = bytes.subarray(scan.consumed);
+      }
       if (raw[at] & 1) break;
       at += 5 + size;
     }
-    if (filled !== tree.length) return null;
+    if (filled !== header.size) return null;
+    // scanned to the end without finding it: whole entries only, or the tree is cut short
+    if (!tree) return carry.length ? null : {};
     // the whole tree was read: the caller keeps its table of offsets for the next lookups
     const offsets = new TreeOffsets(tree, this.base);
     return { entry: offsets.find(name), offsets };

@@ -203,15 +203,23 @@ export class FsRefStore implements RefStore {
    * belong to a live writer and is left alone.
    */
   async clearStaleLocks(olderThanMs = STALE_LOCK_MS): Promise<string[]> {
-    const locks = (await this.list('refs/', true)).filter((name) => name.endsWith('.lock'));
     const removed: string[] = [];
-    for (const name of ['packed-refs.lock', ...locks]) {
-      const age = await lockAge(this.fs, join(this.commondir, name));
-      if (age === undefined || age < olderThanMs) continue;
+    for (const { name } of await this.staleLocks(olderThanMs)) {
       await this.fs.remove(join(this.commondir, name));
       removed.push(name);
     }
     return removed;
+  }
+
+  /** The ref lock files (as clearStaleLocks() finds them) older than `olderThanMs`, with their ages; nothing is removed. */
+  async staleLocks(olderThanMs = STALE_LOCK_MS): Promise<{ name: string; ageMs: number }[]> {
+    const locks = (await this.list('refs/', true)).filter((name) => name.endsWith('.lock'));
+    const stale: { name: string; ageMs: number }[] = [];
+    for (const name of ['packed-refs.lock', ...locks]) {
+      const ageMs = await lockAge(this.fs, join(this.commondir, name));
+      if (ageMs !== undefined && ageMs >= olderThanMs) stale.push({ name, ageMs });
+    }
+    return stale;
   }
 
   private async appendReflog(name: string, from: string | null, to: string, log: RefLogEntry): Promise<void> {

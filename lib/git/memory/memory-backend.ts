@@ -43,12 +43,12 @@ export class MemoryObjectDatabase implements ObjectDatabase {
     return found;
   }
 
-  /** Searched in the stored bytes, which are never handed out; a large tree through a table of
-   *  offsets over a copy, which the caller keeps for the next lookups. */
-  async readTreeEntry(tree: string, name: string): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | undefined> {
+  /** Searched in the stored bytes, which are never handed out; with `table`, a large tree through
+   *  a table of offsets over a copy, which the caller keeps for the next lookups. */
+  async readTreeEntry(tree: string, name: string, table = true): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | undefined> {
     const object = this.objects.get(tree);
     if (!object || object.type !== 'tree') return undefined;
-    if (object.content.length <= INDEX_ABOVE) return { entry: findEntry(object.content, name, tree) };
+    if (!table || object.content.length <= INDEX_ABOVE) return { entry: findEntry(object.content, name, tree) };
     const offsets = new TreeOffsets(object.content.slice(), tree);
     return { entry: offsets.find(name), offsets };
   }
