@@ -227,10 +227,8 @@ function entryAtOrBefore(starts: Uint32Array, lo: number, hi: number, at: number
 
 /** The entry at `at` of raw tree bytes, and where the next starts. */
 function entryAt(raw: Uint8Array, at: number, where: string): { name: string; entry: TreeEntry; end: number } {
-  const space = raw.indexOf(0x20, at);
-  const nul = space < 0 ? -1 : raw.indexOf(0, space + 1);
-  if (space < 0 || nul < 0 || nul + 21 > raw.length) throw new CorruptObjectError({ path: where, reason: 'tree object is truncated' });
-  return { name: fromUtf8(raw, space + 1, nul), entry: { mode: modeAt(raw, at, space), oid: toHex(raw, nul + 1, nul + 21) }, end: nul + 21 };
+  const e = rawEntry(raw, at, where);
+  return { name: fromUtf8(raw, e.space + 1, e.nul), entry: decodeEntry(raw, e), end: e.nul + 21 };
 }
 
 /**
