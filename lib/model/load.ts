@@ -54,7 +54,11 @@ export async function decodedFile(cls: Function, schema: Schema, reader: TreeRea
 /** Reads one object through a reader; undefined when its data file is absent. */
 export async function load<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string): Promise<T | undefined> {
   const warm = loadNow<T>(cls, reader, id, at);
-  if (warm !== null) return warm;
+  return warm !== null ? warm : loadRead<T>(cls, reader, id, at);
+}
+
+/** load() once loadNow() has said it takes a read. */
+async function loadRead<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string): Promise<T | undefined> {
   const { schema, layout } = objectOf(cls, id);
   const path = layout.dataPath(id);
   const file = await reader.stat(path);
@@ -138,7 +142,7 @@ export async function getObject<T>(cls: Function, id: string, options: ReadOptio
   const host = hostOf(cls);
   const reader = options.at === undefined ? host.staged : await host.reader(options.at);
   const warm = loadNow<object>(cls, reader, id, options.at);
-  const object = warm !== null ? warm : await load<object>(cls, reader, id, options.at);
+  const object = warm !== null ? warm : await loadRead<object>(cls, reader, id, options.at);
   if (!object) throw new NotFoundError({ model: schemaOf(cls).name, id, at: options.at });
   return object as T;
 }
@@ -179,7 +183,7 @@ export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> 
       try {
         for (const id of batch) {
           const warm = loadNow<object>(cls, reader, id, options.at);
-          const object = warm !== null ? warm : await load<object>(cls, reader, id, options.at);
+          const object = warm !== null ? warm : await loadRead<object>(cls, reader, id, options.at);
           if (object) objects.push(object as T);
         }
       } catch (error) {
