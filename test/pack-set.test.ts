@@ -62,6 +62,18 @@ describe('PackSet', () => {
     expect((await repo.readCommit(b)).message).toBe('b\n');
   });
 
+  it('holds a pack once when a listing and an adopt of it load it at the same time', async () => {
+    const path = bareRepo();
+    const a = commitOn(path, 'one');
+    git(path, 'repack', '-q', '-a', '-d');
+    const dir = join(path, 'objects', 'pack');
+    const name = readdirSync(dir).find((n) => n.endsWith('.pack'))!;
+    const packs = new PackSet(nodeFileSystem, dir);
+    await Promise.all([packs.refresh(true), packs.adopt(name.slice(0, -'.pack'.length)), packs.refresh(true)]);
+    expect((await packs.all()).length).toBe(1);
+    expect((await packs.read(a))?.type).toBe('commit');
+  });
+
   it('follows an object whose pack is merged away more than once while it reads (several writers maintaining at once)', async () => {
     const path = bareRepo();
     const a = commitOn(path, 'a');

@@ -47,7 +47,9 @@ export class PackSet {
   private async load(base: string): Promise<void> {
     try {
       const pack = await PackFile.load(this.fs, base);
-      if (pack) this.packs.unshift(pack);
+      // a refresh and an adopt (or two refreshes) may both have loaded this pack meanwhile: keep one
+      if (pack && this.packs.some((p) => p.base === base)) pack.close();
+      else if (pack) this.packs.unshift(pack);
     } catch {
       // an index being written or removed right now: the next refresh sees it settled
     }
