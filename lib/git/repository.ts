@@ -2,17 +2,17 @@
 // by oid, revision expressions, and writing commits and tags, over any RepositoryBackend (the git
 // directory on disk, memory). Repository.open(path) opens the git directory at a path through the
 // opener the entry point installs (lib/index.ts: Node's file system).
-import { CorruptObjectError } from '../errors.js';
+import { CorruptObjectError, RefNotFoundError } from '../errors.js';
 import { Lru } from '../util/lru.js';
 import { type Commit, type CommitData, parseCommit, serializeCommit } from './commit.js';
 import type { GitConfig } from './config.js';
 import { type GitObject, hashObject, type PendingObject } from './object.js';
 import type { MaintenanceResult, ObjectDatabase, OpenRepositoryOptions, RefStore, RepositoryBackend } from './ports.js';
-import { resolveRevision } from './rev-parse.js';
-import { parseTag, serializeTag, type TagData } from './tag.js';
+import { peelToCommit, resolveRevision } from './rev-parse.js';
+import { serializeTag, type TagData } from './tag.js';
 import { CommitGraph, type CommitNode } from './commit-graph.js';
 import { buildCommitGraph } from './commit-graph-write.js';
-import { findEntry, INDEX_ABOVE, scanForEntry, TreeOffsets } from './tree-entry.js';
+import { findEntry, INDEX_ABOVE, TreeOffsets } from './tree-entry.js';
 import { isTreeMode, parseTree, type TreeEntry } from './tree.js';
 
 export type { OpenRepositoryOptions } from './ports.js';
@@ -312,13 +312,13 @@ export class Repository {
     if (!objects.writeCommitGraph) return undefined;
     const tips: string[] = [];
     for (const name of ['HEAD', ...(await this.refs.list('refs/'))]) {
-      let oid = await this.refs.read(name);
-      let object = oid ? await this.tryReadObject(oid) : undefined;
-      while (object?.type === 'tag') {
-        oid = parseTag(oid!, object.content).object;
-        object = await this.tryReadObject(oid);
-      }
-      if (object?.type === 'commit') tips.push(oid!);
+      const oid = await this.refs.read(name);
+      // a ref naming no commit (a tag of a tree or blob, a missing object) has no place in the graph
+      const commit = oid && (await peelToCommit(this, oid, name).catch((error: unknown) => {
+        if (error instanceof RefNotFoundError) return undefined;
+        throw error;
+      }));
+      if (commit) tips.push(commit);
     }
     let built;
     try {

@@ -51,8 +51,8 @@ async function resolveBase(repo: RevisionSource, name: string): Promise<string |
   return undefined;
 }
 
-/** Follows annotated tags down to the commit they name. */
-async function peelToCommit(repo: RevisionSource, oid: string, rev: string): Promise<string> {
+/** Follows annotated tags down to the commit they name; RefNotFoundError (naming `rev`) when they name none. */
+export async function peelToCommit(repo: Pick<RevisionSource, 'tryReadObject'>, oid: string, rev: string): Promise<string> {
   for (let depth = 0; depth < 10; depth++) {
     const object = await repo.tryReadObject(oid);
     if (!object) throw new RefNotFoundError({ ref: rev }, `object ${oid} is missing`);
