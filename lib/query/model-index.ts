@@ -204,10 +204,10 @@ export class ModelIndex {
   }
 
   /** The data files that differ between two folder trees: id → its new data file (null: gone). Reads trees only. */
-  async changes(a: string | null, b: string | null, state: TreeState, memo = true): Promise<Map<string, { oid: string; path: string } | null>> {
+  async changes(a: string | null, b: string | null, state: TreeState): Promise<Map<string, { oid: string; path: string } | null>> {
     const out = new Map<string, { oid: string; path: string } | null>();
     const prefix = this.model.folder ? `${this.model.folder}/` : '';
-    const read = memo ? this.readTree(state) : state.readTree;
+    const read = this.readTree(state);
     const add = (change: FileChange) => {
       const where = this.model.locate(change.path);
       if (where?.data) out.set(where.id, change.after ? { oid: change.after.oid, path: change.path } : null);

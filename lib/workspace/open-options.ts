@@ -100,7 +100,7 @@ export function checkOpenOptions(options: OpenOptions): { maxFileSize: number; c
     throw new ConfigurationError(`cacheSize is a number of bytes (0 or more), not ${String(cacheSize)}`);
   }
   const stageMemory = options.stageMemory ?? DEFAULT_STAGE_MEMORY;
-  if (typeof stageMemory !== 'number' || !(stageMemory >= 0) || Number.isNaN(stageMemory)) {
+  if (typeof stageMemory !== 'number' || !(stageMemory >= 0)) {
     throw new ConfigurationError(`stageMemory is a number of bytes (0 or more, or Infinity), not ${String(stageMemory)}`);
   }
   return { maxFileSize, cacheSize, stageMemory };

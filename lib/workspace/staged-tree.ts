@@ -254,9 +254,7 @@ export class StagedTree {
   /** Reads a directory's bytes (not parsing them); a directory made here has its entries already. */
   private async load(dir: DirNode, where: string): Promise<void> {
     if (dir.entries || dir.raw) return;
-    const object = await this.repo.readObject(dir.oid!);
-    if (object.type !== 'tree') throw new CorruptObjectError({ path: where || '/', reason: `expected a tree, found a ${object.type}` });
-    dir.raw = object.content;
+    dir.raw = await this.readRawTree(dir.oid!, where || '/');
     dir.rawOid = dir.oid;
   }
 
@@ -589,11 +587,11 @@ export class StagedTree {
   };
 
   /** A tree's raw bytes by oid, stored or only staged here (shared: never changed by the caller). */
-  readonly readRawTree = async (oid: string): Promise<Uint8Array> => {
+  readonly readRawTree = async (oid: string, where = oid): Promise<Uint8Array> => {
     const dir = this.pending.get(oid);
     if (dir?.oid === oid && dir.bytes) return dir.bytes;
     const object = await this.repo.readObject(oid);
-    if (object.type !== 'tree') throw new CorruptObjectError({ path: oid, reason: `expected a tree, found a ${object.type}` });
+    if (object.type !== 'tree') throw new CorruptObjectError({ path: where, reason: `expected a tree, found a ${object.type}` });
     return object.content;
   };
 
