@@ -15,8 +15,7 @@ import type { IndexHooks, IndexProblem, ModelHost } from '../workspace/model-hos
 import type { TreeReader } from '../workspace/snapshot.js';
 import { concreteSchema, hostOf, layoutOf } from './binding.js';
 import { type Decoded, decodeObject } from './codec.js';
-import { copyValue } from './kinds.js';
-import { cachedDecoded, hydrate, keepDecoded, makeRef } from './load.js';
+import { cachedDecoded, fieldValue, hydrate, keepDecoded, makeRef } from './load.js';
 import type { CountOptions, FindOneOptions, FindOptions, Page, PageOptions } from './query-types.js';
 import { QuerySet } from './query-types.js';
 import { StoredRef } from './ref.js';
@@ -221,8 +220,7 @@ function fromCell(p: Prepared, field: FieldDef, cell: Key | null): unknown {
  * Plain objects of the selected fields: from the index when it holds every one of them (no object
  * read), else from each result's data file.
  */
-async function selectRows(p: Prepared, batch: Hit[], fields: FieldDef[], pinned: Map<string, Decoded>): Promise<Record<string, unknown>[]> {
-  const covered = fields.every((f) => servedByIndex(f, p.segment));
+async function selectRows(p: Prepared, batch: Hit[], fields: FieldDef[], covered: boolean, pinned: Map<string, Decoded>): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   for (const hit of batch) {
     const row: Record<string, unknown> = { id: hit.id };
@@ -234,11 +232,7 @@ async function selectRows(p: Prepared, batch: Hit[], fields: FieldDef[], pinned:
     } else {
       p.index.counters.objectsRead++;
       const decoded = await decodedOf(p, hit, pinned);
-      for (const field of fields) {
-        if (!(field.name in decoded.values)) continue;
-        const value = copyValue(field.type, decoded.values[field.name]);
-        row[field.name] = field.type.kind === 'ref' && typeof value === 'string' ? makeRef(p.host, field, value, p.snapshot.at) : value;
-      }
+      for (const field of fields) if (field.name in decoded.values) row[field.name] = fieldValue(p.host, field, decoded.values[field.name], p.snapshot.at);
     }
     out.push(row);
   }
@@ -249,6 +243,12 @@ async function selectRows(p: Prepared, batch: Hit[], fields: FieldDef[], pinned:
 export function find<T>(cls: Function, options: FindOptions<T> & { select?: Record<string, unknown> } = {}): QuerySet<T> {
   return new QuerySet<T>(
     async function* () {
+      // a bad select or include is refused before the index is brought up to date or queried
+      const schema = concreteSchema(cls);
+      const selected = options.select && selectedFields(schema, options.select);
+      for (const name of Object.keys(selected ? (options.include ?? {}) : {})) {
+        if (!selected!.some((f) => f.name === name)) throw new ConfigurationError(`${schema.name}.find(): include names ${name}, which select leaves out`, { model: schema.name, field: name });
+      }
       const p = await prepare(cls, options as FindOptions<unknown>);
       const found = await hits(p);
       // the snapshot: decoded files of the results held now, so saves during the loop change nothing
@@ -257,13 +257,10 @@ export function find<T>(cls: Function, options: FindOptions<T> & { select?: Reco
         const decoded = cachedDecoded(cls, hit.oid);
         if (decoded) pinned.set(hit.oid, decoded);
       }
-      const selected = options.select && selectedFields(p.schema, options.select);
-      for (const name of Object.keys(selected ? (options.include ?? {}) : {})) {
-        if (!selected!.some((f) => f.name === name)) throw new ConfigurationError(`${p.schema.name}.find(): include names ${name}, which select leaves out`, { model: p.schema.name, field: name });
-      }
+      const covered = selected && selected.every((f) => servedByIndex(f, p.segment));
       for (let i = 0; i < found.length; i += BATCH) {
         const batch = found.slice(i, i + BATCH);
-        if (selected) yield (await includeRefs(p, await selectRows(p, batch, selected, pinned), options.include as Record<string, unknown> | undefined)) as T[];
+        if (selected) yield (await includeRefs(p, await selectRows(p, batch, selected, !!covered, pinned), options.include as Record<string, unknown> | undefined)) as T[];
         else yield await materialize<T>(p, batch, options.include as Record<string, unknown> | undefined, pinned);
       }
     },

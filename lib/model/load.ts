@@ -97,6 +97,12 @@ export async function hydrate<T extends object>(cls: Function, reader: TreeReade
   return instance;
 }
 
+/** A field's value as a read hands it out: a copy of the decoded one, a reference's id made a Ref loading from the same revision. */
+export function fieldValue(host: ModelHost, field: FieldDef, decoded: unknown, at?: string): unknown {
+  const value = copyValue(field.type, decoded);
+  return field.type.kind === 'ref' && typeof value === 'string' ? makeRef(host, field, value, at) : value;
+}
+
 /** The instance of hydrate() but for its blob fields, built without awaiting. */
 function instanceOf<T extends object>(cls: Function, schema: Schema, path: string, id: string, oid: string, decoded: Decoded, at?: string): T {
   // checked on every read: the same bytes can sit at two paths (a copy made by another tool)
@@ -107,9 +113,7 @@ function instanceOf<T extends object>(cls: Function, schema: Schema, path: strin
   const instance = Reflect.construct(cls, []) as T;
   const self = instance as unknown as Record<string, unknown>;
   for (const field of schema.fields) {
-    if (!(field.name in decoded.values)) continue;
-    const value = copyValue(field.type, decoded.values[field.name]);
-    self[field.name] = field.type.kind === 'ref' && typeof value === 'string' ? makeRef(host, field, value, at) : value;
+    if (field.name in decoded.values) self[field.name] = fieldValue(host, field, decoded.values[field.name], at);
   }
   const state = stateOf(instance);
   state.storedId = id;
