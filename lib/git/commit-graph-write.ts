@@ -38,8 +38,10 @@ export async function buildCommitGraph(source: GraphSource, tips: readonly strin
   // and its trees' offset tables are at hand (a folder of 100,000 objects is not scanned again)
   const tables = new Tables();
   const rows: GraphRow[] = [];
+  // every parent was found too: its root tree is taken from here, not looked up or read again
+  const byOid = new Map(found.map((commit) => [commit.oid, commit]));
   for (const commit of found.reverse()) {
-    const filter = (reuseFilters && previous!.filter(commit.oid)) || (await changedPaths(source, commit, node, tables));
+    const filter = (reuseFilters && previous!.filter(commit.oid)) || (await changedPaths(source, commit, byOid, tables));
     rows.push({ oid: commit.oid, tree: commit.tree, parents: commit.parents, timestamp: commit.committer.timestamp, filter });
   }
   return { bytes: serializeCommitGraph(rows), commits: rows.length };
@@ -64,10 +66,10 @@ class Tables {
 async function changedPaths(
   source: GraphSource,
   commit: CommitNode,
-  node: (oid: string) => Promise<CommitNode>,
+  found: ReadonlyMap<string, CommitNode>,
   tables: Tables,
 ): Promise<Uint8Array> {
-  const parentTree = commit.parents.length ? (await node(commit.parents[0])).tree : null;
+  const parentTree = commit.parents.length ? found.get(commit.parents[0])!.tree : null;
   const files: string[] = [];
   await changedFiles(source, tables, parentTree, commit.tree, '', files);
   return bloomFilter(files, 1);
