@@ -629,7 +629,9 @@ export class StagedTree {
     this.pending.clear();
     // bytes still held belong to overwritten files, reachable again only by a savepoint's rollback
     if (!this.undo) this.dropHeld();
-    else for (const node of this.held) if (!node.data) this.held.delete(node);
-    this.heldBytes = [...this.held].reduce((sum, node) => sum + node.data!.length, 0);
+    else {
+      for (const node of this.held) if (!node.data) this.held.delete(node);
+      this.heldBytes = [...this.held].reduce((sum, node) => sum + node.data!.length, 0);
+    }
   }
 }
