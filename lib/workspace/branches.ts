@@ -58,12 +58,10 @@ export class Branches {
     const ref = PREFIX + from;
     const next = PREFIX + to;
     if (ref === this.ws.ref) throw new CurrentBranchError({ branch: from }, 'renaming');
-    const where = (await repo.checkedOut()).get(ref);
-    if (where) throw new BranchCheckedOutError({ branch: from, path: where });
+    await this.assertNotCheckedOut(from);
     // a bare repository's HEAD would be left naming no branch (gitmodel never rewrites HEAD)
     if ((await repo.refs.symbolicTarget('HEAD')) === ref) throw new ConfigurationError(`branch ${from} is the one the repository's HEAD names; rename it with git branch -m`);
-    const head = await repo.refs.read(ref);
-    if (!head) throw new RefNotFoundError({ ref: from }, 'no such branch');
+    const head = await this.head(from);
     if (from === to) return { name: to, head, current: false };
     // a/b → a (or back): the old name's file or folder would stand where the new one goes
     if (to.startsWith(`${from}/`) || from.startsWith(`${to}/`)) throw new InvalidRefNameError({ name: to, reason: `one of ${from} and ${to} is a folder of the other` });
@@ -100,13 +98,24 @@ export class Branches {
     assertRefName(name, branchNameProblem);
     const ref = PREFIX + name;
     if (ref === this.ws.ref) throw new CurrentBranchError({ branch: name });
-    const where = (await this.ws.repo.checkedOut()).get(ref);
-    if (where) throw new BranchCheckedOutError({ branch: name, path: where });
-    const head = await this.ws.repo.refs.read(ref);
-    if (!head) throw new RefNotFoundError({ ref: name }, 'no such branch');
+    await this.assertNotCheckedOut(name);
+    const head = await this.head(name);
     if (!options.force && !(await reachedByOthers(this.ws.repo, ref, head))) throw new UnmergedBranchError({ branch: name, head });
     await clearRedo(this.ws.repo, name);
     return deleteRef(this.ws.repo, ref);
+  }
+
+  /** Refuses a branch another worktree (git's or a workspace's) has checked out. */
+  private async assertNotCheckedOut(name: string): Promise<void> {
+    const where = (await this.ws.repo.checkedOut()).get(PREFIX + name);
+    if (where) throw new BranchCheckedOutError({ branch: name, path: where });
+  }
+
+  /** The commit the branch points at; RefNotFoundError when there is no such branch. */
+  private async head(name: string): Promise<string> {
+    const head = await this.ws.repo.refs.read(PREFIX + name);
+    if (!head) throw new RefNotFoundError({ ref: name }, 'no such branch');
+    return head;
   }
 }
 
