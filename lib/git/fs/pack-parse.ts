@@ -34,6 +34,11 @@ export interface IndexedPack {
   thin: boolean;
   /** the most bytes of the pack held at once (the read window): bounded, not the pack's size */
   largestRead: number;
+  /**
+   * An object of the pack read again by oid (deltas resolved through the indexing's base cache,
+   * which this keeps alive while it is referenced); undefined when the pack lacks it.
+   */
+  read(oid: string): Promise<GitObject | undefined>;
 }
 
 export interface IndexPackOptions {
@@ -232,5 +237,9 @@ export async function indexPack(source: Uint8Array | PackBytes, options: IndexPa
   }
   // the index in pack order (buildIndex sorts by oid itself)
   index.sort((a, b) => a.offset - b.offset);
-  return { index, oids: byOid, thin, largestRead };
+  const read = async (oid: string) => {
+    const offset = byOid.get(oid);
+    return offset === undefined ? undefined : objectAt(offset, 0);
+  };
+  return { index, oids: byOid, thin, largestRead, read };
 }
