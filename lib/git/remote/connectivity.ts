@@ -12,6 +12,12 @@ import { changedRawEntries } from '../tree-diff.js';
 import { forEachTreeOid, isTreeMode } from '../tree.js';
 import { RemoteProtocolError } from './errors.js';
 
+/** Trees smaller than this (bytes; ~25 entries) holding no folder are checked whole, without their earlier version. */
+const SMALL_TREE = 1024;
+
+/** At most this many bytes of small trees are kept from the pass over the pack (the rest are read again). */
+const SMALL_KEPT = 32 << 20;
+
 /** Work done by checks since the process started (tests assert it follows the change). */
 export const connectivityWork = { treesCompared: 0, entriesChecked: 0 };
 
@@ -21,10 +27,39 @@ export interface ReceivedObjects {
   read(oid: string): Promise<GitObject | undefined>;
 }
 
+interface Entry {
+  oid: string;
+  mode: string;
+  /** the earlier version's folder at this name, when both are folders */
+  before?: string;
+}
+
+function entriesOf(content: Uint8Array, where: string): Entry[] {
+  const entries: Entry[] = [];
+  forEachTreeOid(content, where, (oid, mode) => entries.push({ oid, mode }));
+  return entries;
+}
+
+/** The entries of `content` that differ from those of its earlier version `old` (raw, in step). */
+function changedFrom(old: Uint8Array, content: Uint8Array, where: string): Entry[] {
+  connectivityWork.treesCompared++;
+  const entries: Entry[] = [];
+  for (const change of changedRawEntries(old, content, where)) {
+    if (!change.after) continue;
+    const before = change.before && isTreeMode(change.before.mode) ? change.before.oid : undefined;
+    entries.push({ ...change.after, ...(before && { before }) });
+  }
+  return entries;
+}
+
 /** Gathers the received commits and tags as the pack is indexed (`visit`), then checks them (`check`). */
 export class Connectivity {
   private readonly commits = new Map<string, { tree: string; parents: readonly string[] }>();
   private readonly tags = new Map<string, string>();
+  // small trees' bytes kept as they pass (a record's folder: most trees of a pack), up to a
+  // bound: the check needs them whole, and reading each again would cost an inflate
+  private readonly small = new Map<string, Uint8Array>();
+  private smallBytes = 0;
 
   readonly visit = (object: PendingObject): void => {
     if (object.type === 'commit') {
@@ -33,6 +68,9 @@ export class Connectivity {
     } else if (object.type === 'tag') {
       const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
       if (target) this.tags.set(object.oid, target[1]);
+    } else if (object.type === 'tree' && object.content.length < SMALL_TREE && this.smallBytes < SMALL_KEPT) {
+      this.small.set(object.oid, object.content);
+      this.smallBytes += object.content.length + 100; // with the map's own cost
     }
   };
 
@@ -53,19 +91,15 @@ export class Connectivity {
       if (!pack.has(tree)) return present(tree, `named by ${by}`);
       if (checked.has(tree)) return;
       checked.add(tree);
-      const object = await pack.read(tree);
+      const kept = this.small.get(tree);
+      this.small.delete(tree); // a tree is checked once
+      const object = kept ? { type: 'tree', content: kept } : await pack.read(tree);
       if (object?.type !== 'tree') throw fail(`${tree}, named by ${by} as a tree, is a ${object?.type}`);
-      const old = before ? await treeBytes(before) : undefined;
-      connectivityWork.treesCompared++;
-      const entries: { oid: string; mode: string; before?: string }[] = [];
-      if (!old) forEachTreeOid(object.content, tree, (oid, mode) => entries.push({ oid, mode }));
-      else {
-        for (const change of changedRawEntries(old, object.content, tree)) {
-          if (!change.after) continue;
-          const prior = change.before && isTreeMode(change.before.mode) ? change.before.oid : undefined;
-          entries.push({ ...change.after, before: prior });
-        }
-      }
+      // a small folder of files only (a record's) is looked up whole: reading its earlier version
+      // would cost more than its few lookups
+      const small = object.content.length < SMALL_TREE ? entriesOf(object.content, tree) : undefined;
+      const old = before && !(small && !small.some((e) => isTreeMode(e.mode))) ? await treeBytes(before) : undefined;
+      const entries = old ? changedFrom(old, object.content, tree) : (small ?? entriesOf(object.content, tree));
       for (const entry of entries) {
         if (entry.mode === '160000') continue; // a submodule's commit lives in another repository
         connectivityWork.entriesChecked++;
