@@ -1,7 +1,7 @@
 // Remotes, fetch and push (design/sync-merge.md §4.1, §4.2). Remotes live in the repository's
 // config as git writes them (`git remote -v` sees them). A fetch over smart HTTP verifies the
 // pack's trailer (receivePack) as it streams to a temporary file, parses every entry, hashes every
-// object, checks the count and that every object it names is there (connectivity), renames the pack
+// object, checks the count and that everything the new tips reach is there (connectivity), renames the pack
 // into place with its index, and only then moves each remote-tracking ref by compare-and-swap. A
 // local path or file:// URL is opened as a repository and the missing objects copied as one pack of
 // its stored entries (pack-send.ts). A push sends each ref's advertised value as `old`, so the
