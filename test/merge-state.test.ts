@@ -3,7 +3,7 @@
 // settles them (resolutions made elsewhere kept, field by field), commits the two-parent merge or
 // discards it exactly; two holders cannot both step it (compare-and-swap). Judged with the git CLI.
 import { describe, expect, it } from 'vitest';
-import { Field, MergeStateMovedError, Model, StaleBranchError, UnresolvedConflictsError, Workspace } from '../lib/index.js';
+import { Field, type FieldConflict, MergeStateMovedError, Model, Ref, StaleBranchError, UnresolvedConflictsError, Workspace } from '../lib/index.js';
 import { expectFsckClean, git, newRepoPath } from './helpers.js';
 import { finished, useWorkers } from './worker-build.js';
 
@@ -165,6 +165,71 @@ describe('a merge in progress, across workspaces', () => {
     expect(refOf(path)).toBe(stored);
     expect((await fresh.merge('feature')).status).toBe('conflicts');
     expect(refOf(path)).not.toBe(stored);
+    expectFsckClean(path);
+  });
+});
+
+class Author extends Model<Author> {
+  @Field({ id: true }) handle!: string;
+}
+
+class Order extends Model<Order> {
+  @Field({ id: true }) code!: string;
+  @Field() due!: Date;
+  @Field() units: bigint = 0n;
+  @Field.decimal() price = '0.00';
+  @Field.ref(() => Author, { nullable: true }) owner: Ref<Author> | null = null;
+  @Field({ type: [Date] }) stamps: Date[] = [];
+}
+
+describe('a merge in progress, typed after a reopen', () => {
+  it('another workspace shows the conflicts\' Dates, bigints, decimals and references as the model decodes them, before any settling step', async () => {
+    const path = newRepoPath();
+    const ws = await Workspace.open(path, { author: AUTHOR });
+    ws.register(Author, Order);
+    for (const handle of ['ada', 'bob', 'cy']) await new Author({ handle }).save();
+    const day = (d: number) => new Date(Date.UTC(2026, 0, d, 12));
+    await new Order({ code: 'o1', due: day(1), units: 1n, price: '1.00', owner: Ref.to(Author, 'ada'), stamps: [day(1)] }).save();
+    await ws.commit({ message: 'base' });
+    await ws.branches.create('feature');
+    const change = async (due: number, units: bigint, price: string, owner: string) => {
+      const order = await Order.get('o1');
+      Object.assign(order, { due: day(due), units, price, owner: Ref.to(Author, owner), stamps: [day(due), day(due + 1)] });
+      await order.save();
+    };
+    await ws.switch('feature');
+    await change(2, 20_000_000_000_000_000_000n, '2.50', 'bob');
+    await ws.commit({ message: 'feature' });
+    await ws.switch('main');
+    await change(3, 30_000_000_000_000_000_000n, '3.75', 'cy');
+    await ws.commit({ message: 'main' });
+    const result = await ws.merge('feature');
+    expect(keysOf(result.conflicts).map((k) => k[2]).sort()).toEqual(['due', 'owner', 'price', 'stamps', 'units']);
+
+    const other = (await Workspace.open(path, { author: AUTHOR })).register(Author, Order);
+    const conflicts = other.merging!.conflicts;
+    // the same values the merge computed, without computing it again
+    expect(conflicts).toEqual(result.conflicts);
+    const byField = new Map(conflicts.map((c) => [(c as FieldConflict).field, c as FieldConflict]));
+    expect(byField.get('due')).toMatchObject({ base: day(1), ours: day(3), theirs: day(2) });
+    expect(byField.get('due')!.ours).toBeInstanceOf(Date);
+    expect(byField.get('units')).toMatchObject({ base: 1n, ours: 30_000_000_000_000_000_000n, theirs: 20_000_000_000_000_000_000n });
+    expect(byField.get('price')).toMatchObject({ base: '1.00', ours: '3.75', theirs: '2.50' });
+    const owner = byField.get('owner')!;
+    expect(owner.theirs).toBeInstanceOf(Ref);
+    expect([(owner.base as Ref<Author>).id, (owner.ours as Ref<Author>).id, (owner.theirs as Ref<Author>).id]).toEqual(['ada', 'cy', 'bob']);
+    expect(await (owner.theirs as Ref<Author>).load()).toBeInstanceOf(Author);
+    expect((byField.get('stamps')!.theirs as Date[]).map((d) => d.toISOString())).toEqual([day(2).toISOString(), day(3).toISOString()]);
+    expect((byField.get('stamps')!.theirs as Date[])[0]).toBeInstanceOf(Date);
+    // a workspace without the models shows the stored JSON forms
+    const bare = await Workspace.open(path, { author: AUTHOR });
+    const stored = bare.merging!.conflicts.find((c) => (c as FieldConflict).field === 'units') as FieldConflict;
+    expect(stored).toMatchObject({ ours: '30000000000000000000', theirs: '20000000000000000000' });
+    // a value picked from them settles the conflict as the typed value would
+    await other.resolveConflict(byField.get('units')!, { value: byField.get('units')!.theirs });
+    await other.resolveAll('ours');
+    await other.commit();
+    expect((await Order.get('o1')).units).toBe(20_000_000_000_000_000_000n);
     expectFsckClean(path);
   });
 });

@@ -1,7 +1,7 @@
 // Hostile packs: a zlib stream that inflates far past its entry's stated size, a delta that
 // announces a gigantic result, an entry over the fetch's object limit. Each is a typed error
-// before the memory is spent, and a fetch that meets one moves no ref.
-import { createHash } from 'node:crypto';
+// before the memory is spent, and a fetch that meets one moves no ref. (Packs that lack an object:
+// fetch-connectivity.test.ts.)
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -9,21 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { CorruptObjectError, Field, Model, RemoteProtocolError, Workspace } from '../lib/index.js';
 import { encodeEntryHeader, encodeOfsDistance, OFS_DELTA } from '../lib/git/fs/pack-format.js';
 import { indexPack } from '../lib/git/fs/pack-parse.js';
-import type { HttpClient } from '../lib/git/remote/http-client.js';
-import { FLUSH_PKT, pktLine } from '../lib/git/remote/pkt-line.js';
 import { expectFsckClean, git, newRepoPath, rejected } from './helpers.js';
-
-const concat = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
-
-/** A pack of raw entries: each its header and bytes as given (already deflated). */
-function pack(entries: Uint8Array[]): Uint8Array {
-  const head = Buffer.alloc(12);
-  head.write('PACK', 0, 'latin1');
-  head.writeUInt32BE(2, 4);
-  head.writeUInt32BE(entries.length, 8);
-  const body = concat([head, ...entries]);
-  return concat([body, createHash('sha1').update(body).digest()]);
-}
+import { concat, pack, serving } from './pack-fixtures.js';
 
 const blobEntry = (content: Uint8Array, statedSize = content.length) => concat([encodeEntryHeader(3, statedSize), deflateSync(content)]);
 
@@ -39,64 +26,6 @@ function varint(n: number): Uint8Array {
 }
 
 const noBase = async () => undefined;
-
-/** An object's loose form hashed: its oid (hex) and its pack entry (undeltified). */
-function entryOf(type: 'blob' | 'tree' | 'commit', content: Uint8Array): { oid: string; entry: Uint8Array } {
-  const code = { commit: 1, tree: 2, blob: 3 }[type];
-  const oid = createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex');
-  return { oid, entry: concat([encodeEntryHeader(code, content.length), deflateSync(content)]) };
-}
-
-/** A client that advertises `main` at `tip` and answers any fetch with `packBytes`. */
-function serving(tip: string, packBytes: Uint8Array): HttpClient {
-  return {
-    async request(req) {
-      const service = /service=(git-[a-z-]+)/.exec(req.url)?.[1];
-      const lines: Uint8Array[] = service
-        ? [pktLine(`# service=${service}\n`), FLUSH_PKT, pktLine(`${tip} refs/heads/main\0side-band-64k ofs-delta\n`), FLUSH_PKT]
-        : [pktLine('NAK\n'), ...chunks(packBytes).map((c) => pktLine(concat([Uint8Array.from([1]), c]))), FLUSH_PKT];
-      return {
-        url: req.url,
-        statusCode: 200,
-        statusMessage: 'OK',
-        headers: { 'content-type': service ? `application/x-${service}-advertisement` : 'application/x-git-upload-pack-result' },
-        body: (async function* () {
-          yield* lines;
-        })(),
-      };
-    },
-  };
-}
-
-function chunks(bytes: Uint8Array, size = 60_000): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let at = 0; at < bytes.length; at += size) out.push(bytes.subarray(at, at + size));
-  return out;
-}
-
-describe('connectivity of a fetched pack', () => {
-  it('a large tree naming an object neither the pack nor the repository has is refused, though an earlier version of it was complete', async () => {
-    const blobs = Array.from({ length: 200 }, (_, i) => entryOf('blob', new TextEncoder().encode(`note ${i}\n`)));
-    const treeOf = (oids: string[]) =>
-      concat(oids.map((oid, i) => concat([new TextEncoder().encode(`100644 f${String(i).padStart(3, '0')}\0`), Buffer.from(oid, 'hex')])));
-    const full = entryOf('tree', treeOf(blobs.map((b) => b.oid)));
-    const missingOid = 'ab'.repeat(20);
-    const broken = entryOf('tree', treeOf(blobs.map((b, i) => (i === 100 ? missingOid : b.oid))));
-    expect(full.entry.length).toBeGreaterThan(0);
-    const commitText = `tree ${broken.oid}\nauthor A <a@x> 0 +0000\ncommitter A <a@x> 0 +0000\n\nbroken\n`;
-    const commit = entryOf('commit', new TextEncoder().encode(commitText));
-    const path = newRepoPath();
-    const ws = await Workspace.open(path, { author: { name: 'A', email: 'a@example.com' } });
-    await ws.remotes.add('origin', 'http://broken.invalid/r.git');
-    const error = await rejected(ws.fetch({ http: serving(commit.oid, pack([...blobs.map((b) => b.entry), full.entry, broken.entry, commit.entry])) }));
-    expect(error).toBeInstanceOf(RemoteProtocolError);
-    expect((error as Error).message).toContain(`the pack lacks ${missingOid}`);
-    expect(git(path, 'for-each-ref').trim()).toBe('');
-    // the pack had streamed to objects/pack/tmp_pack_*: removed, nothing published
-    expect(readdirSync(join(path, 'objects', 'pack'))).toEqual([]);
-    expectFsckClean(path);
-  });
-});
 
 describe('pack bombs', () => {
   it('a zlib stream that inflates past its stated size stops there (64 MiB of zeros stated as 20,000 bytes)', async () => {

@@ -115,7 +115,7 @@ function sameEntryLength(a: Uint8Array, i: number, b: Uint8Array, j: number): nu
  * on one side only are paired by name at the end. Trees out of git's order (which git itself
  * refuses) are compared parsed, so the answer never depends on the order.
  */
-function changedRawEntries(left: Uint8Array, right: Uint8Array, where: string): EntryChange[] {
+export function changedRawEntries(left: Uint8Array, right: Uint8Array, where: string): EntryChange[] {
   const changes: EntryChange[] = [];
   const gone = new Map<string, TreeEntry>();
   const came = new Map<string, TreeEntry>();

@@ -26,7 +26,7 @@ import type { ModelHost } from '../workspace/model-host.js';
 import { concreteSchema, layoutOf } from './binding.js';
 import { type BlobInfo, type Decoded, decodeObject, encodeObject } from './codec.js';
 import { jsonProblem } from './json.js';
-import { copyValue, encodeValue, sameValue, typeProblem } from './kinds.js';
+import { codecOf, copyValue, encodeValue, sameValue, typeProblem } from './kinds.js';
 import type { Layout } from './layout.js';
 import { cachedDecoded, keepDecoded } from './load.js';
 import { CONFLICT, counter, deep, extreme, text, union } from './merge-values.js';
@@ -86,6 +86,15 @@ export function mergeHooks(cls: Function, host: ModelHost): ModelMergeHooks {
     onDelete: schema.onDelete,
     resolve: (request, reads) => new ObjectMergeRun(model, request, reads).run(),
     fingerprint: (object, reads) => model.fingerprint(object, reads),
+    fieldValue: (name, json) => {
+      const field = schema.fields.find((f) => f.name === name);
+      if (!field || json === null || json === undefined) return json;
+      try {
+        return typedValue(cls, field, codecOf(field.type).decode(json));
+      } catch {
+        return json;
+      }
+    },
     decode: (object, reads) => model.decode(object, reads),
     encode: (object) => model.encode(object),
     referenceTargets: () => referenceTargets(cls),

@@ -141,6 +141,12 @@ export interface ModelMergeHooks {
   resolve(request: ObjectMergeRequest, reads: MergeReads): Promise<ObjectMergeOutcome>;
   /** the object's fields but the id, canonical (blobs by oid): equal for a moved object */
   fingerprint(object: { path: string; id: string; entry: TreeEntry }, reads: MergeReads): Promise<string | undefined>;
+  /**
+   * A field conflict's value from the JSON form a stored merge keeps it in (merge-state.ts
+   * summaryOf), typed as the model decodes it; the JSON form itself when it does not decode (a
+   * blob field's, a field the model does not declare).
+   */
+  fieldValue(field: string, json: unknown): unknown;
   /** the typed object stored under a root entry (null: none, or it does not decode) */
   decode(object: { path: string; id: string; entry: TreeEntry | undefined }, reads: MergeReads): Promise<object | null>;
   /** the files of a whole object given for an `invalid` conflict, validated (ValidationError) */

@@ -42,7 +42,7 @@ import { reread } from './position.js';
 import { CommitSnapshot } from './snapshot.js';
 import type { ObjectOf } from './rebase.js';
 import { type StageOp, StagedTree } from './staged-tree.js';
-import { conflictKey, dropStoredMerge, readStoredMerge, type StoredMerge, summaryOf, writeStoredMerge } from './merge-state.js';
+import { type ConflictSummary, conflictKey, dropStoredMerge, readStoredMerge, type StoredMerge, summaryOf, writeStoredMerge } from './merge-state.js';
 import { clearRedo } from './undo.js';
 
 /** How many times a merge is computed again on a branch that keeps moving. */
@@ -181,14 +181,25 @@ export class Merges {
   /** `persist`: keep the merging state under refs/gitmodel/merge/<branch> (the workspace's own merges; not pull's scratch ones) */
   constructor(private readonly host: MergeHost, private readonly persist = false) {}
 
-  /** ws.merging; for a merge restored from another process, the conflicts as stored (values in JSON form) until one is settled */
+  /**
+   * ws.merging; for a merge restored from another process, the conflicts as stored until one is
+   * settled, field values typed by their model when it is registered (else in JSON form)
+   */
   get merging(): MergingInfo | null {
     const state = this.state;
     if (!state && this.restored) {
       const { theirs, bases, conflicts } = this.restored;
-      return { theirs, bases: [...bases], conflicts: conflicts.map((c) => ({ ...c })) as unknown as MergeConflict[] };
+      return { theirs, bases: [...bases], conflicts: conflicts.map((c) => this.typed(c)) };
     }
     return state && { theirs: state.theirs, bases: [...state.bases], conflicts: [...state.conflicts] };
+  }
+
+  /** A stored conflict with its field values typed as the model decodes them (the merge is not computed again for this). */
+  private typed(stored: ConflictSummary): MergeConflict {
+    const conflict = { ...stored };
+    const hooks = stored.kind === 'field' && typeof stored.model === 'string' ? this.host.mergeHooks(stored.model) : undefined;
+    if (hooks) for (const side of ['base', 'ours', 'theirs'] as const) if (side in conflict) conflict[side] = hooks.fieldValue(stored.field!, conflict[side]);
+    return conflict as unknown as MergeConflict;
   }
 
   /** Refuses an action that a merge in progress forbids. */

@@ -1,21 +1,21 @@
 // Remotes, fetch and push (design/sync-merge.md §4.1, §4.2). Remotes live in the repository's
 // config as git writes them (`git remote -v` sees them). A fetch over smart HTTP verifies the
 // pack's trailer (receivePack) as it streams to a temporary file, parses every entry, hashes every
-// object, checks the count and that every object it names is there (connectivity), renames the pack
+// object, checks the count and that everything the new tips reach is there (connectivity), renames the pack
 // into place with its index, and only then moves each remote-tracking ref by compare-and-swap. A
 // local path or file:// URL is opened as a repository and the missing objects copied as one pack of
 // its stored entries (pack-send.ts). A push sends each ref's advertised value as `old`, so the
 // server applies it only if the ref has not moved meanwhile.
 import { StaleBranchError } from '../errors.js';
 import { parseCommit } from '../git/commit.js';
-import { indexPack, type PackBytes } from '../git/fs/pack-parse.js';
+import { indexPack, type PackBytes, type PackIndexEntry } from '../git/fs/pack-parse.js';
 import { copyObjects, missingObjects, streamPack, type BaseTrees, type Outgoing } from '../git/fs/pack-send.js';
 import type { PendingObject } from '../git/object.js';
 import type { Repository } from '../git/repository.js';
 import { Repository as RepositoryClass } from '../git/repository.js';
-import { forEachTreeOid, isTreeMode } from '../git/tree.js';
 import { ZERO_OID, type Advertisement } from '../git/remote/advertisement.js';
 import { defaultHttpClient } from '../git/remote/default-http.js';
+import { Connectivity } from '../git/remote/connectivity.js';
 import { PushRejectedError, RemoteNotFoundError, RemoteProtocolError } from '../git/remote/errors.js';
 import type { AbortSignalLike, AuthCallback, HttpClient } from '../git/remote/http-client.js';
 import { receivePack } from '../git/remote/pack-receive.js';
@@ -306,60 +306,6 @@ async function knownObjects(repo: Repository, tips: readonly string[]): Promise<
   return { known, base: { roots, read: (oid) => repo.tryReadObject(oid) } };
 }
 
-/** Trees at least this large are checked against an earlier one (a smaller one costs less than the comparison). */
-const LARGE_TREE = 4096;
-
-function nearest(trees: readonly Uint8Array[], length: number): Uint8Array | undefined {
-  let best: Uint8Array | undefined;
-  for (const tree of trees) if (Math.abs(tree.length - length) <= length / 10 && (!best || Math.abs(tree.length - length) < Math.abs(best.length - length))) best = tree;
-  return best;
-}
-
-/**
- * Connectivity of a received pack: the oids its commits, tags and trees name, gathered as the
- * objects pass by (none kept), then each one not in the pack looked up among those stored.
- * RemoteProtocolError 'unexpected' when one is missing.
- */
-class Links {
-  /** named oid → the object naming it (for the message) */
-  private readonly named = new Map<string, string>();
-  // large trees already seen: the versions of one folder share most entries, and an entry
-  // byte-identical to one of a seen tree was gathered with it (any sorted tree will do as the
-  // reference; the nearest in size is most likely the same folder)
-  private readonly seen: Uint8Array[] = [];
-
-  readonly visit = (object: PendingObject): void => {
-    if (object.type === 'commit') {
-      const commit = parseCommit(object.oid, object.content);
-      this.named.set(commit.tree, object.oid);
-      for (const p of commit.parents) this.named.set(p, object.oid);
-    } else if (object.type === 'tag') {
-      const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
-      if (target) this.named.set(target[1], object.oid);
-    } else if (object.type === 'tree') {
-      const large = object.content.length >= LARGE_TREE;
-      forEachTreeOid(
-        object.content,
-        object.oid,
-        (oid, mode) => {
-          if (mode !== '160000') this.named.set(oid, object.oid);
-        },
-        large ? nearest(this.seen, object.content.length) : undefined,
-      );
-      if (large) {
-        this.seen.push(object.content);
-        if (this.seen.length > 8) this.seen.shift();
-      }
-    }
-  };
-
-  async check(repo: Repository, pack: ReadonlyMap<string, unknown>, wants: readonly string[], url: string): Promise<void> {
-    const missing = (oid: string, what: string) => new RemoteProtocolError({ url, reason: 'unexpected', detail: `the pack lacks ${oid} (${what})` });
-    for (const want of wants) if (!pack.has(want) && !(await repo.hasObject(want))) throw missing(want, 'a wanted object');
-    for (const [oid, by] of this.named) if (!pack.has(oid) && !(await repo.hasObject(oid))) throw missing(oid, `named by ${by}`);
-  }
-}
-
 /** Moves a remote-tracking ref to `next` by compare-and-swap; one moved meanwhile to a descendant of ours is kept. */
 async function moveTracking(repo: Repository, ref: string, next: string, who: string): Promise<RefMove | undefined> {
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -408,7 +354,7 @@ async function receiveAndStore(repo: Repository, pack: AsyncIterable<Uint8Array>
     { hasher: () => platform().sha1Hasher(), url },
   );
   try {
-    const links = new Links();
+    const links = new Connectivity();
     /** the objects to write() when the pack cannot be stored as received */
     let batch: PendingObject[] | undefined = incoming ? undefined : [];
     const index = (source: Uint8Array | PackBytes) =>
@@ -424,16 +370,21 @@ async function receiveAndStore(repo: Repository, pack: AsyncIterable<Uint8Array>
         throw Object.assign(new RemoteProtocolError({ url, reason: 'unexpected', detail: (error as Error).message }), { cause: error });
       });
     const source = incoming ? await incoming.written() : concatBytes(chunks.splice(0));
-    let indexed = await index(source);
-    if (indexed.index.length !== received.objects) throw new RemoteProtocolError({ url, reason: 'unexpected', detail: `${indexed.index.length} objects, ${received.objects} announced` });
-    if (incoming && indexed.thin) {
-      // a base outside the pack (never asked for: no thin-pack capability): its objects as a new pack
-      batch = [];
-      indexed = await index(source);
-    }
-    await links.check(repo, indexed.oids, wants, url);
+    // indexed and checked in a scope of its own: the pack's reader (and its base cache) is let go before publishing
+    const verified = async (): Promise<PackIndexEntry[]> => {
+      let indexed = await index(source);
+      if (indexed.index.length !== received.objects) throw new RemoteProtocolError({ url, reason: 'unexpected', detail: `${indexed.index.length} objects, ${received.objects} announced` });
+      if (incoming && indexed.thin) {
+        // a base outside the pack (never asked for: no thin-pack capability): its objects as a new pack
+        batch = [];
+        indexed = await index(source);
+      }
+      await links.check(repo, { has: (oid) => indexed.oids.has(oid), read: (oid) => indexed.read(oid) }, wants, url);
+      return indexed.index;
+    };
+    const entries = await verified();
     if (batch) await repo.writeObjects(batch);
-    if (incoming && !batch) await incoming.publish(indexed.index, fromHex(received.checksum));
+    if (incoming && !batch) await incoming.publish(entries, fromHex(received.checksum));
     else await incoming?.abort();
   } catch (error) {
     await incoming?.abort().catch(() => undefined);

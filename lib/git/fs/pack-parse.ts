@@ -34,6 +34,11 @@ export interface IndexedPack {
   thin: boolean;
   /** the most bytes of the pack held at once (the read window): bounded, not the pack's size */
   largestRead: number;
+  /**
+   * An object of the pack read again by oid (deltas resolved through the indexing's base cache,
+   * which this keeps alive while it is referenced); undefined when the pack lacks it.
+   */
+  read(oid: string): Promise<GitObject | undefined>;
 }
 
 export interface IndexPackOptions {
@@ -49,6 +54,8 @@ export interface IndexPackOptions {
 
 /** Bytes read from a file at a time; an entry larger than this is read whole (up to maxObjectSize). */
 const WINDOW = 1 << 20;
+/** Bytes read at once by `read` after indexing: objects asked for again come in no order, often near each other. */
+const READ_AGAIN_WINDOW = 64 << 10;
 /** Resolved objects kept for the deltas that follow them (a folder's versions chain through its trees). */
 const BASE_CACHE_BYTES = 32 << 20;
 const MAX_DEPTH = 10_000;
@@ -85,11 +92,13 @@ export async function indexPack(source: Uint8Array | PackBytes, options: IndexPa
   let win: Uint8Array = new Uint8Array(0);
   let winStart = 0;
   let largestRead = 0;
+  /** bytes read at once: the whole window for the walk in pack order, less for reads again at random */
+  let window = WINDOW;
   /** makes the window hold [from, from + length) (less at the end of the entries) */
   const cover = (from: number, length: number) => {
     const end = Math.min(limit, from + length);
     if (from >= winStart && end <= winStart + win.length) return;
-    const take = inMemory ? limit - from : Math.max(end - from, Math.min(WINDOW, limit - from));
+    const take = inMemory ? limit - from : Math.max(end - from, Math.min(window, limit - from));
     win = pack.read(from, take);
     winStart = from;
     if (!inMemory) largestRead = Math.max(largestRead, take);
@@ -232,5 +241,10 @@ export async function indexPack(source: Uint8Array | PackBytes, options: IndexPa
   }
   // the index in pack order (buildIndex sorts by oid itself)
   index.sort((a, b) => a.offset - b.offset);
-  return { index, oids: byOid, thin, largestRead };
+  window = READ_AGAIN_WINDOW;
+  const read = async (oid: string) => {
+    const offset = byOid.get(oid);
+    return offset === undefined ? undefined : objectAt(offset, 0);
+  };
+  return { index, oids: byOid, thin, largestRead, read };
 }
