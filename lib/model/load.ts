@@ -33,8 +33,8 @@ interface CachedDecoded {
  * copied on the way out, so no instance shares them. Keyed by the oid alone (the tree's own string,
  * whose hash V8 keeps): the same bytes under two models are rare, and only make them take turns.
  */
-export function cachedDecoded(cls: Function, oid: string, host = hostOf(cls)): Decoded | undefined {
-  const hit = host.decodedCache.get(oid) as CachedDecoded | undefined;
+export function cachedDecoded(cls: Function, oid: string, host = hostOf(cls), use = true): Decoded | undefined {
+  const hit = (use ? host.decodedCache.get(oid) : host.decodedCache.peek(oid)) as CachedDecoded | undefined;
   return hit?.model === cls ? hit.decoded : undefined;
 }
 
@@ -76,10 +76,11 @@ async function loadRead<T extends object>(cls: Function, reader: TreeReader, id:
  * and the data file is decoded already, with no blob fields to read. Null when that takes a read.
  * A warm get is then one promise: each await of load()'s slower path cost more than such a read.
  */
-function loadNow<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string): T | undefined | null {
+function loadNow<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string, listed = false): T | undefined | null {
   if (!reader.statNow) return null;
   const plan = readPlanOf(cls);
-  assertSafeId(plan.schema.name, id);
+  // an id a scan listed was checked by the listing (Layout.ids)
+  if (!listed) assertSafeId(plan.schema.name, id);
   const path = plan.layout.dataPath(id);
   const file = reader.statNow(path);
   if (file === undefined) return undefined;
@@ -214,7 +215,8 @@ const SKIP_WHEN_WARM = 4;
 export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> {
   return ModelSet.batched<T>(async function* () {
     const layout = layoutOf(concreteSchema(cls));
-    const reader = await hostOf(cls).reader(options.at);
+    const host = hostOf(cls);
+    const reader = await host.reader(options.at);
     const ids = await layout.ids(reader);
     let skip = 0;
     for (let start = 0; start < ids.length; start += SCAN_BATCH) {
@@ -225,7 +227,8 @@ export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> 
       else if (reader.prefetch) {
         const read = await reader.prefetch(
           batch.map((id) => layout.dataPath(id)),
-          (oid) => !cachedDecoded(cls, oid),
+          // a look that is not a use: the read after it is
+          (oid) => !cachedDecoded(cls, oid, host, false),
         );
         if (read === 0) skip = SKIP_WHEN_WARM;
       }
@@ -234,7 +237,7 @@ export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> 
       const objects: T[] = [];
       try {
         for (const id of batch) {
-          const warm = loadNow<object>(cls, reader, id, options.at);
+          const warm = loadNow<object>(cls, reader, id, options.at, true);
           const object = warm !== null ? warm : await loadRead<object>(cls, reader, id, options.at);
           if (object) objects.push(object as T);
         }
