@@ -115,7 +115,8 @@ function readPlanOf(cls: Function): ReadPlan {
       schema,
       layout: layoutOf(schema),
       fields: schema.fields.map((field) => ({ name: field.name, copy: field.type.kind === 'ref' ? undefined : readCopier(field.type), ref: field.type.kind === 'ref' ? field : undefined })),
-      defaults: schema.fields.some((field) => field.makeDefault),
+      // the id's default (a random uuid) never shows: every read sets the id its path gives
+      defaults: schema.fields.some((field) => field.makeDefault && field !== schema.id),
     };
   });
 }
