@@ -129,6 +129,9 @@ describe('large folders', () => {
     for (const name of [...headParsed.keys(), 'a/', 'aa', 'a-', 'b-d', 'n-1', 'zzz']) {
       for (let size = 1; size <= 160; size++) expect(scanInPieces(head, name, size), `${name} in pieces of ${size}`).toEqual(headParsed.get(name));
     }
+    // a small tree is searched by comparing char codes (an ASCII name) or by the scan: the same answers
+    for (const name of [...headParsed.keys(), 'a/', 'aa', 'a-', 'b-d', 'n-1', 'zzz', '', 'é', 'a\u0000']) expect(findEntry(head, name), name).toEqual(headParsed.get(name));
+    expect(() => findEntry(head.subarray(0, head.length - 3), 'zzz')).toThrow(/truncated/);
     for (const name of ['', 'a/', 'aa', 'n-1', 'n-100000', 'zzz', '0']) {
       expect(offsets.find(name), name).toBeUndefined();
       expect(findEntry(raw, name), name).toBeUndefined();

@@ -5,6 +5,7 @@
 // defaults from being wiped by bare declarations).
 // This works with both define semantics (useDefineForClassFields) and assignment semantics.
 import { ownSlot } from '../util/class-slot.js';
+import { type InstanceState, stateOf } from './state.js';
 
 export const PROBE = Symbol('gitmodel.probe');
 const WRITES = Symbol('gitmodel.initializerWrites');
@@ -90,4 +91,34 @@ const TARGETS = new WeakMap<object, object>();
 /** The instance behind a proxy protectInit made, or the object itself. */
 export function targetOf(object: object): object {
   return TARGETS.get(object) ?? object;
+}
+
+/** The class a read is constructing now, and the bookkeeping its instance takes (constructForRead). */
+let readingClass: Function | undefined;
+let readingState: InstanceState | undefined;
+
+/**
+ * An instance for a read to fill in: the class's constructors run (a subclass's field
+ * initializers and body may rely on that), but the base constructor, given nothing to apply,
+ * only takes `state`. Only for a class none of whose fields has a default: with one, the base
+ * constructor's work (the default, kept from bare declarations) is what a read must see.
+ */
+export function constructForRead(cls: Function, state: InstanceState): object {
+  readingClass = cls;
+  readingState = state;
+  try {
+    const instance = Reflect.construct(cls, []) as object;
+    // a subclass that gives its base constructor an argument took the ordinary way
+    if (readingClass === cls) Object.assign(stateOf(instance), state);
+    return instance;
+  } finally {
+    readingClass = readingState = undefined;
+  }
+}
+
+/** Called by the base constructor: the state constructForRead() gives this instance, once. */
+export function takeReadState(target: Function): InstanceState | undefined {
+  if (readingClass !== target) return undefined;
+  readingClass = undefined;
+  return readingState;
 }

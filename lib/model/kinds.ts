@@ -20,6 +20,8 @@ export interface KindCodec {
   decode(json: unknown): unknown;
   /** the same value, as a model means it (history's field-level diffs, blame and moves) */
   equals(a: unknown, b: unknown): boolean;
+  /** values are immutable primitives: `copy` gives back the value itself, so a read skips it */
+  immutable?: true;
 }
 
 const DATE = /^(\d{4}|[+-]\d{6})-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|([+-])(\d\d):(\d\d))$/;
@@ -88,6 +90,7 @@ function primitive(check: (value: unknown) => string | undefined): KindCodec {
       return problem ? fail(problem) : json;
     },
     equals: (a, b) => a === b,
+    immutable: true,
   };
 }
 
@@ -113,6 +116,7 @@ export const KINDS: { readonly [K in ScalarKind | 'ref']: KindCodec } = {
     encode: (value) => (value as bigint).toString(),
     decode: (json) => (typeof json === 'string' && BIGINT.test(json) ? BigInt(json) : fail('must be a string of digits')),
     equals: (a, b) => a === b,
+    immutable: true,
   },
   date: {
     check: (value) => (value instanceof Date && !Number.isNaN(value.getTime()) ? undefined : 'must be a valid Date'),
@@ -226,6 +230,17 @@ export function typeProblem(type: FieldKind, value: unknown): string | undefined
  */
 export function copyValue(type: FieldKind, value: unknown, stored = false): unknown {
   return copyWith(codecOf(type), value, stored);
+}
+
+/**
+ * What copyValue() does to a decoded value (not null) as a read hands it out, worked out once per
+ * field: nothing for immutable values (undefined), a slice for an array of them, else the codec's copy.
+ */
+export function readCopier(type: FieldKind): ((value: unknown) => unknown) | undefined {
+  const codec = codecOf(type);
+  if (codec.immutable) return undefined;
+  if (type.kind === 'array' && codecOf(type.of).immutable) return (value) => (value as unknown[]).slice();
+  return (value) => codec.copy(value, false);
 }
 
 export function encodeValue(type: FieldKind, value: unknown): unknown {

@@ -2,11 +2,15 @@
 // commit), through a cache of decoded data files by blob oid; and the reads get, exists and all.
 import { CorruptObjectError, NotFoundError } from '../errors.js';
 import { schemaOf, type FieldDef, type Schema } from '../metadata/schema.js';
+import { ownSlot } from '../util/class-slot.js';
 import type { ModelHost } from '../workspace/model-host.js';
 import type { TreeReader } from '../workspace/snapshot.js';
 import { concreteSchema, hostOf, layoutOf, objectOf } from './binding.js';
 import { type BlobInfo, type Decoded, decodeObject } from './codec.js';
-import { copyValue } from './kinds.js';
+import { constructForRead } from './construct.js';
+import { copyValue, readCopier } from './kinds.js';
+import type { Layout } from './layout.js';
+import { assertSafeId } from './id.js';
 import { type Ref, StoredRef } from './ref.js';
 import { refTarget } from './references.js';
 import { ModelSet } from './results.js';
@@ -29,8 +33,8 @@ interface CachedDecoded {
  * copied on the way out, so no instance shares them. Keyed by the oid alone (the tree's own string,
  * whose hash V8 keeps): the same bytes under two models are rare, and only make them take turns.
  */
-export function cachedDecoded(cls: Function, oid: string): Decoded | undefined {
-  const hit = hostOf(cls).decodedCache.get(oid) as CachedDecoded | undefined;
+export function cachedDecoded(cls: Function, oid: string, host = hostOf(cls), use = true): Decoded | undefined {
+  const hit = (use ? host.decodedCache.get(oid) : host.decodedCache.peek(oid)) as CachedDecoded | undefined;
   return hit?.model === cls ? hit.decoded : undefined;
 }
 
@@ -72,15 +76,49 @@ async function loadRead<T extends object>(cls: Function, reader: TreeReader, id:
  * and the data file is decoded already, with no blob fields to read. Null when that takes a read.
  * A warm get is then one promise: each await of load()'s slower path cost more than such a read.
  */
-function loadNow<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string): T | undefined | null {
+function loadNow<T extends object>(cls: Function, reader: TreeReader, id: string, at?: string, listed = false): T | undefined | null {
   if (!reader.statNow) return null;
-  const { schema, layout } = objectOf(cls, id);
-  const path = layout.dataPath(id);
+  const plan = readPlanOf(cls);
+  // an id a scan listed was checked by the listing (Layout.ids)
+  if (!listed) assertSafeId(plan.schema.name, id);
+  const path = plan.layout.dataPath(id);
   const file = reader.statNow(path);
   if (file === undefined) return undefined;
   if (file === null || file === 'dir') return null;
-  const decoded = cachedDecoded(cls, file.oid);
-  return decoded && !decoded.blobs.size ? instanceOf<T>(cls, schema, path, id, file.oid, decoded, at) : null;
+  const host = hostOf(cls);
+  const decoded = cachedDecoded(cls, file.oid, host);
+  return decoded && !decoded.blobs.size ? instanceOf<T>(cls, plan, host, path, id, file.oid, decoded, at) : null;
+}
+
+/** How a read sets one field: the copy its kind needs (none for immutable values), and for a reference its field. */
+interface FieldRead {
+  name: string;
+  copy: ((value: unknown) => unknown) | undefined;
+  ref: FieldDef | undefined;
+}
+
+/** What reading a model's objects takes, worked out once per class: a warm get is a few microseconds, and asking the schema each time was a third of it. */
+interface ReadPlan {
+  schema: Schema;
+  layout: Layout;
+  fields: FieldRead[];
+  /** a field has a default, which the base constructor applies (constructForRead() is not for it) */
+  defaults: boolean;
+}
+
+const READ_PLAN = Symbol('gitmodel.readPlan');
+
+function readPlanOf(cls: Function): ReadPlan {
+  return ownSlot(cls, READ_PLAN, () => {
+    const schema = concreteSchema(cls);
+    return {
+      schema,
+      layout: layoutOf(schema),
+      fields: schema.fields.map((field) => ({ name: field.name, copy: field.type.kind === 'ref' ? undefined : readCopier(field.type), ref: field.type.kind === 'ref' ? field : undefined })),
+      // the id's default (a random uuid) never shows: every read sets the id its path gives
+      defaults: schema.fields.some((field) => field.makeDefault && field !== schema.id),
+    };
+  });
 }
 
 /**
@@ -88,8 +126,10 @@ function loadNow<T extends object>(cls: Function, reader: TreeReader, id: string
  * the check that the file's id is the one its path gives. Blob fields are read through the reader.
  */
 export async function hydrate<T extends object>(cls: Function, reader: TreeReader, id: string, oid: string, decoded: Decoded, at?: string): Promise<T> {
-  const { schema, layout } = objectOf(cls, id);
-  const instance = instanceOf<T>(cls, schema, layout.dataPath(id), id, oid, decoded, at);
+  const plan = readPlanOf(cls);
+  assertSafeId(plan.schema.name, id);
+  const layout = plan.layout;
+  const instance = instanceOf<T>(cls, plan, hostOf(cls), layout.dataPath(id), id, oid, decoded, at);
   if (decoded.blobs.size) {
     const self = instance as unknown as Record<string, unknown>;
     for (const [name, info] of decoded.blobs) self[name] = info && (await readBlobField(reader, layout.folder(id), info));
@@ -104,22 +144,32 @@ export function fieldValue(host: ModelHost, field: FieldDef, decoded: unknown, a
 }
 
 /** The instance of hydrate() but for its blob fields, built without awaiting. */
-function instanceOf<T extends object>(cls: Function, schema: Schema, path: string, id: string, oid: string, decoded: Decoded, at?: string): T {
+function instanceOf<T extends object>(cls: Function, plan: ReadPlan, host: ModelHost, path: string, id: string, oid: string, decoded: Decoded, at?: string): T {
+  const values = decoded.values;
   // checked on every read: the same bytes can sit at two paths (a copy made by another tool)
-  if (decoded.values[schema.id.name] !== id) {
-    throw new CorruptObjectError({ path, field: schema.id.name, reason: `its ${schema.id.name} is not "${id}", the id its path gives` });
+  const idName = plan.schema.id.name;
+  if (values[idName] !== id) throw new CorruptObjectError({ path, field: idName, reason: `its ${idName} is not "${id}", the id its path gives` });
+  const extra = decoded.extra && structuredClone(decoded.extra);
+  let instance: object;
+  if (plan.defaults) {
+    instance = Reflect.construct(cls, []) as object;
+    const state = stateOf(instance);
+    state.storedId = id;
+    state.oid = oid;
+    state.extra = extra;
+  } else instance = constructForRead(cls, { storedId: id, oid, extra });
+  const self = instance as Record<string, unknown>;
+  const fields = plan.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i];
+    const value = values[field.name];
+    // absent from the file (decoded values are never undefined): what construction gave stays
+    if (value === undefined) continue;
+    if (value === null) self[field.name] = null;
+    else if (field.copy) self[field.name] = field.copy(value);
+    else self[field.name] = field.ref ? makeRef(host, field.ref, value as string, at) : value;
   }
-  const host = hostOf(cls);
-  const instance = Reflect.construct(cls, []) as T;
-  const self = instance as unknown as Record<string, unknown>;
-  for (const field of schema.fields) {
-    if (field.name in decoded.values) self[field.name] = fieldValue(host, field, decoded.values[field.name], at);
-  }
-  const state = stateOf(instance);
-  state.storedId = id;
-  state.oid = oid;
-  state.extra = decoded.extra && structuredClone(decoded.extra);
-  return instance;
+  return instance as T;
 }
 
 async function readBlobField(reader: TreeReader, folder: string, info: BlobInfo): Promise<Uint8Array> {
@@ -166,7 +216,8 @@ const SKIP_WHEN_WARM = 4;
 export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> {
   return ModelSet.batched<T>(async function* () {
     const layout = layoutOf(concreteSchema(cls));
-    const reader = await hostOf(cls).reader(options.at);
+    const host = hostOf(cls);
+    const reader = await host.reader(options.at);
     const ids = await layout.ids(reader);
     let skip = 0;
     for (let start = 0; start < ids.length; start += SCAN_BATCH) {
@@ -177,7 +228,8 @@ export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> 
       else if (reader.prefetch) {
         const read = await reader.prefetch(
           batch.map((id) => layout.dataPath(id)),
-          (oid) => !cachedDecoded(cls, oid),
+          // a look that is not a use: the read after it is
+          (oid) => !cachedDecoded(cls, oid, host, false),
         );
         if (read === 0) skip = SKIP_WHEN_WARM;
       }
@@ -186,7 +238,7 @@ export function allObjects<T>(cls: Function, options: ReadOptions): ModelSet<T> 
       const objects: T[] = [];
       try {
         for (const id of batch) {
-          const warm = loadNow<object>(cls, reader, id, options.at);
+          const warm = loadNow<object>(cls, reader, id, options.at, true);
           const object = warm !== null ? warm : await loadRead<object>(cls, reader, id, options.at);
           if (object) objects.push(object as T);
         }

@@ -52,6 +52,11 @@ export class Lru<K, V> {
     return node.value;
   }
 
+  /** The value without counting a use (a check before the use that follows). */
+  peek(key: K): V | undefined {
+    return this.map.get(key)?.value;
+  }
+
   /** Keeps `value`; `weight` when the caller knows it better than the cache's weigh function. */
   set(key: K, value: V, weight = this.weigh(value)): void {
     const old = this.map.get(key);
