@@ -775,6 +775,30 @@ describe('field initializers and init objects', () => {
     expectFsckClean(gitdir);
   });
 
+  test('a class whose constructor gives super() an init of its own constructs, saves and reads (its init wins over initializers)', async () => {
+    class Preset extends Model {
+      declare slug: string;
+      content = 'initializer';
+      count = 1;
+      constructor() {
+        super({ slug: 'preset', content: 'given' });
+      }
+    }
+    Field({ id: true, type: String })(Preset.prototype, 'slug');
+    Field({ type: String })(Preset.prototype, 'content');
+    Field({ type: Number })(Preset.prototype, 'count');
+
+    const p = new Preset();
+    expect([p.slug, p.content, p.count]).toEqual(['preset', 'given', 1]);
+    expect([new Preset().content, new Preset().content]).toEqual(['given', 'given']);
+    const { gitdir } = await open(Preset);
+    p.count = 7;
+    await p.save({ commit: true });
+    const got = await Preset.get('preset', { at: 'main' });
+    expect([got.slug, got.content, got.count]).toEqual(['preset', 'given', 7]);
+    expectFsckClean(gitdir);
+  });
+
   test('unknown keys in the init object are a ValidationError', () => {
     // @ts-expect-error the typed constructor refuses it too: this is the check at run time
     const error = caught(() => new Page({ slug: 'p', title: 'T', bogus: 1 })) as ValidationError;

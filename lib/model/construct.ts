@@ -16,10 +16,21 @@ type WriteKind = 'define' | 'set';
 type Writes = Map<PropertyKey, Record<WriteKind, number>>;
 
 let counting: Writes | undefined;
+/** The class being probed, until its base constructor is reached. */
+let probed: Function | undefined;
+
+/**
+ * Whether the base constructor of `cls` is reached by the probe, though not given PROBE: a
+ * subclass constructor that passes an init of its own to super() ignores the probe's argument.
+ */
+export function probing(cls: Function): boolean {
+  return probed === cls;
+}
 
 /** Called by the base constructor when it was given PROBE: count what the subclasses write. */
 export function countingProxy(target: object): object {
   const writes = counting!;
+  probed = undefined;
   const bump = (key: PropertyKey, kind: WriteKind) => {
     const seen = writes.get(key) ?? { define: 0, set: 0 };
     seen[kind]++;
@@ -35,13 +46,14 @@ function initializerWrites(cls: Function): Writes {
   return ownSlot(cls, WRITES, () => {
     const writes: Writes = new Map();
     counting = writes;
+    probed = cls;
     try {
       Reflect.construct(cls, [PROBE]);
     } catch {
       // a constructor of the user's that cannot run without arguments: nothing is known, nothing skipped
       writes.clear();
     } finally {
-      counting = undefined;
+      counting = probed = undefined;
     }
     return writes;
   });

@@ -8,7 +8,7 @@ import { modelDecorator, type ModelOptions } from '../metadata/model-options.js'
 import { schemaOf } from '../metadata/schema.js';
 import { BIND, type ModelBinding, type ModelHost } from '../workspace/model-host.js';
 import { bindingOf } from './binding.js';
-import { countingProxy, PROBE, protectInit, takeReadState, targetOf } from './construct.js';
+import { countingProxy, PROBE, probing, protectInit, takeReadState, targetOf } from './construct.js';
 import { blameOf, diffOf, historyOf, type HistoryReadOptions } from './history-source.js';
 import { count, find, findIds, findOne, findPage, indexHooks } from './find.js';
 import { mergeHooks } from './object-merge.js';
@@ -63,7 +63,7 @@ class ModelBase<Self extends object = any> {
   }
 
   constructor(init?: InitOf<Self>) {
-    if ((init as unknown) === PROBE) return countingProxy(this) as this;
+    if ((init as unknown) === PROBE || probing(new.target)) return countingProxy(this) as this;
     // a read's instance (load.ts): what follows would apply nothing, and the read sets every field
     const read = init === undefined ? takeReadState(new.target) : undefined;
     if (read) {
