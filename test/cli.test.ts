@@ -610,6 +610,25 @@ describe('conventions', () => {
     }
   });
 
+  it('show loads no node:crypto (hashing nothing), and a command that writes still hashes through it', () => {
+    const list = join(scratch, 'builtins.txt');
+    const preload = join(scratch, 'builtins.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+    const loaded = (args: string[]) => {
+      const r = runCli(build.main, ['-C', lib.gitdir, ...args], { nodeArgs: ['-r', preload] });
+      expect(r.code, r.stderr).toBe(0);
+      return lines(readFileSync(list, 'utf8'));
+    };
+    expect(loaded(['show', 'page/about'])).not.toContain('NativeModule crypto');
+    // the lazy load works inside the bundle: restore writes a commit, hashed with node:crypto
+    const copy = copyOf(lib.gitdir);
+    const r = runCli(build.main, ['-C', copy, 'restore', 'page/home', '--from', 'v1', '--json'], { nodeArgs: ['-r', preload] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(lines(readFileSync(list, 'utf8'))).toContain('NativeModule crypto');
+    expect(git(copy, 'rev-parse', 'HEAD').trim()).toBe(JSON.parse(r.stdout).commit);
+    expectFsckClean(copy);
+  });
+
   it('the installed command runs the bundle through the code cache built beside it', () => {
     const cacheHome = mkdtempSync(join(scratch, 'xdg-'));
     const viaBin = runCli(build.main, ['-C', lib.gitdir, 'show', 'page/about', '--json'], { env: { XDG_CACHE_HOME: cacheHome } });
