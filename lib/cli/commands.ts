@@ -373,6 +373,18 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 
+  remote: {
+    usage: 'remote [list | add <name> <url> [--checkpoints] [--upstream] | remove <name>]',
+    summary: "list, add or remove remotes (the repository's config, as git remote)",
+    details:
+      'add: --checkpoints also fetches and pushes checkpoints; --upstream makes the remote the branch\'s upstream (its branch of the same name).\nremove: also removes the upstreams on it and its remote-tracking refs, as git remote remove does.',
+    options: { checkpoints: { type: 'boolean' }, upstream: { type: 'boolean' } },
+    async run(ctx, args, values) {
+      const { remoteCommand } = await import('./remote-commands.js');
+      await remoteCommand(ctx, args, values, this.usage);
+    },
+  },
+
   fetch: {
     usage: 'fetch [<remote>]',
     summary: "fetch from a remote (default origin) into its remote-tracking refs",
