@@ -122,6 +122,14 @@ describe('reading a repository written by the library', () => {
       ['moved', 'older', 'old'],
       ['created', 'old', undefined],
     ]);
+    // --no-follow: its versions under this id only, as git log -- <path> lists them
+    const own = json(lib.gitdir, 'log', 'page/older', '--no-follow');
+    expect(own.map((v: any) => [v.status, v.id, v.movedFrom])).toEqual([['created', 'older', undefined]]);
+    expect(oids(own)).toEqual(lines(git(lib.gitdir, 'log', '--format=%H', '--', 'page/older/data.json')));
+    expect(json(lib.gitdir, 'log', 'page/older', '--follow')).toEqual(json(lib.gitdir, 'log', 'page/older'));
+    for (const args of [['log', 'page/older', '--follow', '--no-follow'], ['log', '--no-follow'], ['log', 'page', '--follow']]) {
+      expect(cli(lib.gitdir, ...args).code, args.join(' ')).toBe(64);
+    }
     expect(json(lib.gitdir, 'log', 'page/home').map((v: any) => [v.status, v.object?.title ?? null])).toEqual([
       ['deleted', null],
       ['created', 'Home'],
