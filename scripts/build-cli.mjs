@@ -26,6 +26,10 @@ export async function buildCli({ dist = join(root, 'dist'), bin = join(dist, '..
     target: 'node20',
     // import() of a built-in (node:http for serve) as require(): a vm.Script has no module loader
     supported: { 'dynamic-import': false },
+    // a CommonJS file has no import.meta: a module that makes a require from it (platform/node.ts
+    // on a Node without process.getBuiltinModule) gets the bundle's own path instead
+    define: { 'import.meta.url': '__gitmodelBundlePath' },
+    banner: { js: 'var __gitmodelBundlePath = __filename;' },
     // whitespace and syntax only: names stay readable in stack traces (GITMODEL_DEBUG)
     minifyWhitespace: true,
     minifySyntax: true,

@@ -122,6 +122,14 @@ describe('reading a repository written by the library', () => {
       ['moved', 'older', 'old'],
       ['created', 'old', undefined],
     ]);
+    // --no-follow: its versions under this id only, as git log -- <path> lists them
+    const own = json(lib.gitdir, 'log', 'page/older', '--no-follow');
+    expect(own.map((v: any) => [v.status, v.id, v.movedFrom])).toEqual([['created', 'older', undefined]]);
+    expect(oids(own)).toEqual(lines(git(lib.gitdir, 'log', '--format=%H', '--', 'page/older/data.json')));
+    expect(json(lib.gitdir, 'log', 'page/older', '--follow')).toEqual(json(lib.gitdir, 'log', 'page/older'));
+    for (const args of [['log', 'page/older', '--follow', '--no-follow'], ['log', '--no-follow'], ['log', 'page', '--follow']]) {
+      expect(cli(lib.gitdir, ...args).code, args.join(' ')).toBe(64);
+    }
     expect(json(lib.gitdir, 'log', 'page/home').map((v: any) => [v.status, v.object?.title ?? null])).toEqual([
       ['deleted', null],
       ['created', 'Home'],
@@ -542,6 +550,45 @@ describe('remotes', () => {
   });
 });
 
+describe('remote', () => {
+  it('add, list and remove: the config git remote reads and writes; bad input is a usage error', () => {
+    const repo = copyOf(lib.gitdir);
+    const target = join(scratch, 'remote-config.git');
+    git(scratch, 'init', '-q', '--bare', '-b', 'main', target);
+    const added = json(repo, 'remote', 'add', 'hub', target, '--upstream');
+    expect(added).toEqual({ name: 'hub', url: target, fetch: ['+refs/heads/*:refs/remotes/hub/*'], push: [] });
+    expect(git(repo, 'remote', '-v')).toContain(`hub\t${target} (fetch)`);
+    expect(git(repo, 'config', 'branch.main.remote').trim()).toBe('hub');
+    expect(json(repo, 'remote').map((r: any) => r.name).sort()).toEqual(lines(git(repo, 'remote')).sort());
+    expect(cli(repo, 'remote', 'list').stdout).toMatch(new RegExp(`^hub +${target}$`, 'm'));
+    // the upstream set by --upstream is where push and fetch go by default
+    expect(json(repo, 'push').updated.map((m: any) => m.ref)).toEqual(['refs/heads/main']);
+    json(repo, 'fetch');
+    expect(git(repo, 'rev-parse', 'refs/remotes/hub/main').trim()).toBe(git(target, 'rev-parse', 'main').trim());
+    const withCheckpoints = json(repo, 'remote', 'add', 'cp', target, '--checkpoints');
+    expect(git(repo, 'config', '--get-all', 'remote.cp.fetch').trim().split('\n')).toEqual(withCheckpoints.fetch);
+    expect(withCheckpoints.fetch).toHaveLength(2);
+    // refused: a name in use, a bad name, a missing remote, a bad action
+    for (const [args, code, message] of [
+      [['remote', 'add', 'hub', target], 64, /already exists/],
+      [['remote', 'add', 'bad name', target], 64, /not a valid remote name/],
+      [['remote', 'add', 'hub'], 64, /usage: gitmodel remote/],
+      [['remote', 'remove', 'nowhere'], 3, /no remote named "nowhere"/],
+      [['remote', 'rename', 'hub', 'x'], 64, /usage: gitmodel remote/],
+    ] as const) {
+      const r = cli(repo, ...args);
+      expect([r.code, r.stdout], args.join(' ')).toEqual([code, '']);
+      expect(r.stderr).toMatch(message);
+    }
+    // remove: the section, the upstream on it and its remote-tracking refs, as git remote remove does
+    expect(json(repo, 'remote', 'remove', 'hub')).toEqual({ removed: 'hub' });
+    expect(lines(git(repo, 'remote'))).not.toContain('hub');
+    expect(lines(git(repo, 'config', '--list')).filter((l) => l.startsWith('branch.main.'))).toEqual([]);
+    expect(git(repo, 'for-each-ref', 'refs/remotes/hub/')).toBe('');
+    expectFsckClean(repo);
+  });
+});
+
 describe('conventions', () => {
   it('exit codes and errors: 2 no repository, 3 not found, 64 usage; JSON errors with the library code', () => {
     const none = cli(join(scratch, 'nothing-here'), 'models', '--json');
@@ -569,7 +616,7 @@ describe('conventions', () => {
     expect(lines(r.stdout)).toEqual(['about', 'older']);
     const help = runCli(build.main, ['--help']);
     expect(help.code).toBe(0);
-    for (const name of ['models', 'ls', 'show', 'cat', 'log', 'diff', 'blame', 'status', 'branch', 'tag', 'checkpoint', 'undo', 'redo', 'restore', 'verify', 'maintain', 'clear-locks', 'fetch', 'push', 'pull', 'sync', 'merge', 'conflicts', 'resolve', 'serve']) {
+    for (const name of ['models', 'ls', 'show', 'cat', 'log', 'diff', 'blame', 'status', 'branch', 'tag', 'checkpoint', 'undo', 'redo', 'restore', 'verify', 'maintain', 'clear-locks', 'remote', 'fetch', 'push', 'pull', 'sync', 'merge', 'conflicts', 'resolve', 'serve']) {
       expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
       const one = runCli(build.main, [name, '--help']);
       expect(one.code, name).toBe(0);
@@ -608,6 +655,25 @@ describe('conventions', () => {
       // show reads one object: no history code either
       if (args[0] === 'show') expect(loaded.filter((u) => u.includes('/lib/history/'))).toEqual([]);
     }
+  });
+
+  it('show loads no node:crypto (hashing nothing), and a command that writes still hashes through it', () => {
+    const list = join(scratch, 'builtins.txt');
+    const preload = join(scratch, 'builtins.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+    const loaded = (args: string[]) => {
+      const r = runCli(build.main, ['-C', lib.gitdir, ...args], { nodeArgs: ['-r', preload] });
+      expect(r.code, r.stderr).toBe(0);
+      return lines(readFileSync(list, 'utf8'));
+    };
+    expect(loaded(['show', 'page/about'])).not.toContain('NativeModule crypto');
+    // the lazy load works inside the bundle: restore writes a commit, hashed with node:crypto
+    const copy = copyOf(lib.gitdir);
+    const r = runCli(build.main, ['-C', copy, 'restore', 'page/home', '--from', 'v1', '--json'], { nodeArgs: ['-r', preload] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(lines(readFileSync(list, 'utf8'))).toContain('NativeModule crypto');
+    expect(git(copy, 'rev-parse', 'HEAD').trim()).toBe(JSON.parse(r.stdout).commit);
+    expectFsckClean(copy);
   });
 
   it('the installed command runs the bundle through the code cache built beside it', () => {

@@ -152,6 +152,13 @@ describe('Page.history', () => {
     expect(versions[0].movedFrom).toBeUndefined();
     expect(versions.map((v) => v.object!.slug)).toEqual(['new', 'new', 'old', 'old']);
     expect(versions.map((v) => v.object!.content)).toEqual(['body, edited', 'body, edited', 'body, edited', 'body']);
+    // { follow: false }: the new id's own history, as git log without --follow lists it; the move is its creation
+    const own = await Page.history('new', { follow: false });
+    expect(own.map((v) => v.commit.oid)).toEqual(gitLog(path, 'main', '--', 'page/new/data.json'));
+    expect(own.map((v) => [v.status, v.id, v.movedFrom])).toEqual([
+      ['modified', 'new', undefined],
+      ['created', 'new', undefined],
+    ]);
 
     // the old id's own history ends in the move, seen from there as a deletion
     const old = await Page.history('old');

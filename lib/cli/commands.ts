@@ -61,6 +61,8 @@ const LOG_OPTIONS: Record<string, OptionSpec> = {
   until: { type: 'string' },
   author: { type: 'string' },
   grep: { type: 'string' },
+  follow: { type: 'boolean' },
+  'no-follow': { type: 'boolean' },
 };
 
 /** Whether a lone word names a model at HEAD (else it is a revision): `log page` and `log main`. */
@@ -178,9 +180,10 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   log: {
-    usage: 'log [<model>[/<id>] | [<rev>:]<model>/<id>] [<rev>] [-n N] [--since D] [--until D] [--author A] [--grep M]',
+    usage: 'log [<model>[/<id>] | [<rev>:]<model>/<id>] [<rev>] [-n N] [--since D] [--until D] [--author A] [--grep M] [--no-follow]',
     summary: 'commits (of the repository, or touching a model), or the versions of one object',
-    details: 'For one object: the commits that changed its data file, with created/modified/deleted/moved, moves followed.\n--format jsonl streams one line per row.',
+    details:
+      'For one object: the commits that changed its data file, with created/modified/deleted/moved, moves followed (--follow, the default);\n--no-follow: its versions under this id only, a move showing as created (git log -- <path>).\n--format jsonl streams one line per row.',
     options: LOG_OPTIONS,
     async run(ctx, args, values) {
       arity(args, 0, 2, this.usage);
@@ -193,15 +196,17 @@ export const COMMANDS: Record<string, Command> = {
       };
       let [what, rev] = args;
       if (what !== undefined && rev === undefined && !what.includes('/') && !(await isModel(ctx, what))) [what, rev] = [undefined!, what];
+      if (values.follow && values['no-follow']) throw new UsageError('--follow or --no-follow, not both');
       if (what?.includes('/')) {
         const ref = parseObjectRef(what);
         if (rev !== undefined) ref.rev = rev;
         if (filter.author || filter.grep) throw new UsageError('--author and --grep filter commits: use them without an object');
-        await ctx.out.list((await history()).objectVersions(ctx, ref, filter), {
+        await ctx.out.list((await history()).objectVersions(ctx, ref, { ...filter, follow: values['no-follow'] !== true }), {
           line: (v) => `${status(ctx.out, v.status.padEnd(8))}  ${commitLine(ctx.out, v.commit)}${v.movedFrom !== undefined ? `  (from ${v.movedFrom})` : ''}`,
         });
         return;
       }
+      if (values.follow || values['no-follow']) throw new UsageError('--follow and --no-follow are about one object: log <model>/<id>');
       await ctx.out.list((await history()).commitLog(ctx, rev, what, filter), { line: (c) => commitLine(ctx.out, c) });
     },
   },
@@ -370,6 +375,18 @@ export const COMMANDS: Record<string, Command> = {
       const ws = await ctx.workspace();
       const removed = await ws.clearStaleLocks({ olderThanMs });
       await ctx.out.list(removed, { line: (path) => `removed ${path}`, empty: 'no stale locks' });
+    },
+  },
+
+  remote: {
+    usage: 'remote [list | add <name> <url> [--checkpoints] [--upstream] | remove <name>]',
+    summary: "list, add or remove remotes (the repository's config, as git remote)",
+    details:
+      'add: --checkpoints also fetches and pushes checkpoints; --upstream makes the remote the branch\'s upstream (its branch of the same name).\nremove: also removes the upstreams on it and its remote-tracking refs, as git remote remove does.',
+    options: { checkpoints: { type: 'boolean' }, upstream: { type: 'boolean' } },
+    async run(ctx, args, values) {
+      const { remoteCommand } = await import('./remote-commands.js');
+      await remoteCommand(ctx, args, values, this.usage);
     },
   },
 

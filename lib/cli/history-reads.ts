@@ -21,8 +21,8 @@ export interface HistoryFilter {
   limit?: number;
 }
 
-/** The versions of one object, newest first (moves followed), as ObjectHistory reads them. */
-export async function* objectVersions(ctx: Context, ref: ObjectRef, filter: HistoryFilter = {}): AsyncGenerator<VersionRow> {
+/** The versions of one object, newest first (moves followed unless `follow` is false), as ObjectHistory reads them. */
+export async function* objectVersions(ctx: Context, ref: ObjectRef, filter: HistoryFilter & { follow?: boolean } = {}): AsyncGenerator<VersionRow> {
   const m = await ctx.model(ref.rev, ref.model, ref.id);
   yield* objectHistory(rawSource(ctx.repo, m), m.commit, ref.id, filter);
 }

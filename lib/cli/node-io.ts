@@ -9,13 +9,14 @@ import { gitDirOpener } from '../git/fs/discover.js';
 import { nodeFileSystem } from '../git/fs/node-fs.js';
 import { installPathOpener } from '../git/repository.js';
 import { installPlatform } from '../platform/current.js';
-import { nodePlatform } from '../platform/node.js';
+import { shortLivedNodePlatform } from '../platform/node.js';
 
 export { parseArgs };
 
-/** Installs what the library's Node entry installs, without importing the entry (and its class-validator). */
+/** Installs what the library's Node entry installs, without importing the entry (and its class-validator);
+ *  the platform for a short-lived process (inflates through zlib, platform/node.ts). */
 export function installNode(): void {
-  installPlatform(nodePlatform);
+  installPlatform(shortLivedNodePlatform);
   installPathOpener(gitDirOpener(nodeFileSystem));
 }
 

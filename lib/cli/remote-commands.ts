@@ -1,9 +1,10 @@
-// fetch, push, pull, sync and merge from the command line, through the workspace's calls. The HTTP
-// client is the one the library's Node entry installs; transfers show a progress bar on a terminal.
+// remote, fetch, push, pull, sync and merge from the command line, through the workspace's calls.
+// The HTTP client is the one the library's Node entry installs; transfers show a progress bar on a
+// terminal.
 import { installDefaultHttpClient } from '../git/remote/default-http.js';
 import { nodeHttpClient } from '../git/remote/node-http.js';
 import type { MergeResult, OnConflict } from '../workspace/merge.js';
-import type { Context } from './context.js';
+import { type Context, UsageError, type Values } from './context.js';
 import { oneLine } from './output.js';
 
 function installHttp(): void {
@@ -11,6 +12,39 @@ function installHttp(): void {
     const client = nodeHttpClient();
     return { client, release: () => client.close() };
   });
+}
+
+/**
+ * `remote [list | add <name> <url> [--checkpoints] [--upstream] | remove <name>]`: the remotes in the
+ * repository's config, through ws.remotes (the config `git remote` reads and writes).
+ */
+export async function remoteCommand(ctx: Context, args: string[], values: Values, usage: string): Promise<void> {
+  const [action = 'list', name, url, ...extra] = args;
+  const bad = () => new UsageError(`usage: gitmodel ${usage}`);
+  const remotes = (await ctx.workspace()).remotes;
+  if (extra.length) throw bad();
+  if (action === 'list') {
+    if (name !== undefined) throw bad();
+    return void (await ctx.out.list(await remotes.list(), { line: (r) => `${r.name.padEnd(16)} ${r.url}` }));
+  }
+  if (action === 'add' && name !== undefined && url !== undefined) {
+    const info = await badInput(remotes.add(name, url, { checkpoints: values.checkpoints === true, upstream: values.upstream === true }));
+    return void (await ctx.out.value(info, () => `added remote ${info.name} ${info.url}`));
+  }
+  if (action === 'remove' && name !== undefined && url === undefined) {
+    await remotes.remove(name);
+    return void (await ctx.out.value({ removed: name }, () => `removed remote ${name}`));
+  }
+  throw bad();
+}
+
+/** The library refuses a bad remote name or URL, or a name in use, with a TypeError: on the command line that is a usage error. */
+async function badInput<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    throw error instanceof TypeError ? new UsageError(error.message) : error;
+  }
 }
 
 function progressOf(ctx: Context, label: string) {

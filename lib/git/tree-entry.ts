@@ -47,10 +47,13 @@ export function scanForEntry(buf: Uint8Array, name: string): EntryScan {
  */
 function lastWholeEntry(buf: Uint8Array, from: number, limit: number): number {
   let last = -1;
+  const length = buf.length;
   for (let at = from; at < limit; ) {
-    // the name starts 6 or 7 bytes in (after the mode and a space), and neither holds a NUL
-    const nul = buf.indexOf(0, at + 6);
-    if (nul < 0 || nul + 21 > buf.length) break;
+    // the name starts 6 or 7 bytes in (after the mode and a space), and neither holds a NUL; a
+    // loop over the bytes, not indexOf: names are short, and a call per entry cost more
+    let nul = at + 6;
+    while (nul < length && buf[nul] !== 0) nul++;
+    if (nul + 21 > length) break;
     last = at;
     at = nul + 21;
   }

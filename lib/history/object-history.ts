@@ -23,6 +23,9 @@ export interface HistoryOptions {
   until?: Date;
   /** at most this many versions */
   limit?: number;
+  /** follow the object back across a change of its id (default true); false: its history under
+   *  this id only, as `git log -- <path>` without --follow (a move shows as `created`) */
+  follow?: boolean;
 }
 
 function statusOf(change: PathChange, moved: string | undefined): Version<unknown>['status'] {
@@ -47,7 +50,7 @@ export async function* objectHistory<T>(
     return source.dataPath(from);
   };
   let count = 0;
-  for await (const change of walkPath(source.repo, start, source.dataPath(id), { since: options.since, follow })) {
+  for await (const change of walkPath(source.repo, start, source.dataPath(id), { since: options.since, follow: options.follow === false ? undefined : follow })) {
     const { commit } = change;
     if (options.until && commit.committer.timestamp * 1000 > options.until.getTime()) continue;
     const at = source.idOf(change.path)!;

@@ -15,6 +15,9 @@ import { applyDelta, CODE_TYPE, decodeEntryHeader, OFS_DELTA, REF_DELTA, TYPE_CO
 
 const IDX_MAGIC = 0xff744f63;
 const STORED_BLOCK = 64 * 1024;
+/** Bytes of a stored block joined to the entry the block before cut off: more than any entry holds
+ *  (a mode, a name of at most 255 bytes, an oid), so the join nearly always settles that entry. */
+const JOIN_BYTES = 512;
 /** 4 MiB of blocks per pack at most */
 const STORED_BLOCKS_KEPT = 64;
 
@@ -306,17 +309,18 @@ export class PackFile {
   /**
    * Looks `name` up in a tree entry stored at zlib level 0 (the large folders we write) without
    * inflating it: the first stored block (64 KiB) is read and scanned alone, which settles names
-   * that sort early. Otherwise the rest is read in one call and, with `table`, its blocks are
-   * joined and searched through a table of offsets (returned, for the caller to keep); without,
-   * the blocks are scanned in place up to where the name sorts (a lookup made once: a table would
-   * cost a pass over every entry, and a copy of the tree). Returns null when the entry is not
-   * such a tree (a delta, compressed data): the caller reads it whole.
+   * that sort early. Otherwise, with `table`, the rest is read in one call, its blocks joined and
+   * searched through a table of offsets (returned, for the caller to keep); without, the blocks
+   * are read and scanned one at a time up to where the name sorts (a lookup made once: a table
+   * would cost a pass over every entry, and a copy of the tree; a history walk makes one such
+   * lookup in every version of a folder). Returns null when the entry is not such a tree (a
+   * delta, compressed data): the caller reads it whole.
    */
   async scanStoredTree(offset: number, name: string, table = true): Promise<{ entry?: TreeEntry; offsets?: TreeOffsets } | null> {
     const file = this.file ?? (await this.open());
     // one read for the entry's header, zlib's, the first stored block's, and the block's first
     // bytes: a name that sorts early (history asks for `page-0` in every version of its folder)
-    // is found there, and the rest of the 64 KiB block is read only when it is not
+    // is found there, and the whole 64 KiB block is read only when it is not
     const peek = file.read(offset, FIRST_READ);
     const header = decodeEntryHeader(peek, this.base);
     if (header.type !== TYPE_CODE.tree || peek.length < header.length + 7) return null;
@@ -328,44 +332,75 @@ export class PackFile {
     let head = peek.subarray(header.length + 7, header.length + 7 + firstSize);
     let scan = scanForEntry(head, name);
     if (!scan.done && head.length < firstSize) {
-      head = concatBytes([head, file.read(start + 7 + head.length, firstSize - head.length)]);
+      head = file.read(start + 7, firstSize);
       scan = scanForEntry(head, name);
     }
     if (scan.done) return { entry: scan.found };
     if (first[0] & 1) return scan.consumed === head.length ? {} : null;
+    if (table) return this.storedTreeTable(file, start, header.size, head, name);
+    return this.scanStoredBlocks(file, start + 7 + firstSize, header.size - firstSize, head.subarray(scan.consumed), name, firstSize);
+  }
+
+  /**
+   * scanStoredTree's blocks after the first, read and scanned one at a time from `at` (`left`
+   * bytes of tree to come), `carry` being the start of an entry the first block cut off.
+   */
+  private scanStoredBlocks(file: RandomAccessFile, at: number, left: number, carry: Uint8Array, name: string, guess: number): { entry?: TreeEntry } | null {
+    for (;;) {
+      // a block's header, and as many bytes as the block before held (zlib's blocks are usually of one size)
+      let raw = file.read(at, 5 + Math.min(guess, left));
+      if (raw.length < 5 || ((raw[0] >> 1) & 3) !== 0) return null;
+      const size = readUInt16LE(raw, 1);
+      if (size > left) return null;
+      if (raw.length < 5 + size) raw = file.read(at, 5 + size);
+      if (raw.length < 5 + size) return null;
+      const block = raw.subarray(5, 5 + size);
+      // the entry cut off at the last block's end, joined to this block's first bytes only (no
+      // copy of the whole block); a longer entry than those bytes hold is joined to all of it
+      let from = 0;
+      let bytes = block;
+      if (carry.length) {
+        const joined = concatBytes([carry, block.subarray(0, JOIN_BYTES)]);
+        const scan = scanForEntry(joined, name);
+        if (scan.done) return { entry: scan.found };
+        if (scan.consumed >= carry.length) from = scan.consumed - carry.length;
+        else bytes = concatBytes([carry, block]);
+      }
+      const scan = scanForEntry(bytes.subarray(from), name);
+      if (scan.done) return { entry: scan.found };
+      carry = bytes.subarray(from + scan.consumed);
+      left -= size;
+      if (raw[0] & 1) return left === 0 && carry.length === 0 ? {} : null;
+      at += 5 + size;
+      guess = size;
+    }
+  }
+
+  /** scanStoredTree's whole tree in one read, its blocks joined, searched through its table of offsets (returned). */
+  private storedTreeTable(file: RandomAccessFile, start: number, total: number, head: Uint8Array, name: string): { entry?: TreeEntry; offsets: TreeOffsets } | null {
+    const firstSize = head.length;
     // the rest, in one read when the blocks are as large as the first (zlib's block size follows
     // the compressor's output buffer, so that is a guess, and more is read if it falls short)
-    const left = header.size - firstSize;
+    const left = total - firstSize;
     const blockCount = Math.ceil(left / Math.max(firstSize, 1)) + 1;
     let raw = file.read(start + 7 + firstSize, left + 5 * blockCount);
     const ensure = (end: number): boolean => {
       if (end > raw.length) raw = concatBytes([raw, file.read(start + 7 + firstSize + raw.length, end - raw.length + 4096)]);
       return end <= raw.length;
     };
-    const tree = table ? new Uint8Array(header.size) : undefined;
-    tree?.set(head);
-    // without a table: the entry cut off at the end of the bytes scanned so far, joined to the next block
-    let carry = head.subarray(scan.consumed);
+    const tree = new Uint8Array(total);
+    tree.set(head);
     let filled = firstSize;
     for (let at = 0; ; ) {
       if (!ensure(at + 5) || ((raw[at] >> 1) & 3) !== 0) return null;
       const size = readUInt16LE(raw, at + 1);
-      if (filled + size > header.size || !ensure(at + 5 + size)) return null;
-      const block = raw.subarray(at + 5, at + 5 + size);
+      if (filled + size > total || !ensure(at + 5 + size)) return null;
+      tree.set(raw.subarray(at + 5, at + 5 + size), filled);
       filled += size;
-      if (tree) tree.set(block, filled - size);
-      else {
-        const bytes = carry.length ? concatBytes([carry, block]) : block;
-        scan = scanForEntry(bytes, name);
-        if (scan.done) return { entry: scan.found };
-        carry = bytes.subarray(scan.consumed);
-      }
       if (raw[at] & 1) break;
       at += 5 + size;
     }
-    if (filled !== header.size) return null;
-    // scanned to the end without finding it: whole entries only, or the tree is cut short
-    if (!tree) return carry.length ? null : {};
+    if (filled !== total) return null;
     // the whole tree was read: the caller keeps its table of offsets for the next lookups
     const offsets = new TreeOffsets(tree, this.base);
     return { entry: offsets.find(name), offsets };
