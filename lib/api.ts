@@ -10,12 +10,14 @@ export type { PullOptions, PullResult, StagedOutcomeOfPull, SyncOptions, SyncRes
 export type { Upstream } from './workspace/upstream.js';
 export { LiveSync, SyncEvent, type LiveSyncEventType, type LiveSyncOptions, type LiveSyncRetry, type LiveSyncState, type OfflineDetail, type SyncEventTarget } from './workspace/sync-live.js';
 export {
+  InvalidRemoteError,
   PushRejectedError,
   RemoteAuthError,
   RemoteNotFoundError,
   RemoteProtocolError,
   RemoteUnreachableError,
 } from './git/remote/errors.js';
+export type { RemoteRefusal } from './git/remote/errors.js';
 export type { HttpClient, AuthCallback, GitAuth, GitHttpRequest, GitHttpResponse } from './git/remote/http-client.js';
 export type { RemoteProgress } from './git/remote/smart-http.js';
 export type { TagInfo } from './workspace/tags.js';

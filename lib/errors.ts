@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'UNSAFE_PATH'
   | 'FILE_NOT_FOUND'
   | 'REMOTE_NOT_FOUND'
+  | 'INVALID_REMOTE'
   | 'REMOTE_UNREACHABLE'
   | 'REMOTE_AUTH'
   | 'REMOTE_PROTOCOL'

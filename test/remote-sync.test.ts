@@ -8,6 +8,7 @@ import {
   Field,
   MemoryBackend,
   Model,
+  InvalidRemoteError,
   PushRejectedError,
   RemoteNotFoundError,
   RemoteProtocolError,
@@ -68,8 +69,17 @@ describe('remotes in config', () => {
       ['origin', 'https://example.com/data.git', ['+refs/heads/*:refs/remotes/origin/*']],
       ['backup', '/srv/backup.git', ['+refs/heads/main:refs/remotes/backup/main']],
     ]);
-    await expect(ws.remotes.add('origin', 'https://x/y.git')).rejects.toThrow(/already exists/);
-    await expect(ws.remotes.add('creds', 'https://ada:secret@example.com/d.git')).rejects.toThrow(/password/);
+    const before = git(path, 'config', '--list', '--local');
+    const exists = await ws.remotes.add('origin', 'https://x/y.git').catch((e) => e);
+    expect([exists.constructor, exists.code, exists.data]).toEqual([InvalidRemoteError, 'INVALID_REMOTE', { remote: 'origin', reason: 'exists' }]);
+    expect(exists.message).toMatch(/already exists/);
+    const creds = await ws.remotes.add('creds', 'https://ada:secret@example.com/d.git').catch((e) => e);
+    expect([creds.constructor, creds.data.reason]).toEqual([InvalidRemoteError, 'credentials']);
+    expect(creds.message).toMatch(/password/);
+    // the password is in neither the message nor the data (errors get logged)
+    expect(JSON.stringify([creds.message, creds.data])).not.toContain('secret');
+    for (const url of ['', 'https://x/\ny.git']) expect((await ws.remotes.add('blank', url).catch((e) => e)).data).toEqual({ url, reason: 'url' });
+    expect(git(path, 'config', '--list', '--local')).toBe(before);
     await ws.remotes.setUrl('origin', 'https://example.org/moved.git');
     expect(git(path, 'config', 'remote.origin.url')).toBe('https://example.org/moved.git\n');
     await new Note({ name: 'x' }).save({ commit: true });
@@ -285,7 +295,9 @@ describe('edge cases', () => {
     await ws.remotes.add('odd', '/srv/a dir/#1;x.git');
     expect(git(path, 'config', 'remote.odd.url')).toBe('/srv/a dir/#1;x.git\n');
     expect((await ws.remotes.get('odd')).url).toBe('/srv/a dir/#1;x.git');
-    await expect(ws.remotes.add('bad name', '/x')).rejects.toThrow(/not a valid remote name/);
+    const bad = await ws.remotes.add('bad name', '/x').catch((e) => e);
+    expect([bad.constructor, bad.data]).toEqual([InvalidRemoteError, { remote: 'bad name', reason: 'name' }]);
+    expect(bad.message).toMatch(/not a valid remote name/);
   });
 
   it('a local push does not move a branch checked out in a working tree (git refuses it too)', async () => {

@@ -13,6 +13,7 @@ const EXIT: Record<string, number> = {
   USAGE: 64,
   UNSAFE_ID: 64,
   INVALID_REF_NAME: 64,
+  INVALID_REMOTE: 64,
   // another writer holds or moved the ref: running again may succeed
   REF_LOCKED: 75,
   STALE_BRANCH: 75,

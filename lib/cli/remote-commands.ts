@@ -28,7 +28,8 @@ export async function remoteCommand(ctx: Context, args: string[], values: Values
     return void (await ctx.out.list(await remotes.list(), { line: (r) => `${r.name.padEnd(16)} ${r.url}` }));
   }
   if (action === 'add' && name !== undefined && url !== undefined) {
-    const info = await badInput(remotes.add(name, url, { checkpoints: values.checkpoints === true, upstream: values.upstream === true }));
+    // a bad name or URL, or a name in use, is the library's InvalidRemoteError: exit 64, as a usage error
+    const info = await remotes.add(name, url, { checkpoints: values.checkpoints === true, upstream: values.upstream === true });
     return void (await ctx.out.value(info, () => `added remote ${info.name} ${info.url}`));
   }
   if (action === 'remove' && name !== undefined && url === undefined) {
@@ -36,15 +37,6 @@ export async function remoteCommand(ctx: Context, args: string[], values: Values
     return void (await ctx.out.value({ removed: name }, () => `removed remote ${name}`));
   }
   throw bad();
-}
-
-/** The library refuses a bad remote name or URL, or a name in use, with a TypeError: on the command line that is a usage error. */
-async function badInput<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (error) {
-    throw error instanceof TypeError ? new UsageError(error.message) : error;
-  }
 }
 
 function progressOf(ctx: Context, label: string) {

@@ -16,7 +16,7 @@ import { Repository as RepositoryClass } from '../git/repository.js';
 import { ZERO_OID, type Advertisement } from '../git/remote/advertisement.js';
 import { defaultHttpClient } from '../git/remote/default-http.js';
 import { Connectivity } from '../git/remote/connectivity.js';
-import { PushRejectedError, RemoteNotFoundError, RemoteProtocolError } from '../git/remote/errors.js';
+import { InvalidRemoteError, PushRejectedError, RemoteNotFoundError, RemoteProtocolError } from '../git/remote/errors.js';
 import type { AbortSignalLike, AuthCallback, HttpClient } from '../git/remote/http-client.js';
 import { receivePack } from '../git/remote/pack-receive.js';
 import { mapFetch, mapPush, parseRefspec, sourcesOf } from '../git/remote/refspec.js';
@@ -140,9 +140,9 @@ export class Remotes {
   }
 
   async add(name: string, url: string, options: AddRemoteOptions = {}): Promise<RemoteInfo> {
-    if (!NAME.test(name)) throw new TypeError(`${JSON.stringify(name)} is not a valid remote name`);
+    if (!NAME.test(name)) throw new InvalidRemoteError({ remote: name, reason: 'name' });
     checkUrl(url, options.allowCredentialsInUrl ?? false);
-    if ((await this.list()).some((r) => r.name === name)) throw new TypeError(`remote ${JSON.stringify(name)} already exists`);
+    if ((await this.list()).some((r) => r.name === name)) throw new InvalidRemoteError({ remote: name, reason: 'exists' });
     const fetch = [...(options.fetch ?? [`+refs/heads/*:refs/remotes/${name}/*`]), ...(options.checkpoints ? [checkpointsFetchSpec(name)] : [])];
     const push = [...(options.push ?? (options.checkpoints ? ['HEAD'] : [])), ...(options.checkpoints ? [`${CHECKPOINTS}*:${CHECKPOINTS}*`] : [])];
     for (const spec of [...fetch, ...push]) parseRefspec(spec);
@@ -206,9 +206,9 @@ export class Remotes {
 }
 
 function checkUrl(url: string, allowCredentials: boolean): void {
-  if (url.length === 0 || /[\0\n]/.test(url)) throw new TypeError(`${JSON.stringify(url)} is not a remote URL`);
+  if (url.length === 0 || /[\0\n]/.test(url)) throw new InvalidRemoteError({ url, reason: 'url' });
   if (!allowCredentials && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(url)) {
-    throw new TypeError('the URL holds a password, which would be written to the repository config in clear: pass onAuth or headers per call, or { allowCredentialsInUrl: true }');
+    throw new InvalidRemoteError({ url, reason: 'credentials' });
   }
 }
 

@@ -3,7 +3,7 @@
 // Each leaves the repository and workspace unchanged. Their codes are in lib/errors.ts's ErrorCode.
 import { GitModelError, quote } from '../../errors.js';
 
-export type RemoteErrorCode = 'REMOTE_NOT_FOUND' | 'REMOTE_UNREACHABLE' | 'REMOTE_AUTH' | 'REMOTE_PROTOCOL' | 'PUSH_REJECTED';
+export type RemoteErrorCode = 'REMOTE_NOT_FOUND' | 'INVALID_REMOTE' | 'REMOTE_UNREACHABLE' | 'REMOTE_AUTH' | 'REMOTE_PROTOCOL' | 'PUSH_REJECTED';
 
 /** Which step of a remote call failed. */
 export type RemotePhase = 'discover' | 'negotiate' | 'receive' | 'send';
@@ -26,6 +26,29 @@ export class RemoteNotFoundError extends RemoteError<{ url?: string; remote?: st
         : `no remote named ${quote(data.remote ?? '')}: add it with remotes.add()`,
       data,
     );
+  }
+}
+
+/** Why `remotes.add()` / `setUrl()` refused a remote. */
+export type RemoteRefusal = 'name' | 'exists' | 'url' | 'credentials';
+
+/**
+ * A remote refused before anything was written: a name git could not keep in its config
+ * (`data.reason: 'name'`), one already configured (`'exists'`), an empty URL or one with a NUL or
+ * line break (`'url'`), a password in the URL, which would be written in clear (`'credentials'`).
+ */
+export class InvalidRemoteError extends RemoteError<{ remote?: string; url?: string; reason: RemoteRefusal }> {
+  readonly code = 'INVALID_REMOTE' as const;
+  constructor(data: { remote?: string; url?: string; reason: RemoteRefusal }) {
+    const name = quote(data.remote ?? '');
+    const message = {
+      name: `${name} is not a valid remote name (letters, digits, '.', '_', '-'; not starting with '.', '_' or '-')`,
+      exists: `remote ${name} already exists: remove it first or choose another name`,
+      url: `${JSON.stringify(data.url ?? '')} is not a remote URL`,
+      credentials: 'the URL holds a password, which would be written to the repository config in clear: pass onAuth or headers per call, or { allowCredentialsInUrl: true }',
+    }[data.reason];
+    // a URL with a password is never repeated in the error (it may be logged)
+    super(message, data.reason === 'credentials' ? { ...data, url: redactUrl(data.url ?? '') } : data);
   }
 }
 
