@@ -11,7 +11,7 @@ import { hashObject, type PendingObject } from '../lib/git/object.js';
 import { findEntry, scanForEntry, TreeOffsets } from '../lib/git/tree-entry.js';
 import { parseTree, serializeTree, type TreeEntry, treeWork } from '../lib/git/tree.js';
 import { Lru } from '../lib/util/lru.js';
-import { expectFsckClean, git, newRepoPath } from './helpers.js';
+import { expectFsckClean, git, gitWith, newRepoPath } from './helpers.js';
 
 function pendingObject(type: PendingObject['type'], content: Uint8Array): PendingObject {
   return { type, oid: hashObject(type, content), content };
@@ -235,6 +235,28 @@ describe('large folders', () => {
   }, 60_000);
 });
 
+describe('serializeTree', () => {
+  it("writes git's order and bytes: subtrees sort as if their name ended in '/', names by their UTF-8 bytes", () => {
+    const path = newRepoPath();
+    git('.', 'init', '--bare', '-q', path);
+    const blob = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
+    const names: [string, TreeEntry][] = [
+      ['a.b', { mode: '100644', oid: blob }],
+      ['a', { mode: '40000', oid: '4b825dc642cb6eb9a060e54bf8d69288fbee4904' }],
+      ['a-b', { mode: '100755', oid: blob }],
+      ['a0', { mode: '100644', oid: blob }],
+      ['\u{1F600}', { mode: '100644', oid: blob }],
+      ['\uFF21', { mode: '120000', oid: blob }],
+      ['é', { mode: '100644', oid: blob }],
+      ...Array.from({ length: 3_000 }, (_, i): [string, TreeEntry] => [`n-${(i * 7919) % 3_000}`, { mode: '100644', oid: blob }]),
+    ];
+    const bytes = serializeTree(names);
+    const listing = names.map(([name, e]) => `${e.mode === '40000' ? '040000 tree' : `${e.mode} blob`} ${e.oid}\t${name}\n`).join('');
+    expect(hashObject('tree', bytes)).toBe(gitWith(path, { input: listing }, 'mktree', '--missing').trim());
+    expect([...parseTree(bytes).keys()].slice(0, 5)).toEqual(['a-b', 'a.b', 'a', 'a0', 'n-0']);
+  });
+});
+
 describe('cacheSize', () => {
   class Item extends Model {
     @Field({ id: true }) key!: string;
@@ -244,19 +266,48 @@ describe('cacheSize', () => {
   it('bounds the decoded data files kept by bytes: two thirds of it, whatever the number of objects', async () => {
     const ws = await Workspace.open(new MemoryBackend(), { cacheSize: 300_000 });
     ws.register(Item);
-    expect(ws.decodedCache.capacity).toBe(200_000);
+    // those read seven twelfths, those saved and not read since a twelfth
+    expect(ws.decodedCache.capacity).toBe(175_000);
+    expect(ws.savedDecoded.capacity).toBe(25_000);
     for (let i = 0; i < 2_000; i++) {
       await new Item({ key: `i${i}`, text: 'x'.repeat(i % 500) }).save();
-      expect(ws.decodedCache.weight).toBeLessThanOrEqual(200_000);
+      expect(ws.savedDecoded.weight).toBeLessThanOrEqual(25_000);
     }
+    expect(ws.decodedCache.size).toBe(0);
     await ws.commit({ message: 'items' });
     for (let i = 0; i < 2_000; i += 7) {
       expect((await Item.get(`i${i}`)).text.length).toBe(i % 500);
-      expect(ws.decodedCache.weight).toBeLessThanOrEqual(200_000);
+      expect(ws.decodedCache.weight).toBeLessThanOrEqual(175_000);
     }
     expect(ws.decodedCache.size).toBeLessThan(2_000);
     const big = await Workspace.open(new MemoryBackend());
-    expect(big.decodedCache.capacity).toBe(128 << 20);
+    expect(big.decodedCache.capacity + big.savedDecoded.capacity).toBe(128 << 20);
+  });
+
+  it('keeps what a large run of saves decoded within its share, and a read moves an entry to the readers\' share', async () => {
+    const ws = await Workspace.open(new MemoryBackend(), { cacheSize: 1 << 20 });
+    ws.register(Item);
+    const share = ws.savedDecoded.capacity;
+    let most = 0;
+    for (let i = 0; i < 20_000; i++) {
+      await new Item({ key: `i${i}`, text: `text ${i} `.repeat(20) }).save();
+      most = Math.max(most, ws.savedDecoded.weight);
+    }
+    // each file weighs ~2 × ~250 + 300 bytes: the share is full to its bound, with ~100 of 20,000
+    expect(most).toBeLessThanOrEqual(share);
+    expect(ws.savedDecoded.weight).toBeGreaterThan(share - 1_000);
+    expect(ws.savedDecoded.size).toBeLessThan(share / 700);
+    expect(ws.decodedCache.size).toBe(0);
+    const kept = ws.savedDecoded.size;
+    // the last saved are still decoded: a read takes no parse and moves the entry over
+    expect((await Item.get('i19999')).text).toBe('text 19999 '.repeat(20));
+    expect(ws.savedDecoded.size).toBe(kept - 1);
+    expect(ws.decodedCache.size).toBe(1);
+    expect(ws.savedDecoded.weight + ws.decodedCache.weight).toBeLessThanOrEqual(share);
+    // an early one was dropped: read again, and kept among the read
+    expect((await Item.get('i0')).text).toBe('text 0 '.repeat(20));
+    expect(ws.decodedCache.size).toBe(2);
+    expect(ws.savedDecoded.size).toBe(kept - 1);
   });
 
   it('is a number of bytes', async () => {

@@ -103,7 +103,7 @@ function planSave(cls: Function, schema: Schema, layout: Layout, instance: objec
   if (!blobs.size) {
     const values = newValues();
     for (const field of schema.fields) if (self[field.name] !== undefined) values[field.name] = copyValue(field.type, self[field.name], true);
-    keepDecoded(cls, oid, { values, blobs: NO_BLOBS, extra: state.extra && structuredClone(state.extra) }, data.length);
+    keepDecoded(cls, oid, { values, blobs: NO_BLOBS, extra: state.extra && structuredClone(state.extra) }, data.length, true);
   }
   return { ops, oid };
 }

@@ -67,6 +67,16 @@ export class Lru<K, V> {
     this.shrink();
   }
 
+  /** Removes an entry, returning its value and weight (to move it to another cache). */
+  take(key: K): { value: V; weight: number } | undefined {
+    const node = this.map.get(key);
+    if (node === undefined) return undefined;
+    this.unlink(node);
+    this.map.delete(key);
+    this.total -= node.weight;
+    return node;
+  }
+
   /** Changes the bound, dropping the least recently used entries above it. */
   resize(max: number): void {
     this.max = max;

@@ -119,6 +119,8 @@ export interface ModelHost {
   restore(options: { from: string; model?: Function | string; id?: string; tx?: Transaction }): Promise<unknown>;
   /** whether an object with this oid exists: stored, or staged and not yet written */
   hasObject(oid: string): Promise<boolean>;
-  /** decoded data files of every registered model, bounded by bytes (OpenOptions.cacheSize) */
+  /** decoded data files of every registered model read, bounded by bytes (OpenOptions.cacheSize) */
   readonly decodedCache: Lru<string, unknown>;
+  /** the same for files saved and not read since: a smaller share, so an import does not fill memory with what it wrote */
+  readonly savedDecoded: Lru<string, unknown>;
 }

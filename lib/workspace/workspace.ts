@@ -86,6 +86,8 @@ export class Workspace implements ModelHost {
   private readonly commitListeners = new Set<(head: string) => void>();
   /** decoded data files of the registered models, by model and blob oid (ModelHost) */
   readonly decodedCache: Lru<string, unknown>;
+  /** decoded data files saved and not read since (ModelHost) */
+  readonly savedDecoded: Lru<string, unknown>;
 
   private constructor(
     readonly repo: Repository,
@@ -97,12 +99,13 @@ export class Workspace implements ModelHost {
     readonly autoCommit: boolean = false,
     /** Model.find() refuses queries no index answers (OpenOptions.refuseScans) */
     readonly refuseScans: boolean = false,
-    /** bytes the caches may hold (OpenOptions.cacheSize): two thirds decoded data files, a third the repository's */
+    /** bytes the caches may hold (OpenOptions.cacheSize): two thirds decoded data files (an eighth of that those saved and not read), a third the repository's */
     cacheSize: number,
     /** staged bytes held in memory before they are written ahead of the commit (OpenOptions.stageMemory) */
     stageMemory: number,
   ) {
-    this.decodedCache = new Lru((cacheSize * 2) / 3);
+    this.decodedCache = new Lru((cacheSize * 7) / 12);
+    this.savedDecoded = new Lru(cacheSize / 12);
     repo.sizeCaches(cacheSize / 3);
     this.session = {
       repo,
