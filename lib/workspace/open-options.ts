@@ -52,8 +52,11 @@ export interface OpenOptions {
   /**
    * Bytes of memory the workspace's caches may hold (default 192 MiB): two thirds for decoded
    * data files (an object whose file has a few hundred bytes weighs ~1 KB decoded, so ~130,000
-   * objects by default), a third for objects, trees and commits read. Larger keeps more of a big
-   * repository decoded for repeated reads; smaller saves memory.
+   * objects by default), a third for objects, trees and commits read. Of the decoded files' two
+   * thirds, those saved and not read since may hold an eighth (16 MiB by default, ~16,000 such
+   * objects): reading back what was just saved takes no parse, and an import of a million objects
+   * does not keep them all decoded. Larger keeps more of a big repository decoded for repeated
+   * reads; smaller saves memory.
    */
   cacheSize?: number;
   /**
