@@ -11,7 +11,7 @@ import { hashObject, type PendingObject } from '../lib/git/object.js';
 import { findEntry, scanForEntry, TreeOffsets } from '../lib/git/tree-entry.js';
 import { parseTree, serializeTree, type TreeEntry, treeWork } from '../lib/git/tree.js';
 import { Lru } from '../lib/util/lru.js';
-import { expectFsckClean, git, newRepoPath } from './helpers.js';
+import { expectFsckClean, git, gitWith, newRepoPath } from './helpers.js';
 
 function pendingObject(type: PendingObject['type'], content: Uint8Array): PendingObject {
   return { type, oid: hashObject(type, content), content };
@@ -236,6 +236,28 @@ describe('large folders', () => {
     expect(git(path, 'show', 'main~6:doc/n-000001/data.json')).toContain('"the one"');
     expectFsckClean(path);
   }, 60_000);
+});
+
+describe('serializeTree', () => {
+  it("writes git's order and bytes: subtrees sort as if their name ended in '/', names by their UTF-8 bytes", () => {
+    const path = newRepoPath();
+    git('.', 'init', '--bare', '-q', path);
+    const blob = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
+    const names: [string, TreeEntry][] = [
+      ['a.b', { mode: '100644', oid: blob }],
+      ['a', { mode: '40000', oid: '4b825dc642cb6eb9a060e54bf8d69288fbee4904' }],
+      ['a-b', { mode: '100755', oid: blob }],
+      ['a0', { mode: '100644', oid: blob }],
+      ['\u{1F600}', { mode: '100644', oid: blob }],
+      ['\uFF21', { mode: '120000', oid: blob }],
+      ['é', { mode: '100644', oid: blob }],
+      ...Array.from({ length: 3_000 }, (_, i): [string, TreeEntry] => [`n-${(i * 7919) % 3_000}`, { mode: '100644', oid: blob }]),
+    ];
+    const bytes = serializeTree(names);
+    const listing = names.map(([name, e]) => `${e.mode === '40000' ? '040000 tree' : `${e.mode} blob`} ${e.oid}\t${name}\n`).join('');
+    expect(hashObject('tree', bytes)).toBe(gitWith(path, { input: listing }, 'mktree', '--missing').trim());
+    expect([...parseTree(bytes).keys()].slice(0, 5)).toEqual(['a-b', 'a.b', 'a', 'a0', 'n-0']);
+  });
 });
 
 describe('cacheSize', () => {

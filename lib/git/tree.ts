@@ -149,19 +149,48 @@ export function entryBytes(name: string, entry: TreeEntry): Uint8Array {
 
 /** Serializes entries into a tree's canonical bytes (empty trees are allowed but never written by us). */
 export function serializeTree(entries: Iterable<[string, TreeEntry]>): Uint8Array {
-  const list: { bytes: Uint8Array; nameAt: number; isTree: boolean }[] = [];
-  let total = 0;
+  // every entry is written once into one growing buffer and sorted as offsets into it: a buffer,
+  // a key and a record per entry made ~450 bytes of garbage each, ~45 MB for a folder of 100,000
+  // objects, all alive until the end (what set an import's peak memory)
+  let buffer = new Uint8Array(4096);
+  let length = 0;
+  const starts: number[] = [];
+  const names: number[] = [];
+  const ends: number[] = [];
+  const trees: boolean[] = [];
   for (const [name, entry] of entries) {
-    const bytes = entryBytes(name, entry);
-    list.push({ bytes, nameAt: entry.mode.length + 1, isTree: isTreeMode(entry.mode) });
-    total += bytes.length;
+    // the longest entry: a mode, a space, three bytes a UTF-16 unit, NUL and the oid
+    const most = entry.mode.length + 1 + 3 * name.length + 21;
+    if (length + most > buffer.length) {
+      const grown = new Uint8Array(Math.max(buffer.length * 2, length + most));
+      grown.set(buffer.subarray(0, length));
+      buffer = grown;
+    }
+    const start = length;
+    for (let i = 0; i < entry.mode.length; i++) buffer[length++] = entry.mode.charCodeAt(i);
+    buffer[length++] = 0x20;
+    starts.push(start);
+    names.push(length);
+    let ascii = true;
+    for (let i = 0; ascii && i < name.length; i++) ascii = name.charCodeAt(i) < 0x80;
+    if (ascii) for (let i = 0; i < name.length; i++) buffer[length++] = name.charCodeAt(i);
+    else {
+      const bytes = utf8(name);
+      buffer.set(bytes, length);
+      length += bytes.length;
+    }
+    ends.push(length);
+    trees.push(isTreeMode(entry.mode));
+    buffer[length++] = 0;
+    hexInto(entry.oid, buffer, length);
+    length += 20;
   }
-  list.sort((a, b) => compareKeys(a.bytes, a.nameAt, a.bytes.length - 21, a.isTree, b.bytes, b.nameAt, b.bytes.length - 21, b.isTree));
-  const out = new Uint8Array(total);
+  const order = names.map((_, i) => i);
+  order.sort((a, b) => compareKeys(buffer, names[a], ends[a], trees[a], buffer, names[b], ends[b], trees[b]));
+  const out = new Uint8Array(length);
   let at = 0;
-  for (const { bytes } of list) {
-    out.set(bytes, at);
-    at += bytes.length;
+  for (const i of order) {
+    for (let k = starts[i], end = ends[i] + 21; k < end; k++) out[at++] = buffer[k];
   }
   return out;
 }
