@@ -4,7 +4,7 @@
 import { hexInto } from '../../util/bytes.js';
 import type { Durability, FileSystem, MaintenanceResult } from '../ports.js';
 import { readLoose } from './loose.js';
-import { decodeEntryHeader, encodeEntryHeader, OFS_DELTA, REF_DELTA } from './pack-format.js';
+import { decodeEntryHeader, encodeEntryHeader, REF_DELTA } from './pack-format.js';
 import { type PackFile, PackGoneError } from './pack-reader.js';
 import type { PackSet } from './pack-set.js';
 import { packEntry, type RawEntry, writePack } from './pack-writer.js';
@@ -14,25 +14,17 @@ import { dirname, join } from './paths.js';
  *  that misses the caches searches each pack index, so we keep fewer). */
 export const AUTO_PACK_LIMIT = 16;
 
-/** Every entry of a pack as raw bytes; offset deltas become ref deltas, whose base is named by oid. */
-async function rawEntries(pack: PackFile): Promise<RawEntry[]> {
-  const byOffset = [...pack.entries()].sort((a, b) => a[1] - b[1]);
-  const oidAt = new Map(byOffset.map(([oid, offset]) => [offset, oid]));
-  const end = (await pack.fileSize()) - 20;
-  const whole = await pack.rawEntry(0, end); // one read for the pack; entries are slices of it
-  return byOffset.map(([oid, offset], i) => {
-    const bytes = whole.subarray(offset, i + 1 < byOffset.length ? byOffset[i + 1][1] : end);
-    const header = decodeEntryHeader(bytes, pack.base);
-    if (header.type !== OFS_DELTA) return { oid, bytes };
-    const base = oidAt.get(offset - header.baseDistance!)!;
-    const head = encodeEntryHeader(REF_DELTA, header.size);
-    const rest = bytes.subarray(header.length);
-    const out = new Uint8Array(head.length + 20 + rest.length);
-    out.set(head);
-    hexInto(base, out, head.length);
-    out.set(rest, head.length + 20);
-    return { oid, bytes: out };
-  });
+/** A stored entry to copy into another pack: an offset delta becomes a ref delta, whose base is named by oid. */
+function copied(entry: { oid: string; bytes: Uint8Array; baseOid?: string; headerLength: number }): RawEntry {
+  if (entry.baseOid === undefined) return { oid: entry.oid, bytes: entry.bytes };
+  const header = decodeEntryHeader(entry.bytes, entry.oid);
+  const head = encodeEntryHeader(REF_DELTA, header.size);
+  const rest = entry.bytes.subarray(entry.headerLength);
+  const out = new Uint8Array(head.length + 20 + rest.length);
+  out.set(head);
+  hexInto(entry.baseOid, out, head.length);
+  out.set(rest, head.length + 20);
+  return { oid: entry.oid, bytes: out };
 }
 
 /**
@@ -81,6 +73,7 @@ export async function maintain(
   objectsDir: string,
   full: boolean,
   durability: Durability,
+  attempt = 0,
 ): Promise<MaintenanceResult> {
   await packs.refresh(true);
   const candidates: { pack: PackFile; size: number }[] = [];
@@ -95,20 +88,36 @@ export async function maintain(
   if (chosen.length + (loose.length ? 1 : 0) < 2 && !(chosen.length === 0 && loose.length > 0)) {
     return { packsMerged: 0, looseObjectsPacked: 0, packs: candidates.length };
   }
-  const entries = new Map<string, RawEntry>();
+  // counted from the indexes first (the new pack's header gives the number of objects), then copied
+  // pack by pack through a window: a merge of 2,000,000 objects held every pack whole (2 GiB)
   const merged: PackFile[] = [];
+  const pending = new Set<string>(); // what the packs hold that is not copied yet, once each
   for (const { pack } of chosen) {
-    const raw = await unlessGone(() => rawEntries(pack));
-    if (!raw) continue;
+    if ((await unlessGone(() => pack.fileSize())) === undefined) continue;
     merged.push(pack);
-    for (const entry of raw) if (!entries.has(entry.oid)) entries.set(entry.oid, entry);
+    for (const [oid] of pack.entries()) pending.add(oid);
   }
+  const fromLoose: RawEntry[] = [];
   for (const { oid, path } of loose) {
-    if (entries.has(oid) || (await packs.has(oid))) continue;
+    if (pending.has(oid) || (await packs.has(oid))) continue;
     const object = await readLoose(fs, path, oid);
-    if (object) entries.set(oid, packEntry({ oid, ...object }));
+    if (object) fromLoose.push(packEntry({ oid, ...object }));
   }
-  const name = await writePack(fs, packs.dir, entries.size, entries.values(), durability);
+  async function* entries(): AsyncGenerator<RawEntry> {
+    for (const pack of merged) {
+      for await (const entry of pack.storedEntries()) if (pending.delete(entry.oid)) yield copied(entry);
+    }
+    yield* fromLoose;
+  }
+  let name: string;
+  try {
+    name = await writePack(fs, packs.dir, pending.size + fromLoose.length, entries(), durability);
+  } catch (error) {
+    // another process merged a pack away between the count and the copy: its merged pack holds
+    // what it held, so start again from what is there now
+    if (error instanceof PackGoneError && attempt < 3) return maintain(fs, packs, objectsDir, full, durability, attempt + 1);
+    throw error;
+  }
   const removed = merged.filter((pack) => !pack.base.endsWith(name));
   // git's multi-pack-index lists packs by name: one naming a removed pack fails git fsck, and
   // without it git reads the packs' own indexes, so it goes (git rebuilds it on demand)

@@ -169,6 +169,35 @@ export class PackFile {
     }
   }
 
+  /**
+   * Every entry as stored (header and compressed bytes), in file order, through reads of about
+   * `window` bytes: a merge of packs copies them without holding a pack whole. An OFS_DELTA comes
+   * with its base's oid, which names the base in any pack.
+   */
+  async *storedEntries(window = 8 << 20): AsyncGenerator<{ oid: string; bytes: Uint8Array; baseOid?: string; headerLength: number }> {
+    const { offsets, positions } = this.reverseIndex();
+    const end = (await this.fileSize()) - 20;
+    const file = await this.open();
+    let start = 0;
+    let bytes: Uint8Array = new Uint8Array(0);
+    for (let i = 0; i < offsets.length; i++) {
+      const from = offsets[i];
+      const to = i + 1 < offsets.length ? offsets[i + 1] : end;
+      if (from < start || to > start + bytes.length) {
+        bytes = file.read(from, Math.max(window, to - from));
+        start = from;
+        if (bytes.length < to - from) throw new CorruptObjectError({ path: `${this.base}.pack@${from}`, reason: 'the pack ends inside this entry' });
+      }
+      const entry = bytes.subarray(from - start, to - start);
+      const header = decodeEntryHeader(entry, `${this.base}.pack@${from}`);
+      const at = this.oidAt(positions[i]);
+      const oid = toHex(this.idx, at, at + 20);
+      yield header.type === OFS_DELTA
+        ? { oid, bytes: entry, headerLength: header.length, baseOid: this.oidAtOffset(from - header.baseDistance!) }
+        : { oid, bytes: entry, headerLength: header.length };
+    }
+  }
+
   /** The pack file, opened on first use; PackGoneError when it is gone. */
   async open(): Promise<RandomAccessFile> {
     if (this.file) return this.file;

@@ -105,7 +105,7 @@ export async function writePack(
   fs: FileSystem,
   packDir: string,
   count: number,
-  entries: Iterable<RawEntry>,
+  entries: Iterable<RawEntry> | AsyncIterable<RawEntry>,
   durability: Durability = 'fsync',
 ): Promise<string> {
   const temp = await writeStreamed(fs, packDir, 'tmp_pack_');
@@ -131,12 +131,15 @@ export async function writePack(
   let checksum: Uint8Array;
   try {
     emit(concatBytes([utf8('PACK'), uint32BE(2), uint32BE(count)]));
-    for (const entry of entries) {
+    const add = (entry: RawEntry) => {
       offsets.push(at);
       // the index needs only the oid and the CRC of each entry, not its bytes
       written.push({ oid: entry.oid, crc: host.crc32(entry.bytes) });
       emit(entry.bytes);
-    }
+    };
+    // entries read as they are written (a merge of packs) come asynchronously; a commit's are at hand
+    if (Symbol.asyncIterator in entries) for await (const entry of entries) add(entry);
+    else for (const entry of entries) add(entry);
     if (written.length !== count) throw new Error(`pack announced ${count} objects but got ${written.length}`);
     checksum = hash.digest();
     chunk.push(checksum);
