@@ -42,6 +42,15 @@ export interface Platform {
    * plain JavaScript for a host whose zlib does not report it.
    */
   inflateAt(data: Uint8Array, offset: number, size?: number, where?: string): { data: Uint8Array; consumed: number };
+  /**
+   * Inflates several zlib streams on another thread (Node: a worker), so a bulk read uses a second
+   * core: stream i starts at `starts[i]` in `data` and inflates to exactly `sizes[i]` bytes (bytes
+   * after its end, up to `starts[i + 1]`, are ignored). Resolves to the outputs one after another;
+   * rejects when any stream does not inflate to its size (the caller then reads those entries one
+   * at a time, for the error). `data` may be transferred (detached). Absent on a host without
+   * workers: callers inflate on their own thread with `inflateAt`.
+   */
+  inflateMany?(data: Uint8Array, starts: Uint32Array, sizes: Uint32Array): Promise<Uint8Array>;
   /** CRC-32 (as zlib computes it), unsigned */
   crc32(data: Uint8Array): number;
   /** a name part unlikely to be used by any other process or call (temporary and lock files) */

@@ -302,9 +302,14 @@ export class ModelIndex {
     const files = [...(await this.listFiles(tree, state))];
     // parallel arrays, no object per row: 100,000 rows would be 100,000 maps for the collector
     const cells = new Map(this.fields.map((f) => [f.name, new Array<Cell>(files.length)]));
+    const read = (i: number) => (state.decode && i < files.length ? state.readMany?.(files.slice(i, i + BULK).map(([, f]) => f.oid)) : undefined);
+    let next = read(0);
     for (let i = 0; i < files.length; i += BULK) {
       const batch = files.slice(i, i + BULK);
-      const bytes = state.decode ? await state.readMany?.(batch.map(([, f]) => f.oid)) : undefined;
+      const bytes = await next;
+      // the next batch is read (and inflated, where the platform has a worker) while this one decodes
+      next = read(i + BULK);
+      if (next) await settle();
       const columns = this.fields.map((f) => cells.get(f.name)!);
       for (let k = 0; k < batch.length; k++) {
         const file = batch[k][1];
@@ -424,6 +429,15 @@ export class ModelIndex {
     await this.files.remove(name).catch(() => {});
     return undefined;
   }
+}
+
+/**
+ * Waits until every pending microtask has run: a read started just before reaches its worker
+ * (or its end) before the caller's next long synchronous stretch. A timer fires only after the
+ * microtask queue is empty.
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** An object's row in a segment, or null when it has none. */
