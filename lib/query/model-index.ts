@@ -121,14 +121,7 @@ export class ModelIndex {
       this.remember(key, held);
       return held;
     }
-    const loaded = tree ? await this.load(tree) : undefined;
-    let segment: Segment;
-    if (loaded) {
-      segment = { tree, base: loaded, delta: new Map() };
-      this.source = 'snapshot';
-    } else {
-      segment = await this.derive(tree, state);
-    }
+    const segment = await this.derive(tree, state);
     this.remember(key, segment);
     return segment;
   }
@@ -166,10 +159,20 @@ export class ModelIndex {
     while (this.segments.size > KEEP) this.segments.delete(this.segments.keys().next().value!);
   }
 
-  /** The segment of a tree from the nearest readable one (a diff), or else by a build. */
+  /**
+   * The segment of a tree from the nearest readable one held (a diff); with none held, from the
+   * tree's own index file, or the newest file and a diff; else by a build. A held segment goes
+   * first: after a commit, looking for a file of the new tree (there is none unless another
+   * process wrote one) cost more than the diff, a failed open being most of a catch-up's time.
+   */
   private async derive(tree: string | null, state: TreeState): Promise<Segment> {
     for (;;) {
       const held = await this.readable(state);
+      const own = !held && tree ? await this.load(tree) : undefined;
+      if (own) {
+        this.source = 'snapshot';
+        return { tree, base: own, delta: new Map() };
+      }
       const from = held ?? (await this.nearestFile());
       if (!from) return this.build(tree, state);
       try {
