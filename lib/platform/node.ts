@@ -1,7 +1,8 @@
 // The platform on Node: node:crypto for sha1 and unique names, node:zlib for deflate, inflate and
-// crc32, node:async_hooks for async context. With lib/git/fs/node-fs.ts, the only files that
-// import Node's built-ins. Results are handed out as plain Uint8Arrays (views of Node's Buffers),
-// so no Buffer, whose slice() shares memory, travels further.
+// crc32, node:worker_threads for a second thread that inflates, node:async_hooks for async
+// context. With lib/git/fs/node-fs.ts, the only files that import Node's built-ins. Results are
+// handed out as plain Uint8Arrays (views of Node's Buffers), so no Buffer, whose slice() shares
+// memory, travels further.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as nodeCrypto from 'node:crypto';
 import { hostname } from 'node:os';

@@ -1,7 +1,8 @@
 // What gitmodel asks of its host besides storage: hashing, zlib, checksums, unique names, async
 // context and the environment. Types only: lib/platform/node.ts implements them with Node's
-// built-ins; a browser's implementation can use WebAssembly or JavaScript ones. Every primitive is
-// synchronous, because the hot paths (hashing a tree, inflating a pack entry) do no I/O.
+// built-ins; a browser's implementation can use WebAssembly or JavaScript ones. Every primitive but
+// inflateMany (another thread) is synchronous, because the hot paths (hashing a tree, inflating a
+// pack entry) do no I/O.
 
 /** The environment git reads (GIT_AUTHOR_NAME, HOME, GIT_CONFIG_GLOBAL, ...). */
 export type Environment = Readonly<Record<string, string | undefined>>;
