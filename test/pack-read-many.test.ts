@@ -1,11 +1,15 @@
 // ObjectDatabase.readMany (an index build's bulk read) reads a pack front to back through a
 // window of large reads: the same objects as one read each, in far fewer reads of the file.
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import '../lib/index.js'; // installs the Node platform
+import { CorruptObjectError } from '../lib/errors.js';
 import { FsObjectDatabase } from '../lib/git/fs/object-database.js';
+import { installPlatform } from '../lib/platform/current.js';
+import { nodePlatform } from '../lib/platform/node.js';
+import type { Platform } from '../lib/platform/platform.js';
 import { nodeFileSystem } from '../lib/index.js';
 import type { FileSystem, RandomAccessFile } from '../lib/git/ports.js';
 import { git, gitWith, newRepoPath } from './helpers.js';
@@ -79,4 +83,53 @@ describe('readMany', () => {
       for (const oid of [oids[0], oids[2999], oids[3005], oids.at(-1)!]) expect(Buffer.from((await db.read(oid))!.content).equals(found.get(oid)!.content)).toBe(true);
     });
   }
+
+  it('inflates entries of 256 bytes or more on the platform\'s worker, smaller ones and deltas here; without a worker (a browser) the same objects', async () => {
+    const data = contents();
+    const { path, oids } = packed(data, true);
+    const sent: number[] = [];
+    const counting: Platform = {
+      ...nodePlatform,
+      inflateMany: (bytes, starts, sizes) => (sent.push(...sizes), nodePlatform.inflateMany!(bytes, starts, sizes)),
+    };
+    const withoutWorker: Platform = { ...nodePlatform, inflateMany: undefined };
+    try {
+      installPlatform(counting);
+      const offThread = await new FsObjectDatabase(nodeFileSystem, join(path, 'objects')).readMany(oids);
+      installPlatform(withoutWorker);
+      const here = await new FsObjectDatabase(nodeFileSystem, join(path, 'objects')).readMany(oids);
+      expect(offThread.size).toBe(oids.length);
+      expect(oids.filter((oid, i) => !Buffer.from(offThread.get(oid)!.content).equals(data[i]) || !Buffer.from(here.get(oid)!.content).equals(data[i]))).toEqual([]);
+      // every whole entry of 256 bytes or more went to the worker, nothing smaller, once each
+      expect(sent.length).toBeGreaterThan(2900);
+      expect(sent.every((size) => size >= 256)).toBe(true);
+      const sizes = data.map((d) => d.length).filter((n) => n >= 256);
+      expect(sent.length).toBeLessThanOrEqual(sizes.length);
+    } finally {
+      installPlatform(nodePlatform);
+    }
+  });
+
+  it('a damaged entry read in bulk fails with the CorruptObjectError its single read gives; nothing else is lost', async () => {
+    const data = contents();
+    const { path, oids } = packed(data, false);
+    const victim = oids[1234];
+    const db = new FsObjectDatabase(nodeFileSystem, join(path, 'objects'));
+    const at = (await db.packs.locate(victim))!;
+    const packFile = readdirSync(join(path, 'objects', 'pack')).find((n) => n.endsWith('.pack'))!;
+    const file = join(path, 'objects', 'pack', packFile);
+    // a byte in the middle of its deflate data: the stream no longer inflates to its bytes (Adler-32)
+    const bytes = readFileSync(file);
+    bytes[at.offset + 60] ^= 0xff;
+    writeFileSync(file, bytes);
+    const fresh = () => new FsObjectDatabase(nodeFileSystem, join(path, 'objects'));
+    const single = await fresh().read(victim).then(() => undefined, (error: unknown) => error);
+    expect(single).toBeInstanceOf(CorruptObjectError);
+    const bulk = await fresh().readMany(oids).then(() => undefined, (error: unknown) => error);
+    expect(bulk).toBeInstanceOf(CorruptObjectError);
+    expect((bulk as CorruptObjectError).message).toBe((single as CorruptObjectError).message);
+    // the other objects still read, in bulk too
+    const rest = await fresh().readMany(oids.filter((oid) => oid !== victim));
+    expect(rest.size).toBe(oids.length - 1);
+  });
 });

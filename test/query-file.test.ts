@@ -9,6 +9,9 @@ import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Field, type IndexStatus, Model, Workspace } from '../lib/index.js';
 import { treeWork } from '../lib/git/tree.js';
+import { installPlatform } from '../lib/platform/current.js';
+import { nodePlatform } from '../lib/platform/node.js';
+import type { Platform } from '../lib/platform/platform.js';
 import { expectFsckClean, openWith } from './helpers.js';
 
 @Model({ name: 'note' })
@@ -142,6 +145,43 @@ describe('binary index files', () => {
     expect(foreign.split('/').at(-1)).toBe(file.split('/').at(-1));
     writeFileSync(file, readFileSync(foreign));
     expect(await reopen()).toMatchObject({ got: want, counters: { discarded: 1, builds: 1 } });
+  });
+});
+
+describe('a build on two threads', () => {
+  test("data files of 256 bytes or more are inflated on the platform's worker; the same answers and the same file as a build on one thread (a browser)", async () => {
+    const { gitdir, ws } = await openWith(Note);
+    await seed(ws);
+    // longer bodies: every data file past the size the worker takes
+    for (const note of await Note.all()) {
+      note.body = `${note.slug} `.repeat(30);
+      await note.save();
+    }
+    await ws.commit({ message: 'long bodies' });
+    let streams = 0;
+    const counting: Platform = { ...nodePlatform, inflateMany: (d, starts, sizes) => ((streams += sizes.length), nodePlatform.inflateMany!(d, starts, sizes)) };
+    const build = async (p: Platform) => {
+      rmSync(join(gitdir, 'gitmodel'), { recursive: true, force: true });
+      installPlatform(p);
+      try {
+        const cold = await Workspace.open(gitdir);
+        cold.register(Note);
+        const before = streams;
+        expect(await Note.count()).toBe(N);
+        expect(cold.indexes.status().find((s) => s.model === 'note')!.counters).toMatchObject({ builds: 1, objectsRead: N });
+        const built = streams - before;
+        return { built, got: await answers(), file: readFileSync(filesOf(gitdir)[0]) };
+      } finally {
+        installPlatform(nodePlatform);
+      }
+    };
+    const two = await build(counting);
+    // each data file once
+    expect(two.built).toBe(N);
+    const one = await build({ ...nodePlatform, inflateMany: undefined });
+    expect(one.built).toBe(0);
+    expect(two.got).toEqual(one.got);
+    expect(two.file.equals(one.file)).toBe(true);
   });
 });
 

@@ -1,10 +1,12 @@
 // The platform on Node: node:crypto for sha1 and unique names, node:zlib for deflate, inflate and
-// crc32, node:async_hooks for async context. With lib/git/fs/node-fs.ts, the only files that
-// import Node's built-ins. Results are handed out as plain Uint8Arrays (views of Node's Buffers),
-// so no Buffer, whose slice() shares memory, travels further.
+// crc32, node:worker_threads for a second thread that inflates, node:async_hooks for async
+// context. With lib/git/fs/node-fs.ts, the only files that import Node's built-ins. Results are
+// handed out as plain Uint8Arrays (views of Node's Buffers), so no Buffer, whose slice() shares
+// memory, travels further.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import { crc32, deflateSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import { CorruptObjectError } from '../errors.js';
 import { inflateZlib } from '../util/inflate.js';
@@ -19,8 +21,13 @@ let loaded: Crypto | undefined;
 /** node:crypto on first use: loading it starts ~20 of Node's internal modules (~5 ms), and a
  *  command that only reads (`gitmodel show`, `blame`) hashes nothing. */
 function crypto(): Crypto {
-  // getBuiltinModule from Node 20.16; before, a require made here (the CLI's bundle defines import.meta.url)
-  return (loaded ??= (process.getBuiltinModule?.('node:crypto') ?? createRequire(import.meta.url)('node:crypto')) as Crypto);
+  return (loaded ??= builtin('node:crypto') as Crypto);
+}
+
+/** A built-in module loaded when first needed. getBuiltinModule from Node 20.16; before, a require
+ *  made here (the CLI's bundle defines import.meta.url). */
+function builtin(name: string): unknown {
+  return process.getBuiltinModule?.(name) ?? createRequire(import.meta.url)(name);
 }
 /** joining the parts of a larger object would cost more than the Hash object saves */
 const ONE_SHOT_MAX = 64 * 1024;
@@ -57,6 +64,74 @@ function zlibInflateAt(data: Uint8Array, offset: number, size: number | undefine
   // a stream cut short throws above ("unexpected end of file"): bytes consumed end at its Adler-32
   return { data: plain(result.buffer), consumed: result.engine.bytesWritten };
 }
+
+// The worker's whole program (no file of its own, so it runs the same from lib/ and dist/): zlib's
+// inflate per stream, each checked for its size, the outputs joined into one transferred buffer.
+const INFLATE_WORKER = `
+const { parentPort } = require('node:worker_threads');
+const { inflateSync } = require('node:zlib');
+parentPort.on('message', ({ id, data, starts, sizes }) => {
+  try {
+    let total = 0;
+    for (let i = 0; i < sizes.length; i++) total += sizes[i];
+    const out = new Uint8Array(total);
+    for (let i = 0, at = 0; i < sizes.length; at += sizes[i++]) {
+      const size = sizes[i];
+      const got = inflateSync(data.subarray(starts[i], starts[i + 1]), { chunkSize: Math.max(64, size), maxOutputLength: Math.max(1, size) });
+      if (got.length !== size) throw new Error('stream ' + i + ' inflates to ' + got.length + ' bytes, not ' + size);
+      out.set(got, at);
+    }
+    parentPort.postMessage({ id, out }, [out.buffer]);
+  } catch (error) {
+    parentPort.postMessage({ id, error: String((error && error.message) || error) });
+  }
+});
+`;
+
+/** The one inflating worker, started on first use; it keeps the process alive only while it has work. */
+class InflateWorker {
+  private worker: Worker | undefined;
+  private next = 0;
+  private readonly pending = new Map<number, { resolve: (out: Uint8Array) => void; reject: (error: Error) => void }>();
+
+  run(data: Uint8Array, starts: Uint32Array, sizes: Uint32Array): Promise<Uint8Array> {
+    const worker = this.worker ?? this.start();
+    const id = this.next++;
+    const done = new Promise<Uint8Array>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    if (this.pending.size === 1) worker.ref();
+    // a view of part of a larger buffer is copied: only a buffer of its own can be handed over
+    const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+    worker.postMessage({ id, data: own, starts, sizes }, [own.buffer as ArrayBuffer]);
+    return done;
+  }
+
+  private start(): Worker {
+    // node:worker_threads loaded here: only an index build uses it, and a command should not pay for it
+    const { Worker: WorkerClass } = builtin('node:worker_threads') as typeof import('node:worker_threads');
+    const worker = new WorkerClass(INFLATE_WORKER, { eval: true });
+    worker.unref();
+    worker.on('message', ({ id, out, error }: { id: number; out?: Uint8Array; error?: string }) => {
+      const waiting = this.pending.get(id);
+      this.pending.delete(id);
+      if (this.pending.size === 0) worker.unref();
+      if (out) waiting?.resolve(out);
+      else waiting?.reject(new Error(error));
+    });
+    // a worker that dies (out of memory, terminated) fails what it held; the next call starts another
+    const fail = (error: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      for (const waiting of this.pending.values()) waiting.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the inflating worker exited (${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+const inflateWorker = new InflateWorker();
 
 export const nodePlatform: Platform = {
   sha1(...parts) {
@@ -113,6 +188,7 @@ export const nodePlatform: Platform = {
     }
     return zlibInflateAt(data, offset, size, where);
   },
+  inflateMany: (data, starts, sizes) => inflateWorker.run(data, starts, sizes),
   crc32(data) {
     return crc32(data) >>> 0;
   },

@@ -1,7 +1,8 @@
 // What gitmodel asks of its host besides storage: hashing, zlib, checksums, unique names, async
 // context and the environment. Types only: lib/platform/node.ts implements them with Node's
-// built-ins; a browser's implementation can use WebAssembly or JavaScript ones. Every primitive is
-// synchronous, because the hot paths (hashing a tree, inflating a pack entry) do no I/O.
+// built-ins; a browser's implementation can use WebAssembly or JavaScript ones. Every primitive but
+// inflateMany (another thread) is synchronous, because the hot paths (hashing a tree, inflating a
+// pack entry) do no I/O.
 
 /** The environment git reads (GIT_AUTHOR_NAME, HOME, GIT_CONFIG_GLOBAL, ...). */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -42,6 +43,15 @@ export interface Platform {
    * plain JavaScript for a host whose zlib does not report it.
    */
   inflateAt(data: Uint8Array, offset: number, size?: number, where?: string): { data: Uint8Array; consumed: number };
+  /**
+   * Inflates several zlib streams on another thread (Node: a worker), so a bulk read uses a second
+   * core: stream i starts at `starts[i]` in `data` and inflates to exactly `sizes[i]` bytes (bytes
+   * after its end, up to `starts[i + 1]`, are ignored). Resolves to the outputs one after another;
+   * rejects when any stream does not inflate to its size (the caller then reads those entries one
+   * at a time, for the error). `data` may be transferred (detached). Absent on a host without
+   * workers: callers inflate on their own thread with `inflateAt`.
+   */
+  inflateMany?(data: Uint8Array, starts: Uint32Array, sizes: Uint32Array): Promise<Uint8Array>;
   /** CRC-32 (as zlib computes it), unsigned */
   crc32(data: Uint8Array): number;
   /** a name part unlikely to be used by any other process or call (temporary and lock files) */

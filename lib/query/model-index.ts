@@ -121,14 +121,7 @@ export class ModelIndex {
       this.remember(key, held);
       return held;
     }
-    const loaded = tree ? await this.load(tree) : undefined;
-    let segment: Segment;
-    if (loaded) {
-      segment = { tree, base: loaded, delta: new Map() };
-      this.source = 'snapshot';
-    } else {
-      segment = await this.derive(tree, state);
-    }
+    const segment = await this.derive(tree, state);
     this.remember(key, segment);
     return segment;
   }
@@ -166,10 +159,20 @@ export class ModelIndex {
     while (this.segments.size > KEEP) this.segments.delete(this.segments.keys().next().value!);
   }
 
-  /** The segment of a tree from the nearest readable one (a diff), or else by a build. */
+  /**
+   * The segment of a tree from the nearest readable one held (a diff); with none held, from the
+   * tree's own index file, or the newest file and a diff; else by a build. A held segment goes
+   * first: after a commit, looking for a file of the new tree (there is none unless another
+   * process wrote one) cost more than the diff, a failed open being most of a catch-up's time.
+   */
   private async derive(tree: string | null, state: TreeState): Promise<Segment> {
     for (;;) {
       const held = await this.readable(state);
+      const own = !held && tree ? await this.load(tree) : undefined;
+      if (own) {
+        this.source = 'snapshot';
+        return { tree, base: own, delta: new Map() };
+      }
       const from = held ?? (await this.nearestFile());
       if (!from) return this.build(tree, state);
       try {
@@ -302,9 +305,14 @@ export class ModelIndex {
     const files = [...(await this.listFiles(tree, state))];
     // parallel arrays, no object per row: 100,000 rows would be 100,000 maps for the collector
     const cells = new Map(this.fields.map((f) => [f.name, new Array<Cell>(files.length)]));
+    const read = (i: number) => (state.decode && i < files.length ? state.readMany?.(files.slice(i, i + BULK).map(([, f]) => f.oid)) : undefined);
+    let next = read(0);
     for (let i = 0; i < files.length; i += BULK) {
       const batch = files.slice(i, i + BULK);
-      const bytes = state.decode ? await state.readMany?.(batch.map(([, f]) => f.oid)) : undefined;
+      const bytes = await next;
+      // the next batch is read (and inflated, where the platform has a worker) while this one decodes
+      next = read(i + BULK);
+      if (next) await settle();
       const columns = this.fields.map((f) => cells.get(f.name)!);
       for (let k = 0; k < batch.length; k++) {
         const file = batch[k][1];
@@ -424,6 +432,15 @@ export class ModelIndex {
     await this.files.remove(name).catch(() => {});
     return undefined;
   }
+}
+
+/**
+ * Waits until every pending microtask has run: a read started just before reaches its worker
+ * (or its end) before the caller's next long synchronous stretch. A timer fires only after the
+ * microtask queue is empty.
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** An object's row in a segment, or null when it has none. */

@@ -116,14 +116,8 @@ export class DictColumn implements Column {
       if (Array.isArray(cell)) for (const key of cell) seen.add(key);
       else seen.add(cell);
     }
-    const sorted = [...seen].sort(compare);
     // keys equal by the field's order (decimals are canonical, so only -0 and 0) share one code
-    const dict: Key[] = [];
-    const codeOf = new Map<Key, number>();
-    for (const key of sorted) {
-      if (!dict.length || compare(dict[dict.length - 1], key) !== 0) dict.push(key);
-      codeOf.set(key, dict.length - 1);
-    }
+    const { dict, codeOf } = dictionaryOf(seen, compare);
     const n = cells.length;
     const codes = codesFor(list ? LIST : dict.length + 1, n);
     const perRow: number[][] = [];
@@ -143,7 +137,7 @@ export class DictColumn implements Column {
         // each element once, in code order (lists are short: no Set)
         const own: number[] = [];
         for (const k of cell) {
-          const c = codeOf.get(k)!;
+          const c = codeOf(k);
           let at = own.length;
           while (at > 0 && own[at - 1] > c) at--;
           if (own[at - 1] !== c) own.splice(at, 0, c);
@@ -152,7 +146,7 @@ export class DictColumn implements Column {
         elemCount += own.length;
         perRow.push(own);
       } else {
-        const c = codeOf.get(cell)!;
+        const c = codeOf(cell);
         codes[row] = c + 2;
         counts[c + 1]++;
       }
@@ -178,9 +172,43 @@ export class DictColumn implements Column {
     } else {
       for (let row = 0; row < n; row++) if (codes[row] >= 2) rows[fill[codes[row] - 2]++] = row;
     }
-    const keys: ArrayLike<Key> = dict.every((k) => typeof k === 'number') ? Float64Array.from(dict as number[]) : dict;
-    return new DictColumn(field, { dict: keys, codes, offsets, elems, starts, rows, missing: Uint32Array.from(missing) });
+    return new DictColumn(field, { dict, codes, offsets, elems, starts, rows, missing: Uint32Array.from(missing) });
   }
+}
+
+/**
+ * The sorted distinct keys and each key's code. Numbers and dates (a date column is all distinct
+ * values: 100,000 of them) sort as a Float64Array, natively and without a comparator call per
+ * step, and a row finds its code by binary search: a third of a build's column time at 100,000.
+ */
+function dictionaryOf(seen: Set<Key>, compare: (a: Key, b: Key) => number): { dict: ArrayLike<Key>; codeOf: (key: Key) => number } {
+  let numbers = true;
+  for (const key of seen) if (typeof key !== 'number') numbers = false;
+  if (numbers) {
+    // a typed array sorts -0 before 0, which the field's order counts as one key: kept once
+    const sorted = Float64Array.from(seen as Set<number>).sort();
+    let n = 0;
+    for (let i = 0; i < sorted.length; i++) if (n === 0 || sorted[n - 1] !== sorted[i]) sorted[n++] = sorted[i];
+    const dict = sorted.slice(0, n);
+    const codeOf = (key: Key): number => {
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (dict[mid] < (key as number)) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    return { dict, codeOf };
+  }
+  const dict: Key[] = [];
+  const codes = new Map<Key, number>();
+  for (const key of [...seen].sort(compare)) {
+    if (!dict.length || compare(dict[dict.length - 1], key) !== 0) dict.push(key);
+    codes.set(key, dict.length - 1);
+  }
+  return { dict, codeOf: (key) => codes.get(key)! };
 }
 
 /** The id field's column: the ids are the rows' order, so it is the ids themselves (nothing stored twice). */

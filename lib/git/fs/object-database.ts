@@ -8,11 +8,72 @@ import type { TreeEntry } from '../tree.js';
 import { looseWithPrefix, loosePath, readLoose, writeLoose } from './loose.js';
 import { AUTO_PACK_LIMIT, maintain } from './maintenance.js';
 import { PackSet } from './pack-set.js';
-import { type PackFile, PackGoneError, ReadWindow } from './pack-reader.js';
+import { type DeferredEntry, type PackFile, PackGoneError, ReadWindow } from './pack-reader.js';
+import { platform } from '../../platform/current.js';
 import { buildIndex, packEntry, placePack, writePack } from './pack-writer.js';
 import { writeAtomic, writeStreamed } from './lockfile.js';
 import { toHex } from '../../util/bytes.js';
 import { join } from './paths.js';
+
+/**
+ * Entries of at least this size are inflated on the platform's worker in a bulk read; smaller ones
+ * (most trees) here, in JavaScript, faster than the worker's zlib call per stream would (node.ts).
+ */
+const OFF_THREAD_MIN = 256;
+/** Entries per message to the worker: the reader goes on locating and reading while it inflates. */
+const OFF_THREAD_BATCH = 1024;
+
+/** A bulk read's larger entries, inflated on the platform's worker a batch at a time while the reader goes on. */
+class OffThread {
+  private batch: { oid: string; entry: DeferredEntry }[] = [];
+  private readonly jobs: Promise<void>[] = [];
+
+  constructor(
+    private readonly found: Map<string, GitObject>,
+    /** one object read alone (through every pack and the loose files) */
+    private readonly readOne: (oid: string) => Promise<GitObject | undefined>,
+  ) {}
+
+  add(oid: string, entry: DeferredEntry): void {
+    this.batch.push({ oid, entry });
+    if (this.batch.length >= OFF_THREAD_BATCH) this.send();
+  }
+
+  private send(): void {
+    const batch = this.batch;
+    if (!batch.length) return;
+    this.batch = [];
+    const starts = new Uint32Array(batch.length + 1);
+    const sizes = new Uint32Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      starts[i + 1] = starts[i] + batch[i].entry.stream.length;
+      sizes[i] = batch[i].entry.size;
+    }
+    const data = new Uint8Array(starts[batch.length]);
+    for (let i = 0; i < batch.length; i++) data.set(batch[i].entry.stream, starts[i]);
+    const inflated = platform().inflateMany!(data, starts, sizes).then(
+      (out) => {
+        // copies, not views of the batch's buffer: a cache that keeps one object keeps only its bytes
+        for (let i = 0, at = 0; i < batch.length; at += sizes[i++]) {
+          this.found.set(batch[i].oid, { type: batch[i].entry.type, content: out.slice(at, at + sizes[i]) });
+        }
+      },
+      async () => {
+        // some stream does not inflate: each entry read alone, so the bad one fails as a single read of it does
+        for (const { oid } of batch) {
+          const object = await this.readOne(oid);
+          if (object) this.found.set(oid, object);
+        }
+      },
+    );
+    this.jobs.push(inflated);
+  }
+
+  async done(): Promise<void> {
+    this.send();
+    await Promise.all(this.jobs);
+  }
+}
 
 export class FsObjectDatabase implements ObjectDatabase {
   readonly packs: PackSet;
@@ -57,18 +118,23 @@ export class FsObjectDatabase implements ObjectDatabase {
     }
     packed.sort((a, b) => a.rank - b.rank || a.offset - b.offset);
     const found = new Map<string, GitObject>();
+    const external = (base: string) => this.packs.read(base);
+    const offThread = platform().inflateMany && packed.length >= OFF_THREAD_BATCH / 4 ? new OffThread(found, (oid) => this.read(oid)) : undefined;
     let window = new ReadWindow();
     for (let i = 0; i < packed.length; i++) {
       const { oid, pack, offset } = packed[i];
       if (i > 0 && packed[i - 1].pack !== pack) window = new ReadWindow();
       try {
-        found.set(oid, await pack.read(offset, (base) => this.packs.read(base), window));
+        const got = await pack.readOrDefer(offset, external, window, offThread ? OFF_THREAD_MIN : Infinity);
+        if ('deferred' in got) offThread!.add(oid, got);
+        else found.set(oid, got);
       } catch (error) {
         // merged away by another process meanwhile: read where it is now
         if (!(error instanceof PackGoneError)) throw error;
         others.push(oid);
       }
     }
+    await offThread?.done();
     for (const oid of others) {
       const object = await this.read(oid);
       if (object) found.set(oid, object);

@@ -60,6 +60,14 @@ export class ReadWindow {
   }
 }
 
+/** A whole entry not inflated yet: its type, its size inflated, and bytes starting with its zlib stream. */
+export interface DeferredEntry {
+  deferred: true;
+  type: GitObject['type'];
+  size: number;
+  stream: Uint8Array;
+}
+
 export class PackFile {
   private file: RandomAccessFile | undefined;
   private readonly count: number;
@@ -293,13 +301,8 @@ export class PackFile {
     return (await this.open()).size();
   }
 
-  /**
-   * Reads the object at an offset; `external` finds a REF_DELTA base outside this pack; `sequential`
-   * serves reads at ascending offsets from large sequential reads.
-   */
-  async read(offset: number, external: (oid: string) => Promise<GitObject | undefined>, sequential?: ReadWindow): Promise<GitObject> {
-    const file = this.file ?? (await this.open());
-    const where = `${this.base}.pack@${offset}`;
+  /** An entry's header and the bytes that hold its zlib stream (with what follows it, up to a bound). */
+  private entryAt(file: RandomAccessFile, offset: number, where: string, sequential?: ReadWindow): { header: ReturnType<typeof decodeEntryHeader>; window: Uint8Array } {
     // one read for most entries (a commit, a small tree or data file): the header and what follows
     const chunk = sequential ? sequential.read(file, offset, FIRST_READ) : file.read(offset, FIRST_READ);
     const header = decodeEntryHeader(chunk, where);
@@ -309,6 +312,31 @@ export class PackFile {
       header.length + bound <= chunk.length || chunk.length < FIRST_READ // all of it, or all up to the end of the file
         ? chunk.subarray(header.length, header.length + bound)
         : sequential ? sequential.read(file, offset + header.length, bound) : file.read(offset + header.length, bound);
+    return { header, window };
+  }
+
+  /**
+   * Reads the object at an offset; `external` finds a REF_DELTA base outside this pack; `sequential`
+   * serves reads at ascending offsets from large sequential reads.
+   */
+  async read(offset: number, external: (oid: string) => Promise<GitObject | undefined>, sequential?: ReadWindow): Promise<GitObject> {
+    return (await this.readOrDefer(offset, external, sequential, Infinity)) as GitObject;
+  }
+
+  /**
+   * As `read`, except that a whole (not delta) entry of `deferFrom` bytes or more comes back not
+   * inflated, as its type, size and zlib stream: a bulk read inflates those elsewhere (a worker).
+   */
+  async readOrDefer(
+    offset: number,
+    external: (oid: string) => Promise<GitObject | undefined>,
+    sequential: ReadWindow | undefined,
+    deferFrom: number,
+  ): Promise<GitObject | DeferredEntry> {
+    const file = this.file ?? (await this.open());
+    const where = `${this.base}.pack@${offset}`;
+    const { header, window } = this.entryAt(file, offset, where, sequential);
+    if (header.size >= deferFrom && CODE_TYPE[header.type]) return { deferred: true, type: CODE_TYPE[header.type], size: header.size, stream: window };
     let data: Uint8Array;
     try {
       // inflateAt: the platform decodes small entries (most trees) without setting up a zlib stream each
