@@ -189,25 +189,34 @@ class Reader {
 }
 
 class Output {
-  at = 0;
+  at: number;
+  /** where output may end: the stated size's end, or the buffer's */
+  private end: number;
   constructor(
     public bytes: Uint8Array,
     private readonly fixedSize: boolean,
-  ) {}
+    /** where the output starts in `bytes` (a caller's buffer) */
+    readonly start = 0,
+    size = bytes.length - start,
+  ) {
+    this.at = start;
+    this.end = start + size;
+  }
 
   room(n: number): void {
-    if (this.at + n <= this.bytes.length) return;
+    if (this.at + n <= this.end) return;
     if (this.fixedSize) throw new InflateError('more output than the stated size');
     const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.at + n));
     bigger.set(this.bytes.subarray(0, this.at));
     this.bytes = bigger;
+    this.end = bigger.length;
   }
 }
 
-function adler32(data: Uint8Array, end: number): number {
+function adler32(data: Uint8Array, start: number, end: number): number {
   let a = 1;
   let b = 0;
-  for (let i = 0; i < end; ) {
+  for (let i = start; i < end; ) {
     const stop = Math.min(i + 3800, end);
     for (; i < stop; i++) {
       a += data[i];
@@ -234,7 +243,7 @@ function inflateBlock(r: Reader, out: Output, lit: Tree, dist: Tree): void {
     const d = r.decode(dist);
     if (d >= 30) throw new InflateError('invalid distance code');
     const distance = DIST_BASE[d] + r.take(DIST_EXTRA[d]);
-    if (distance > out.at) throw new InflateError('distance too far back');
+    if (distance > out.at - out.start) throw new InflateError('distance too far back');
     out.room(length);
     const bytes = out.bytes;
     let at = out.at;
@@ -279,15 +288,17 @@ function dynamicTrees(r: Reader, lit: Tree, dist: Tree): void {
 /**
  * Inflates the zlib stream at `data[offset]`. `size`, when known, is the exact output size (one
  * allocation, and more output is an error). Returns the output and the stream's compressed length.
+ * With `into` and a size that fits there from `intoAt`, the output is written there (no allocation;
+ * a pack walk reuses one buffer for thousands of small entries) and `data` is a view of it.
  */
-export function inflateZlib(data: Uint8Array, offset: number, size?: number): { data: Uint8Array; consumed: number } {
+export function inflateZlib(data: Uint8Array, offset: number, size?: number, into?: Uint8Array, intoAt = 0): { data: Uint8Array; consumed: number } {
   if (offset + 2 > data.length) throw new InflateError('unexpected end of stream');
   const cmf = data[offset];
   const flg = data[offset + 1];
   if ((cmf & 0x0f) !== 8 || cmf >> 4 > 7 || (cmf * 256 + flg) % 31 !== 0) throw new InflateError('incorrect header check');
   if (flg & 0x20) throw new InflateError('a preset dictionary is not supported');
   const r = new Reader(data, offset + 2);
-  const out = new Output(new Uint8Array(size ?? 1024), size !== undefined);
+  const out = size !== undefined && into && intoAt + size <= into.length ? new Output(into, true, intoAt, size) : new Output(new Uint8Array(size ?? 1024), size !== undefined);
   for (let last = 0; !last; ) {
     last = r.take(1);
     const type = r.take(2);
@@ -318,7 +329,9 @@ export function inflateZlib(data: Uint8Array, offset: number, size?: number): { 
   const end = r.pos;
   if (end + 4 > data.length) throw new InflateError('unexpected end of stream');
   const expected = ((data[end] << 24) | (data[end + 1] << 16) | (data[end + 2] << 8) | data[end + 3]) >>> 0;
-  if (size !== undefined && out.at !== size) throw new InflateError(`${out.at} bytes, not the stated ${size}`);
-  if (adler32(out.bytes, out.at) !== expected) throw new InflateError('incorrect data check');
-  return { data: out.at === out.bytes.length ? out.bytes : out.bytes.slice(0, out.at), consumed: end + 4 - offset };
+  const length = out.at - out.start;
+  if (size !== undefined && length !== size) throw new InflateError(`${length} bytes, not the stated ${size}`);
+  if (adler32(out.bytes, out.start, out.at) !== expected) throw new InflateError('incorrect data check');
+  const result = out.start > 0 || out.bytes === into ? out.bytes.subarray(out.start, out.at) : out.at === out.bytes.length ? out.bytes : out.bytes.slice(0, out.at);
+  return { data: result, consumed: end + 4 - offset };
 }

@@ -347,13 +347,14 @@ class Links {
         large ? nearest(this.seen, object.content.length) : undefined,
       );
       if (large) {
-        this.seen.push(object.content);
+        // a copy: the indexer's buffer is reused after the visit
+        this.seen.push(object.content.slice());
         if (this.seen.length > 8) this.seen.shift();
       }
     }
   };
 
-  async check(repo: Repository, pack: ReadonlyMap<string, unknown>, wants: readonly string[], url: string): Promise<void> {
+  async check(repo: Repository, pack: { has(oid: string): boolean }, wants: readonly string[], url: string): Promise<void> {
     const missing = (oid: string, what: string) => new RemoteProtocolError({ url, reason: 'unexpected', detail: `the pack lacks ${oid} (${what})` });
     for (const want of wants) if (!pack.has(want) && !(await repo.hasObject(want))) throw missing(want, 'a wanted object');
     for (const [oid, by] of this.named) if (!pack.has(oid) && !(await repo.hasObject(oid))) throw missing(oid, `named by ${by}`);
@@ -418,22 +419,22 @@ async function receiveAndStore(repo: Repository, pack: AsyncIterable<Uint8Array>
         maxObjectSize,
         visit: (object) => {
           links.visit(object);
-          batch?.push(object);
+          batch?.push({ type: object.type, oid: object.oid, content: object.content.slice() });
         },
       }).catch((error: unknown) => {
         throw Object.assign(new RemoteProtocolError({ url, reason: 'unexpected', detail: (error as Error).message }), { cause: error });
       });
     const source = incoming ? await incoming.written() : concatBytes(chunks.splice(0));
     let indexed = await index(source);
-    if (indexed.index.length !== received.objects) throw new RemoteProtocolError({ url, reason: 'unexpected', detail: `${indexed.index.length} objects, ${received.objects} announced` });
+    if (indexed.count !== received.objects) throw new RemoteProtocolError({ url, reason: 'unexpected', detail: `${indexed.count} objects, ${received.objects} announced` });
     if (incoming && indexed.thin) {
       // a base outside the pack (never asked for: no thin-pack capability): its objects as a new pack
       batch = [];
       indexed = await index(source);
     }
-    await links.check(repo, indexed.oids, wants, url);
+    await links.check(repo, indexed.table, wants, url);
     if (batch) await repo.writeObjects(batch);
-    if (incoming && !batch) await incoming.publish(indexed.index, fromHex(received.checksum));
+    if (incoming && !batch) await incoming.publish(indexed, fromHex(received.checksum));
     else await incoming?.abort();
   } catch (error) {
     await incoming?.abort().catch(() => undefined);

@@ -9,7 +9,7 @@ import { looseWithPrefix, loosePath, readLoose, writeLoose } from './loose.js';
 import { AUTO_PACK_LIMIT, maintain } from './maintenance.js';
 import { PackSet } from './pack-set.js';
 import { type PackFile, PackGoneError, ReadWindow } from './pack-reader.js';
-import { buildIndex, packEntry, placePack, writePack } from './pack-writer.js';
+import { buildIndex, buildIndexOf, packEntry, placePack, writePack } from './pack-writer.js';
 import { writeAtomic, writeStreamed } from './lockfile.js';
 import { toHex } from '../../util/bytes.js';
 import { join } from './paths.js';
@@ -154,7 +154,7 @@ export class FsObjectDatabase implements ObjectDatabase {
         const name = `pack-${toHex(checksum)}`;
         await fs.rename(temp.temp, join(dir, `${name}.pack`));
         state = 'done';
-        await writeAtomic(fs, join(dir, `${name}.idx`), buildIndex([...index], index.map((e) => e.offset), checksum), durability);
+        await writeAtomic(fs, join(dir, `${name}.idx`), buildIndexOf(index, checksum), durability);
       },
       async abort() {
         reader?.close();
