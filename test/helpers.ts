@@ -1,5 +1,6 @@
 // Shared test helpers: temporary repositories, the real git CLI, and byte-level repo snapshots.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -57,6 +58,16 @@ export function gitWith(
 /** Runs git and returns stdout as raw bytes. */
 export function gitBytes(cwd: string, ...args: string[]): Buffer {
   return execFileSync('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A pack (version 2) of raw entries, each its header and bytes as given (already deflated), with its trailer. */
+export function rawPack(entries: Uint8Array[]): Uint8Array {
+  const head = Buffer.alloc(12);
+  head.write('PACK', 0, 'latin1');
+  head.writeUInt32BE(2, 4);
+  head.writeUInt32BE(entries.length, 8);
+  const body = Buffer.concat([head, ...entries]);
+  return new Uint8Array(Buffer.concat([body, createHash('sha1').update(body).digest()]));
 }
 
 /** Asserts `git fsck --strict` passes on the repository (exit code 0, no error lines). */

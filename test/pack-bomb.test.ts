@@ -11,19 +11,9 @@ import { encodeEntryHeader, encodeOfsDistance, OFS_DELTA } from '../lib/git/fs/p
 import { indexPack } from '../lib/git/fs/pack-parse.js';
 import type { HttpClient } from '../lib/git/remote/http-client.js';
 import { FLUSH_PKT, pktLine } from '../lib/git/remote/pkt-line.js';
-import { expectFsckClean, git, newRepoPath, rejected } from './helpers.js';
+import { expectFsckClean, git, newRepoPath, rawPack as pack, rejected } from './helpers.js';
 
 const concat = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
-
-/** A pack of raw entries: each its header and bytes as given (already deflated). */
-function pack(entries: Uint8Array[]): Uint8Array {
-  const head = Buffer.alloc(12);
-  head.write('PACK', 0, 'latin1');
-  head.writeUInt32BE(2, 4);
-  head.writeUInt32BE(entries.length, 8);
-  const body = concat([head, ...entries]);
-  return concat([body, createHash('sha1').update(body).digest()]);
-}
 
 const blobEntry = (content: Uint8Array, statedSize = content.length) => concat([encodeEntryHeader(3, statedSize), deflateSync(content)]);
 

@@ -14,7 +14,7 @@ import { indexPack, type PackBytes } from '../lib/git/fs/pack-parse.js';
 import { buildIndexOf } from '../lib/git/fs/pack-writer.js';
 import { OidTable } from '../lib/util/oid-table.js';
 import type { PendingObject } from '../lib/git/object.js';
-import { git, gitWith, rejected, tempDir } from './helpers.js';
+import { git, gitWith, rawPack, rejected, tempDir } from './helpers.js';
 
 const concat = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
@@ -54,16 +54,6 @@ function file(pack: Uint8Array): PackBytes {
 
 function oidOf(type: string, content: Uint8Array): string {
   return createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex');
-}
-
-/** A pack of raw entries (header and deflated bytes each). */
-function packOf(entries: Uint8Array[]): Uint8Array {
-  const head = Buffer.alloc(12);
-  head.write('PACK', 0, 'latin1');
-  head.writeUInt32BE(2, 4);
-  head.writeUInt32BE(entries.length, 8);
-  const body = concat([head, ...entries]);
-  return concat([body, createHash('sha1').update(body).digest()]);
 }
 
 /** A REF_DELTA entry: `base` (hex) with `result` made by one insert of all its bytes after copying the base's first `keep`. */
@@ -114,7 +104,7 @@ describe('indexing a received pack', () => {
     const baseOid = oidOf('blob', base);
     const first = concat([base.subarray(0, 10), new TextEncoder().encode('first')]);
     const second = concat([first.subarray(0, 12), new TextEncoder().encode('second')]);
-    const pack = packOf([
+    const pack = rawPack([
       refDelta(oidOf('blob', first), first.length, 12, new TextEncoder().encode('second')),
       refDelta(baseOid, base.length, 10, new TextEncoder().encode('first')),
       concat([encodeEntryHeader(3, base.length), deflateSync(base)]),
@@ -130,7 +120,7 @@ describe('indexing a received pack', () => {
   it("a thin pack's base comes from outside and is not in the index; without it the pack is refused", async () => {
     const base = new TextEncoder().encode('a base the receiver already has\n');
     const baseOid = oidOf('blob', base);
-    const pack = packOf([refDelta(baseOid, base.length, 8, new TextEncoder().encode(' and more'))]);
+    const pack = rawPack([refDelta(baseOid, base.length, 8, new TextEncoder().encode(' and more'))]);
     const asked: string[] = [];
     const { indexed, visited } = await visitAll(pack, {
       external: async (oid) => {
