@@ -191,7 +191,7 @@ class Reader {
 class Output {
   at: number;
   /** where output may end: the stated size's end, or the buffer's */
-  private end: number;
+  end: number;
   constructor(
     public bytes: Uint8Array,
     private readonly fixedSize: boolean,
@@ -228,28 +228,115 @@ function adler32(data: Uint8Array, start: number, end: number): number {
   return ((b << 16) | a) >>> 0;
 }
 
+/**
+ * Decodes one block's symbols. The bit reader's and the output's state live in locals for the
+ * loop (written back before a slow-path call and at the end): most of a pack's streams are under
+ * 100 bytes, so this runs mostly before V8 optimizes it, where each property access and method
+ * call per symbol cost more than the decoding.
+ */
 function inflateBlock(r: Reader, out: Output, lit: Tree, dist: Tree): void {
+  const data = r.data;
+  const n = data.length;
+  let bits = r.bits;
+  let count = r.count;
+  let pos = r.pos;
+  let bytes = out.bytes;
+  let at = out.at;
+  let end = out.end;
+  const litFast = lit.fast;
+  const litMask = lit.mask;
+  const distFast = dist.fast;
+  const distMask = dist.mask;
   for (;;) {
-    const sym = r.decode(lit);
+    while (count <= 24 && pos < n) {
+      bits |= data[pos++] << count;
+      count += 8;
+    }
+    let sym: number;
+    let entry = litFast[bits & litMask];
+    if (entry !== 0) {
+      const len = entry & 15;
+      if (len > count) throw new InflateError('unexpected end of stream');
+      bits >>>= len;
+      count -= len;
+      sym = entry >> 4;
+    } else {
+      r.bits = bits;
+      r.count = count;
+      r.pos = pos;
+      sym = r.decode(lit);
+      bits = r.bits;
+      count = r.count;
+      pos = r.pos;
+    }
     if (sym < 256) {
-      out.room(1);
-      out.bytes[out.at++] = sym;
+      if (at >= end) {
+        out.at = at;
+        out.room(1);
+        bytes = out.bytes;
+        end = out.end;
+      }
+      bytes[at++] = sym;
       continue;
     }
-    if (sym === 256) return;
+    if (sym === 256) break;
     const l = sym - 257;
     if (l >= 29) throw new InflateError('invalid length code');
-    const length = LENGTH_BASE[l] + r.take(LENGTH_EXTRA[l]);
-    const d = r.decode(dist);
+    let length = LENGTH_BASE[l];
+    let extra = LENGTH_EXTRA[l];
+    if (extra > 0) {
+      if (count < extra) throw new InflateError('unexpected end of stream');
+      length += bits & ((1 << extra) - 1);
+      bits >>>= extra;
+      count -= extra;
+    }
+    while (count <= 24 && pos < n) {
+      bits |= data[pos++] << count;
+      count += 8;
+    }
+    let d: number;
+    entry = distFast[bits & distMask];
+    if (entry !== 0) {
+      const len = entry & 15;
+      if (len > count) throw new InflateError('unexpected end of stream');
+      bits >>>= len;
+      count -= len;
+      d = entry >> 4;
+    } else {
+      r.bits = bits;
+      r.count = count;
+      r.pos = pos;
+      d = r.decode(dist);
+      bits = r.bits;
+      count = r.count;
+      pos = r.pos;
+    }
     if (d >= 30) throw new InflateError('invalid distance code');
-    const distance = DIST_BASE[d] + r.take(DIST_EXTRA[d]);
-    if (distance > out.at - out.start) throw new InflateError('distance too far back');
-    out.room(length);
-    const bytes = out.bytes;
-    let at = out.at;
+    let distance = DIST_BASE[d];
+    extra = DIST_EXTRA[d];
+    if (extra > 0) {
+      while (count <= 24 && pos < n) {
+        bits |= data[pos++] << count;
+        count += 8;
+      }
+      if (count < extra) throw new InflateError('unexpected end of stream');
+      distance += bits & ((1 << extra) - 1);
+      bits >>>= extra;
+      count -= extra;
+    }
+    if (distance > at - out.start) throw new InflateError('distance too far back');
+    if (at + length > end) {
+      out.at = at;
+      out.room(length);
+      bytes = out.bytes;
+      end = out.end;
+    }
     for (let i = 0; i < length; i++, at++) bytes[at] = bytes[at - distance];
-    out.at = at;
   }
+  r.bits = bits;
+  r.count = count;
+  r.pos = pos;
+  out.at = at;
 }
 
 function dynamicTrees(r: Reader, lit: Tree, dist: Tree): void {

@@ -13,7 +13,7 @@ import { copyObjects, missingObjects, streamPack, type BaseTrees, type Outgoing 
 import type { PendingObject } from '../git/object.js';
 import type { Repository } from '../git/repository.js';
 import { Repository as RepositoryClass } from '../git/repository.js';
-import { forEachTreeOid, isTreeMode } from '../git/tree.js';
+import { forEachTreeEntry, isTreeMode } from '../git/tree.js';
 import { ZERO_OID, type Advertisement } from '../git/remote/advertisement.js';
 import { defaultHttpClient } from '../git/remote/default-http.js';
 import { PushRejectedError, RemoteNotFoundError, RemoteProtocolError } from '../git/remote/errors.js';
@@ -23,7 +23,8 @@ import { mapFetch, mapPush, parseRefspec, sourcesOf } from '../git/remote/refspe
 import { SmartHttpRemote, type RemoteProgress } from '../git/remote/smart-http.js';
 import { isAncestor } from '../merge/merge-base.js';
 import { platform } from '../platform/current.js';
-import { concatBytes, fromHex } from '../util/bytes.js';
+import { concatBytes, fromHex, hexInto } from '../util/bytes.js';
+import { OidTable } from '../util/oid-table.js';
 import { acceptableRemoteRef, CHECKPOINTS, checkpointsFetchSpec, REMOTE_NAMESPACES, trackingRef } from './remote-namespaces.js';
 import { branchesTracking, readUpstream, writeUpstream, type Upstream } from './upstream.js';
 
@@ -321,28 +322,51 @@ function nearest(trees: readonly Uint8Array[], length: number): Uint8Array | und
  * RemoteProtocolError 'unexpected' when one is missing.
  */
 class Links {
-  /** named oid → the object naming it (for the message) */
-  private readonly named = new Map<string, string>();
+  /** the oids named, as bytes (a pack's trees name hundreds of thousands), each with who named it */
+  private readonly named = new OidTable(1024);
+  /** by named oid: the index in `namers` of the object naming it (for the message) */
+  private by = new Int32Array(1024);
+  private readonly namers: string[] = [];
+  private readonly probe = new Uint8Array(20);
   // large trees already seen: the versions of one folder share most entries, and an entry
   // byte-identical to one of a seen tree was gathered with it (any sorted tree will do as the
   // reference; the nearest in size is most likely the same folder)
   private readonly seen: Uint8Array[] = [];
 
+  private name(bytes: Uint8Array, at: number): void {
+    const n = this.named.add(bytes, at);
+    if (n < this.named.count - 1) return;
+    if (n >= this.by.length) {
+      const bigger = new Int32Array(this.by.length * 2);
+      bigger.set(this.by);
+      this.by = bigger;
+    }
+    this.by[n] = this.namers.length - 1;
+  }
+
+  private nameHex(oid: string): void {
+    hexInto(oid, this.probe);
+    this.name(this.probe, 0);
+  }
+
   readonly visit = (object: PendingObject): void => {
     if (object.type === 'commit') {
       const commit = parseCommit(object.oid, object.content);
-      this.named.set(commit.tree, object.oid);
-      for (const p of commit.parents) this.named.set(p, object.oid);
+      this.namers.push(object.oid);
+      this.nameHex(commit.tree);
+      for (const p of commit.parents) this.nameHex(p);
     } else if (object.type === 'tag') {
       const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
-      if (target) this.named.set(target[1], object.oid);
+      this.namers.push(object.oid);
+      if (target) this.nameHex(target[1]);
     } else if (object.type === 'tree') {
       const large = object.content.length >= LARGE_TREE;
-      forEachTreeOid(
+      this.namers.push(object.oid);
+      forEachTreeEntry(
         object.content,
         object.oid,
-        (oid, mode) => {
-          if (mode !== '160000') this.named.set(oid, object.oid);
+        (oidAt, mode) => {
+          if (mode !== '160000') this.name(object.content, oidAt);
         },
         large ? nearest(this.seen, object.content.length) : undefined,
       );
@@ -354,10 +378,14 @@ class Links {
     }
   };
 
-  async check(repo: Repository, pack: { has(oid: string): boolean }, wants: readonly string[], url: string): Promise<void> {
+  async check(repo: Repository, pack: OidTable, wants: readonly string[], url: string): Promise<void> {
     const missing = (oid: string, what: string) => new RemoteProtocolError({ url, reason: 'unexpected', detail: `the pack lacks ${oid} (${what})` });
     for (const want of wants) if (!pack.has(want) && !(await repo.hasObject(want))) throw missing(want, 'a wanted object');
-    for (const [oid, by] of this.named) if (!pack.has(oid) && !(await repo.hasObject(oid))) throw missing(oid, `named by ${by}`);
+    for (let n = 0; n < this.named.count; n++) {
+      if (pack.find(this.named.oids, n * 20) >= 0) continue;
+      const oid = this.named.hexAt(n);
+      if (!(await repo.hasObject(oid))) throw missing(oid, `named by ${this.namers[this.by[n]]}`);
+    }
   }
 }
 
