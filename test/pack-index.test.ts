@@ -99,6 +99,32 @@ describe('indexing a received pack', () => {
     });
   }
 
+  it('deltas inflated again in the second pass read their own bytes, not a window each: the pack read at most twice', async () => {
+    // ~3 MiB of incompressible files, each edited in a second commit: hundreds of deltas spread over
+    // more than one window
+    const dir = tempDir();
+    git(dir, 'init', '-q', '-b', 'main', 'work');
+    const work = join(dir, 'work');
+    for (let c = 0; c < 2; c++) {
+      for (let f = 0; f < 120; f++) {
+        const text = Array.from({ length: 1000 }, (_, l) => createHash('sha1').update(`file ${f} line ${l}${l === 500 && c === 1 ? ' edited' : ''}`).digest('base64')).join('\n');
+        writeFileSync(join(work, `f${f}.txt`), text);
+      }
+      git(work, 'add', '.');
+      git(work, 'commit', '-q', '-m', `commit ${c}`);
+    }
+    const { pack, idx } = gitPack(work, true);
+    expect(pack.length).toBeGreaterThan(2 << 20);
+    let read = 0;
+    const counted: PackBytes = { read: (position, length) => ((read += length), pack.slice(position, position + length)), size: () => pack.length };
+    const indexed = await indexPack(counted, { deltaBytes: 0 });
+    expect(buildIndexOf(indexed, pack.subarray(pack.length - 20))).toEqual(idx);
+    expect(indexed.largestRead).toBeLessThanOrEqual(1 << 20);
+    // the first pass reads it once, the second each base with deltas and each delta once more:
+    // at most twice the pack (a window for each of the 120 deltas would be 120 MiB)
+    expect(read).toBeLessThan(2.2 * pack.length);
+  });
+
   it('a REF_DELTA before its base, and a REF_DELTA on that delta: resolved, the .idx git writes', async () => {
     const base = new TextEncoder().encode('the base object, long enough to copy from\n');
     const baseOid = oidOf('blob', base);

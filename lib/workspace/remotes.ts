@@ -23,7 +23,7 @@ import { mapFetch, mapPush, parseRefspec, sourcesOf } from '../git/remote/refspe
 import { SmartHttpRemote, type RemoteProgress } from '../git/remote/smart-http.js';
 import { isAncestor } from '../merge/merge-base.js';
 import { platform } from '../platform/current.js';
-import { concatBytes, fromHex, hexInto } from '../util/bytes.js';
+import { concatBytes, fromHex, hexInto, toHex } from '../util/bytes.js';
 import { OidTable } from '../util/oid-table.js';
 import { acceptableRemoteRef, CHECKPOINTS, checkpointsFetchSpec, REMOTE_NAMESPACES, trackingRef } from './remote-namespaces.js';
 import { branchesTracking, readUpstream, writeUpstream, type Upstream } from './upstream.js';
@@ -324,9 +324,11 @@ function nearest(trees: readonly Uint8Array[], length: number): Uint8Array | und
 class Links {
   /** the oids named, as bytes (a pack's trees name hundreds of thousands), each with who named it */
   private readonly named = new OidTable(1024);
-  /** by named oid: the index in `namers` of the object naming it (for the message) */
+  /** by named oid: the number in `namers` of the object naming it (for the message) */
   private by = new Int32Array(1024);
-  private readonly namers: string[] = [];
+  /** the commits, tags and trees seen, 20 bytes each (a string each would cost three times that) */
+  private namers = new Uint8Array(1024 * 20);
+  private namerCount = 0;
   private readonly probe = new Uint8Array(20);
   // large trees already seen: the versions of one folder share most entries, and an entry
   // byte-identical to one of a seen tree was gathered with it (any sorted tree will do as the
@@ -341,7 +343,17 @@ class Links {
       bigger.set(this.by);
       this.by = bigger;
     }
-    this.by[n] = this.namers.length - 1;
+    this.by[n] = this.namerCount - 1;
+  }
+
+  /** `oid` names what follows */
+  private namer(oid: string): void {
+    if ((this.namerCount + 1) * 20 > this.namers.length) {
+      const bigger = new Uint8Array(this.namers.length * 2);
+      bigger.set(this.namers);
+      this.namers = bigger;
+    }
+    hexInto(oid, this.namers, this.namerCount++ * 20);
   }
 
   private nameHex(oid: string): void {
@@ -352,16 +364,16 @@ class Links {
   readonly visit = (object: PendingObject): void => {
     if (object.type === 'commit') {
       const commit = parseCommit(object.oid, object.content);
-      this.namers.push(object.oid);
+      this.namer(object.oid);
       this.nameHex(commit.tree);
       for (const p of commit.parents) this.nameHex(p);
     } else if (object.type === 'tag') {
       const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
-      this.namers.push(object.oid);
+      this.namer(object.oid);
       if (target) this.nameHex(target[1]);
     } else if (object.type === 'tree') {
       const large = object.content.length >= LARGE_TREE;
-      this.namers.push(object.oid);
+      this.namer(object.oid);
       forEachTreeEntry(
         object.content,
         object.oid,
@@ -384,7 +396,7 @@ class Links {
     for (let n = 0; n < this.named.count; n++) {
       if (pack.find(this.named.oids, n * 20) >= 0) continue;
       const oid = this.named.hexAt(n);
-      if (!(await repo.hasObject(oid))) throw missing(oid, `named by ${this.namers[this.by[n]]}`);
+      if (!(await repo.hasObject(oid))) throw missing(oid, `named by ${toHex(this.namers, this.by[n] * 20, this.by[n] * 20 + 20)}`);
     }
   }
 }

@@ -54,6 +54,8 @@ export interface IndexPackOptions {
 const WINDOW = 1 << 20;
 /** Deltas' instructions kept from the first pass to the second; past this they are inflated again. */
 const DELTA_BYTES = 16 << 20;
+/** They are kept in chunks of this size (a doubling buffer would hold up to twice what it keeps); a larger delta is inflated again. */
+const CHUNK = 1 << 20;
 /** Where objects are inflated and deltas applied (the chain being resolved); a larger one is allocated. */
 const ARENA = 1 << 20;
 const MAX_DEPTH = 10_000;
@@ -103,22 +105,31 @@ export async function indexPack(source: Uint8Array | PackBytes, options: IndexPa
   let win: Uint8Array = new Uint8Array(0);
   let winStart = 0;
   let largestRead = 0;
-  /** makes the window hold [from, from + length) (less at the end of the entries) */
-  const cover = (from: number, length: number) => {
+  /**
+   * makes the window hold [from, from + length) (less at the end of the entries); `exact`: read
+   * only that (the second pass's entries lie anywhere: a whole window for each would read the pack
+   * many times over)
+   */
+  const cover = (from: number, length: number, exact = false) => {
     const end = Math.min(limit, from + length);
     if (from >= winStart && end <= winStart + win.length) return;
-    const take = inMemory ? limit - from : Math.max(end - from, Math.min(WINDOW, limit - from));
+    const take = inMemory ? limit - from : exact ? end - from : Math.max(end - from, Math.min(WINDOW, limit - from));
     win = pack.read(from, take);
     winStart = from;
     if (!inMemory) largestRead = Math.max(largestRead, take);
   };
 
-  /** Inflates the entry at `offset` whose data starts at `start` (into `into` at `intoAt` when it fits): its bytes and where its stream ends. */
-  const inflate = (offset: number, start: number, size: number, where: string, into?: Uint8Array, intoAt?: number): { data: Uint8Array; end: number } => {
+  /**
+   * Inflates the entry at `offset` whose data starts at `start` (into `into` at `intoAt` when it
+   * fits): its bytes and where its stream ends. `entryEnd`, when known: the entry's bytes are read
+   * alone.
+   */
+  const inflate = (offset: number, start: number, size: number, where: string, into?: Uint8Array, intoAt?: number, entryEnd?: number): { data: Uint8Array; end: number } => {
     // a zlib stream is rarely much longer than its output; a window too short for it is grown
     for (let want = start - offset + size + (size >> 3) + 64; ; want *= 2) {
-      cover(offset, want);
-      const reachesEnd = winStart + win.length >= limit;
+      if (entryEnd === undefined) cover(offset, want);
+      else cover(offset, Math.max(32, entryEnd - offset), true);
+      const reachesEnd = entryEnd !== undefined || winStart + win.length >= limit;
       try {
         const { data, consumed } = host.inflateAt(win, start - winStart, size, where, into, intoAt);
         return { data, end: start + consumed };
@@ -141,7 +152,7 @@ export async function indexPack(source: Uint8Array | PackBytes, options: IndexPa
   const baseOf = new Int32Array(count).fill(-1);
   /** the next delta with the same base (its OFS base entry, or its REF base oid) */
   const sibling = new Int32Array(count).fill(-1);
-  /** where a delta's instructions are kept in `deltas` (-1: inflated again when needed), and their length */
+  /** where a delta's instructions are kept (chunk * CHUNK + offset; -1: inflated again when needed), and their length */
   const deltaAt = new Int32Array(count).fill(-1);
   const deltaLength = new Int32Array(count);
   const table = new OidTable(count);
@@ -149,8 +160,10 @@ export async function indexPack(source: Uint8Array | PackBytes, options: IndexPa
   const refs = new OidTable(16);
   const refFirst: number[] = [];
   const probe = new Uint8Array(20);
-  let deltas = new Uint8Array(0);
-  let deltaTop = 0;
+  const chunks: Uint8Array[] = [];
+  /** the last chunk's bytes in use, and the bytes kept in all */
+  let chunkTop = 0;
+  let kept = 0;
   let arena = new Uint8Array(Math.min(ARENA, Math.max(4096, 2 * (limit - 12))));
   let resolved = 0;
   let thin = false;
@@ -192,19 +205,21 @@ export async function indexPack(source: Uint8Array | PackBytes, options: IndexPa
         refFirst[k] = i;
       }
       // the instructions kept for the second pass, while they fit the bound
-      const keep = deltaTop + h.size <= deltaBytes;
-      if (keep && deltaTop + h.size > deltas.length) {
-        const bigger = new Uint8Array(Math.min(deltaBytes, Math.max(64 << 10, 2 * deltas.length, deltaTop + h.size)));
-        bigger.set(deltas.subarray(0, deltaTop));
-        deltas = bigger;
+      const keep = kept + h.size <= deltaBytes && h.size <= CHUNK;
+      if (keep && (chunks.length === 0 || chunkTop + h.size > chunks[chunks.length - 1].length)) {
+        // the first chunk no larger than the pack (a small fetch allocates little)
+        chunks.push(new Uint8Array(chunks.length === 0 ? Math.min(CHUNK, Math.max(h.size, limit)) : CHUNK));
+        chunkTop = 0;
       }
-      const inflated = inflate(at, at + h.length, h.size, where, keep ? deltas : undefined, deltaTop);
+      const chunk = chunks[chunks.length - 1];
+      const inflated = inflate(at, at + h.length, h.size, where, keep ? chunk : undefined, chunkTop);
       end = inflated.end;
       if (keep) {
-        if (inflated.data.buffer !== deltas.buffer) deltas.set(inflated.data, deltaTop);
-        deltaAt[i] = deltaTop;
+        if (inflated.data.buffer !== chunk.buffer) chunk.set(inflated.data, chunkTop);
+        deltaAt[i] = (chunks.length - 1) * CHUNK + chunkTop;
         deltaLength[i] = h.size;
-        deltaTop += h.size;
+        chunkTop += h.size;
+        kept += h.size;
       }
     } else {
       // inflated after room for its header: hashed in one piece
@@ -256,7 +271,7 @@ export async function indexPack(source: Uint8Array | PackBytes, options: IndexPa
       }
       const where = `${name}@${offsets[c]}`;
       if (frames.length > MAX_DEPTH) throw new CorruptObjectError({ path: where, reason: 'delta chain too long' });
-      const delta = deltaAt[c] >= 0 ? deltas.subarray(deltaAt[c], deltaAt[c] + deltaLength[c]) : inflateAgain(c);
+      const delta = deltaAt[c] >= 0 ? chunks[Math.floor(deltaAt[c] / CHUNK)].subarray(deltaAt[c] % CHUNK, (deltaAt[c] % CHUNK) + deltaLength[c]) : inflateAgain(c);
       const size = deltaResultSize(delta);
       const fits = size <= maxObjectSize && top + ROOM + size <= arena.length;
       const before = top;
@@ -269,10 +284,12 @@ export async function indexPack(source: Uint8Array | PackBytes, options: IndexPa
       else top = before;
     }
   };
-  /** Entry `c` inflated again (a delta's instructions past the bound of those kept). */
-  const inflateAgain = (c: number) => {
+  /** Entry `c` inflated again, its bytes read alone (into `into` at `intoAt` when it fits). */
+  const inflateAgain = (c: number, into?: Uint8Array, intoAt?: number) => {
+    // the header's 32 bytes too, which a small entry is shorter than
+    cover(offsets[c], Math.max(32, offsets[c + 1] - offsets[c]), true);
     const h = header(offsets[c]);
-    return inflate(offsets[c], offsets[c] + h.length, h.size, `${name}@${offsets[c]}`).data;
+    return inflate(offsets[c], offsets[c] + h.length, h.size, `${name}@${offsets[c]}`, into, intoAt, offsets[c + 1]).data;
   };
 
   // from each whole object with deltas, inflated again into the arena (its oid is known)
@@ -280,10 +297,8 @@ export async function indexPack(source: Uint8Array | PackBytes, options: IndexPa
     if (types[i] >= OFS_DELTA) continue;
     const ref = refChildren(table.oids, i * 20);
     if (firstChild[i] < 0 && ref < 0) continue;
-    const h = header(offsets[i]);
-    const fits = h.size + ROOM <= arena.length;
-    const { data } = inflate(offsets[i], offsets[i] + h.length, h.size, `${name}@${offsets[i]}`, fits ? arena : undefined, ROOM);
-    top = fits ? ROOM + h.size : 0;
+    const data = inflateAgain(i, arena, ROOM);
+    top = data.buffer === arena.buffer ? ROOM + data.length : 0;
     resolveFrom(i, CODE_TYPE[types[i]], data, ref);
     top = 0;
   }
