@@ -243,17 +243,16 @@ function inflateBlock(r: Reader, out: Output, lit: Tree, dist: Tree): void {
   let bytes = out.bytes;
   let at = out.at;
   let end = out.end;
-  const litFast = lit.fast;
-  const litMask = lit.mask;
-  const distFast = dist.fast;
-  const distMask = dist.mask;
+  // each turn decodes one symbol: a literal/length, or (after a length) its distance
+  let tree = lit;
+  let length = 0;
   for (;;) {
     while (count <= 24 && pos < n) {
       bits |= data[pos++] << count;
       count += 8;
     }
     let sym: number;
-    let entry = litFast[bits & litMask];
+    const entry = tree.fast[bits & tree.mask];
     if (entry !== 0) {
       const len = entry & 15;
       if (len > count) throw new InflateError('unexpected end of stream');
@@ -264,72 +263,48 @@ function inflateBlock(r: Reader, out: Output, lit: Tree, dist: Tree): void {
       r.bits = bits;
       r.count = count;
       r.pos = pos;
-      sym = r.decode(lit);
-      bits = r.bits;
-      count = r.count;
-      pos = r.pos;
+      sym = r.decode(tree);
+      ({ bits, count, pos } = r);
     }
-    if (sym < 256) {
-      if (at >= end) {
-        out.at = at;
-        out.room(1);
-        bytes = out.bytes;
-        end = out.end;
+    if (tree === lit) {
+      if (sym < 256) {
+        if (at >= end) {
+          out.at = at;
+          out.room(1);
+          ({ bytes, end } = out);
+        }
+        bytes[at++] = sym;
+        continue;
       }
-      bytes[at++] = sym;
+      if (sym === 256) break;
+      const l = sym - 257;
+      if (l >= 29) throw new InflateError('invalid length code');
+      const le = LENGTH_EXTRA[l];
+      if (count < le) throw new InflateError('unexpected end of stream');
+      length = LENGTH_BASE[l] + (bits & ((1 << le) - 1));
+      bits >>>= le;
+      count -= le;
+      tree = dist;
       continue;
     }
-    if (sym === 256) break;
-    const l = sym - 257;
-    if (l >= 29) throw new InflateError('invalid length code');
-    let length = LENGTH_BASE[l];
-    let extra = LENGTH_EXTRA[l];
-    if (extra > 0) {
-      if (count < extra) throw new InflateError('unexpected end of stream');
-      length += bits & ((1 << extra) - 1);
-      bits >>>= extra;
-      count -= extra;
-    }
-    while (count <= 24 && pos < n) {
-      bits |= data[pos++] << count;
-      count += 8;
-    }
-    let d: number;
-    entry = distFast[bits & distMask];
-    if (entry !== 0) {
-      const len = entry & 15;
-      if (len > count) throw new InflateError('unexpected end of stream');
-      bits >>>= len;
-      count -= len;
-      d = entry >> 4;
-    } else {
-      r.bits = bits;
-      r.count = count;
-      r.pos = pos;
-      d = r.decode(dist);
-      bits = r.bits;
-      count = r.count;
-      pos = r.pos;
-    }
-    if (d >= 30) throw new InflateError('invalid distance code');
-    let distance = DIST_BASE[d];
-    extra = DIST_EXTRA[d];
-    if (extra > 0) {
+    tree = lit;
+    if (sym >= 30) throw new InflateError('invalid distance code');
+    const extra = DIST_EXTRA[sym];
+    if (extra > 0 && count < extra) {
       while (count <= 24 && pos < n) {
         bits |= data[pos++] << count;
         count += 8;
       }
-      if (count < extra) throw new InflateError('unexpected end of stream');
-      distance += bits & ((1 << extra) - 1);
-      bits >>>= extra;
-      count -= extra;
     }
+    if (count < extra) throw new InflateError('unexpected end of stream');
+    const distance = DIST_BASE[sym] + (bits & ((1 << extra) - 1));
+    bits >>>= extra;
+    count -= extra;
     if (distance > at - out.start) throw new InflateError('distance too far back');
     if (at + length > end) {
       out.at = at;
       out.room(length);
-      bytes = out.bytes;
-      end = out.end;
+      ({ bytes, end } = out);
     }
     for (let i = 0; i < length; i++, at++) bytes[at] = bytes[at - distance];
   }
@@ -337,6 +312,7 @@ function inflateBlock(r: Reader, out: Output, lit: Tree, dist: Tree): void {
   r.count = count;
   r.pos = pos;
   out.at = at;
+
 }
 
 function dynamicTrees(r: Reader, lit: Tree, dist: Tree): void {
