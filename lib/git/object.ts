@@ -29,6 +29,26 @@ export function objectHeader(type: ObjectType, length: number): Uint8Array {
   return utf8(`${type} ${length}\0`);
 }
 
+/** Room `writeObjectHeader` needs before an object's content: the longest type, 16 digits and two bytes. */
+export const OBJECT_HEADER_ROOM = 32;
+
+/**
+ * Writes `<type> <length>\0` into `out` so that it ends at `end` (where the content starts) and
+ * returns where it starts: an object inflated at `OBJECT_HEADER_ROOM` into a buffer is then
+ * hashed in one piece, without joining the header and the content.
+ */
+export function writeObjectHeader(type: ObjectType, length: number, out: Uint8Array, end: number): number {
+  let at = end;
+  out[--at] = 0;
+  do {
+    out[--at] = 0x30 + (length % 10);
+    length = Math.floor(length / 10);
+  } while (length > 0);
+  out[--at] = 0x20;
+  for (let i = type.length - 1; i >= 0; i--) out[--at] = type.charCodeAt(i);
+  return at;
+}
+
 /** The oid git gives this object: sha1 of `<type> <length>\0<content>`. */
 export function hashObject(type: ObjectType, content: Uint8Array): string {
   return platform().sha1(objectHeader(type, content.length), content);

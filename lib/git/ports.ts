@@ -99,6 +99,15 @@ export interface ObjectDatabase {
   writeCommitGraph?(bytes: Uint8Array): Promise<void>;
 }
 
+/** What a pack's index records, entry by entry in any order (the index sorts them by oid). */
+export interface PackIndexRecords {
+  count: number;
+  /** 20 bytes an entry */
+  oids: Uint8Array;
+  crcs: ArrayLike<number>;
+  offsets: ArrayLike<number>;
+}
+
 /** A pack being received (ObjectDatabase.receivePack). */
 export interface IncomingPack {
   /** appends bytes as they arrive */
@@ -106,7 +115,7 @@ export interface IncomingPack {
   /** every byte written: the file closed and opened again for reading */
   written(): Promise<RandomAccessFile>;
   /** verified and indexed: renamed into place (flushed when durable), its index written beside it */
-  publish(index: readonly { oid: string; offset: number; crc: number }[], checksum: Uint8Array): Promise<void>;
+  publish(index: PackIndexRecords, checksum: Uint8Array): Promise<void>;
   /** after any failure: the temporary file closed and removed (nothing when already published) */
   abort(): Promise<void>;
 }

@@ -72,8 +72,18 @@ export function forEachTreeOid(
   visit: (oid: string, mode: EntryMode, nameStart: number, nameEnd: number) => void,
   reference?: Uint8Array,
 ): void {
+  forEachTreeEntry(content, where, (oidAt, mode, nameStart, nameEnd) => visit(toHex(content, oidAt, oidAt + 20), mode, nameStart, nameEnd), reference);
+}
+
+/** forEachTreeOid with where each oid lies (`content[oidAt, oidAt + 20)`) instead of its hex: no string an entry. */
+export function forEachTreeEntry(
+  content: Uint8Array,
+  where: string,
+  visit: (oidAt: number, mode: EntryMode, nameStart: number, nameEnd: number) => void,
+  reference?: Uint8Array,
+): void {
   if (!reference) {
-    scanEntries(content, where, (at, space, nul) => visit(toHex(content, nul + 1, nul + 21), modeAt(content, at, space), space + 1, nul));
+    scanEntries(content, where, (at, space, nul) => visit(nul + 1, modeAt(content, at, space), space + 1, nul));
     return;
   }
   let r = 0;
@@ -110,7 +120,7 @@ export function forEachTreeOid(
       r = rNul + 21;
       if (cmp === 0) break;
     }
-    if (!unchanged) visit(toHex(content, nl + 1, nl + 21), modeAt(content, at, sp), sp + 1, nl);
+    if (!unchanged) visit(nl + 1, modeAt(content, at, sp), sp + 1, nl);
     at = nl + 21;
   }
 }

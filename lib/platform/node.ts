@@ -176,12 +176,12 @@ export const nodePlatform: Platform = {
     // with the size known, one output buffer instead of 16 KiB chunks concatenated
     return plain(size === undefined ? inflateSync(data) : inflateSync(data, { chunkSize: Math.max(64, size) }));
   },
-  inflateAt(data, offset, size, where) {
+  inflateAt(data, offset, size, where, into, intoAt) {
     // small entries (most of a pack) in JavaScript: inflateSync's per-call setup costs more than
     // their data (lib/util/inflate.ts)
     if (size !== undefined && size <= SMALL_INFLATE) {
       try {
-        return inflateZlib(data, offset, size);
+        return inflateZlib(data, offset, size, into, intoAt);
       } catch (error) {
         throw new CorruptObjectError({ path: where ?? `zlib stream at ${offset}`, reason: `does not inflate (${(error as Error).message})` });
       }

@@ -40,9 +40,11 @@ export interface Platform {
    * its compressed length (header, deflate data, Adler-32). Bytes after it are left alone, so a
    * pack's entries are walked with one inflate each. `size`, when known, is the exact output size.
    * A damaged or cut stream, or one of another size, throws CorruptObjectError (path: `where`). lib/util/inflate.ts does this in
-   * plain JavaScript for a host whose zlib does not report it.
+   * plain JavaScript for a host whose zlib does not report it. `into`: a buffer the output may be
+   * written to from `intoAt` when `size` fits there (the returned `data` is then a view of it; an
+   * implementation may also ignore it and allocate).
    */
-  inflateAt(data: Uint8Array, offset: number, size?: number, where?: string): { data: Uint8Array; consumed: number };
+  inflateAt(data: Uint8Array, offset: number, size?: number, where?: string, into?: Uint8Array, intoAt?: number): { data: Uint8Array; consumed: number };
   /**
    * Inflates several zlib streams on another thread (Node: a worker), so a bulk read uses a second
    * core: stream i starts at `starts[i]` in `data` and inflates to exactly `sizes[i]` bytes (bytes

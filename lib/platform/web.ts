@@ -43,10 +43,10 @@ export const webPlatform: Platform = {
     // the trailing bytes of a window are ignored: inflating stops at the stream's last block
     return size === undefined ? unzlibSync(data) : unzlibSync(data, { out: new Uint8Array(size) });
   },
-  inflateAt(data, offset, size, where) {
+  inflateAt(data, offset, size, where, into, intoAt) {
     // fflate does not say where a stream ends; lib/util/inflate.ts does (the Node platform's small-entry path)
     try {
-      return inflateZlib(data, offset, size);
+      return inflateZlib(data, offset, size, into, intoAt);
     } catch (error) {
       throw new CorruptObjectError({ path: where ?? `zlib stream at ${offset}`, reason: `does not inflate (${(error as Error).message})` });
     }

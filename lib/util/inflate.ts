@@ -189,25 +189,34 @@ class Reader {
 }
 
 class Output {
-  at = 0;
+  at: number;
+  /** where output may end: the stated size's end, or the buffer's */
+  end: number;
   constructor(
     public bytes: Uint8Array,
     private readonly fixedSize: boolean,
-  ) {}
+    /** where the output starts in `bytes` (a caller's buffer) */
+    readonly start = 0,
+    size = bytes.length - start,
+  ) {
+    this.at = start;
+    this.end = start + size;
+  }
 
   room(n: number): void {
-    if (this.at + n <= this.bytes.length) return;
+    if (this.at + n <= this.end) return;
     if (this.fixedSize) throw new InflateError('more output than the stated size');
     const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.at + n));
     bigger.set(this.bytes.subarray(0, this.at));
     this.bytes = bigger;
+    this.end = bigger.length;
   }
 }
 
-function adler32(data: Uint8Array, end: number): number {
+function adler32(data: Uint8Array, start: number, end: number): number {
   let a = 1;
   let b = 0;
-  for (let i = 0; i < end; ) {
+  for (let i = start; i < end; ) {
     const stop = Math.min(i + 3800, end);
     for (; i < stop; i++) {
       a += data[i];
@@ -219,28 +228,91 @@ function adler32(data: Uint8Array, end: number): number {
   return ((b << 16) | a) >>> 0;
 }
 
+/**
+ * Decodes one block's symbols. The bit reader's and the output's state live in locals for the
+ * loop (written back before a slow-path call and at the end): most of a pack's streams are under
+ * 100 bytes, so this runs mostly before V8 optimizes it, where each property access and method
+ * call per symbol cost more than the decoding.
+ */
 function inflateBlock(r: Reader, out: Output, lit: Tree, dist: Tree): void {
+  const data = r.data;
+  const n = data.length;
+  let bits = r.bits;
+  let count = r.count;
+  let pos = r.pos;
+  let bytes = out.bytes;
+  let at = out.at;
+  let end = out.end;
+  // each turn decodes one symbol: a literal/length, or (after a length) its distance
+  let tree = lit;
+  let length = 0;
   for (;;) {
-    const sym = r.decode(lit);
-    if (sym < 256) {
-      out.room(1);
-      out.bytes[out.at++] = sym;
+    while (count <= 24 && pos < n) {
+      bits |= data[pos++] << count;
+      count += 8;
+    }
+    let sym: number;
+    const entry = tree.fast[bits & tree.mask];
+    if (entry !== 0) {
+      const len = entry & 15;
+      if (len > count) throw new InflateError('unexpected end of stream');
+      bits >>>= len;
+      count -= len;
+      sym = entry >> 4;
+    } else {
+      r.bits = bits;
+      r.count = count;
+      r.pos = pos;
+      sym = r.decode(tree);
+      ({ bits, count, pos } = r);
+    }
+    if (tree === lit) {
+      if (sym < 256) {
+        if (at >= end) {
+          out.at = at;
+          out.room(1);
+          ({ bytes, end } = out);
+        }
+        bytes[at++] = sym;
+        continue;
+      }
+      if (sym === 256) break;
+      const l = sym - 257;
+      if (l >= 29) throw new InflateError('invalid length code');
+      const le = LENGTH_EXTRA[l];
+      if (count < le) throw new InflateError('unexpected end of stream');
+      length = LENGTH_BASE[l] + (bits & ((1 << le) - 1));
+      bits >>>= le;
+      count -= le;
+      tree = dist;
       continue;
     }
-    if (sym === 256) return;
-    const l = sym - 257;
-    if (l >= 29) throw new InflateError('invalid length code');
-    const length = LENGTH_BASE[l] + r.take(LENGTH_EXTRA[l]);
-    const d = r.decode(dist);
-    if (d >= 30) throw new InflateError('invalid distance code');
-    const distance = DIST_BASE[d] + r.take(DIST_EXTRA[d]);
-    if (distance > out.at) throw new InflateError('distance too far back');
-    out.room(length);
-    const bytes = out.bytes;
-    let at = out.at;
+    tree = lit;
+    if (sym >= 30) throw new InflateError('invalid distance code');
+    const extra = DIST_EXTRA[sym];
+    if (extra > 0 && count < extra) {
+      while (count <= 24 && pos < n) {
+        bits |= data[pos++] << count;
+        count += 8;
+      }
+    }
+    if (count < extra) throw new InflateError('unexpected end of stream');
+    const distance = DIST_BASE[sym] + (bits & ((1 << extra) - 1));
+    bits >>>= extra;
+    count -= extra;
+    if (distance > at - out.start) throw new InflateError('distance too far back');
+    if (at + length > end) {
+      out.at = at;
+      out.room(length);
+      ({ bytes, end } = out);
+    }
     for (let i = 0; i < length; i++, at++) bytes[at] = bytes[at - distance];
-    out.at = at;
   }
+  r.bits = bits;
+  r.count = count;
+  r.pos = pos;
+  out.at = at;
+
 }
 
 function dynamicTrees(r: Reader, lit: Tree, dist: Tree): void {
@@ -279,15 +351,17 @@ function dynamicTrees(r: Reader, lit: Tree, dist: Tree): void {
 /**
  * Inflates the zlib stream at `data[offset]`. `size`, when known, is the exact output size (one
  * allocation, and more output is an error). Returns the output and the stream's compressed length.
+ * With `into` and a size that fits there from `intoAt`, the output is written there (no allocation;
+ * a pack walk reuses one buffer for thousands of small entries) and `data` is a view of it.
  */
-export function inflateZlib(data: Uint8Array, offset: number, size?: number): { data: Uint8Array; consumed: number } {
+export function inflateZlib(data: Uint8Array, offset: number, size?: number, into?: Uint8Array, intoAt = 0): { data: Uint8Array; consumed: number } {
   if (offset + 2 > data.length) throw new InflateError('unexpected end of stream');
   const cmf = data[offset];
   const flg = data[offset + 1];
   if ((cmf & 0x0f) !== 8 || cmf >> 4 > 7 || (cmf * 256 + flg) % 31 !== 0) throw new InflateError('incorrect header check');
   if (flg & 0x20) throw new InflateError('a preset dictionary is not supported');
   const r = new Reader(data, offset + 2);
-  const out = new Output(new Uint8Array(size ?? 1024), size !== undefined);
+  const out = size !== undefined && into && intoAt + size <= into.length ? new Output(into, true, intoAt, size) : new Output(new Uint8Array(size ?? 1024), size !== undefined);
   for (let last = 0; !last; ) {
     last = r.take(1);
     const type = r.take(2);
@@ -318,7 +392,9 @@ export function inflateZlib(data: Uint8Array, offset: number, size?: number): { 
   const end = r.pos;
   if (end + 4 > data.length) throw new InflateError('unexpected end of stream');
   const expected = ((data[end] << 24) | (data[end + 1] << 16) | (data[end + 2] << 8) | data[end + 3]) >>> 0;
-  if (size !== undefined && out.at !== size) throw new InflateError(`${out.at} bytes, not the stated ${size}`);
-  if (adler32(out.bytes, out.at) !== expected) throw new InflateError('incorrect data check');
-  return { data: out.at === out.bytes.length ? out.bytes : out.bytes.slice(0, out.at), consumed: end + 4 - offset };
+  const length = out.at - out.start;
+  if (size !== undefined && length !== size) throw new InflateError(`${length} bytes, not the stated ${size}`);
+  if (adler32(out.bytes, out.start, out.at) !== expected) throw new InflateError('incorrect data check');
+  const result = out.start > 0 || out.bytes === into ? out.bytes.subarray(out.start, out.at) : out.at === out.bytes.length ? out.bytes : out.bytes.slice(0, out.at);
+  return { data: result, consumed: end + 4 - offset };
 }

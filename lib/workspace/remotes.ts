@@ -8,9 +8,10 @@
 // server applies it only if the ref has not moved meanwhile.
 import { StaleBranchError } from '../errors.js';
 import { parseCommit } from '../git/commit.js';
-import { indexPack, type PackBytes, type PackIndexEntry } from '../git/fs/pack-parse.js';
+import { indexPack, type PackBytes } from '../git/fs/pack-parse.js';
 import { copyObjects, missingObjects, streamPack, type BaseTrees, type Outgoing } from '../git/fs/pack-send.js';
 import type { PendingObject } from '../git/object.js';
+import type { PackIndexRecords } from '../git/ports.js';
 import type { Repository } from '../git/repository.js';
 import { Repository as RepositoryClass } from '../git/repository.js';
 import { ZERO_OID, type Advertisement } from '../git/remote/advertisement.js';
@@ -23,7 +24,8 @@ import { mapFetch, mapPush, parseRefspec, sourcesOf } from '../git/remote/refspe
 import { SmartHttpRemote, type RemoteProgress } from '../git/remote/smart-http.js';
 import { isAncestor } from '../merge/merge-base.js';
 import { platform } from '../platform/current.js';
-import { concatBytes, fromHex } from '../util/bytes.js';
+import { concatBytes, fromHex, hexInto, toHex } from '../util/bytes.js';
+import { OidTable } from '../util/oid-table.js';
 import { acceptableRemoteRef, CHECKPOINTS, checkpointsFetchSpec, REMOTE_NAMESPACES, trackingRef } from './remote-namespaces.js';
 import { branchesTracking, readUpstream, writeUpstream, type Upstream } from './upstream.js';
 
@@ -364,27 +366,29 @@ async function receiveAndStore(repo: Repository, pack: AsyncIterable<Uint8Array>
         maxObjectSize,
         visit: (object) => {
           links.visit(object);
-          batch?.push(object);
+          batch?.push({ type: object.type, oid: object.oid, content: object.content.slice() });
         },
       }).catch((error: unknown) => {
         throw Object.assign(new RemoteProtocolError({ url, reason: 'unexpected', detail: (error as Error).message }), { cause: error });
       });
     const source = incoming ? await incoming.written() : concatBytes(chunks.splice(0));
-    // indexed and checked in a scope of its own: the pack's reader (and its base cache) is let go before publishing
-    const verified = async (): Promise<PackIndexEntry[]> => {
+    // indexed and checked in a scope of its own: the pack's reader (its caches, the deltas kept) is
+    // let go before publishing, which needs only the records
+    const verified = async (): Promise<PackIndexRecords> => {
       let indexed = await index(source);
-      if (indexed.index.length !== received.objects) throw new RemoteProtocolError({ url, reason: 'unexpected', detail: `${indexed.index.length} objects, ${received.objects} announced` });
+      if (indexed.count !== received.objects) throw new RemoteProtocolError({ url, reason: 'unexpected', detail: `${indexed.count} objects, ${received.objects} announced` });
       if (incoming && indexed.thin) {
         // a base outside the pack (never asked for: no thin-pack capability): its objects as a new pack
         batch = [];
         indexed = await index(source);
       }
-      await links.check(repo, { has: (oid) => indexed.oids.has(oid), read: (oid) => indexed.read(oid) }, wants, url);
-      return indexed.index;
+      await links.check(repo, { has: (oid) => indexed.table.has(oid), read: (oid) => indexed.read(oid) }, wants, url);
+      const { count, oids, crcs, offsets } = indexed;
+      return { count, oids, crcs, offsets };
     };
-    const entries = await verified();
+    const indexed = await verified();
     if (batch) await repo.writeObjects(batch);
-    if (incoming && !batch) await incoming.publish(entries, fromHex(received.checksum));
+    if (incoming && !batch) await incoming.publish(indexed, fromHex(received.checksum));
     else await incoming?.abort();
   } catch (error) {
     await incoming?.abort().catch(() => undefined);

@@ -10,7 +10,7 @@ import { AUTO_PACK_LIMIT, maintain } from './maintenance.js';
 import { PackSet } from './pack-set.js';
 import { type DeferredEntry, type PackFile, PackGoneError, ReadWindow } from './pack-reader.js';
 import { platform } from '../../platform/current.js';
-import { buildIndex, packEntry, placePack, writePack } from './pack-writer.js';
+import { buildIndex, buildIndexOf, packEntry, placePack, writePack } from './pack-writer.js';
 import { writeAtomic, writeStreamed } from './lockfile.js';
 import { toHex } from '../../util/bytes.js';
 import { join } from './paths.js';
@@ -220,7 +220,7 @@ export class FsObjectDatabase implements ObjectDatabase {
         const name = `pack-${toHex(checksum)}`;
         await fs.rename(temp.temp, join(dir, `${name}.pack`));
         state = 'done';
-        await writeAtomic(fs, join(dir, `${name}.idx`), buildIndex([...index], index.map((e) => e.offset), checksum), durability);
+        await writeAtomic(fs, join(dir, `${name}.idx`), buildIndexOf(index, checksum), durability);
       },
       async abort() {
         reader?.close();

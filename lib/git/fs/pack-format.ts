@@ -84,16 +84,27 @@ function readVarint(delta: Uint8Array, at: number): [number, number] {
   return [value, at];
 }
 
-/** Rebuilds an object from its base and a git delta (copy and insert instructions). */
-export function applyDelta(base: Uint8Array, delta: Uint8Array, where: string, maxSize = Infinity): Uint8Array {
+/** The size of the object a delta makes (the second of its two leading sizes), to reserve room for it. */
+export function deltaResultSize(delta: Uint8Array): number {
+  return readVarint(delta, readVarint(delta, 0)[1])[0];
+}
+
+/**
+ * Rebuilds an object from its base and a git delta (copy and insert instructions). With `into`
+ * and room there from `intoAt`, the object is written there and a view of it returned.
+ */
+export function applyDelta(base: Uint8Array, delta: Uint8Array, where: string, maxSize = Infinity, into?: Uint8Array, intoAt = 0): Uint8Array {
   let [baseSize, at] = readVarint(delta, 0);
   let resultSize;
   [resultSize, at] = readVarint(delta, at);
   if (baseSize !== base.length) throw new CorruptObjectError({ path: where, reason: 'delta base has the wrong size' });
   // checked before the result is allocated: a few bytes of copy instructions can announce gigabytes
   if (resultSize > maxSize) throw new CorruptObjectError({ path: where, reason: `the delta makes an object of ${resultSize} bytes, over the limit of ${maxSize}` });
-  const out = new Uint8Array(resultSize);
-  let written = 0;
+  const inPlace = into !== undefined && intoAt + resultSize <= into.length;
+  const out = inPlace ? into : new Uint8Array(resultSize);
+  const start = inPlace ? intoAt : 0;
+  const end = start + resultSize;
+  let written = start;
   while (at < delta.length) {
     const op = delta[at++];
     if (op & 0x80) {
@@ -102,20 +113,22 @@ export function applyDelta(base: Uint8Array, delta: Uint8Array, where: string, m
       for (let bit = 0; bit < 4; bit++) if (op & (1 << bit)) offset += delta[at++] * 2 ** (8 * bit);
       for (let bit = 0; bit < 3; bit++) if (op & (16 << bit)) size += delta[at++] << (8 * bit);
       if (size === 0) size = 0x10000;
-      if (offset + size > base.length || written + size > resultSize) {
+      if (offset + size > base.length || written + size > end) {
         throw new CorruptObjectError({ path: where, reason: 'delta copies outside its base' });
       }
-      out.set(base.subarray(offset, offset + size), written);
+      // a short copy (most of a small record's) byte by byte: a view per copy costs more
+      if (size < 64) for (let i = 0; i < size; i++) out[written + i] = base[offset + i];
+      else out.set(base.subarray(offset, offset + size), written);
       written += size;
     } else if (op > 0) {
-      if (written + op > resultSize) throw new CorruptObjectError({ path: where, reason: 'delta inserts past its end' });
-      out.set(delta.subarray(at, at + op), written);
+      if (written + op > end || at + op > delta.length) throw new CorruptObjectError({ path: where, reason: 'delta inserts past its end' });
+      for (let i = 0; i < op; i++) out[written + i] = delta[at + i];
       at += op;
       written += op;
     } else {
       throw new CorruptObjectError({ path: where, reason: 'delta has a reserved instruction' });
     }
   }
-  if (written !== resultSize) throw new CorruptObjectError({ path: where, reason: 'delta result has the wrong size' });
-  return out;
+  if (written !== end) throw new CorruptObjectError({ path: where, reason: 'delta result has the wrong size' });
+  return inPlace ? out.subarray(start, end) : out;
 }

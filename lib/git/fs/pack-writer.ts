@@ -3,7 +3,7 @@
 import { platform } from '../../platform/current.js';
 import { concatBytes, hexInto, readUInt32BE, toHex, uint32BE, utf8, writeUInt32BE, writeUInt64BE } from '../../util/bytes.js';
 import type { PendingObject } from '../object.js';
-import type { Durability, FileSystem } from '../ports.js';
+import type { Durability, FileSystem, PackIndexRecords } from '../ports.js';
 import { placeTogether, type Streamed, writeStreamed } from './lockfile.js';
 import { encodeEntryHeader, TYPE_CODE } from './pack-format.js';
 import { join } from './paths.js';
@@ -33,19 +33,24 @@ export interface IndexedEntry {
   crc: number;
 }
 
+/** `oids[20a, 20a + 20)` against `oids[20b, 20b + 20)`: negative, zero or positive. */
+function compareOids(oids: Uint8Array, a: number, b: number): number {
+  for (let i = 0, x = a * 20, y = b * 20; i < 20; i++, x++, y++) if (oids[x] !== oids[y]) return oids[x] - oids[y];
+  return 0;
+}
+
 /**
  * Entry numbers in oid order. The first 4 bytes of each oid and the entry's number packed in one
  * double (32 + 21 bits) sort natively as numbers, with no comparator called from JavaScript (a
  * string sort of 200,000 oids cost ~1 s); entries sharing those 4 bytes (a handful) are then put
  * in oid order among themselves.
  */
-function oidOrder(entries: readonly IndexedEntry[], oids: Uint8Array): Uint32Array {
-  const n = entries.length;
+function oidOrder(n: number, oids: Uint8Array): Uint32Array {
   const order = new Uint32Array(n);
+  const byOid = (a: number, b: number) => compareOids(oids, a, b);
   if (n >= 1 << 21) {
-    const sorted = [...entries.keys()].sort((a, b) => (entries[a].oid < entries[b].oid ? -1 : 1));
-    order.set(sorted);
-    return order;
+    for (let i = 0; i < n; i++) order[i] = i;
+    return order.sort(byOid);
   }
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) keys[i] = readUInt32BE(oids, i * 20) * 2 ** 21 + i;
@@ -55,7 +60,7 @@ function oidOrder(entries: readonly IndexedEntry[], oids: Uint8Array): Uint32Arr
     let j = i + 1;
     const prefix = Math.floor(keys[i] / 2 ** 21);
     while (j < n && Math.floor(keys[j] / 2 ** 21) === prefix) j++;
-    if (j - i > 1) order.subarray(i, j).sort((a, b) => (entries[a].oid < entries[b].oid ? -1 : 1));
+    if (j - i > 1) order.subarray(i, j).sort(byOid);
     i = j;
   }
   return order;
@@ -64,9 +69,15 @@ function oidOrder(entries: readonly IndexedEntry[], oids: Uint8Array): Uint32Arr
 /** The index (.idx, version 2) for entries laid out in a pack at the given offsets. */
 export function buildIndex(entries: IndexedEntry[], offsets: number[], packChecksum: Uint8Array): Uint8Array {
   const n = entries.length;
-  const byEntry = new Uint8Array(n * 20);
-  for (let i = 0; i < n; i++) hexInto(entries[i].oid, byEntry, i * 20);
-  const order = oidOrder(entries, byEntry);
+  const oids = new Uint8Array(n * 20);
+  for (let i = 0; i < n; i++) hexInto(entries[i].oid, oids, i * 20);
+  return buildIndexOf({ count: n, oids, crcs: entries.map((e) => e.crc), offsets }, packChecksum);
+}
+
+/** The index (.idx, version 2) of entries given as raw oids, CRCs and offsets (a received pack's). */
+export function buildIndexOf(records: PackIndexRecords, packChecksum: Uint8Array): Uint8Array {
+  const { count: n, oids: byEntry, crcs: crcOf, offsets } = records;
+  const order = oidOrder(n, byEntry);
   const fanout = new Uint8Array(256 * 4);
   const counts = new Array<number>(256).fill(0);
   for (let i = 0; i < n; i++) counts[byEntry[i * 20]]++;
@@ -80,7 +91,7 @@ export function buildIndex(entries: IndexedEntry[], offsets: number[], packCheck
     const index = order[i];
     // a byte loop: a subarray per entry would allocate 200,000 views
     for (let k = 0, from = index * 20, to = i * 20; k < 20; k++) oids[to + k] = byEntry[from + k];
-    writeUInt32BE(crcs, entries[index].crc, i * 4);
+    writeUInt32BE(crcs, crcOf[index], i * 4);
     const offset = offsets[index];
     if (offset < 0x80000000) writeUInt32BE(small, offset, i * 4);
     else {

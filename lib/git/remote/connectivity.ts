@@ -69,7 +69,7 @@ export class Connectivity {
       const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
       if (target) this.tags.set(object.oid, target[1]);
     } else if (object.type === 'tree' && object.content.length < SMALL_TREE && this.smallBytes < SMALL_KEPT) {
-      this.small.set(object.oid, object.content);
+      this.small.set(object.oid, object.content.slice()); // a copy: the indexer reuses its buffers after the visit
       this.smallBytes += object.content.length + 100; // with the map's own cost
     }
   };
