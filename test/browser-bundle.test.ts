@@ -23,7 +23,7 @@ describe('the browser bundle', () => {
     expect(built.inputs.some((i) => i.includes('isomorphic-git'))).toBe(false);
     // a guard against a dependency pulled in whole (isomorphic-git alone would add ~100 KiB), with
     // room for the library to grow; the README states the size measured
-    expect(built.gzipped).toBeLessThan(125 * 1024);
+    expect(built.gzipped).toBeLessThan(140 * 1024);
   });
 
   it('fails, naming the importer, when anything imports a Node built-in', async () => {
