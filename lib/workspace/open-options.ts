@@ -3,7 +3,7 @@ import { ConfigurationError } from '../errors.js';
 import type { Durability } from '../git/ports.js';
 import { branchNameProblem } from '../git/ref-names.js';
 import { assertRefName } from './named-refs.js';
-import { type Signature, toPerson } from './signature.js';
+import { checkSignature, type Signature } from './signature.js';
 
 export interface OpenOptions {
   /** create a bare repository when the path holds none (default true) */
@@ -81,7 +81,7 @@ const DEFAULT_STAGE_MEMORY = 8 << 20;
 /** Refuses options that cannot work together, before anything is read or created; returns the file size limit, cache size and staging bound. */
 export function checkOpenOptions(options: OpenOptions): { maxFileSize: number; cacheSize: number; stageMemory: number } {
   if (options.branch !== undefined) assertRefName(options.branch, branchNameProblem);
-  if (options.author) toPerson(options.author);
+  if (options.author) checkSignature(options.author);
   if (options.durability !== undefined && !['fsync', 'atomic'].includes(options.durability)) {
     throw new ConfigurationError(`durability is 'fsync' or 'atomic', not ${JSON.stringify(options.durability)}`);
   }

@@ -93,21 +93,32 @@ export function committerFor(author: Signature, identity: DefaultIdentity): Sign
   return { ...author, ...identity.committerEnv };
 }
 
-export function toPerson(signature: Signature): Person {
+/**
+ * Refuses a signature git could not use (ConfigurationError). Without a date or offset of its own
+ * nothing is computed: the local time zone's first lookup costs ~14 ms in a new process, which
+ * opening a workspace to read should not pay.
+ */
+export function checkSignature(signature: Signature): void {
   for (const [key, value] of [['name', signature.name], ['email', signature.email]] as const) {
     // eslint-disable-next-line no-control-regex
     if (typeof value !== 'string' || /[<>\n\x00]/.test(value) || value !== value.trim() || (key === 'name' && !value)) {
       throw new ConfigurationError(`author ${key} ${JSON.stringify(value)} is not usable in a git commit: no <, >, newlines or surrounding spaces`);
     }
   }
-  const date = signature.date ?? new Date();
-  if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new ConfigurationError('author date is not a valid Date');
+  const date = signature.date;
+  if (date !== undefined && (!(date instanceof Date) || Number.isNaN(date.getTime()))) throw new ConfigurationError('author date is not a valid Date');
   // git fsck --strict rejects dates before 1970 (badDateOverflow) and offsets that are not ±HHMM
   // (badTimezone), and so does our own commit parser: refused here, before anything is written
-  if (date.getTime() < 0) throw new ConfigurationError('author date is before 1970, which git cannot store');
-  const tzOffset = signature.tzOffset ?? -date.getTimezoneOffset();
-  if (!Number.isInteger(tzOffset) || Math.abs(tzOffset) >= 100 * 60) {
+  if (date !== undefined && date.getTime() < 0) throw new ConfigurationError('author date is before 1970, which git cannot store');
+  const tzOffset = signature.tzOffset;
+  if (tzOffset !== undefined && (!Number.isInteger(tzOffset) || Math.abs(tzOffset) >= 100 * 60)) {
     throw new ConfigurationError(`author tzOffset ${tzOffset} is not a whole number of minutes within ±99:59`);
   }
+}
+
+export function toPerson(signature: Signature): Person {
+  checkSignature(signature);
+  const date = signature.date ?? new Date();
+  const tzOffset = signature.tzOffset ?? -date.getTimezoneOffset();
   return { name: signature.name, email: signature.email, timestamp: Math.floor(date.getTime() / 1000), tzOffset };
 }

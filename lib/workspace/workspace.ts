@@ -34,7 +34,7 @@ import { checkOpenOptions, type OpenOptions } from './open-options.js';
 import { EMPTY_TREE, openPosition, type Position, positionOf, reread } from './position.js';
 import { resolveAt } from './resolve.js';
 import { restoreOps } from './restore.js';
-import { committerFor, configuredIdentity, type DefaultIdentity, toPerson } from './signature.js';
+import { committerFor, configuredIdentity, checkSignature, type DefaultIdentity, toPerson } from './signature.js';
 import { CommitSnapshot, type TreeReader } from './snapshot.js';
 import { type StageOp, StagedTree, type StagingStats } from './staged-tree.js';
 import { Tags } from './tags.js';
@@ -180,8 +180,8 @@ export class Workspace implements ModelHost {
         ? { ...configured, author: options.author, committer: committerFor(options.author, configured) }
         : configured;
       // a configured identity git could not use is refused now, not at the first commit
-      toPerson(identity.author);
-      toPerson(identity.committer);
+      checkSignature(identity.author);
+      checkSignature(identity.committer);
       const position = await openPosition(repo, name, {
         named: options.branch !== undefined,
         createBranch: options.createBranch ?? false,
