@@ -83,3 +83,46 @@ describe('statNow: remembered lookups', () => {
     expect(tree.statNow('m/o-1/data.json')).toBeTruthy();
   });
 });
+
+describe('statNow: lookups not remembered', () => {
+  it("a scan's lookups (remember: false) answer the same and are not kept; a get's are", async () => {
+    const repo = new Repository(new MemoryBackend());
+    const tree = new StagedTree(repo, await storedBase(repo));
+    for (const path of paths) {
+      const walked = await tree.stat(path);
+      const once = tree.statNow(path, false);
+      expect(once).not.toBeNull();
+      same(once, walked);
+    }
+    expect(tree.remembered).toBe(0);
+    tree.statNow('m/o-3/data.json');
+    expect(tree.remembered).toBe(1);
+    // a remembered path is still answered from memory when a scan asks
+    same(tree.statNow('m/o-3/data.json', false), await tree.stat('m/o-3/data.json'));
+    expect(tree.remembered).toBe(1);
+  });
+
+  it('Model.all() leaves nothing remembered; get() remembers what it looked up', async () => {
+    const { Workspace, Model, Field } = await import('../lib/index.js');
+    class Item extends Model {
+      declare key: string;
+      declare n: number;
+    }
+    Field({ id: true, type: String })(Item.prototype, 'key');
+    Field({ type: Number })(Item.prototype, 'n');
+    const ws = await Workspace.open(new MemoryBackend());
+    ws.register(Item);
+    for (let i = 0; i < 300; i++) await new Item({ key: `k${i}`, n: i }).save();
+    await ws.commit({ message: 'items' });
+    // the workspace's staged tree (private: what it remembers is not part of the API)
+    const staged = (ws as unknown as { index: StagedTree }).index;
+    const before = staged.remembered;
+    let seen = 0;
+    for await (const item of Item.all()) seen += item.n >= 0 ? 1 : 0;
+    expect(seen).toBe(300);
+    expect(staged.remembered).toBe(before);
+    await Item.get('k7');
+    await Item.get('k8');
+    expect(staged.remembered).toBe(before + 2);
+  });
+});

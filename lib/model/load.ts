@@ -82,7 +82,8 @@ function loadNow<T extends object>(cls: Function, reader: TreeReader, id: string
   // an id a scan listed was checked by the listing (Layout.ids)
   if (!listed) assertSafeId(plan.schema.name, id);
   const path = plan.layout.dataPath(id);
-  const file = reader.statNow(path);
+  // a scan visits each path once: nothing to remember
+  const file = reader.statNow(path, !listed);
   if (file === undefined) return undefined;
   if (file === null || file === 'dir') return null;
   const host = hostOf(cls);

@@ -10,8 +10,8 @@ export interface TreeReader {
   readFile(path: string): Promise<Uint8Array | undefined>;
   stat(path: string): Promise<StagedFile | 'dir' | undefined>;
   /** stat() answered from memory alone, without a promise (a warm read's fast path); null when
-   *  answering needs a read */
-  statNow?(path: string): StagedFile | 'dir' | undefined | null;
+   *  answering needs a read. `remember: false`: a lookup made once (a scan's), not worth keeping. */
+  statNow?(path: string, remember?: boolean): StagedFile | 'dir' | undefined | null;
   list(path: string): Promise<Map<string, 'dir' | 'file'>>;
   /** Reads ahead, in storage order, the folders on these paths and the files `want` accepts (by
    *  oid); how many objects that took. */
