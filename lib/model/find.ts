@@ -226,7 +226,7 @@ async function selectRows(p: Prepared, batch: Hit[], fields: FieldDef[], covered
     const row: Record<string, unknown> = { id: hit.id };
     if (covered) {
       for (const field of fields) {
-        const cell = hit.cell(field.name);
+        const cell = hit.cell(field);
         if (cell !== undefined) row[field.name] = fromCell(p, field, cell as Key | null);
       }
     } else {

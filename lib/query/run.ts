@@ -33,7 +33,7 @@ export interface Hit {
   id: string;
   oid: string;
   /** an indexed field's value in the index (its key: what `select` serves without reading the object) */
-  cell(field: string): Cell;
+  cell(field: FieldDef): Cell;
   /** the findPage cursor that continues after this result */
   cursor(): string;
 }
@@ -91,8 +91,8 @@ class ItemHit implements Hit {
     return encodeCursor(this.spec, this.item, this.cellAt);
   }
 
-  cell(field: string): Cell {
-    return this.item.n >= 0 ? this.base.columns.get(field)!.cell(this.item.n) : this.item.cells!.get(field);
+  cell(field: FieldDef): Cell {
+    return this.cellAt(this.item, field);
   }
 }
 

@@ -253,8 +253,8 @@ export interface BaseData {
   /** each row's data-file oid, 20 bytes */
   oids: Uint8Array;
   columns: Map<string, ColumnData>;
-  /** every id is ASCII, when known (a file says so; otherwise the ids are scanned once) */
-  ascii?: boolean;
+  /** every id is ASCII (fromColumns finds it, a file says so) */
+  ascii: boolean;
   /** where each entry of the folder tree's raw bytes starts, then their end (a file of a large folder holds it) */
   folderStarts?: Uint32Array;
 }
@@ -273,7 +273,7 @@ export class Base {
     fields: FieldDef[],
   ) {
     this.size = data.idStarts.length - 1;
-    this.ascii = data.ascii ?? data.idBytes.every((b) => b < 0x80);
+    this.ascii = data.ascii;
     for (const field of fields) {
       this.columns.set(field.name, field.id ? new IdColumn(field, this) : new DictColumn(field, data.columns.get(field.name)!));
     }
