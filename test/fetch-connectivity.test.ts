@@ -9,7 +9,8 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RemoteProtocolError, Workspace } from '../lib/index.js';
-import { connectivityWork } from '../lib/git/remote/connectivity.js';
+import { Connectivity, connectivityWork } from '../lib/git/remote/connectivity.js';
+import { CorruptObjectError } from '../lib/errors.js';
 import { expectFsckClean, git, GIT_ENV, rejected, tempDir } from './helpers.js';
 import { concat, entryOf, pack, serving } from './pack-fixtures.js';
 
@@ -172,5 +173,17 @@ describe('connectivity of a fetched pack', () => {
     expect(connectivityWork.entriesChecked - start).toBeGreaterThan(2_000);
     expect(git(empty, 'rev-list', '--objects', 'refs/remotes/origin/main')).toBe(git(src.dir, 'rev-list', '--objects', tip));
     expectFsckClean(empty);
+  });
+});
+
+describe('tags in a received pack', () => {
+  it("a tag's target comes from parsing the tag; a malformed tag is a CorruptObjectError, not a tag of nothing", () => {
+    const links = new Connectivity();
+    const target = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
+    const good = new TextEncoder().encode(`object ${target}\ntype blob\ntag v1\ntagger A <a@x> 0 +0000\n\nv1\n`);
+    links.visit({ type: 'tag', oid: '1'.repeat(40), content: good });
+    expect((links as unknown as { tags: Map<string, string> }).tags.get('1'.repeat(40))).toBe(target);
+    const bad = new TextEncoder().encode('type blob\ntag v2\n\nno object line\n');
+    expect(() => links.visit({ type: 'tag', oid: '2'.repeat(40), content: bad })).toThrow(CorruptObjectError);
   });
 });

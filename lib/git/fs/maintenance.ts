@@ -4,7 +4,7 @@
 import { hexInto } from '../../util/bytes.js';
 import type { Durability, FileSystem, MaintenanceResult } from '../ports.js';
 import { readLoose } from './loose.js';
-import { decodeEntryHeader, encodeEntryHeader, REF_DELTA } from './pack-format.js';
+import { encodeEntryHeader, REF_DELTA } from './pack-format.js';
 import { type PackFile, PackGoneError } from './pack-reader.js';
 import type { PackSet } from './pack-set.js';
 import { packEntry, type RawEntry, writePack } from './pack-writer.js';
@@ -15,10 +15,9 @@ import { dirname, join } from './paths.js';
 export const AUTO_PACK_LIMIT = 16;
 
 /** A stored entry to copy into another pack: an offset delta becomes a ref delta, whose base is named by oid. */
-function copied(entry: { oid: string; bytes: Uint8Array; baseOid?: string; headerLength: number }): RawEntry {
+function copied(entry: { oid: string; bytes: Uint8Array; size: number; headerLength: number; baseOid?: string }): RawEntry {
   if (entry.baseOid === undefined) return { oid: entry.oid, bytes: entry.bytes };
-  const header = decodeEntryHeader(entry.bytes, entry.oid);
-  const head = encodeEntryHeader(REF_DELTA, header.size);
+  const head = encodeEntryHeader(REF_DELTA, entry.size);
   const rest = entry.bytes.subarray(entry.headerLength);
   const out = new Uint8Array(head.length + 20 + rest.length);
   out.set(head);

@@ -182,7 +182,7 @@ export class PackFile {
    * `window` bytes: a merge of packs copies them without holding a pack whole. An OFS_DELTA comes
    * with its base's oid, which names the base in any pack.
    */
-  async *storedEntries(window = 8 << 20): AsyncGenerator<{ oid: string; bytes: Uint8Array; baseOid?: string; headerLength: number }> {
+  async *storedEntries(window = 8 << 20): AsyncGenerator<{ oid: string; bytes: Uint8Array; size: number; headerLength: number; baseOid?: string }> {
     const { offsets, positions } = this.reverseIndex();
     const end = (await this.fileSize()) - 20;
     const file = await this.open();
@@ -201,8 +201,8 @@ export class PackFile {
       const at = this.oidAt(positions[i]);
       const oid = toHex(this.idx, at, at + 20);
       yield header.type === OFS_DELTA
-        ? { oid, bytes: entry, headerLength: header.length, baseOid: this.oidAtOffset(from - header.baseDistance!) }
-        : { oid, bytes: entry, headerLength: header.length };
+        ? { oid, bytes: entry, size: header.size, headerLength: header.length, baseOid: this.oidAtOffset(from - header.baseDistance!) }
+        : { oid, bytes: entry, size: header.size, headerLength: header.length };
     }
   }
 

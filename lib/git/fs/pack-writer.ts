@@ -1,7 +1,7 @@
 // Writes objects as one packfile and its version-2 index, the format git and isomorphic-git read.
 // One file pair per batch instead of a file per object: a commit of 30,000 objects is two fsyncs.
 import { platform } from '../../platform/current.js';
-import { concatBytes, hexInto, readUInt32BE, toHex, uint32BE, utf8, writeUInt32BE, writeUInt64BE } from '../../util/bytes.js';
+import { compareBytes, concatBytes, hexInto, readUInt32BE, toHex, uint32BE, utf8, writeUInt32BE, writeUInt64BE } from '../../util/bytes.js';
 import type { PendingObject } from '../object.js';
 import type { Durability, FileSystem, PackIndexRecords } from '../ports.js';
 import { placeTogether, type Streamed, writeStreamed } from './lockfile.js';
@@ -33,12 +33,6 @@ export interface IndexedEntry {
   crc: number;
 }
 
-/** `oids[20a, 20a + 20)` against `oids[20b, 20b + 20)`: negative, zero or positive. */
-function compareOids(oids: Uint8Array, a: number, b: number): number {
-  for (let i = 0, x = a * 20, y = b * 20; i < 20; i++, x++, y++) if (oids[x] !== oids[y]) return oids[x] - oids[y];
-  return 0;
-}
-
 /**
  * Entry numbers in oid order. The first 4 bytes of each oid and the entry's number packed in one
  * double (32 + 21 bits) sort natively as numbers, with no comparator called from JavaScript (a
@@ -47,7 +41,7 @@ function compareOids(oids: Uint8Array, a: number, b: number): number {
  */
 function oidOrder(n: number, oids: Uint8Array): Uint32Array {
   const order = new Uint32Array(n);
-  const byOid = (a: number, b: number) => compareOids(oids, a, b);
+  const byOid = (a: number, b: number) => compareBytes(oids, oids, a * 20, a * 20 + 20, b * 20, b * 20 + 20);
   if (n >= 1 << 21) {
     for (let i = 0; i < n; i++) order[i] = i;
     return order.sort(byOid);

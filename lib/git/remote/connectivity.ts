@@ -8,6 +8,7 @@
 import { parseCommit } from '../commit.js';
 import type { GitObject, PendingObject } from '../object.js';
 import type { Repository } from '../repository.js';
+import { parseTag } from '../tag.js';
 import { changedRawEntries } from '../tree-diff.js';
 import { forEachTreeOid, isTreeMode } from '../tree.js';
 import { RemoteProtocolError } from './errors.js';
@@ -66,8 +67,8 @@ export class Connectivity {
       const commit = parseCommit(object.oid, object.content);
       this.commits.set(object.oid, { tree: commit.tree, parents: commit.parents });
     } else if (object.type === 'tag') {
-      const target = /^object ([0-9a-f]{40})/.exec(new TextDecoder().decode(object.content.subarray(0, 60)));
-      if (target) this.tags.set(object.oid, target[1]);
+      // a malformed tag is a CorruptObjectError (the fetch refuses the pack), not a tag of nothing
+      this.tags.set(object.oid, parseTag(object.oid, object.content).object);
     } else if (object.type === 'tree' && object.content.length < SMALL_TREE && this.smallBytes < SMALL_KEPT) {
       this.small.set(object.oid, object.content.slice()); // a copy: the indexer reuses its buffers after the visit
       this.smallBytes += object.content.length + 100; // with the map's own cost
